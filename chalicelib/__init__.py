@@ -1,0 +1,1 @@
+"""ChatMRPT serverless: services behind the Chalice app in app.py."""

@@ -1,0 +1,23 @@
+"""Lazily created boto3 clients, shared across invocations.
+
+Clients are thread-safe and hold no user data, so one per service and region is
+kept for the life of the container. boto3 honours `AWS_ENDPOINT_URL`, which is
+how the local stack points every client at moto server. boto3 is imported here,
+not at module load of the app, to keep it off the cold path of routes that do
+not touch AWS.
+"""
+import functools
+
+
+@functools.lru_cache(maxsize=None)
+def client(service, region=None, endpoint_url=None):
+    import boto3
+    from botocore.config import Config
+    return boto3.session.Session().client(
+        service, region_name=region, endpoint_url=endpoint_url,
+        config=Config(retries={'max_attempts': 3, 'mode': 'standard'}))
+
+
+def reset_clients():
+    """Forget every client: tests call this when they switch moto on or off."""
+    client.cache_clear()

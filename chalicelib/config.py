@@ -1,0 +1,77 @@
+"""Settings read from the environment.
+
+Read on each call (cheap) rather than frozen at import, so a test or the local
+stack can point the same process at other resources. Holds no user data.
+"""
+import os
+from dataclasses import dataclass
+
+MB = 1024 * 1024
+
+
+@dataclass(frozen=True)
+class Settings:
+    stage: str
+    region: str
+    users_table: str
+    datasets_table: str
+    analyses_table: str
+    sessions_table: str
+    connections_table: str
+    audit_table: str
+    data_bucket: str
+    analysis_queue: str
+    analysis_dlq: str
+    user_pool_id: str
+    user_pool_client_id: str
+    jwks_url: str
+    max_upload_bytes: int
+    allowed_origins: tuple
+    allowed_email_domains: tuple
+    log_level: str
+
+    @property
+    def tables(self):
+        """Table name by role, as `.local/stack.json` lists them."""
+        return {
+            'users': self.users_table,
+            'datasets': self.datasets_table,
+            'analyses': self.analyses_table,
+            'sessions': self.sessions_table,
+            'connections': self.connections_table,
+            'audit': self.audit_table,
+        }
+
+
+def _csv(value):
+    return tuple(part.strip() for part in value.split(',') if part.strip())
+
+
+def settings(environ=None):
+    """The settings of this process, from `environ` (default `os.environ`)."""
+    env = os.environ if environ is None else environ
+    stage = env.get('STAGE', 'local')
+    prefix = f'chatmrpt-{stage}'
+    region = env.get('AWS_REGION') or env.get('AWS_DEFAULT_REGION') or 'eu-west-1'
+    pool = env.get('USER_POOL_ID', '')
+    return Settings(
+        stage=stage,
+        region=region,
+        users_table=env.get('USERS_TABLE', f'{prefix}-users'),
+        datasets_table=env.get('DATASETS_TABLE', f'{prefix}-datasets'),
+        analyses_table=env.get('ANALYSES_TABLE', f'{prefix}-analyses'),
+        sessions_table=env.get('SESSIONS_TABLE', f'{prefix}-sessions'),
+        connections_table=env.get('CONNECTIONS_TABLE', f'{prefix}-connections'),
+        audit_table=env.get('AUDIT_TABLE', f'{prefix}-audit'),
+        data_bucket=env.get('DATA_BUCKET', f'{prefix}-data'),
+        analysis_queue=env.get('ANALYSIS_QUEUE', f'{prefix}-analysis'),
+        analysis_dlq=env.get('ANALYSIS_DLQ', f'{prefix}-analysis-dlq'),
+        user_pool_id=pool,
+        user_pool_client_id=env.get('USER_POOL_CLIENT_ID', ''),
+        jwks_url=env.get('JWKS_URL') or (
+            f'https://cognito-idp.{region}.amazonaws.com/{pool}/.well-known/jwks.json'),
+        max_upload_bytes=int(env.get('MAX_UPLOAD_BYTES', str(50 * MB))),
+        allowed_origins=_csv(env.get('ALLOWED_ORIGINS', '')),
+        allowed_email_domains=_csv(env.get('ALLOWED_EMAIL_DOMAINS', '')),
+        log_level=env.get('LOG_LEVEL', 'INFO'),
+    )

@@ -1,0 +1,55 @@
+"""The error format of the API contract, as exceptions services can raise.
+
+`{"error": {"code", "message", "details"}}` with the matching status. Services
+raise these; app.py turns them into responses, so a user's mistake is never a 500.
+"""
+
+
+class ApiError(Exception):
+    status = 500
+    code = 'internal'
+
+    def __init__(self, message, details=None):
+        super().__init__(message)
+        self.message = message
+        self.details = details or {}
+
+    def body(self):
+        return {'error': {'code': self.code, 'message': self.message, 'details': self.details}}
+
+
+class BadRequest(ApiError):
+    status, code = 400, 'bad_request'
+
+
+class Unauthorized(ApiError):
+    status, code = 401, 'unauthorized'
+
+
+class Forbidden(ApiError):
+    status, code = 403, 'forbidden'
+
+
+class NotFound(ApiError):
+    status, code = 404, 'not_found'
+
+
+class Conflict(ApiError):
+    status, code = 409, 'conflict'
+
+
+class TooLarge(ApiError):
+    status, code = 413, 'too_large'
+
+
+class InvalidData(ApiError):
+    status, code = 422, 'invalid_data'
+
+
+class Throttled(ApiError):
+    status, code = 429, 'throttled'
+
+
+def error_body(status, code, message, details=None):
+    """The contract's error body for errors raised outside a service (auth, routing)."""
+    return {'error': {'code': code, 'message': message, 'details': details or {}}}

@@ -1,0 +1,43 @@
+"""Shared fixtures. moto is imported before any boto3 client exists."""
+import os
+import pathlib
+
+import moto  # noqa: F401  (must come before any boto3 client is created)
+import pytest
+
+ROOT = pathlib.Path(__file__).resolve().parent.parent
+SHARED_DATA = ROOT.parent / 'shared' / 'data'
+
+# Unit tests never reach a real endpoint: fake credentials, a fixed region, and
+# no endpoint override left over from a shell that ran the local stack.
+os.environ.update({
+    'AWS_ACCESS_KEY_ID': 'testing', 'AWS_SECRET_ACCESS_KEY': 'testing',
+    'AWS_SECURITY_TOKEN': 'testing', 'AWS_SESSION_TOKEN': 'testing',
+    'AWS_DEFAULT_REGION': 'eu-west-1', 'AWS_REGION': 'eu-west-1',
+})
+os.environ.pop('AWS_ENDPOINT_URL', None)
+os.environ.pop('AWS_PROFILE', None)
+
+
+@pytest.fixture
+def shared_data():
+    """The real ward data beside the project; tests skip without it."""
+    if not SHARED_DATA.is_dir():
+        pytest.skip(f'{SHARED_DATA} is absent: the real ward data lives in ../shared/data')
+    return SHARED_DATA
+
+
+@pytest.fixture
+def aws():
+    """moto in decorator mode with every table, the data bucket and the queues."""
+    from moto import mock_aws
+    from chalicelib import aws as aws_clients
+    from chalicelib.config import settings
+    from devstack.provision import create_data_resources
+
+    aws_clients.reset_clients()
+    with mock_aws():
+        s = settings()
+        create_data_resources(lambda service: aws_clients.client(service, s.region), s)
+        yield s
+    aws_clients.reset_clients()
