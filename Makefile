@@ -3,8 +3,11 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
+# checkov pins packages that clash with moto/boto3: infrastructure tools get their own venv.
+TOOLS := .venv-tools
+STAGE ?= dev
 
-.PHONY: install run test test-unit test-integration bench demo package deploy destroy clean
+.PHONY: install tools run test test-unit test-integration bench demo package deploy destroy clean
 
 install: $(STAMP)
 
@@ -14,14 +17,21 @@ $(STAMP): requirements.txt requirements-dev.txt
 	$(PY) -m pip install --quiet -r requirements-dev.txt
 	touch $(STAMP)
 
+tools: $(TOOLS)/.installed
+
+$(TOOLS)/.installed: infra/requirements-tools.txt
+	test -x $(TOOLS)/bin/python || $(PYTHON) -m venv $(TOOLS)
+	$(TOOLS)/bin/python -m pip install --quiet -r infra/requirements-tools.txt
+	touch $@
+
 run: install
 	$(PY) -m devstack
 
-test: install
+test: install tools
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 test-unit: install
-	$(PY) -m pytest tests --ignore=tests/integration $(PYTEST_ARGS)
+	$(PY) -m pytest tests --ignore=tests/integration --ignore=tests/infra $(PYTEST_ARGS)
 
 test-integration: install
 	$(PY) -m pytest tests/integration $(PYTEST_ARGS)
@@ -32,5 +42,14 @@ bench: install
 demo: install
 	$(PY) -m devstack.demo
 
+package: install tools
+	$(PY) infra/package.py --stage $(STAGE)
+
+deploy: package
+	$(PY) infra/deploy.py apply --stage $(STAGE)
+
+destroy: install
+	$(PY) infra/deploy.py destroy --stage $(STAGE)
+
 clean:
-	rm -rf $(VENV) .local build .pytest_cache .hypothesis
+	rm -rf $(VENV) $(TOOLS) .local build .pytest_cache .hypothesis
