@@ -1,0 +1,291 @@
+"""Bed-net (ITN) distribution plan (analysis spec section 9).
+
+Nets go first to the most vulnerable rural wards, then to urban ones, at one net
+per 1.8 people. Pure: a ranking and ward populations in, a plan out. Arithmetic
+is exact (fractions) so a need such as 27 people / 1.8 is 15 nets, never 16.
+"""
+import csv
+import math
+import numbers
+import sys
+from fractions import Fraction
+
+from chalicelib.analysis.errors import DataError
+from chalicelib.analysis.exports import safe_cell
+from chalicelib.analysis.ingest import column_key, identifier_text, numeric_column, read_ward_table
+from chalicelib.analysis.tpr import read_file, read_rows
+
+PEOPLE_PER_NET = Fraction(9, 5)
+PRESETS = ('default', 'mrpt-legacy')
+METHODS = ('composite', 'pca')
+TIERS = ('rural', 'urban')
+PLAN_COLUMNS = ('ward_code', 'ward_name', 'lga', 'rank', 'population', 'urban_percentage', 'tier',
+                'nets_needed', 'nets_allocated', 'people_covered', 'coverage_percent', 'phase')
+WARD_CODE_NAMES = ('wardcode', 'ward_code')
+POPULATION_NAMES = ('population', 'pop', 'total_population')
+
+
+def plan_itn(rankings, population, total_nets, household_size=5, urban_threshold=75,
+             preset='default', method='composite'):
+    """The plan for `total_nets` nets over the ranked wards.
+
+    `rankings`: the engine's ranking rows; `population`: ward_code -> people.
+    A ward without a positive population stays in the plan with no nets and a
+    warning: a number is never invented for it.
+    """
+    _check_options(total_nets, household_size, urban_threshold, preset, method)
+    total_nets = int(total_nets)
+    warnings = []
+    rows = [_plan_row(ward, rank, population, household_size, urban_threshold, warnings)
+            for ward, rank in _ranked_wards(rankings, method)]
+    if not any(row['nets_needed'] for row in rows):
+        raise DataError('no_population',
+                        'No ranked ward has a population, so no bed-net plan can be made. '
+                        'Upload a population table keyed by ward code (columns WardCode and population) '
+                        'or ward data with a population column.', column='population')
+    unmatched = set(population) - {row['ward_code'] for row in rows}
+    if unmatched:
+        warnings.append(f'{len(unmatched)} population entries match no ranked ward code '
+                        f'(e.g. {sorted(map(str, unmatched))[0]}); they were not used.')
+    remaining = total_nets
+    for tier in TIERS:
+        tier_rows = [row for row in rows if row['tier'] == tier and row['nets_needed']]
+        remaining = _allocate(tier_rows, remaining, stop_at_first_misfit=(preset == 'mrpt-legacy'))
+    for row in rows:
+        _cover(row)
+    return {'method': method, 'preset': preset, 'household_size': household_size,
+            'urban_threshold': urban_threshold, 'rows': rows,
+            'totals': _totals(rows, total_nets), 'warnings': warnings}
+
+
+def nets_needed(people, household_size):
+    """ceil(max(P / 1.8, P / household size)): the national campaign rule."""
+    return math.ceil(max(people / PEOPLE_PER_NET, people / _exact(household_size)))
+
+
+def _check_options(total_nets, household_size, urban_threshold, preset, method):
+    if isinstance(total_nets, bool) or not isinstance(total_nets, numbers.Integral) or total_nets < 0:
+        raise DataError('invalid_option', f'total_nets must be a whole number of nets, 0 or more (got {total_nets!r}).',
+                        column='total_nets')
+    if not _is_number(household_size) or not household_size > 0 or not math.isfinite(household_size):
+        raise DataError('invalid_option', f'household_size must be a number above 0 (got {household_size!r}).',
+                        column='household_size')
+    if not _is_number(urban_threshold) or not 0 <= urban_threshold <= 100:
+        raise DataError('invalid_option', f'urban_threshold must be a percentage from 0 to 100 (got {urban_threshold!r}).',
+                        column='urban_threshold')
+    if preset not in PRESETS:
+        raise DataError('invalid_option', f'preset must be one of {", ".join(PRESETS)} (got {preset!r}).',
+                        column='preset')
+    if method not in METHODS:
+        raise DataError('invalid_option', f'method must be one of {", ".join(METHODS)} (got {method!r}).',
+                        column='method')
+
+
+def _is_number(value):
+    return isinstance(value, numbers.Real) and not isinstance(value, bool)
+
+
+def _exact(value):
+    """A number as an exact fraction of its decimal text (1.8 is 9/5, not a binary approximation)."""
+    return Fraction(value) if isinstance(value, (int, Fraction)) else Fraction(repr(float(value)))
+
+
+def _ranked_wards(rankings, method):
+    """(ward, rank) in rank order by the chosen method; ties keep the given order."""
+    rank_key = f'{method}_rank'
+    seen = set()
+    ranked = []
+    for position, ward in enumerate(rankings, start=1):
+        code = ward.get('ward_code')
+        if code is None or str(code).strip() == '':
+            raise DataError('missing_ward_code', f'Ranking row {position} has no ward code; the plan is keyed on ward codes.',
+                            row=position, column='ward_code')
+        if code in seen:
+            raise DataError('duplicate_ward_code', f'Ward code {code} appears twice in the ranking.',
+                            row=position, column='ward_code')
+        seen.add(code)
+        rank = _number(ward.get(rank_key))
+        if rank is None:
+            raise DataError('missing_rank', f'Ward {code} has no {method} rank'
+                            + (' (PCA did not run for this analysis: plan with the composite ranking).'
+                               if method == 'pca' else '.'), row=position, column=rank_key)
+        ranked.append((ward, int(rank)))
+    return sorted(ranked, key=lambda pair: pair[1])
+
+
+def _plan_row(ward, rank, population, household_size, urban_threshold, warnings):
+    """One ward's row before allocation: its need and its tier."""
+    code = ward['ward_code']
+    people = _number(population.get(code))
+    urban = _number(ward.get('urban_percentage'))
+    if urban is None:
+        warnings.append(f'Ward {code} ({ward.get("ward_name")}) has no urban percentage: planned as rural.')
+    if people is None or people <= 0:
+        warnings.append(f'Ward {code} ({ward.get("ward_name")}) has no positive population '
+                        f'({"missing" if people is None else _plain(people)}): it cannot be planned and gets no nets.')
+    plannable = people is not None and people > 0
+    return {
+        'ward_code': code, 'ward_name': ward.get('ward_name'), 'lga': ward.get('lga'), 'rank': rank,
+        'population': _plain(people) if people is not None else None,
+        'urban_percentage': urban,
+        'tier': 'urban' if urban is not None and urban >= urban_threshold else 'rural',
+        'nets_needed': nets_needed(_exact(people), household_size) if plannable else None,
+        'nets_allocated': 0, 'people_covered': 0.0,
+        'coverage_percent': 0.0 if plannable else None, 'phase': 'none',
+    }
+
+
+def _allocate(tier_rows, remaining, stop_at_first_misfit):
+    """Full needs in rank order while they fit; returns the nets left.
+
+    default: a ward that does not fit is skipped and the remainder finally goes to
+    the highest-ranked skipped ward. legacy: the first misfit takes the remainder
+    and allocation stops there.
+    """
+    skipped = []
+    for row in tier_rows:
+        if row['nets_needed'] <= remaining:
+            _give(row, row['nets_needed'], 'full')
+            remaining -= row['nets_needed']
+        elif stop_at_first_misfit:
+            _give(row, remaining, 'partial')
+            return 0
+        else:
+            skipped.append(row)
+    if skipped:
+        _give(skipped[0], remaining, 'partial')
+        return 0
+    return remaining
+
+
+def _give(row, nets, kind):
+    if nets > 0:
+        row['nets_allocated'] = nets
+        row['phase'] = f'{row["tier"]}_{kind}'
+
+
+def _covered(row):
+    """People covered: nets x 1.8, at most the population (exact)."""
+    return min(row['nets_allocated'] * PEOPLE_PER_NET, _exact(row['population']))
+
+
+def _cover(row):
+    if row['nets_needed'] is not None:
+        covered = _covered(row)
+        row['people_covered'] = float(covered)
+        row['coverage_percent'] = round(float(100 * covered / _exact(row['population'])), 2)
+
+
+def _totals(rows, total_nets):
+    used = sum(row['nets_allocated'] for row in rows)
+    planned = [row for row in rows if row['nets_needed'] is not None]
+    covered = sum((_covered(row) for row in planned), Fraction(0))
+    people = sum((_exact(row['population']) for row in planned), Fraction(0))
+    return {
+        'nets_total': total_nets, 'nets_used': used, 'nets_left': total_nets - used,
+        'nets_needed': sum(row['nets_needed'] for row in planned),
+        'people_covered': float(covered), 'population_planned': float(people),
+        'coverage_percent': round(float(100 * covered / people), 2),
+        'wards_covered': {tier: sum(row['phase'] == f'{tier}_full' for row in rows) for tier in TIERS},
+        'wards_partial': {tier: sum(row['phase'] == f'{tier}_partial' for row in rows) for tier in TIERS},
+        'wards_without_nets': sum(row['phase'] == 'none' for row in planned),
+        'wards_unplanned': len(rows) - len(planned),
+    }
+
+
+def _plain(number):
+    """12345.0 -> 12345 so whole populations read as whole numbers."""
+    return int(number) if float(number).is_integer() else float(number)
+
+
+def write_plan_csv(plan, fileobj):
+    """The plan's ward rows as CSV; text cells are neutralised against spreadsheet formulas."""
+    writer = csv.writer(fileobj, lineterminator='\n')
+    writer.writerow(PLAN_COLUMNS)
+    for row in plan['rows']:
+        writer.writerow([safe_cell(row[column]) for column in PLAN_COLUMNS])
+
+
+def population_from_table(filename, data):
+    """ward_code -> population from a CSV/XLSX keyed by ward code.
+
+    Empty cells are left out (those wards cannot be planned); text that is not a
+    number, or one ward code given two populations, is refused naming the row.
+    """
+    header, body, _ = read_rows(filename, data)
+    code_index = _column_index(header, WARD_CODE_NAMES, filename, 'WardCode (or ward_code)')
+    pop_index = _column_index(header, POPULATION_NAMES, filename, 'population (or pop, total_population)')
+    cells = [row[pop_index] if pop_index < len(row) else None for _, row in body]
+    people = numeric_column(filename, header[pop_index], cells)
+    if people is None:
+        raise DataError('non_numeric_value', f'Column {header[pop_index]!r} should hold numbers of people but holds '
+                        'text.', file=filename, column=header[pop_index])
+    result = {}
+    for (number, row), value in zip(body, people):
+        code = identifier_text(row[code_index]) if code_index < len(row) else None
+        if code is None or value != value:
+            continue
+        if code in result and result[code] != value:
+            raise DataError('duplicate_ward_code', f'Row {number}: ward code {code} is given two populations '
+                            f'({_plain(result[code])} and {_plain(value)}); keep one row per ward.',
+                            file=filename, row=number, column=header[code_index])
+        result[code] = float(value)
+    return result
+
+
+def _column_index(header, names, filename, wanted):
+    keys = [column_key(name) for name in header]
+    for name in names:
+        if name in keys:
+            return keys.index(name)
+    raise DataError('missing_column', f'No {wanted} column: the population table needs a ward code column and a '
+                    'population column.', file=filename)
+
+
+def add_cli(subparsers):
+    """`itn`: plan bed nets from the engine's rankings.csv and a population file."""
+    parser = subparsers.add_parser('itn', help='plan bed-net (ITN) distribution from a ranking')
+    parser.add_argument('--rankings', required=True, help="rankings.csv written by the engine")
+    parser.add_argument('--population', required=True,
+                        help='CSV/XLSX with WardCode and population columns (the ward data file works)')
+    parser.add_argument('--total-nets', required=True, type=int)
+    parser.add_argument('--household-size', type=float, default=5)
+    parser.add_argument('--urban-threshold', type=float, default=75)
+    parser.add_argument('--preset', choices=PRESETS, default='default')
+    parser.add_argument('--method', choices=METHODS, default='composite')
+    parser.add_argument('--out', required=True, help='where to write the plan CSV')
+    parser.set_defaults(func=_run_cli)
+
+
+def _run_cli(args):
+    rankings = _rankings_from_table(args.rankings, read_file(args.rankings))
+    population = population_from_table(args.population, read_file(args.population))
+    plan = plan_itn(rankings, population, args.total_nets, household_size=args.household_size,
+                    urban_threshold=args.urban_threshold, preset=args.preset, method=args.method)
+    with open(args.out, 'w', newline='', encoding='utf-8') as out:
+        write_plan_csv(plan, out)
+    totals = plan['totals']
+    print(f'ITN plan ({args.method}, {args.preset}): {totals["nets_used"]} of {totals["nets_total"]} nets used, '
+          f'{totals["nets_left"]} left; {totals["people_covered"]:.0f} people covered; '
+          f'full: rural {totals["wards_covered"]["rural"]}, urban {totals["wards_covered"]["urban"]}; '
+          f'partial: rural {totals["wards_partial"]["rural"]}, urban {totals["wards_partial"]["urban"]}; '
+          f'{totals["wards_unplanned"]} wards without population. Written to {args.out}', file=sys.stderr)
+    for warning in plan['warnings']:
+        print(f'warning: {warning}', file=sys.stderr)
+    return 0
+
+
+def _rankings_from_table(filename, data):
+    """The ranking rows of the engine's rankings.csv, as plan_itn takes them."""
+    table = read_ward_table(filename, data)
+    if 'ward_code' not in table.identifiers:
+        raise DataError('missing_column', 'The rankings file has no ward_code column: use the rankings.csv the '
+                        'engine wrote.', file=filename, column='ward_code')
+    numbers = {name: table.values[:, i] for i, name in enumerate(table.variables)
+               if name in ('composite_rank', 'pca_rank', 'urban_percentage')}
+    rows = []
+    for i, code in enumerate(table.identifiers['ward_code']):
+        row = {role: table.identifiers.get(role, [None] * (i + 1))[i] for role in ('ward_code', 'ward_name', 'lga')}
+        row.update({name: values[i] for name, values in numbers.items()})
+        rows.append(row)
+    return rows

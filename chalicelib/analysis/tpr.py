@@ -1,0 +1,528 @@
+"""Test positivity rate (TPR) per ward from facility reports (analysis spec section 10).
+
+Input is a facility-level DHIS2 export from the national malaria programme: one
+row per facility and period with tested/positive counts by test (RDT,
+microscopy) and age group. Real exports arrive damaged (mojibake headers,
+duplicated columns, state prefixes); what is unambiguous is repaired and every
+repair is reported. Pure: bytes or tables in, tables out.
+"""
+import calendar
+import csv
+import re
+import sys
+from dataclasses import dataclass
+from types import MappingProxyType
+
+import pandas as pd
+
+from chalicelib.analysis.errors import DataError
+from chalicelib.analysis.exports import safe_cell
+from chalicelib.analysis.ingest import (Limits, check_size, identifier_text, numeric_column, read_csv_rows,
+                                        read_xlsx_rows)
+from chalicelib.analysis.matching import match_wards
+
+AGES = ('all', 'u5', 'o5', 'pw')
+TESTS = ('both', 'rdt', 'microscopy')
+LEVELS = ('all', 'primary', 'secondary', 'tertiary')
+AGE_GROUPS = MappingProxyType({'all': ('u5', 'o5', 'pw'), 'u5': ('u5',), 'o5': ('o5',), 'pw': ('pw',)})
+TEST_METHODS = MappingProxyType({'both': ('rdt', 'microscopy'), 'rdt': ('rdt',), 'microscopy': ('microscopy',)})
+
+# Identifier columns by role, compared lower-case without spaces or underscores;
+# the first alias found wins (DHIS2 orgunitlevelN only when no named column exists).
+IDENTIFIER_ALIASES = MappingProxyType({
+    'ward_code': ('wardcode',),
+    'state': ('state', 'statename', 'orgunitlevel2'),
+    'lga': ('lga', 'lganame', 'orgunitlevel3'),
+    'ward_name': ('wardname', 'ward', 'orgunitlevel4'),
+    'facility': ('healthfacility', 'facility', 'facilityname', 'organisationunitname', 'organisationunit',
+                 'orgunitlevel5'),
+    'level': ('facilitylevel', 'level', 'facilitytype'),
+    'period': ('periodcode', 'periodid', 'periodname', 'period'),
+})
+PREFIXED_ROLES = ('state', 'lga', 'ward_name', 'facility')
+
+# The indicator texts of the export, e.g. "Persons tested positive for malaria by RDT <5yrs".
+INDICATOR = re.compile(r'^persons (?:(?P<tested>presenting with fever (?:&|and) tested)|tested positive for malaria) '
+                       r'by (?P<test>rdt|microscopy) ?(?P<age>.*)$')
+AGE_LABELS = MappingProxyType({'<5yrs': 'u5', '>=5yrs(exclpw)': 'o5', 'pregwomen(pw)': 'pw'})
+INDICATOR_TEXTS = ('Persons presenting with fever & tested by RDT', 'Persons tested positive for malaria by RDT',
+                   'Persons presenting with fever and tested by Microscopy',
+                   'Persons tested positive for malaria by Microscopy')
+AGE_TEXTS = MappingProxyType({'u5': '<5yrs', 'o5': '≥5yrs (excl PW)', 'pw': 'Preg Women (PW)'})
+
+STATE_PREFIX = re.compile(r'^([a-z]{2}) (?=\S)')
+DIGIT_FOR_NA = re.compile(r'(?<=[A-Za-z])0(?=[A-Za-z])')  # `period0me`: "na" lost to 0 in an export
+DUPLICATE_SUFFIX = re.compile(r'^(?P<base>.+)\.(?P<n>\d+)$')
+LGA_SUFFIX = re.compile(r'\s+(local government area|lga)$', re.IGNORECASE)
+
+MONTH_NUMBERS = MappingProxyType({name.lower(): number for names in (calendar.month_name, calendar.month_abbr)
+                                  for number, name in enumerate(names) if name})
+PERIOD_FORMATS = (
+    (re.compile(r'^(\d{4})$'), 'year'),
+    (re.compile(r'^(\d{4})\s*q([1-4])$'), 'quarter'),
+    (re.compile(r'^(\d{4})(\d{2})$'), 'month'),
+    (re.compile(r'^(\d{4})[-/](\d{1,2})(?:[-/]\d{1,2})?(?:[ t].*)?$'), 'month'),
+    (re.compile(r'^([a-z]+)\.?[\s\-]+(\d{4})$'), 'named_month'),
+)
+
+WARD_COLUMNS = ('ward_code', 'ward_name', 'lga', 'state', 'tpr', 'positives', 'tested', 'facilities', 'periods',
+                'method')
+SERIES_COLUMNS = ('ward_code', 'ward_name', 'lga', 'state', 'period', 'tpr', 'positives', 'tested', 'method')
+FLAGGED_COLUMNS = ('row', 'ward_name', 'lga', 'facility', 'period', 'method', 'positives', 'tested')
+
+
+@dataclass(frozen=True)
+class Period:
+    """A reporting period as the months it spans (months counted from year 0)."""
+    label: str
+    first: int
+    last: int
+
+
+@dataclass(frozen=True)
+class WardTpr:
+    """The ward table, its per-period series and the rows with more positives than tests."""
+    wards: pd.DataFrame
+    series: pd.DataFrame
+    flagged: pd.DataFrame
+    warnings: tuple
+
+
+# --- reading the export ----------------------------------------------------------
+
+def read_facility_export(filename, data, limits=Limits()):
+    """The export as a table with repaired headers, plus the list of repairs made.
+
+    The table's index is the row number in the file (header = row 1); indicator
+    columns are whole numbers (NaN where blank: DHIS2 leaves zeros blank).
+    """
+    check_size(filename, data, limits)
+    header, body, warnings = read_rows(filename, data)
+    header, keep = repair_headers(header, body, warnings)
+    rows = {number: [row[i] if i < len(row) else None for i in keep] for number, row in body}
+    table = pd.DataFrame.from_dict(rows, orient='index', columns=header, dtype=object)
+    roles, indicators = layout(header, warnings)
+    if 'ward_name' not in roles and 'ward_code' not in roles:
+        raise DataError('no_ward_column', 'No ward column: the export needs a ward column (orgunitlevel4, Ward or '
+                        'WardName) so facilities can be grouped by ward.', file=filename)
+    if not indicators:
+        raise DataError('no_tpr_columns', 'No malaria test columns were found. Expected headers such as '
+                        + '; '.join(f'"{text} {AGE_TEXTS["u5"]}"' for text in INDICATOR_TEXTS[:2]) + '.',
+                        file=filename)
+    for role, column in roles.items():
+        table[column] = [identifier_text(value) for value in table[column]]
+        if role in PREFIXED_ROLES:
+            _strip_prefix(table, column, warnings)
+    for column in indicators.values():
+        table[column] = _counts(filename, column, table[column])
+    return table, warnings
+
+
+def read_rows(filename, data):
+    """(header, [(row number, cells)], warnings) of a CSV or the first sheet of an XLSX."""
+    lower = filename.lower()
+    if lower.endswith(('.xlsx', '.xlsm')):
+        rows, warnings = read_xlsx_rows(filename, data)
+    elif lower.endswith(('.csv', '.txt')):
+        rows, warnings = read_csv_rows(filename, data)
+    else:
+        raise DataError('unsupported_file', 'Facility reports must be a .csv or .xlsx file.', file=filename)
+    numbered = [(number, row) for number, row in enumerate(rows, start=1)
+                if any(identifier_text(cell) is not None for cell in row)]
+    if len(numbered) < 2:
+        raise DataError('empty_file', 'The file has no facility rows under its header.', file=filename)
+    header = ['' if cell is None else str(cell).strip() for cell in numbered[0][1]]
+    return header, numbered[1:], list(warnings)
+
+
+def repair_headers(header, body, warnings):
+    """Repaired header names and the indices of the columns kept.
+
+    Mojibake (`â‰¥` -> `≥`) and lost "na" (`period0me` -> `periodname`) are
+    fixed; of duplicated columns (`col`, `col` or `col.1`) the first is kept and
+    each dropped one is reported with how many of its cells disagree.
+    """
+    fixed = []
+    for name in header:
+        repaired = DIGIT_FOR_NA.sub('na', _unmojibake(name))
+        if repaired != name:
+            warnings.append(f'Header {name!r} repaired to {repaired!r}.')
+        fixed.append(repaired)
+    kept, keep = [], []
+    for index, name in enumerate(fixed):
+        match = DUPLICATE_SUFFIX.match(name)
+        base = match.group('base') if match and match.group('base') in fixed[:index] else name
+        if base in kept:
+            first = keep[kept.index(base)]
+            differ = sum(_cell(row, index) != _cell(row, first) for _, row in body)
+            warnings.append(f'Column {header[index]!r} duplicates {base!r}: the first was kept and this one '
+                            f'dropped ({differ} rows differ).')
+            continue
+        kept.append(name)
+        keep.append(index)
+    return kept, keep
+
+
+def _unmojibake(name):
+    """UTF-8 text that was decoded as Windows-1252 (`â‰¥`), decoded again; other text unchanged."""
+    try:
+        return name.encode('cp1252').decode('utf-8')
+    except UnicodeError:
+        return name
+
+
+def _cell(row, index):
+    return identifier_text(row[index]) if index < len(row) else None
+
+
+def layout(columns, warnings=None):
+    """(role -> column, (test, measure, age) -> column) of a facility table."""
+    squashed = {}
+    for column in columns:
+        squashed.setdefault(re.sub(r'[\s_]+', '', column.lower()), column)
+    roles = {}
+    for role, aliases in IDENTIFIER_ALIASES.items():
+        found = next((squashed[alias] for alias in aliases if alias in squashed), None)
+        if found is not None:
+            roles[role] = found
+    indicators = {}
+    for column in columns:
+        match = INDICATOR.match(' '.join(column.replace('≥', '>=').lower().split()))
+        if not match:
+            continue
+        age = AGE_LABELS.get(match.group('age').replace(' ', ''))
+        if age is None:
+            if warnings is not None:
+                warnings.append(f'Column {column!r} was not used: its age group is not <5yrs, ≥5yrs (excl PW) '
+                                'or Preg Women (PW).')
+            continue
+        indicators[(match.group('test'), 'tested' if match.group('tested') else 'positives', age)] = column
+    return roles, indicators
+
+
+def _strip_prefix(table, column, warnings):
+    """`kw Kwara State` -> `Kwara State`, only when every value carries the same two-letter prefix."""
+    values = [value for value in table[column] if value is not None]
+    prefixes = {m.group(1) if (m := STATE_PREFIX.match(value)) else None for value in values}
+    if len(prefixes) == 1 and None not in prefixes:
+        prefix = prefixes.pop()
+        table[column] = [None if value is None else value[len(prefix) + 1:] for value in table[column]]
+        warnings.append(f'Removed the state prefix {prefix!r} from the values of column {column!r}.')
+
+
+def _counts(filename, column, cells):
+    """Whole non-negative numbers, NaN where blank; anything else is refused, naming the cell."""
+    values = numeric_column(filename, column, list(cells))
+    if values is None:
+        raise DataError('non_numeric_value', f'Column {column!r} should hold counts of persons but holds text.',
+                        file=filename, column=column)
+    for number, value in zip(cells.index, values):
+        if value == value and (value < 0 or not float(value).is_integer()):
+            raise DataError('invalid_count', f'Row {number}: {value:g} is not a count of persons in column '
+                            f'{column!r}: use a whole number, 0 or more.', file=filename, row=int(number),
+                            column=column)
+    return pd.Series(values, index=cells.index)
+
+
+# --- computing TPR ---------------------------------------------------------------
+
+def compute_ward_tpr(facilities, age='all', test='both', level='all', period_from=None, period_to=None,
+                     wards=None):
+    """TPR per ward over the facilities and periods kept by the options.
+
+    `wards` (the boundaries' {ward_code, ward_name, lga}) makes the result one row
+    per boundary ward, in that order; a ward without reports has TPR None, not 0.
+    """
+    for name, value, allowed in (('age', age, AGES), ('test', test, TESTS), ('level', level, LEVELS)):
+        if value not in allowed:
+            raise DataError('invalid_option', f'{name} must be one of {", ".join(allowed)} (got {value!r}).',
+                            column=name)
+    warnings = []
+    roles, indicators = layout(list(facilities.columns))
+    methods = [m for m in TEST_METHODS[test]
+               if any((m, 'tested', g) in indicators for g in AGE_GROUPS[age])]
+    if not methods:
+        wanted = ' or '.join(TEST_METHODS[test])
+        raise DataError('no_tpr_columns', f'The export has no {wanted} "tested" column for age group {age}: '
+                        f'choose another test or age group.', column='test')
+    kept = _filter_level(facilities, roles, level, warnings)
+    periods = _periods(kept, roles, period_from, period_to, warnings)
+    kept = kept.loc[periods.index]
+    identity, order = _ward_identity(kept, roles, wards, warnings)
+    kept, periods = kept.loc[identity.index], periods.loc[identity.index]
+    long = pd.concat([_method_rows(kept, roles, indicators, identity, periods, m, AGE_GROUPS[age])
+                      for m in methods], ignore_index=True)
+    flagged = long.loc[long['positives'] > long['tested']]
+    if len(flagged):
+        warnings.append(f'{len(flagged)} report rows have more positives than tests; they are kept and listed '
+                        'as flagged.')
+    reported = long.loc[long['reported']]
+    totals = reported.groupby(['ward', 'method']).agg(
+        positives=('positives', 'sum'), tested=('tested', 'sum'),
+        facilities=('facility', 'nunique'), periods=('period', 'nunique'))
+    chosen = {ward: _choose(totals, ward, methods) for ward in order.index}
+    table = _ward_table(order, totals, chosen)
+    series = _series(reported, order, chosen)
+    flagged_table = flagged.merge(order[['ward_name', 'lga']], left_on='ward', right_index=True, how='left')
+    return WardTpr(table, series, flagged_table.loc[:, list(FLAGGED_COLUMNS)].reset_index(drop=True),
+                   tuple(warnings))
+
+
+def _filter_level(table, roles, level, warnings):
+    if level == 'all':
+        return table
+    if 'level' not in roles:
+        raise DataError('no_level_column', f'The export has no facility level column, so level {level!r} cannot be '
+                        'chosen: use level all.', column='level')
+    levels = table[roles['level']].map(lambda v: next((name for name in LEVELS[1:] if v and name in v.lower()), None))
+    unknown = int(levels.isna().sum())
+    if unknown:
+        warnings.append(f'{unknown} rows have no recognised facility level (primary, secondary, tertiary) and were '
+                        f'left out of the {level} selection.')
+    return table.loc[levels == level]
+
+
+def _periods(table, roles, period_from, period_to, warnings):
+    """Each kept row's Period (None when the row has none), after the period range."""
+    if 'period' not in roles:
+        if period_from is not None or period_to is not None:
+            raise DataError('no_period_column', 'The export has no period column, so a period range cannot be '
+                            'applied.', column='period')
+        return pd.Series([None] * len(table), index=table.index, dtype=object)
+    column = roles['period']
+    parsed = pd.Series([_row_period(value, number, column) for number, value in table[column].items()],
+                       index=table.index, dtype=object)
+    low = parse_period(period_from, 'from') if period_from is not None else None
+    high = parse_period(period_to, 'to') if period_to is not None else None
+    if low and high and low.first > high.last:
+        raise DataError('invalid_option', f'The period range starts ({low.label}) after it ends ({high.label}).',
+                        column='period')
+    if low is None and high is None:
+        return parsed
+    undated = int(parsed.isna().sum())
+    if undated:
+        warnings.append(f'{undated} rows have no period and were left out of the period range.')
+    inside = parsed.map(lambda p: p is not None and (low is None or p.first >= low.first)
+                        and (high is None or p.last <= high.last))
+    return parsed.loc[inside.astype(bool)]
+
+
+def _row_period(value, number, column):
+    if value is None:
+        return None
+    period = _period_or_none(value)
+    if period is None:
+        raise DataError('invalid_period', f'Row {number}: period {value!r} is not a year, quarter or month '
+                        '(e.g. 2024, 2024Q1, 202401, 2024-01, January 2024).', row=int(number), column=column)
+    return period
+
+
+def parse_period(text, option='period'):
+    """A Period from `2024`, `2024Q1`, `202401`, `2024-01(-15)` or `January 2024`; DataError otherwise."""
+    period = _period_or_none(text)
+    if period is None:
+        raise DataError('invalid_option', f'{option} period {text!r} is not a year, quarter or month '
+                        '(e.g. 2024, 2024Q1, 202401, 2024-01, January 2024).', column=option)
+    return period
+
+
+def _period_or_none(value):
+    text = str(identifier_text(value) or '').lower()
+    for pattern, kind in PERIOD_FORMATS:
+        match = pattern.match(text)
+        if not match:
+            continue
+        if kind == 'year':
+            year = int(match.group(1))
+            return Period(str(year), year * 12, year * 12 + 11)
+        if kind == 'quarter':
+            year, quarter = int(match.group(1)), int(match.group(2))
+            return Period(f'{year}Q{quarter}', year * 12 + 3 * (quarter - 1), year * 12 + 3 * quarter - 1)
+        year, month = ((int(match.group(2)), MONTH_NUMBERS.get(match.group(1))) if kind == 'named_month'
+                       else (int(match.group(1)), int(match.group(2))))
+        if month and 1 <= month <= 12:
+            return Period(f'{year}-{month:02d}', year * 12 + month - 1, year * 12 + month - 1)
+    return None
+
+
+def _ward_identity(table, roles, wards, warnings):
+    """Per row the ward it belongs to (an id), and the wards in output order.
+
+    Without boundaries a ward is its code, or its (state, LGA, name) since names
+    repeat across LGAs. With boundaries, each distinct reported ward is matched
+    to one boundary ward (code, then name within the LGA, then fuzzy).
+    """
+    keys = [role for role in ('ward_code', 'state', 'lga', 'ward_name') if role in roles]
+    if 'ward_code' in roles:
+        keys = ['ward_code']
+    frame = pd.DataFrame({role: table[roles[role]] for role in ('ward_code', 'state', 'lga', 'ward_name')
+                          if role in roles}, index=table.index)
+    missing = frame[keys].isna().all(axis=1)
+    if missing.any():
+        warnings.append(f'{int(missing.sum())} rows name no ward and were not used.')
+        frame = frame.loc[~missing]
+    reported = frame.drop_duplicates(subset=keys).reset_index(drop=True)
+    for role in ('ward_code', 'state', 'lga', 'ward_name'):
+        if role not in reported:
+            reported[role] = None
+    if wards is None:
+        reported = reported.sort_values(['state', 'lga', 'ward_name', 'ward_code'], na_position='last')
+        order = reported.reset_index(drop=True)
+        lookup = {tuple(row[k] for k in keys): ward for ward, row in order.iterrows()}
+    else:
+        order, lookup = _match_boundaries(reported, keys, wards, warnings)
+    ward_of = pd.Series([lookup.get(tuple(row)) for row in frame[keys].itertuples(index=False)],
+                        index=frame.index, dtype=object)
+    identity = ward_of.dropna().astype(int)
+    return identity, order.loc[:, ['ward_code', 'ward_name', 'lga', 'state']]
+
+
+def _match_boundaries(reported, keys, wards, warnings):
+    """Boundary wards in their order, and reported ward key -> boundary ward index."""
+    order = pd.DataFrame([{'ward_code': identifier_text(w.get('ward_code')),
+                           'ward_name': identifier_text(w.get('ward_name')),
+                           'lga': identifier_text(w.get('lga')), 'state': identifier_text(w.get('state'))}
+                          for w in wards], columns=['ward_code', 'ward_name', 'lga', 'state'])
+    data_ids, boundary_ids = {}, {}
+    for role in ('ward_code', 'ward_name', 'lga'):
+        reported_values = [_lga_name(v) if role == 'lga' else v for v in reported[role]]
+        boundary_values = [_lga_name(v) if role == 'lga' else v for v in order[role]]
+        if any(v is not None for v in reported_values) and any(v is not None for v in boundary_values):
+            data_ids[role], boundary_ids[role] = reported_values, boundary_values
+    data_ids.setdefault('ward_name', [v or '' for v in reported['ward_name']])
+    boundary_ids.setdefault('ward_name', [v or '' for v in order['ward_name']])
+    assignment, report = match_wards(data_ids, boundary_ids)
+    unmatched = [f'{name} ({lga})' for name, lga, j in zip(reported['ward_name'], reported['lga'], assignment) if j < 0]
+    if unmatched:
+        warnings.append(f'{len(unmatched)} reported wards match no boundary ward and were not used: '
+                        + ', '.join(map(str, unmatched[:5])) + (' ...' if len(unmatched) > 5 else '') + '.')
+    fuzzy = [f'{m["data_name"]} -> {m["boundary_name"]} ({m["score"]})' for m in report['fuzzy']]
+    if fuzzy:
+        warnings.append('Matched by similar name: ' + ', '.join(fuzzy) + '.')
+    lookup = {tuple(row[k] for k in keys): j for (_, row), j in zip(reported.iterrows(), assignment) if j >= 0}
+    return order, lookup
+
+
+def _lga_name(value):
+    """`Ilorin South Local Government Area` -> `Ilorin South`, for matching DHIS2 names to boundaries."""
+    return LGA_SUFFIX.sub('', value) if value else value
+
+
+def _method_rows(table, roles, indicators, identity, periods, method, groups):
+    """One row per report row for one test method: positives and tested summed over the age groups."""
+    def total(measure):
+        columns = [indicators[(method, measure, g)] for g in groups if (method, measure, g) in indicators]
+        return table[columns].astype(float).fillna(0).sum(axis=1) if columns else pd.Series(0.0, index=table.index)
+    columns = [indicators[(method, measure, g)] for measure in ('tested', 'positives') for g in groups
+               if (method, measure, g) in indicators]
+    facility = table[roles['facility']] if 'facility' in roles else pd.Series(table.index, index=table.index)
+    return pd.DataFrame({
+        'row': table.index, 'ward': identity.values, 'method': method,
+        'facility': facility.values,
+        'period': [p.label if p is not None else None for p in periods],
+        'positives': total('positives').values, 'tested': total('tested').values,
+        'reported': table[columns].notna().any(axis=1).values,
+    })
+
+
+def _tpr(positives, tested):
+    """100 x positives / tested clamped to 0..100; None when nothing was tested."""
+    return None if not tested else min(100.0, max(0.0, 100.0 * positives / tested))
+
+
+def _choose(totals, ward, methods):
+    """The method whose own TPR is highest (ties: RDT, listed first), or None without tests."""
+    best, best_tpr = None, None
+    for method in methods:
+        if (ward, method) in totals.index:
+            row = totals.loc[(ward, method)]
+            tpr = _tpr(row['positives'], row['tested'])
+            if tpr is not None and (best_tpr is None or tpr > best_tpr):
+                best, best_tpr = method, tpr
+    return best
+
+
+def _ward_table(order, totals, chosen):
+    rows = []
+    for ward, ids in order.iterrows():
+        method = chosen[ward]
+        row = dict(ids)
+        if method is None:
+            reported = [m for m in totals.index.get_level_values('method')[totals.index.get_level_values('ward') == ward]]
+            sums = totals.loc[(ward, reported[0])] if reported else None
+            row.update(tpr=None, positives=_count(sums, 'positives'), tested=_count(sums, 'tested'),
+                       facilities=_count(sums, 'facilities', 0), periods=_count(sums, 'periods', 0), method=None)
+        else:
+            sums = totals.loc[(ward, method)]
+            row.update(tpr=_tpr(sums['positives'], sums['tested']), positives=int(sums['positives']),
+                       tested=int(sums['tested']), facilities=int(sums['facilities']), periods=int(sums['periods']),
+                       method=method)
+        rows.append(row)
+    return pd.DataFrame(rows, columns=list(WARD_COLUMNS))
+
+
+def _count(sums, name, default=None):
+    return default if sums is None else int(sums[name])
+
+
+def _series(reported, order, chosen):
+    """Per ward and period: the chosen method's positives, tests and TPR."""
+    picked = reported.loc[[chosen.get(ward) == method for ward, method in zip(reported['ward'], reported['method'])]]
+    grouped = picked.dropna(subset=['period']).groupby(['ward', 'period', 'method'], sort=True)[
+        ['positives', 'tested']].sum().reset_index()
+    grouped['tpr'] = [_tpr(p, t) for p, t in zip(grouped['positives'], grouped['tested'])]
+    grouped[['positives', 'tested']] = grouped[['positives', 'tested']].astype(int)
+    merged = grouped.merge(order, left_on='ward', right_index=True, how='left')
+    merged['_month'] = [_period_or_none(p).first for p in merged['period']]
+    merged = merged.sort_values(['ward', '_month'])
+    return merged.loc[:, list(SERIES_COLUMNS)].reset_index(drop=True)
+
+
+# --- output ----------------------------------------------------------------------
+
+def write_ward_tpr_csv(table, fileobj):
+    """The ward table as CSV (missing TPR as an empty cell); text cells neutralised for spreadsheets."""
+    writer = csv.writer(fileobj, lineterminator='\n')
+    writer.writerow(table.columns)
+    for values in table.itertuples(index=False):
+        writer.writerow([safe_cell(None if _missing(value) else value) for value in values])
+
+
+def _missing(value):
+    return value is None or (isinstance(value, float) and value != value)
+
+
+def read_file(path):
+    """The bytes of a file named on the command line; a missing file is the user's mistake, not a crash."""
+    try:
+        with open(path, 'rb') as handle:
+            return handle.read()
+    except OSError as error:
+        raise DataError('unreadable_file', f'Cannot read the file: {error.strerror}.', file=path) from None
+
+
+def add_cli(subparsers):
+    """`tpr`: ward TPR from a facility export."""
+    parser = subparsers.add_parser('tpr', help='test positivity rate per ward from a facility (DHIS2) export')
+    parser.add_argument('--facilities', required=True, help='the facility export, CSV or XLSX')
+    parser.add_argument('--age', choices=('u5', 'o5', 'pw', 'all'), default='all')
+    parser.add_argument('--test', choices=('rdt', 'microscopy', 'both'), default='both')
+    parser.add_argument('--level', choices=('primary', 'secondary', 'tertiary', 'all'), default='all')
+    parser.add_argument('--from', dest='period_from', help='first period, e.g. 2024-01')
+    parser.add_argument('--to', dest='period_to', help='last period, e.g. 2024-12')
+    parser.add_argument('--out', required=True, help='where to write the ward TPR CSV')
+    parser.set_defaults(func=_run_cli)
+
+
+def _run_cli(args):
+    table, repairs = read_facility_export(args.facilities, read_file(args.facilities))
+    result = compute_ward_tpr(table, age=args.age, test=args.test, level=args.level,
+                              period_from=args.period_from, period_to=args.period_to)
+    with open(args.out, 'w', newline='', encoding='utf-8') as out:
+        write_ward_tpr_csv(result.wards, out)
+    known = result.wards['tpr'].notna()
+    print(f'TPR ({args.age}, {args.test}, {args.level}): {int(known.sum())} of {len(known)} wards with a TPR, '
+          f'{len(result.flagged)} flagged rows. Written to {args.out}', file=sys.stderr)
+    for warning in (*repairs, *result.warnings):
+        print(f'warning: {warning}', file=sys.stderr)
+    return 0
