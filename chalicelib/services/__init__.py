@@ -1,0 +1,1 @@
+"""Use cases behind the routes and triggers; each takes the caller first."""

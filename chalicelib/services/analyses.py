@@ -1,0 +1,154 @@
+"""Analyses: start one on a READY dataset, follow it, read its rankings and files."""
+import json
+import logging
+from types import MappingProxyType
+from typing import Dict, List, Literal, Optional
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from chalicelib.errors import ApiError, BadRequest, Conflict, NotFound
+from chalicelib.nigeria import STATE_CODES, STATES
+from chalicelib.services import datasets as dataset_service
+from chalicelib.services.validation import page_limit, parse
+from chalicelib.storage.analyses import FAILED, QUEUED, SUCCEEDED
+from chalicelib.storage.base import decode_token, encode_token, new_id, now_iso
+from chalicelib.storage.datasets import READY
+
+RANKINGS = 'rankings.json'
+RANKINGS_PAGE = 100
+RANKINGS_MAX_PAGE = 1000
+PUBLIC_FIELDS = ('analysis_id', 'dataset_id', 'status', 'stage', 'progress', 'error', 'request',
+                 'created_at', 'updated_at')
+STATE_BY_NAME = MappingProxyType({name.lower(): code for code, name in STATES})
+
+log = logging.getLogger(__name__)
+
+
+class CreateAnalysis(BaseModel):
+    model_config = ConfigDict(extra='forbid', strict=True)
+    dataset_id: str = Field(min_length=1, max_length=64)
+    method: Literal['composite', 'pca', 'both'] = 'both'
+    variables: Optional[List[str]] = Field(default=None, min_length=1, max_length=10)
+    directions: Optional[Dict[str, Literal['direct', 'inverse']]] = None
+    preset: Literal['default', 'mrpt-legacy'] = 'default'
+    state: Optional[str] = None
+
+    @field_validator('state')
+    @classmethod
+    def _state_code(cls, value):
+        """A state code or name, kept as its two-letter code."""
+        if value is None:
+            return None
+        code = value.strip().upper()
+        code = code if code in STATE_CODES else STATE_BY_NAME.get(value.strip().lower())
+        if code is None:
+            raise ValueError('not a Nigerian state: use its two-letter code (e.g. NI) or name')
+        return code
+
+
+def _check_variables(request, summary):
+    """Every named variable and direction must be a column of the dataset."""
+    known = [v.get('name') for v in (summary or {}).get('variables', [])]
+    for i, name in enumerate(request.variables or ()):
+        if name not in known:
+            raise BadRequest(f'variables[{i}]: {name!r} is not a variable of this dataset',
+                             {'field': f'variables[{i}]', 'known': known})
+    allowed = request.variables or known
+    for name in request.directions or {}:
+        if name not in allowed:
+            raise BadRequest(f'directions.{name}: {name!r} is not one of the analysed variables',
+                             {'field': f'directions.{name}', 'known': allowed})
+
+
+def create(user_id, body, datasets, analyses, jobs):
+    """A QUEUED analysis handed to the worker's queue.
+
+    The item is written before the job is sent, so the worker always finds it; if
+    the send fails the item is marked FAILED, never left QUEUED forever.
+    """
+    request = parse(CreateAnalysis, body)
+    dataset = dataset_service.find(user_id, request.dataset_id, datasets)
+    if dataset['status'] != READY:
+        raise Conflict(f'dataset {request.dataset_id} is {dataset["status"]}; an analysis '
+                       'needs a READY dataset', {'dataset_id': request.dataset_id,
+                                                 'status': dataset['status']})
+    _check_variables(request, dataset.get('summary'))
+    analysis_id = new_id('an')
+    now = now_iso()
+    analyses.put_new(user_id, {
+        'analysis_id': analysis_id, 'dataset_id': request.dataset_id, 'status': QUEUED,
+        'stage': 'queued', 'progress': 0, 'error': None, 'request': request.model_dump(),
+        'artifacts': {}, 'created_at': now, 'updated_at': now})
+    try:
+        jobs.send(user_id, analysis_id)
+    except Exception:
+        log.exception('could not queue analysis', extra={'analysis_id': analysis_id})
+        message = 'The analysis could not be started (the job queue is unavailable); start it again.'
+        analyses.transition(user_id, analysis_id, QUEUED, FAILED, stage='queued', error=message)
+        raise ApiError(message, {'analysis_id': analysis_id}) from None
+    return {'analysis_id': analysis_id, 'status': QUEUED}
+
+
+def view(item):
+    shown = {name: item.get(name) for name in PUBLIC_FIELDS}
+    shown['artifacts'] = sorted(item.get('artifacts') or {})
+    return shown
+
+
+def find(user_id, analysis_id, analyses):
+    item = analyses.get(user_id, analysis_id)
+    if item is None:
+        raise NotFound(f'analysis {analysis_id} not found', {'analysis_id': analysis_id})
+    return item
+
+
+def get(user_id, analysis_id, analyses):
+    return view(find(user_id, analysis_id, analyses))
+
+
+def list_page(user_id, query, analyses):
+    items, token = analyses.page(user_id, page_limit(query), (query or {}).get('next_token'))
+    return {'items': [view(i) for i in items], 'next_token': token}
+
+
+def rankings(user_id, analysis_id, query, analyses, objects):
+    """One page of the ranking in rank order, sliced from the stored `rankings.json`."""
+    item = find(user_id, analysis_id, analyses)
+    artifact = (item.get('artifacts') or {}).get(RANKINGS)
+    if item['status'] != SUCCEEDED or artifact is None:
+        raise Conflict(f'analysis {analysis_id} is {item["status"]}; rankings are ready '
+                       'when it has SUCCEEDED', {'analysis_id': analysis_id,
+                                                 'status': item['status']})
+    limit = page_limit(query, RANKINGS_PAGE, RANKINGS_MAX_PAGE)
+    start = _offset((query or {}).get('next_token'), analysis_id)
+    ranking = json.loads(objects.get_object(user_id, artifact['key']))
+    end = start + limit
+    token = encode_token({'analysis_id': analysis_id, 'offset': end}) if end < len(ranking) else None
+    return {'items': ranking[start:end], 'next_token': token}
+
+
+def _offset(token, analysis_id):
+    if not token:
+        return 0
+    payload = decode_token(token)
+    offset = payload.get('offset')
+    if payload.get('analysis_id') != analysis_id or not isinstance(offset, int) or offset < 0:
+        raise BadRequest('next_token is not a token this list returned; start again without it',
+                         {'field': 'next_token'})
+    return offset
+
+
+def artifact(user_id, analysis_id, name, analyses, objects):
+    """A 5-minute download link for one of the analysis's files."""
+    stored = (find(user_id, analysis_id, analyses).get('artifacts') or {}).get(name)
+    if stored is None:
+        raise NotFound(f'analysis {analysis_id} has no file {name!r}',
+                       {'analysis_id': analysis_id, 'name': name})
+    return objects.presigned_download(user_id, stored['key'], name)
+
+
+def delete(user_id, analysis_id, analyses, objects):
+    """Remove the analysis's files, then the item; a running worker then finds it gone."""
+    find(user_id, analysis_id, analyses)
+    objects.delete_prefix(user_id, 'analyses', analysis_id)
+    analyses.delete(user_id, analysis_id)

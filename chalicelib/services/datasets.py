@@ -1,0 +1,118 @@
+"""Datasets: create one with presigned uploads, list, read, delete with its files."""
+import posixpath
+from types import MappingProxyType
+from typing import List, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from chalicelib.errors import BadRequest, NotFound, TooLarge
+from chalicelib.services.validation import page_limit, parse
+from chalicelib.storage.base import new_id, now_iso
+from chalicelib.storage.datasets import AWAITING_UPLOAD, READY
+
+XLSX = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet'
+CONTENT_TYPES = MappingProxyType({'.csv': 'text/csv', '.xlsx': XLSX, '.zip': 'application/zip',
+                                 '.geojson': 'application/geo+json', '.json': 'application/json'})
+TABLE_EXTENSIONS = ('.csv', '.xlsx')
+EXTENSIONS = MappingProxyType({'data': TABLE_EXTENSIONS, 'boundaries': ('.zip', '.geojson', '.json'),
+                              'population': TABLE_EXTENSIONS, 'tpr': TABLE_EXTENSIONS})
+REQUIRED_ROLES = ('data', 'boundaries')
+PUBLIC_FIELDS = ('dataset_id', 'name', 'status', 'errors', 'warnings', 'created_at', 'updated_at')
+
+
+class UploadRequest(BaseModel):
+    model_config = ConfigDict(extra='forbid', strict=True)
+    role: Literal['data', 'boundaries', 'population', 'tpr']
+    filename: str = Field(min_length=1, max_length=255)
+    size: int = Field(ge=1)
+
+
+class CreateDataset(BaseModel):
+    model_config = ConfigDict(extra='forbid', strict=True, str_strip_whitespace=True)
+    name: str = Field(min_length=1, max_length=200)
+    files: List[UploadRequest] = Field(min_length=1, max_length=len(EXTENSIONS))
+
+
+def _check_files(files, max_bytes):
+    """The extension of each file, after the rules a person can fix in the request."""
+    seen = set()
+    extensions = []
+    for i, f in enumerate(files):
+        if f.role in seen:
+            raise BadRequest(f'files[{i}].role: only one {f.role} file per dataset',
+                             {'field': f'files[{i}].role'})
+        seen.add(f.role)
+        ext = posixpath.splitext(f.filename.lower())[1]
+        if ext not in EXTENSIONS[f.role]:
+            raise BadRequest(
+                f'files[{i}].filename: {f.filename!r} is not a {f.role} file; '
+                f'use one of {", ".join(EXTENSIONS[f.role])}', {'field': f'files[{i}].filename'})
+        if f.size > max_bytes:
+            raise TooLarge(
+                f'{f.filename} is {f.size} bytes; the limit is {max_bytes} bytes '
+                f'({max_bytes // (1024 * 1024)} MB)',
+                {'field': f'files[{i}].size', 'filename': f.filename, 'limit': max_bytes})
+        extensions.append(ext)
+    missing = [role for role in REQUIRED_ROLES if role not in seen]
+    if missing:
+        raise BadRequest(f'files: a dataset needs a {" and a ".join(missing)} file',
+                         {'field': 'files', 'missing': missing})
+    return extensions
+
+
+def create(user_id, body, datasets, objects, max_bytes):
+    """A new AWAITING_UPLOAD dataset and one presigned POST per file."""
+    request = parse(CreateDataset, body)
+    extensions = _check_files(request.files, max_bytes)
+    dataset_id = new_id('ds')
+    uploads = [objects.presigned_upload(user_id, dataset_id, f.role, ext, f.size,
+                                        CONTENT_TYPES[ext])
+               for f, ext in zip(request.files, extensions)]
+    now = now_iso()
+    datasets.put_new(user_id, {
+        'dataset_id': dataset_id, 'name': request.name, 'status': AWAITING_UPLOAD,
+        'files': {f.role: {'filename': f.filename, 'key': u['key'], 'size': f.size,
+                           'content_type': CONTENT_TYPES[ext], 'uploaded': False}
+                  for f, ext, u in zip(request.files, extensions, uploads)},
+        'errors': [], 'warnings': [], 'created_at': now, 'updated_at': now})
+    return {'dataset_id': dataset_id, 'status': AWAITING_UPLOAD,
+            'uploads': [{'role': f.role, 'url': u['url'], 'fields': u['fields'],
+                         'expires_at': u['expires_at']}
+                        for f, u in zip(request.files, uploads)]}
+
+
+def view(item):
+    """A Datasets item as the API shows it (no storage keys)."""
+    shown = {name: item.get(name) for name in PUBLIC_FIELDS}
+    shown['errors'] = shown['errors'] or []
+    shown['warnings'] = shown['warnings'] or []
+    shown['files'] = {role: {'filename': f['filename'], 'size': f['size'],
+                             'uploaded': f.get('uploaded', False)}
+                      for role, f in (item.get('files') or {}).items()}
+    if item.get('status') == READY:
+        shown['summary'] = item.get('summary')
+    return shown
+
+
+def find(user_id, dataset_id, datasets):
+    """The caller's dataset; 404 for a missing one and for anyone else's alike."""
+    item = datasets.get(user_id, dataset_id)
+    if item is None:
+        raise NotFound(f'dataset {dataset_id} not found', {'dataset_id': dataset_id})
+    return item
+
+
+def get(user_id, dataset_id, datasets):
+    return view(find(user_id, dataset_id, datasets))
+
+
+def list_page(user_id, query, datasets):
+    items, token = datasets.page(user_id, page_limit(query), (query or {}).get('next_token'))
+    return {'items': [view(i) for i in items], 'next_token': token}
+
+
+def delete(user_id, dataset_id, datasets, objects):
+    """Remove the dataset's files, then the item (a retry finishes a half-done delete)."""
+    find(user_id, dataset_id, datasets)
+    objects.delete_prefix(user_id, 'datasets', dataset_id)
+    datasets.delete(user_id, dataset_id)

@@ -1,0 +1,211 @@
+"""Upload processing: from an S3 ObjectCreated event to a READY or INVALID dataset.
+
+S3 delivers events at least once and moto enforces none of a presigned POST's
+conditions, so everything is checked again here: the key must be the one the
+service issued for a dataset that awaits that file, and the object's real size
+must fit the declared size and the configured limit. Once every declared file has
+arrived the dataset moves AWAITING_UPLOAD -> PROCESSING by a conditional write, so
+a duplicate or late event loses the condition and does nothing. A user's bad file
+ends INVALID with errors naming file, row and column; no exception escapes for
+it, and nothing is written outside the dataset's own prefix.
+"""
+import logging
+from dataclasses import dataclass
+
+from chalicelib.aws import client
+from chalicelib.storage.base import StaleTransition, now_iso
+from chalicelib.storage.datasets import AWAITING_UPLOAD, INVALID, PROCESSING, READY, Datasets
+from chalicelib.storage.objects import Objects, object_key, parse_upload_key, upload_key
+
+log = logging.getLogger('chatmrpt.uploads')
+
+# The roles the engine reads; `tpr` facility exports are read by their own feature.
+ENGINE_ROLES = ('data', 'boundaries', 'population')
+# A zip may expand to this many times the upload limit before it is refused.
+UNCOMPRESSED_FACTOR = 10
+CONTENT_TYPES = (('.csv', 'text/csv; charset=utf-8'), ('.geojson', 'application/geo+json'),
+                 ('.json', 'application/json'))
+MAX_TEXT = 600
+UNREADABLE = ('We could not read these files. Check that the ward data is a CSV or XLSX '
+              'table with one row per ward and a ward name column, and that the boundaries '
+              'are a zipped shapefile (.shp, .shx, .dbf) or a GeoJSON FeatureCollection; '
+              'then create a new dataset and upload them again.')
+
+
+class DatasetUploads(Datasets):
+    """The Datasets table as upload processing uses it."""
+
+    def mark_uploaded(self, user_id, dataset_id, role, size):
+        """Record that `role`'s file arrived: the item after the write, or None when
+        the dataset no longer awaits files (processed, or gone)."""
+        try:
+            result = self._client.update_item(
+                TableName=self.name, Key=self._key(user_id, dataset_id),
+                UpdateExpression=('SET files.#role.uploaded = :yes, '
+                                  'files.#role.received_size = :size, updated_at = :now'),
+                ConditionExpression='#status = :awaiting AND attribute_exists(files.#role)',
+                ExpressionAttributeNames={'#role': role, '#status': 'status'},
+                ExpressionAttributeValues=self._av({
+                    ':yes': True, ':size': size, ':now': now_iso(), ':awaiting': AWAITING_UPLOAD}),
+                ReturnValues='ALL_NEW')
+        except self._error():
+            return None
+        return self._plain(result['Attributes'])
+
+
+class DataFiles(Objects):
+    """The data bucket as the event side uses it: real sizes and derived files."""
+
+    def upload_size(self, user_id, dataset_id, role, ext):
+        """The stored size of an upload in bytes, or None when the object is gone."""
+        try:
+            head = self._client.head_object(
+                Bucket=self.bucket, Key=upload_key(user_id, dataset_id, role, ext))
+        except self._client.exceptions.ClientError as error:
+            if error.response.get('Error', {}).get('Code') in ('404', 'NoSuchKey', 'NotFound'):
+                return None
+            raise
+        return head['ContentLength']
+
+    def put_file(self, user_id, kind, item_id, parts, body, content_type):
+        """Store a derived file under one dataset's or analysis's prefix; its key."""
+        key = object_key(user_id, kind, item_id, *parts)
+        self._client.put_object(Bucket=self.bucket, Key=key, Body=body,
+                                ContentType=content_type, ServerSideEncryption='AES256')
+        return key
+
+
+@dataclass(frozen=True)
+class UploadDeps:
+    datasets: DatasetUploads
+    files: DataFiles
+    max_bytes: int
+
+    @classmethod
+    def from_settings(cls, s):
+        return cls(datasets=DatasetUploads(s.datasets_table, client('dynamodb', s.region)),
+                   files=DataFiles(s.data_bucket, client('s3', s.region)),
+                   max_bytes=s.max_upload_bytes)
+
+
+def content_type(name):
+    """The content type of a derived file, by its extension."""
+    return next((ctype for ext, ctype in CONTENT_TYPES if name.endswith(ext)),
+                'application/octet-stream')
+
+
+def process_upload(key, deps):
+    """Handle one ObjectCreated event for `key`; returns what happened, for logs and tests:
+    `ignored`, `duplicate`, `waiting`, READY or INVALID."""
+    parsed = parse_upload_key(key)
+    if parsed is None:
+        log.info('object is not an upload; ignored', extra={'key_kind': _kind(key)})
+        return 'ignored'
+    user_id, dataset_id, role, ext = parsed
+    where = {'user_id': user_id, 'dataset_id': dataset_id, 'role': role}
+    dataset = deps.datasets.get(user_id, dataset_id)
+    declared = ((dataset or {}).get('files') or {}).get(role)
+    if not declared or declared.get('key') != key:
+        log.warning('upload the dataset did not ask for; ignored', extra=where)
+        return 'ignored'
+    if dataset['status'] != AWAITING_UPLOAD:
+        log.info('dataset already %s; late or duplicate event ignored', dataset['status'], extra=where)
+        return 'duplicate'
+    size = deps.files.upload_size(user_id, dataset_id, role, ext)
+    if size is None:
+        log.warning('uploaded object is gone; ignored', extra=where)
+        return 'ignored'
+    problem = size_problem(declared, size, deps.max_bytes)
+    if problem:
+        return _end(deps, user_id, dataset_id, AWAITING_UPLOAD, INVALID, {'errors': [problem]})
+    dataset = deps.datasets.mark_uploaded(user_id, dataset_id, role, size)
+    if dataset is None:
+        log.info('dataset no longer awaits files; event ignored', extra=where)
+        return 'duplicate'
+    missing = sorted(r for r, f in dataset['files'].items() if not f.get('uploaded'))
+    if missing:
+        log.info('waiting for %s', ', '.join(missing), extra=where)
+        return 'waiting'
+    try:
+        deps.datasets.transition(user_id, dataset_id, AWAITING_UPLOAD, PROCESSING)
+    except StaleTransition:
+        log.info('another event is processing this dataset', extra=where)
+        return 'duplicate'
+    status, fields = _validate(deps, dataset)
+    return _end(deps, user_id, dataset_id, PROCESSING, status, fields)
+
+
+def size_problem(declared, size, max_bytes):
+    """The error for an object whose real size breaks the declaration or the limit, or None."""
+    name = declared.get('filename')
+    if size == 0:
+        return _error('empty_file', f'{name} is empty. Upload the file again; if it is empty '
+                      'on your computer too, export it again from where it came from.', name)
+    limit = min(int(declared.get('size') or max_bytes), max_bytes)
+    if size > limit:
+        return _error('too_large', f'{name} is {size} bytes, more than the {limit} bytes declared '
+                      f'or allowed (at most {max_bytes}). Create a new dataset that declares the '
+                      'real size, or make the file smaller.', name)
+    return None
+
+
+def _validate(deps, dataset):
+    """READY with the summary, or INVALID with the errors: the engine reads the files."""
+    from chalicelib.analysis import Limits, prepare_dataset
+    from chalicelib.analysis.errors import DataError
+    user_id, dataset_id = dataset['user_id'], dataset['dataset_id']
+    try:
+        files = {role: (f['filename'], deps.files.get_object(user_id, f['key']))
+                 for role, f in dataset['files'].items() if role in ENGINE_ROLES}
+        prepared = prepare_dataset(files, Limits(
+            max_bytes=deps.max_bytes, max_uncompressed_bytes=deps.max_bytes * UNCOMPRESSED_FACTOR))
+        canonical = {
+            name: deps.files.put_file(user_id, 'datasets', dataset_id, ('canonical', name),
+                                      body, content_type(name))
+            for name, body in prepared.to_canonical().items()}
+    except DataError as error:
+        log.info('dataset refused: %s', error.code, extra={'user_id': user_id, 'dataset_id': dataset_id})
+        return INVALID, {'errors': [_bounded(error.to_dict())]}
+    except Exception:
+        log.exception('dataset could not be processed',
+                      extra={'user_id': user_id, 'dataset_id': dataset_id})
+        return INVALID, {'errors': [_error('unreadable', UNREADABLE)]}
+    return READY, {'summary': prepared.summary, 'warnings': list(prepared.warnings),
+                   'canonical': canonical, 'errors': []}
+
+
+def _end(deps, user_id, dataset_id, expected, status, fields):
+    """Move the dataset to its final status; a dataset deleted meanwhile loses its leftovers."""
+    where = {'user_id': user_id, 'dataset_id': dataset_id}
+    try:
+        deps.datasets.transition(user_id, dataset_id, expected, status, **fields)
+    except StaleTransition:
+        log.info('dataset changed while it was processed; result dropped', extra=where)
+        if deps.datasets.get(user_id, dataset_id) is None:
+            deps.files.delete_prefix(user_id, 'datasets', dataset_id)
+        return 'duplicate'
+    except Exception:
+        if status != READY:
+            raise
+        log.exception('dataset summary could not be stored', extra=where)
+        return _end(deps, user_id, dataset_id, expected, INVALID,
+                    {'errors': [_error('unreadable', UNREADABLE)]})
+    log.info('dataset %s', status, extra=where)
+    return status
+
+
+def _error(code, message, file=None, row=None, column=None):
+    return {'code': code, 'message': message, 'file': file, 'row': row, 'column': column}
+
+
+def _bounded(error):
+    """The error with every text cut to a readable length: a message may quote a
+    user's cell, and a 1 MB ward name must not make the item unstorable."""
+    return {key: (value[:MAX_TEXT] + '...' if isinstance(value, str) and len(value) > MAX_TEXT
+                  else value) for key, value in error.items()}
+
+
+def _kind(key):
+    """What kind of key it is (for logs) without echoing user-chosen parts of it."""
+    parts = key.split('/')
+    return '/'.join(parts[2:3] + parts[4:5]) if len(parts) > 4 and parts[0] == 'users' else 'other'

@@ -1,0 +1,335 @@
+"""The analysis worker: the stages of a ranking job, declared once in `STAGES`.
+
+An analysis moves QUEUED -> RUNNING -> SUCCEEDED | FAILED. The worker holds a
+lease on the Analyses item (a conditional write with an expiry) while it works, so
+a duplicate SQS delivery never runs the job in parallel, and records each finished
+stage in `stages_done`, so a redelivery after a crash resumes after the last one.
+Stages hand their results to the next through S3 under the analysis's `work/`
+prefix, so each stage can also run alone as a Step Functions task. A failure is
+stored as a message a programme officer can act on; the full error goes only to
+the logs.
+"""
+import io
+import json
+import logging
+import secrets
+import time
+from dataclasses import dataclass
+from typing import Callable
+
+from chalicelib.analysis.errors import DataError
+from chalicelib.aws import client
+from chalicelib.services.progress import progress_message, status_message
+from chalicelib.services.uploads import DataFiles
+from chalicelib.storage.analyses import FAILED, QUEUED, RUNNING, SUCCEEDED, Analyses
+from chalicelib.storage.base import StaleTransition, now_iso
+from chalicelib.storage.datasets import READY, Datasets
+from chalicelib.storage.objects import object_key
+
+log = logging.getLogger('chatmrpt.worker')
+
+# Shorter than the queue's visibility timeout (900 s): when a worker dies, its
+# lease has expired by the time SQS redelivers the job.
+LEASE_SECONDS = 600
+MAX_RECEIVES = 3          # the queue's maxReceiveCount: the last try before the DLQ
+TERMINAL = (SUCCEEDED, FAILED)
+REQUEST_FIELDS = ('method', 'variables', 'directions', 'preset', 'state')
+JSON_TYPE = 'application/json'
+
+
+class JobRefused(Exception):
+    """The job cannot run for a reason the user can fix; retrying will not help."""
+
+
+class LeaseLost(Exception):
+    """Another worker took the job over, or the analysis was deleted: stop quietly."""
+
+
+@dataclass(frozen=True)
+class Stage:
+    name: str
+    run: Callable            # run(job): reads its inputs from the job, writes its outputs
+    progress: int            # percent complete once this stage is done
+    message: str             # what a person sees while it runs
+
+
+class AnalysisJobs(Analyses):
+    """The Analyses table as the worker uses it: every write holds the lease."""
+
+    def claim(self, user_id, analysis_id, owner, now):
+        """Take the lease of a QUEUED job or of a RUNNING one whose worker died;
+        the item, or None when another worker holds a live lease or it is finished."""
+        return self.update(
+            user_id, analysis_id,
+            {'status': RUNNING, 'lease_owner': owner, 'lease_until': now + LEASE_SECONDS,
+             'updated_at': now_iso()},
+            'attribute_exists(user_id) AND #status IN (:queued, :running) AND '
+            '(attribute_not_exists(lease_until) OR lease_until < :now)',
+            {':queued': QUEUED, ':running': RUNNING, ':now': now}, {'#status': 'status'})
+
+    def advance(self, user_id, analysis_id, owner, **fields):
+        """Write `fields` while `owner` holds the lease; LeaseLost otherwise."""
+        item = self.update(user_id, analysis_id, dict(fields, updated_at=now_iso()),
+                           'lease_owner = :me AND #status = :running',
+                           {':me': owner, ':running': RUNNING}, {'#status': 'status'})
+        if item is None:
+            raise LeaseLost(analysis_id)
+        return item
+
+
+@dataclass(frozen=True)
+class WorkerDeps:
+    analyses: AnalysisJobs
+    datasets: Datasets
+    files: DataFiles
+    sender: object                        # send(user_id, analysis_id, message)
+    clock: Callable[[], float] = time.time
+
+    @classmethod
+    def from_settings(cls, s, sender):
+        dynamodb = client('dynamodb', s.region)
+        return cls(analyses=AnalysisJobs(s.analyses_table, dynamodb),
+                   datasets=Datasets(s.datasets_table, dynamodb),
+                   files=DataFiles(s.data_bucket, client('s3', s.region)), sender=sender)
+
+
+class Job:
+    """One analysis while a worker holds its lease: its request, its files, its progress."""
+
+    def __init__(self, item, owner, deps):
+        self.item = item
+        self.owner = owner
+        self.deps = deps
+        self.user_id = item['user_id']
+        self.analysis_id = item['analysis_id']
+
+    @property
+    def request(self):
+        request = self.item.get('request') or {}
+        return {key: request[key] for key in REQUEST_FIELDS if request.get(key) is not None}
+
+    @property
+    def dataset_id(self):
+        return self.item.get('dataset_id') or (self.item.get('request') or {}).get('dataset_id')
+
+    def read_work(self, *parts):
+        return self.deps.files.get_object(
+            self.user_id, object_key(self.user_id, 'analyses', self.analysis_id, 'work', *parts))
+
+    def write_work(self, parts, body):
+        self.deps.files.put_file(self.user_id, 'analyses', self.analysis_id, ('work',) + parts,
+                                 body, JSON_TYPE if parts[-1].endswith('.json') else 'text/plain')
+
+    def result(self):
+        """The engine's result (AnalysisResult.to_dict()) that the score stage stored."""
+        return json.loads(self.read_work('result.json'))
+
+    def publish(self, artifacts):
+        """Store `{name: (bytes, content type)}` as artifacts and list them on the analysis."""
+        for name, (body, content_type) in sorted(artifacts.items()):
+            key = self.deps.files.put_artifact(self.user_id, self.analysis_id, name, body, content_type)
+            try:
+                self.item = self.deps.analyses.add_artifact(
+                    self.user_id, self.analysis_id, name, key, content_type, len(body))
+            except StaleTransition as error:
+                raise LeaseLost(self.analysis_id) from error
+
+    def advance(self, **fields):
+        self.item = self.deps.analyses.advance(self.user_id, self.analysis_id, self.owner, **fields)
+
+    def tell(self, stage, progress, message):
+        self.deps.sender.send(self.user_id, self.analysis_id,
+                              progress_message(self.analysis_id, stage, progress, message))
+
+
+def _json(value):
+    return json.dumps(value, allow_nan=False, separators=(',', ':')).encode()
+
+
+# --- the stages ---------------------------------------------------------------
+
+def prepare(job):
+    """Snapshot the dataset's canonical files into the analysis and check they load,
+    so a dataset deleted or replaced later cannot change a running analysis."""
+    from chalicelib.analysis import PreparedDataset
+    dataset = job.deps.datasets.get(job.user_id, job.dataset_id) if job.dataset_id else None
+    if not dataset or dataset.get('status') != READY or not dataset.get('canonical'):
+        raise JobRefused('The dataset of this analysis is no longer ready: it was deleted or '
+                         'replaced. Upload the ward data again and start a new analysis.')
+    files = {name: job.deps.files.get_object(job.user_id, key)
+             for name, key in sorted(dataset['canonical'].items())}
+    PreparedDataset.from_canonical(files)
+    for name, body in files.items():
+        job.write_work(('canonical', name), body)
+    job.write_work(('inputs.json',), _json({'dataset_id': job.dataset_id, 'files': sorted(files)}))
+
+
+def score(job):
+    """Rank the wards with the engine; the whole result goes to `work/result.json`."""
+    from chalicelib.analysis import PreparedDataset, run_analysis
+    inputs = json.loads(job.read_work('inputs.json'))
+    files = {name: job.read_work('canonical', name) for name in inputs['files']}
+    result = run_analysis(PreparedDataset.from_canonical(files), job.request)
+    job.write_work(('result.json',), _json(result.to_dict()))
+
+
+def publish(job):
+    """The rankings (JSON for the API, CSV for spreadsheets), models, diagnostics,
+    match and imputation reports."""
+    from chalicelib.analysis.exports import write_rankings_csv
+    result = job.result()
+    rankings_csv = io.StringIO()
+    write_rankings_csv(result['rankings'], rankings_csv)
+    diagnostics = {key: result.get(key) for key in
+                   ('pca', 'comparison', 'variables', 'warnings', 'urban_thresholds')}
+    job.publish({
+        'rankings.json': (_json(result['rankings']), JSON_TYPE),
+        'rankings.csv': (rankings_csv.getvalue().encode('utf-8'), 'text/csv; charset=utf-8'),
+        'models.json': (_json(result.get('models')), JSON_TYPE),
+        'diagnostics.json': (_json(diagnostics), JSON_TYPE),
+        'match_report.json': (_json(result.get('match_report')), JSON_TYPE),
+        'imputation.json': (_json(result.get('imputation')), JSON_TYPE),
+    })
+
+
+# THE list of stages: a new stage is one entry here (progress rises to 100).
+STAGES = (
+    Stage('prepare', prepare, 10, 'Loading the ward data'),
+    Stage('score', score, 60, 'Scoring and ranking the wards'),
+    Stage('publish', publish, 100, 'Saving the rankings and reports'),
+)
+
+
+# --- running a job --------------------------------------------------------------
+
+def handle_message(record, deps, stages=STAGES):
+    """One SQS record `{"user_id", "analysis_id"}` from POST /analyses.
+
+    Raises for a failure SQS should redeliver; the third receive marks the analysis
+    FAILED first, so it is settled before the message moves to the dead-letter queue.
+    """
+    try:
+        body = json.loads(record['body'])
+        user_id, analysis_id = str(body['user_id']), str(body['analysis_id'])
+    except (ValueError, KeyError, TypeError):
+        log.error('analysis message without user_id and analysis_id dropped')
+        return None
+    receives = int((record.get('attributes') or {}).get('ApproximateReceiveCount', 1))
+    return run_job(user_id, analysis_id, deps, attempt=receives, stages=stages)
+
+
+def run_stage_event(event, deps, stages=STAGES):
+    """A Step Functions task: `{"user_id", "analysis_id", "stage", "attempt"?}` runs one
+    stage; returns `{"status", "stage"}` for the state machine's choice."""
+    status = run_job(event['user_id'], event['analysis_id'], deps,
+                     attempt=int(event.get('attempt', 1)), only=event['stage'], stages=stages)
+    return {'status': status, 'stage': event['stage']}
+
+
+def run_job(user_id, analysis_id, deps, attempt=1, only=None, stages=STAGES):
+    """Run the analysis's remaining stages (or only the one named); its status after."""
+    where = {'user_id': user_id, 'analysis_id': analysis_id}
+    item = deps.analyses.get(user_id, analysis_id)
+    if item is None:
+        log.info('analysis gone; job dropped', extra=where)
+        return None
+    if item['status'] in TERMINAL:
+        log.info('analysis already %s; duplicate job ignored', item['status'], extra=where)
+        return item['status']
+    todo = [stage for stage in stages if stage.name not in (item.get('stages_done') or ())]
+    if only is not None:
+        _check_order(stages, todo, only)
+        todo = [stage for stage in todo if stage.name == only]
+    owner = secrets.token_hex(8)
+    claimed = deps.analyses.claim(user_id, analysis_id, owner, deps.clock())
+    if claimed is None:
+        log.info('another worker holds this analysis; duplicate job ignored', extra=where)
+        return RUNNING
+    job = Job(claimed, owner, deps)
+    stage = todo[0] if todo else stages[-1]
+    try:
+        for stage in todo:
+            _run_stage(job, stages, stage)
+        if set(job.item.get('stages_done') or ()) >= {s.name for s in stages}:
+            job.advance(status=SUCCEEDED, progress=100, lease_until=0, finished_at=now_iso())
+            _tell_status(job, SUCCEEDED)
+            return SUCCEEDED
+        job.advance(lease_until=0)
+        return RUNNING
+    except LeaseLost:
+        log.info('lease lost; another worker or a delete took over', extra=where)
+        return None
+    except JobRefused as error:
+        return _fail(job, str(error))
+    except DataError as error:
+        return _fail(job, error.one_line())
+    except Exception:
+        log.exception('stage %s failed (attempt %s)', stage.name, attempt, extra=where)
+        if attempt >= MAX_RECEIVES:
+            _fail(job, f'The analysis stopped at the "{stage.name}" step because of a problem on '
+                       'our side. Your data is unchanged: start the analysis again, and if it '
+                       f'fails again send the analysis id {analysis_id} to support.')
+        else:
+            _release(job)
+        raise
+
+
+def _check_order(stages, todo, only):
+    names = [stage.name for stage in stages]
+    if only not in names:
+        raise ValueError(f'unknown stage {only!r}; stages are {", ".join(names)}')
+    if todo and todo[0].name != only and only in [stage.name for stage in todo]:
+        raise ValueError(f'stage {only!r} cannot run before {todo[0].name!r}')
+
+
+def _run_stage(job, stages, stage):
+    before = max((s.progress for s in stages if s.name in (job.item.get('stages_done') or ())),
+                 default=0)
+    job.advance(stage=stage.name, progress=before, lease_until=job.deps.clock() + LEASE_SECONDS)
+    job.tell(stage.name, before, stage.message)
+    log.info('stage %s started', stage.name,
+             extra={'user_id': job.user_id, 'analysis_id': job.analysis_id})
+    stage.run(job)
+    done = list(job.item.get('stages_done') or ()) + [stage.name]
+    job.advance(stages_done=done, progress=stage.progress)
+    job.tell(stage.name, stage.progress, stage.message)
+
+
+def _fail(job, message):
+    """FAILED with `message` (what to do about it), pushed to the owner."""
+    try:
+        job.item = job.deps.analyses.transition(job.user_id, job.analysis_id, (QUEUED, RUNNING),
+                                                FAILED, error=message, lease_until=0,
+                                                finished_at=now_iso())
+    except StaleTransition:
+        current = job.deps.analyses.get(job.user_id, job.analysis_id)
+        return current and current['status']
+    _tell_status(job, FAILED, message)
+    return FAILED
+
+
+def _release(job):
+    """Give the lease back so the redelivered job need not wait for it to expire."""
+    try:
+        job.advance(lease_until=0)
+    except LeaseLost:
+        pass
+
+
+def _tell_status(job, status, error=None):
+    job.deps.sender.send(job.user_id, job.analysis_id, status_message(job.analysis_id, status, error))
+
+
+def catch_up(item, stages=STAGES):
+    """The messages a subscriber who arrives late has missed: each finished stage in
+    order, the one running now, and the final status."""
+    analysis_id, done = item['analysis_id'], item.get('stages_done') or ()
+    messages = [progress_message(analysis_id, s.name, s.progress, s.message)
+                for s in stages if s.name in done]
+    current = next((s for s in stages if s.name == item.get('stage') and s.name not in done), None)
+    if current and item['status'] == RUNNING:
+        messages.append(progress_message(analysis_id, current.name, item.get('progress', 0),
+                                         current.message))
+    if item['status'] in TERMINAL:
+        messages.append(status_message(analysis_id, item['status'], item.get('error')))
+    return messages

@@ -1,0 +1,109 @@
+"""The data bucket: every key is built here, under `users/{user_id}/`.
+
+The client never chooses a bucket or a key: uploads are presigned POSTs for one
+exact server-chosen key, downloads presigned GETs that expire in minutes.
+"""
+import functools
+import re
+import time
+
+UPLOAD_EXPIRY_SECONDS = 15 * 60
+DOWNLOAD_EXPIRY_SECONDS = 5 * 60
+
+_ID = r'[A-Za-z0-9_-]+'
+_UPLOAD_KEY = re.compile(
+    rf'^users/(?P<user_id>{_ID})/datasets/(?P<dataset_id>{_ID})/uploads/(?P<role>[a-z]+)(?P<ext>\.[a-z]+)$')
+_SAFE_PART = re.compile(r'^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$')
+
+
+def object_key(user_id, kind, item_id, *parts):
+    """`users/{user_id}/{kind}/{item_id}/{parts...}`: the only way a key is made."""
+    for value in (user_id, item_id):
+        if not re.fullmatch(_ID, value or ''):
+            raise ValueError(f'not an id: {value!r}')
+    if kind not in ('datasets', 'analyses'):
+        raise ValueError(f'unknown object kind {kind!r}')
+    for part in parts:
+        if not _SAFE_PART.match(part) or '..' in part:
+            raise ValueError(f'not a safe key part: {part!r}')
+    return '/'.join(('users', user_id, kind, item_id) + parts)
+
+
+def upload_key(user_id, dataset_id, role, ext):
+    return object_key(user_id, 'datasets', dataset_id, 'uploads', f'{role}{ext}')
+
+
+def parse_upload_key(key):
+    """`(user_id, dataset_id, role, ext)` of an upload key, or None for any other key."""
+    match = _UPLOAD_KEY.match(key)
+    return match.group('user_id', 'dataset_id', 'role', 'ext') if match else None
+
+
+@functools.lru_cache(maxsize=None)
+def signing_client(region):
+    """An S3 client that signs with SigV4 (boto3 still presigns POSTs with SigV2 by default).
+
+    Kept per region for the container's life like chalicelib.aws clients; it holds
+    no user data. AWS_ENDPOINT_URL still applies.
+    """
+    import boto3
+    from botocore.config import Config
+    return boto3.session.Session().client(
+        's3', region_name=region,
+        config=Config(signature_version='s3v4', retries={'max_attempts': 3, 'mode': 'standard'}))
+
+
+class Objects:
+    def __init__(self, bucket, client):
+        self.bucket = bucket
+        self._client = client
+
+    def presigned_upload(self, user_id, dataset_id, role, ext, size, content_type):
+        """A presigned POST for exactly this key, at most `size` bytes, this content type."""
+        key = upload_key(user_id, dataset_id, role, ext)
+        post = self._client.generate_presigned_post(
+            Bucket=self.bucket, Key=key,
+            Fields={'Content-Type': content_type},
+            Conditions=[{'Content-Type': content_type}, ['content-length-range', 1, size]],
+            ExpiresIn=UPLOAD_EXPIRY_SECONDS)
+        return {'key': key, 'url': post['url'], 'fields': post['fields'],
+                'expires_at': _expiry(UPLOAD_EXPIRY_SECONDS)}
+
+    def presigned_download(self, user_id, key, filename):
+        """A presigned GET for one of the caller's objects; the key must be under its prefix."""
+        _own(user_id, key)
+        url = self._client.generate_presigned_url(
+            'get_object', ExpiresIn=DOWNLOAD_EXPIRY_SECONDS,
+            Params={'Bucket': self.bucket, 'Key': key,
+                    'ResponseContentDisposition': f'attachment; filename="{filename}"'})
+        return {'url': url, 'expires_at': _expiry(DOWNLOAD_EXPIRY_SECONDS)}
+
+    def put_artifact(self, user_id, analysis_id, name, body, content_type):
+        """Store an analysis file; its key, for the Analyses item's `artifacts`."""
+        key = object_key(user_id, 'analyses', analysis_id, name)
+        self._client.put_object(Bucket=self.bucket, Key=key, Body=body, ContentType=content_type,
+                                ServerSideEncryption='AES256')
+        return key
+
+    def get_object(self, user_id, key):
+        """The bytes of one of the caller's objects."""
+        _own(user_id, key)
+        return self._client.get_object(Bucket=self.bucket, Key=key)['Body'].read()
+
+    def delete_prefix(self, user_id, kind, item_id):
+        """Delete every object of one dataset or analysis (versioning keeps the old ones)."""
+        prefix = object_key(user_id, kind, item_id) + '/'
+        paginator = self._client.get_paginator('list_objects_v2')
+        for page in paginator.paginate(Bucket=self.bucket, Prefix=prefix):
+            keys = [{'Key': o['Key']} for o in page.get('Contents', [])]
+            if keys:
+                self._client.delete_objects(Bucket=self.bucket, Delete={'Objects': keys, 'Quiet': True})
+
+
+def _own(user_id, key):
+    if not key.startswith(f'users/{user_id}/'):
+        raise PermissionError('object key outside the caller\'s prefix')
+
+
+def _expiry(seconds):
+    return time.strftime('%Y-%m-%dT%H:%M:%SZ', time.gmtime(time.time() + seconds))

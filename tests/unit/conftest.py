@@ -1,0 +1,44 @@
+"""Unit fixtures: the app under chalice's test client, callers with unsigned tokens."""
+import os
+
+import pytest
+
+# The local stage's origins, set before app.py is imported so its CORS config exists.
+os.environ.setdefault('ALLOWED_ORIGINS', 'http://localhost:3000,http://127.0.0.1:3000')
+
+from tests.unit.support import Caller  # noqa: E402
+
+
+@pytest.fixture
+def http(aws):
+    from chalice.test import Client
+    from app import app
+    with Client(app, stage_name='local') as client:
+        yield client.http
+
+
+@pytest.fixture
+def alice(http):
+    return Caller(http, 'user-a-0001', organization='nmep')
+
+
+@pytest.fixture
+def bob(http):
+    return Caller(http, 'user-b-0002', organization='kano-smep', region='KN')
+
+
+@pytest.fixture
+def carol(http):
+    """A viewer in Alice's organization."""
+    return Caller(http, 'user-c-0003', role='viewer', organization='nmep')
+
+
+@pytest.fixture
+def admin(http):
+    return Caller(http, 'user-d-0004', role='admin', organization='nmep')
+
+
+@pytest.fixture
+def stores(aws):
+    from chalicelib.services.wiring import stores as build
+    return build(aws)
