@@ -68,7 +68,7 @@ PERIOD_FORMATS = (
 WARD_COLUMNS = ('ward_code', 'ward_name', 'lga', 'state', 'tpr', 'positives', 'tested', 'facilities', 'periods',
                 'method')
 SERIES_COLUMNS = ('ward_code', 'ward_name', 'lga', 'state', 'period', 'tpr', 'positives', 'tested', 'method')
-FLAGGED_COLUMNS = ('row', 'ward_name', 'lga', 'facility', 'period', 'method', 'positives', 'tested')
+FLAGGED_COLUMNS = ('row', 'ward_name', 'lga', 'facility', 'period', 'method', 'age', 'positives', 'tested')
 
 
 @dataclass(frozen=True)
@@ -212,6 +212,8 @@ def _strip_prefix(table, column, warnings):
 
 def _counts(filename, column, cells):
     """Whole non-negative numbers, NaN where blank; anything else is refused, naming the cell."""
+    if all(identifier_text(cell) is None for cell in cells):
+        return pd.Series(float('nan'), index=cells.index)
     values = numeric_column(filename, column, list(cells))
     if values is None:
         raise DataError('non_numeric_value', f'Column {column!r} should hold counts of persons but holds text.',
@@ -250,20 +252,20 @@ def compute_ward_tpr(facilities, age='all', test='both', level='all', period_fro
     kept = kept.loc[periods.index]
     identity, order = _ward_identity(kept, roles, wards, warnings)
     kept, periods = kept.loc[identity.index], periods.loc[identity.index]
-    long = pd.concat([_method_rows(kept, roles, indicators, identity, periods, m, AGE_GROUPS[age])
-                      for m in methods], ignore_index=True)
+    long = _report_rows(kept, roles, indicators, identity, periods, methods, AGE_GROUPS[age])
     flagged = long.loc[long['positives'] > long['tested']]
     if len(flagged):
-        warnings.append(f'{len(flagged)} report rows have more positives than tests; they are kept and listed '
+        warnings.append(f'{len(flagged)} report cells have more positives than tests; they are kept and listed '
                         'as flagged.')
     reported = long.loc[long['reported']]
     totals = reported.groupby(['ward', 'method']).agg(
         positives=('positives', 'sum'), tested=('tested', 'sum'),
         facilities=('facility', 'nunique'), periods=('period', 'nunique'))
     chosen = {ward: _choose(totals, ward, methods) for ward in order.index}
-    table = _ward_table(order, totals, chosen)
+    table = _ward_table(order, totals, chosen, methods)
     series = _series(reported, order, chosen)
-    flagged_table = flagged.merge(order[['ward_name', 'lga']], left_on='ward', right_index=True, how='left')
+    flagged_table = flagged.astype({'positives': int, 'tested': int}).merge(
+        order[['ward_name', 'lga']], left_on='ward', right_index=True, how='left')
     return WardTpr(table, series, flagged_table.loc[:, list(FLAGGED_COLUMNS)].reset_index(drop=True),
                    tuple(warnings))
 
@@ -408,21 +410,30 @@ def _lga_name(value):
     return LGA_SUFFIX.sub('', value) if value else value
 
 
-def _method_rows(table, roles, indicators, identity, periods, method, groups):
-    """One row per report row for one test method: positives and tested summed over the age groups."""
-    def total(measure):
-        columns = [indicators[(method, measure, g)] for g in groups if (method, measure, g) in indicators]
-        return table[columns].astype(float).fillna(0).sum(axis=1) if columns else pd.Series(0.0, index=table.index)
-    columns = [indicators[(method, measure, g)] for measure in ('tested', 'positives') for g in groups
-               if (method, measure, g) in indicators]
+def _report_rows(table, roles, indicators, identity, periods, methods, ages):
+    """Long form: one row per report row, test method and age group, with its own positives and tests.
+
+    Blank cells count as 0 (DHIS2 does not store zeros) but a pair with both
+    cells blank is marked unreported, so it adds no facility or period.
+    """
     facility = table[roles['facility']] if 'facility' in roles else pd.Series(table.index, index=table.index)
-    return pd.DataFrame({
-        'row': table.index, 'ward': identity.values, 'method': method,
-        'facility': facility.values,
-        'period': [p.label if p is not None else None for p in periods],
-        'positives': total('positives').values, 'tested': total('tested').values,
-        'reported': table[columns].notna().any(axis=1).values,
-    })
+    period = [p.label if p is not None else None for p in periods]
+    parts = []
+    for method in methods:
+        for age in ages:
+            tested = indicators.get((method, 'tested', age))
+            positive = indicators.get((method, 'positives', age))
+            if tested is None:
+                continue
+            counts = table[[tested] + ([positive] if positive else [])].astype(float)
+            parts.append(pd.DataFrame({
+                'row': table.index, 'ward': identity.values, 'method': method, 'age': age,
+                'facility': facility.values, 'period': period,
+                'positives': counts[positive].fillna(0).values if positive else 0.0,
+                'tested': counts[tested].fillna(0).values,
+                'reported': counts.notna().any(axis=1).values,
+            }))
+    return pd.concat(parts, ignore_index=True)
 
 
 def _tpr(positives, tested):
@@ -442,27 +453,19 @@ def _choose(totals, ward, methods):
     return best
 
 
-def _ward_table(order, totals, chosen):
+def _ward_table(order, totals, chosen, methods):
+    """One row per ward; without any test its TPR (and method) is None, never 0."""
     rows = []
     for ward, ids in order.iterrows():
         method = chosen[ward]
-        row = dict(ids)
-        if method is None:
-            reported = [m for m in totals.index.get_level_values('method')[totals.index.get_level_values('ward') == ward]]
-            sums = totals.loc[(ward, reported[0])] if reported else None
-            row.update(tpr=None, positives=_count(sums, 'positives'), tested=_count(sums, 'tested'),
-                       facilities=_count(sums, 'facilities', 0), periods=_count(sums, 'periods', 0), method=None)
-        else:
-            sums = totals.loc[(ward, method)]
-            row.update(tpr=_tpr(sums['positives'], sums['tested']), positives=int(sums['positives']),
-                       tested=int(sums['tested']), facilities=int(sums['facilities']), periods=int(sums['periods']),
-                       method=method)
-        rows.append(row)
-    return pd.DataFrame(rows, columns=list(WARD_COLUMNS))
-
-
-def _count(sums, name, default=None):
-    return default if sums is None else int(sums[name])
+        shown = method or next((m for m in methods if (ward, m) in totals.index), None)
+        sums = totals.loc[(ward, shown)] if shown else None
+        rows.append(dict(ids, tpr=_tpr(sums['positives'], sums['tested']) if method else None,
+                         positives=None if sums is None else int(sums['positives']),
+                         tested=None if sums is None else int(sums['tested']),
+                         facilities=0 if sums is None else int(sums['facilities']),
+                         periods=0 if sums is None else int(sums['periods']), method=method))
+    return pd.DataFrame(rows, columns=list(WARD_COLUMNS), dtype=object)
 
 
 def _series(reported, order, chosen):
@@ -470,8 +473,8 @@ def _series(reported, order, chosen):
     picked = reported.loc[[chosen.get(ward) == method for ward, method in zip(reported['ward'], reported['method'])]]
     grouped = picked.dropna(subset=['period']).groupby(['ward', 'period', 'method'], sort=True)[
         ['positives', 'tested']].sum().reset_index()
-    grouped['tpr'] = [_tpr(p, t) for p, t in zip(grouped['positives'], grouped['tested'])]
     grouped[['positives', 'tested']] = grouped[['positives', 'tested']].astype(int)
+    grouped['tpr'] = pd.Series([_tpr(p, t) for p, t in zip(grouped['positives'], grouped['tested'])], dtype=object)
     merged = grouped.merge(order, left_on='ward', right_index=True, how='left')
     merged['_month'] = [_period_or_none(p).first for p in merged['period']]
     merged = merged.sort_values(['ward', '_month'])
