@@ -1,9 +1,11 @@
-"""Create locally what Terraform owns in AWS (tables, data bucket, queues).
+"""Create locally what Terraform owns in AWS (tables, bucket, queues, user pool).
 
 Used by the local stack against moto server and by the unit tests in moto's
 decorator mode, so both see the same resources.
 """
 import json
+import secrets
+from dataclasses import dataclass
 
 from chalicelib.storage.tables import create_tables
 
@@ -28,3 +30,65 @@ def create_data_resources(clients, settings):
         'RedrivePolicy': json.dumps({'deadLetterTargetArn': dlq_arn,
                                      'maxReceiveCount': str(MAX_RECEIVES)}),
         'VisibilityTimeout': str(ANALYSIS_VISIBILITY_SECONDS)})
+
+
+CUSTOM_ATTRIBUTES = ('organization', 'role', 'region')
+# What the app client may read: the ID token carries exactly these claims.
+READ_ATTRIBUTES = ('email', 'email_verified') + tuple(f'custom:{name}' for name in CUSTOM_ATTRIBUTES)
+AUTH_FLOWS = ('ALLOW_USER_PASSWORD_AUTH', 'ALLOW_REFRESH_TOKEN_AUTH')
+
+
+@dataclass(frozen=True)
+class UserPool:
+    pool_id: str
+    client_id: str
+    arn: str
+
+
+def create_user_pool(cognito, settings):
+    """The Cognito user pool and its app client, as Terraform creates them in AWS.
+
+    Custom attributes carry the programme's organization, role and region; the app
+    client allows USER_PASSWORD_AUTH and can read email and the custom attributes,
+    so they appear in the ID token.
+    """
+    pool = cognito.create_user_pool(
+        PoolName=f'chatmrpt-{settings.stage}',
+        AutoVerifiedAttributes=['email'],
+        Schema=[{'Name': name, 'AttributeDataType': 'String', 'Mutable': True,
+                 'StringAttributeConstraints': {'MinLength': '0', 'MaxLength': '128'}}
+                for name in CUSTOM_ATTRIBUTES],
+    )['UserPool']
+    client = cognito.create_user_pool_client(
+        UserPoolId=pool['Id'], ClientName=f'chatmrpt-{settings.stage}-web', GenerateSecret=False,
+        ExplicitAuthFlows=list(AUTH_FLOWS), ReadAttributes=list(READ_ATTRIBUTES),
+    )['UserPoolClient']
+    return UserPool(pool_id=pool['Id'], client_id=client['ClientId'], arn=pool['Arn'])
+
+
+def create_user(cognito, pool_id, username, email, organization, role, region, password=None):
+    """A confirmed user with a permanent password (moto fires no Cognito trigger).
+
+    Returns the password, generated when not given.
+    """
+    password = password or f'Local-{secrets.token_urlsafe(12)}-9a'
+    cognito.admin_create_user(
+        UserPoolId=pool_id, Username=username, MessageAction='SUPPRESS',
+        UserAttributes=[
+            {'Name': 'email', 'Value': email},
+            {'Name': 'email_verified', 'Value': 'true'},
+            {'Name': 'custom:organization', 'Value': organization},
+            {'Name': 'custom:role', 'Value': role},
+            {'Name': 'custom:region', 'Value': region},
+        ])
+    cognito.admin_set_user_password(
+        UserPoolId=pool_id, Username=username, Password=password, Permanent=True)
+    return password
+
+
+def id_token(cognito, client_id, username, password):
+    """An ID token for `username`, the way a browser signs in."""
+    result = cognito.initiate_auth(
+        ClientId=client_id, AuthFlow='USER_PASSWORD_AUTH',
+        AuthParameters={'USERNAME': username, 'PASSWORD': password})
+    return result['AuthenticationResult']['IdToken']

@@ -1,0 +1,100 @@
+"""`python -m devstack` (what `make run` runs): the local cloud in the foreground.
+
+Ports come from flags or DEVSTACK_*_PORT variables (0 picks a free port).
+`python -m devstack --print-env` prints the shell exports that point
+`chalice local --stage local` at a running stack.
+"""
+import argparse
+import json
+import os
+import pathlib
+import shlex
+import signal
+import sys
+import threading
+import time
+
+from devstack.stack import DEFAULT_HOST, DEFAULT_REGION, ROOT, STATE_FILE, Ports, Stack
+
+READY_SECONDS = 60
+
+
+def _port(name, default):
+    return int(os.environ.get(f'DEVSTACK_{name}_PORT', default))
+
+
+def parse_args(argv):
+    defaults = Ports()
+    parser = argparse.ArgumentParser(prog='python -m devstack', description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument('--host', default=DEFAULT_HOST)
+    parser.add_argument('--api-port', type=int, default=_port('API', defaults.api))
+    parser.add_argument('--ws-port', type=int, default=_port('WS', defaults.ws))
+    parser.add_argument('--ws-management-port', type=int,
+                        default=_port('WS_MANAGEMENT', defaults.ws_management))
+    parser.add_argument('--aws-port', type=int, default=_port('AWS', defaults.aws))
+    parser.add_argument('--region', default=DEFAULT_REGION)
+    parser.add_argument('--state-dir', type=pathlib.Path, default=ROOT / '.local',
+                        help='where stack.json is written (default .local)')
+    parser.add_argument('--app', default='app:app', help='the Chalice app as module:attribute')
+    parser.add_argument('--print-env', action='store_true',
+                        help='print exports for `chalice local --stage local` from a running stack')
+    return parser.parse_args(argv)
+
+
+def print_env(state_dir):
+    """Shell exports that point plain `chalice local` at a running stack's moto server."""
+    state = json.loads((state_dir / STATE_FILE).read_text())
+    exports = {
+        'AWS_ENDPOINT_URL': state['aws_endpoint_url'], 'AWS_REGION': state['region'],
+        'AWS_DEFAULT_REGION': state['region'], 'AWS_ACCESS_KEY_ID': 'local',
+        'AWS_SECRET_ACCESS_KEY': 'local', 'USER_POOL_ID': state['user_pool_id'],
+        'USER_POOL_CLIENT_ID': state['user_pool_client_id'], 'USER_POOL_ARN': state['user_pool_arn'],
+        'JWKS_URL': state['jwks_url'],
+    }
+    for name, value in exports.items():
+        print(f'export {name}={shlex.quote(value)}')
+
+
+def announce(state, seconds):
+    """The URLs and demo credentials, on the console only (never through the logger)."""
+    demo = state['demo_user']
+    print(f"""
+ChatMRPT local stack ready in {seconds:.1f} s (stage local)
+  REST API        {state['api_url']}          try: curl {state['api_url']}/health
+  WebSocket       {state['ws_url']}/?token=<ID token>
+  AWS (moto)      {state['aws_endpoint_url']}   region {state['region']}
+  User pool       {state['user_pool_id']}   app client {state['user_pool_client_id']}
+  Demo user       {demo['username']}   password {demo['password']}   (role analyst)
+  State file      {state['state_file']}
+  Demo ID token:  aws --endpoint-url {state['aws_endpoint_url']} --region {state['region']} \\
+                    cognito-idp initiate-auth --auth-flow USER_PASSWORD_AUTH \\
+                    --client-id {state['user_pool_client_id']} \\
+                    --auth-parameters USERNAME={demo['username']},PASSWORD='{demo['password']}'
+Ctrl-C stops everything.
+""", flush=True)
+
+
+def main(argv=None):
+    args = parse_args(sys.argv[1:] if argv is None else argv)
+    if args.print_env:
+        print_env(args.state_dir)
+        return 0
+    stop = threading.Event()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, lambda *_: stop.set())
+    started = time.monotonic()
+    stack = Stack(args.app, args.host, Ports(args.api_port, args.ws_port, args.ws_management_port,
+                                             args.aws_port), args.state_dir, region=args.region)
+    try:
+        state = stack.start()
+        announce(state, time.monotonic() - started)
+        stop.wait()
+    finally:
+        stack.stop()
+    print('ChatMRPT local stack stopped.', flush=True)
+    return 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())

@@ -1,0 +1,183 @@
+"""The whole local cloud in one process: moto server, the app's REST API behind a
+verifying authorizer, the WebSocket relay and the S3/SQS event bridges.
+
+The environment (endpoint, fake credentials, the `local` stage's variables, the
+user pool) is set before the app is imported, exactly as Lambda sets it before
+importing `app.py`.
+"""
+import functools
+import importlib
+import json
+import logging
+import os
+import pathlib
+import threading
+from dataclasses import dataclass
+
+from chalice.config import Config
+from chalice.local import LocalDevServer
+
+from chalicelib import aws, logs
+from chalicelib.config import settings
+from chalicelib.tokens import verify_id_token
+from devstack import events, provision
+from devstack.gateway import RequestHandler, thread_safe
+from devstack.websocket import ManagementSession, WebsocketRelay
+
+log = logging.getLogger('devstack')
+
+ROOT = pathlib.Path(__file__).resolve().parent.parent
+STAGE = 'local'
+DEFAULT_HOST = '127.0.0.1'
+DEFAULT_REGION = 'eu-west-1'
+STATE_FILE = 'stack.json'
+
+
+@dataclass(frozen=True)
+class Ports:
+    """Where each part listens; 0 picks a free port."""
+    api: int = 8000
+    ws: int = 8001
+    ws_management: int = 8002
+    aws: int = 5000
+
+
+@dataclass(frozen=True)
+class DemoUser:
+    username: str = 'demo@example.org'
+    organization: str = 'demo-org'
+    role: str = 'analyst'
+    region: str = 'NI'
+
+
+def load_app(reference):
+    """The Chalice app named by `module:attribute` (imported now, after the environment is set)."""
+    module, _, attribute = reference.partition(':')
+    return getattr(importlib.import_module(module), attribute or 'app')
+
+
+def chalice_config(project_dir):
+    with open(pathlib.Path(project_dir) / '.chalice' / 'config.json') as f:
+        disk = json.load(f)
+    return Config(chalice_stage=STAGE, config_from_disk=disk, default_params={'project_dir': str(project_dir)})
+
+
+def aws_environment(endpoint_url, region, config):
+    """What every boto3 client of the stack and the app needs: moto, fake keys, the stage."""
+    return {
+        **config.environment_variables,
+        'AWS_ENDPOINT_URL': endpoint_url,
+        'AWS_ACCESS_KEY_ID': 'local', 'AWS_SECRET_ACCESS_KEY': 'local',
+        'AWS_REGION': region, 'AWS_DEFAULT_REGION': region,
+    }
+
+
+def pool_environment(pool, endpoint_url):
+    return {
+        'USER_POOL_ID': pool.pool_id, 'USER_POOL_CLIENT_ID': pool.client_id,
+        'USER_POOL_ARN': pool.arn, 'JWKS_URL': f'{endpoint_url}/{pool.pool_id}/.well-known/jwks.json',
+    }
+
+
+class Stack:
+    """Start with `start()`, stop with `stop()`; `state` is what `.local/stack.json` holds."""
+
+    def __init__(self, app_reference='app:app', host=DEFAULT_HOST, ports=Ports(),
+                 state_dir=ROOT / '.local', project_dir=ROOT, region=DEFAULT_REGION, demo=DemoUser()):
+        self._app_reference = app_reference
+        self._host = host
+        self._ports = ports
+        self._state_path = pathlib.Path(state_dir) / STATE_FILE
+        self._project_dir = project_dir
+        self._region = region
+        self._demo = demo
+        self._stoppers = []
+        self.state = None
+
+    def start(self):
+        try:
+            self._start()
+        except BaseException:
+            self.stop()
+            raise
+        return self.state
+
+    def _start(self):
+        from moto.server import ThreadedMotoServer   # heavy: only the stack needs it
+
+        logging.getLogger('werkzeug').setLevel(logging.WARNING)   # moto's per-request access log
+        moto = ThreadedMotoServer(ip_address=self._host, port=self._ports.aws, verbose=False)
+        moto.start()
+        self._stoppers.append(moto.stop)
+        endpoint_url = 'http://{}:{}'.format(*moto.get_host_and_port())
+
+        config = chalice_config(self._project_dir)
+        os.environ.pop('AWS_PROFILE', None)
+        os.environ.pop('AWS_SESSION_TOKEN', None)
+        os.environ.update(aws_environment(endpoint_url, self._region, config))
+        aws.reset_clients()
+        s = settings()
+        clients = functools.partial(aws.client, region=s.region)
+        provision.create_data_resources(clients, s)
+        pool = provision.create_user_pool(clients('cognito-idp'), s)
+        os.environ.update(pool_environment(pool, endpoint_url))
+        demo_password = provision.create_user(
+            clients('cognito-idp'), pool.pool_id, self._demo.username, self._demo.username,
+            self._demo.organization, self._demo.role, self._demo.region)
+
+        app = thread_safe(load_app(self._app_reference))
+        logs.configure(log, settings().log_level)
+        api = self._serve_rest(app, config)
+        relay = WebsocketRelay(app, self._host, self._ports.ws, self._ports.ws_management, STAGE).start()
+        self._stoppers.append(relay.stop)
+        app.websocket_api.session = ManagementSession(relay.management_url, s.region)
+        for poller in events.start_bridges(app, clients, s.region):
+            self._stoppers.append(poller.stop)
+
+        s = settings()
+        self.state = {
+            'api_url': api, 'ws_url': relay.url, 'ws_management_url': relay.management_url,
+            'aws_endpoint_url': endpoint_url, 'region': s.region, 'stage': STAGE,
+            'user_pool_id': pool.pool_id, 'user_pool_client_id': pool.client_id,
+            'user_pool_arn': pool.arn, 'jwks_url': s.jwks_url,
+            'data_bucket': s.data_bucket, 'analysis_queue': s.analysis_queue, 'tables': s.tables,
+            'demo_user': {'username': self._demo.username, 'password': demo_password},
+            'pid': os.getpid(), 'state_file': str(self._state_path),
+        }
+        self._write_state()
+
+    def _serve_rest(self, app, config):
+        server = LocalDevServer(app, config, self._host, self._ports.api,
+                                handler_cls=functools.partial(RequestHandler, verify=_verify))
+        thread = threading.Thread(target=server.server.serve_forever, name='rest', daemon=True)
+        thread.start()
+
+        def stop():
+            server.shutdown()
+            server.server.server_close()
+            thread.join(10)
+        self._stoppers.append(stop)
+        return 'http://{}:{}'.format(*server.server.server_address[:2])
+
+    def _write_state(self):
+        self._state_path.parent.mkdir(parents=True, exist_ok=True)
+        partial = self._state_path.with_suffix('.tmp')
+        partial.write_text(json.dumps(self.state, indent=2) + '\n')
+        os.chmod(partial, 0o600)        # holds the demo password
+        partial.replace(self._state_path)   # readers see all of it or none: it also signals ready
+
+    def stop(self):
+        """Stop every part, newest first; the state file goes with the stack it describes."""
+        if self.state is not None:
+            self._state_path.unlink(missing_ok=True)
+        while self._stoppers:
+            stopper = self._stoppers.pop()
+            try:
+                stopper()
+            except Exception:
+                log.exception('stopping a part of the stack failed')
+
+
+def _verify(authorization):
+    """The authorizer's check, against the pool the environment names now."""
+    return verify_id_token(authorization, settings())
