@@ -1,0 +1,144 @@
+"""Plotly figures of one analysis: vulnerability, variables, urban extent, rank spread.
+
+Choropleths leave out `geojson` (and usually `locations` and `customdata`): the page
+carries the ward boundaries once and fills them in (see `page.py`), so a file with
+fourteen variable maps holds the boundaries a single time.
+
+Plotly renders hover text, titles and button labels as HTML, so every string that
+came from a user's file goes through `html.escape` before it reaches a figure.
+"""
+from html import escape
+
+import plotly.graph_objects as go
+
+# Rank 1 (most vulnerable) darkest red, the last rank pale yellow.
+RANK_COLOURS = ((0.0, '#800026'), (0.25, '#e31a1c'), (0.5, '#fd8d3c'), (0.75, '#fed976'), (1.0, '#ffffcc'))
+NO_DATA_GREY = '#d0d0d0'
+MAP_HEIGHT = 640
+METHOD_LABELS = {'composite': 'Composite score', 'pca': 'PCA score'}
+
+
+def _number(value, digits=3):
+    return '–' if value is None else f'{value:.{digits}f}'
+
+
+def _spread_text(spread):
+    low, p10, p90, high = spread
+    if low is None:
+        return '–'
+    return f'{low}–{high} (10th–90th percentile {_number(p10, 0)}–{_number(p90, 0)})'
+
+
+def ward_labels(view, keys):
+    """Escaped [ward name, LGA] per ward key: the hover label every ward map shares."""
+    return [[escape(name), escape(lga)] for name, lga in view.labels(keys)]
+
+
+def _map_layout(title, **extra):
+    return go.Layout(
+        title={'text': title, 'x': 0.01}, height=MAP_HEIGHT, margin={'l': 0, 'r': 0, 't': 50, 'b': 0},
+        geo={'fitbounds': 'locations', 'visible': False, 'projection': {'type': 'mercator'},
+             'scope': 'world', 'resolution': 110},  # the empty outline the page provides
+        template='plotly_white', **extra)
+
+
+def _grey_trace(keys, customdata, name):
+    """Grey wards; `customdata` rows are [ward, LGA, why it is grey]."""
+    return go.Choropleth(
+        locations=list(keys), z=[0] * len(keys), customdata=customdata,
+        colorscale=[[0, NO_DATA_GREY], [1, NO_DATA_GREY]], showscale=False, name=name,
+        marker={'line': {'width': 0.4, 'color': 'white'}},
+        hovertemplate='<b>%{customdata[0]}</b><br>LGA: %{customdata[1]}<br>%{customdata[2]}<extra></extra>')
+
+
+def vulnerability_figure(view, keys, method='composite'):
+    """Wards coloured by rank (1 = most vulnerable) under `method` ('composite' or 'pca')."""
+    ranked = {w.key: w for w in view.wards if getattr(w, f'{method}_rank') is not None}
+    n = len(ranked)
+    drawn = [k for k in keys if k in ranked]
+    rows = [ranked[k] for k in drawn]
+    traces = [go.Choropleth(
+        locations=drawn, z=[getattr(w, f'{method}_rank') for w in rows], zmin=1, zmax=max(n, 1),
+        colorscale=[list(stop) for stop in RANK_COLOURS], marker={'line': {'width': 0.4, 'color': 'white'}},
+        colorbar={'title': {'text': 'Rank<br>(1 = most<br>vulnerable)'}, 'tickvals': sorted({1, -(-n // 3), -(-2 * n // 3), n})},
+        customdata=[[escape(w.name), escape(w.lga), _number(getattr(w, f'{method}_score')),
+                     escape(str(getattr(w, f'{method}_category'))), _spread_text(w.spread)] for w in rows],
+        hovertemplate=('<b>%{customdata[0]}</b><br>LGA: %{customdata[1]}<br>Score: %{customdata[2]}'
+                       f'<br>Rank: %{{z}} of {n}<br>Category: %{{customdata[3]}}'
+                       '<br>Rank across models: %{customdata[4]}<extra></extra>'),
+        name=METHOD_LABELS[method])]
+    missing = [k for k in keys if k not in ranked]
+    if missing:
+        reason = 'No ranking (no data matched)'
+        traces.append(_grey_trace(missing, [label + [reason] for label in ward_labels(view, missing)], reason))
+    return go.Figure(traces, _map_layout(f'Malaria vulnerability: {METHOD_LABELS[method].lower()} rank'))
+
+
+def variable_figure(view, keys):
+    """One map per selected variable, raw and normalised, chosen from a drop-down."""
+    traces, buttons = [], []
+    kinds = (('value', 'value used', 'Viridis', {}),
+             ('normalised', 'risk score 0–1', 'YlOrRd', {'zmin': 0, 'zmax': 1}))
+    for variable in view.variables:
+        name = escape(variable.name)
+        for attr, label, scale, bounds in kinds:
+            values = getattr(variable, attr)
+            traces.append(go.Choropleth(
+                z=[values.get(k) for k in keys], colorscale=scale, visible=not traces, **bounds,
+                marker={'line': {'width': 0.3, 'color': 'white'}}, colorbar={'title': {'text': label}},
+                hovertemplate=f'<b>%{{customdata[0]}}</b><br>LGA: %{{customdata[1]}}<br>{name} ({label}): %{{z:.4g}}<extra></extra>',
+                name=f'{name} ({label})'))
+            buttons.append({'label': f'{name} ({escape(variable.direction)}): {label}', 'method': 'update',
+                            'args': [None, {'title.text': f'{name}: {label}'}]})
+    for i, button in enumerate(buttons):
+        button['args'][0] = {'visible': [j == i for j in range(len(buttons))]}
+    title = buttons[0]['args'][1]['title.text'] if buttons else 'No variables'
+    menu = {'buttons': buttons, 'direction': 'down', 'x': 0.01, 'xanchor': 'left', 'y': 1.0, 'yanchor': 'top'}
+    return go.Figure(traces, _map_layout(title, updatemenus=[menu]))
+
+
+def urban_figure(view, keys, threshold):
+    """Urban percentage per ward; wards below `threshold` (or without a value) greyed."""
+    urban = {w.key: w.urban_percentage for w in view.wards}
+    above = [k for k in keys if urban.get(k) is not None and urban[k] >= threshold]
+    below = [k for k in keys if k not in set(above)]
+    traces = [go.Choropleth(
+        locations=above, z=[urban[c] for c in above], zmin=0, zmax=100, colorscale='Blues',
+        customdata=ward_labels(view, above), marker={'line': {'width': 0.4, 'color': 'white'}},
+        colorbar={'title': {'text': 'Urban %'}}, name=f'Urban ≥ {threshold:g}%',
+        hovertemplate='<b>%{customdata[0]}</b><br>LGA: %{customdata[1]}<br>Urban: %{z:.1f}%<extra></extra>')]
+    if below:
+        reasons = [f'Urban {urban[k]:.1f}% (below {threshold:g}%)' if urban.get(k) is not None else 'No urban data'
+                   for k in below]
+        customdata = [label + [reason] for label, reason in zip(ward_labels(view, below), reasons)]
+        traces.append(_grey_trace(below, customdata, f'Below {threshold:g}%'))
+    return go.Figure(traces, _map_layout(
+        f'Urban extent: {len(above)} of {len(keys)} wards at or above {threshold:g}% urban'))
+
+
+def rank_spread_figure(view):
+    """Each ward's rank range across the composite models, wards in rank order.
+
+    The old tool's box plot: a long bar means the ward's rank depends strongly on
+    which variables a model uses.
+    """
+    wards = [w for w in view.wards if w.composite_rank is not None and None not in w.spread]
+    x = [w.composite_rank for w in wards]
+    low, p10, p90, high = zip(*(w.spread for w in wards)) if wards else ((), (), (), ())
+    traces = [
+        go.Bar(x=x, base=list(low), y=[h - l for l, h in zip(low, high)], name='lowest–highest rank',
+               marker={'color': '#fcbba1', 'line': {'width': 0}}, hoverinfo='skip'),
+        go.Bar(x=x, base=list(p10), y=[h - l for l, h in zip(p10, p90)], name='10th–90th percentile',
+               marker={'color': '#ef3b2c', 'line': {'width': 0}}, hoverinfo='skip'),
+        go.Scatter(x=x, y=x, mode='markers', name='rank (median score)', marker={'color': '#67000d', 'size': 3},
+                   customdata=[[escape(w.name), escape(w.lga), _spread_text(w.spread)] for w in wards],
+                   hovertemplate=('<b>%{customdata[0]}</b><br>LGA: %{customdata[1]}<br>Rank: %{y}'
+                                  '<br>Across models: %{customdata[2]}<extra></extra>')),
+    ]
+    layout = go.Layout(
+        title={'text': 'Rank spread across models (1 = most vulnerable)', 'x': 0.01}, height=480,
+        barmode='overlay', bargap=0, template='plotly_white', margin={'l': 60, 'r': 10, 't': 50, 'b': 50},
+        xaxis={'title': {'text': 'Wards in rank order'}},
+        yaxis={'title': {'text': 'Rank in each model'}, 'autorange': 'reversed'},
+        legend={'orientation': 'h', 'y': -0.15})
+    return go.Figure(traces, layout)

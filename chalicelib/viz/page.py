@@ -1,0 +1,61 @@
+"""Self-contained HTML for figures: plotly.js from one pinned URL or embedded.
+
+The ward boundaries, ward keys and escaped ward labels go into the page once
+(`wards` block); a small static script fills them into every choropleth before
+plotting. All JSON sits in `<script type="application/json">` blocks with `<`, `>`
+and `&` written as `\\u003c`-style escapes, so no value from a user's file can
+close the script or become markup.
+"""
+import functools
+import pathlib
+
+import jinja2
+import plotly.io as pio
+import plotly.offline
+from markupsafe import Markup
+
+PLOTLYJS_VERSION = plotly.offline.get_plotlyjs_version()
+PLOTLYJS_URL = f'https://cdn.plot.ly/plotly-{PLOTLYJS_VERSION}.min.js'
+TEMPLATES = pathlib.Path(__file__).resolve().parent / 'templates'
+JSON_SCRIPT_ESCAPES = (('&', '\\u0026'), ('<', '\\u003c'), ('>', '\\u003e'),
+                       ('\u2028', '\\u2028'), ('\u2029', '\\u2029'))
+
+
+@functools.lru_cache(maxsize=None)
+def environment(folder=TEMPLATES):
+    """A jinja2 environment with autoescaping for every template in `folder`."""
+    return jinja2.Environment(loader=jinja2.FileSystemLoader(str(folder)), autoescape=True,
+                              undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True)
+
+
+def script_json(text):
+    """JSON text made safe to sit inside a `<script>` element."""
+    for raw, escaped in JSON_SCRIPT_ESCAPES:
+        text = text.replace(raw, escaped)
+    return Markup(text)
+
+
+def plotly_script(embed=False):
+    """The `<script>` loading plotly.js: the pinned CDN URL, or the library inline (offline)."""
+    if embed:
+        return Markup('<script>') + Markup(plotly.offline.get_plotlyjs()) + Markup('</script>')
+    return Markup(f'<script src="{PLOTLYJS_URL}" charset="utf-8"></script>')
+
+
+def figures_markup(figures, wards):
+    """Divs, data blocks and the plotting script for `figures` ({div id: go.Figure}).
+
+    `wards` is {'geojson', 'locations', 'labels'}: shared by every choropleth.
+    """
+    return Markup(environment().get_template('figures.html').render(
+        wards=script_json(pio.json.to_json_plotly(wards)),
+        figures=[(div_id, script_json(pio.to_json(fig, validate=False, remove_uids=True)))
+                 for div_id, fig in figures.items()]))
+
+
+def render_page(title, subtitle, figures, wards, embed_plotlyjs=False):
+    """A standalone HTML page with the figures; bytes in UTF-8."""
+    html = environment().get_template('page.html').render(
+        title=title, subtitle=subtitle, plotly=plotly_script(embed_plotlyjs),
+        figures=figures_markup(figures, wards))
+    return html.encode('utf-8')

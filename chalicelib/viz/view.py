@@ -1,0 +1,118 @@
+"""The parts of an analysis result that maps, charts and reports read.
+
+The engine's `AnalysisResult.to_dict()` is the one input of drawing and
+reporting; this module is the single place that knows its key names, so the
+figure and report code works on plain named fields.
+
+Wards are keyed by their data row (`w12`), boundaries without data by their
+feature (`b3`): ward codes can be missing or repeated in a user's file, and a
+key built by the service never carries a user's text into a map's ids.
+"""
+from dataclasses import dataclass
+from types import MappingProxyType
+
+EMPTY = MappingProxyType({})
+SPREAD_KEYS = ('min', 'p10', 'p90', 'max')
+
+
+@dataclass(frozen=True)
+class Ward:
+    """One ranked ward: the rankings item of the API contract plus its map key."""
+    key: str
+    code: str
+    name: str
+    lga: str
+    composite_score: float
+    composite_rank: int
+    composite_category: str
+    pca_score: float
+    pca_rank: int
+    pca_category: str
+    spread: tuple  # (min, p10, p90, max) rank across the composite models, or Nones
+    imputed: tuple
+    urban_percentage: float
+
+
+@dataclass(frozen=True)
+class Boundary:
+    """One display polygon: its key, label and GeoJSON geometry."""
+    key: str
+    name: str
+    lga: str
+    geometry: MappingProxyType
+
+
+@dataclass(frozen=True)
+class Variable:
+    name: str
+    direction: str
+    value: MappingProxyType  # ward key -> value used (gaps filled)
+    normalised: MappingProxyType  # ward key -> 0..1 risk score
+
+
+@dataclass(frozen=True)
+class ResultView:
+    wards: tuple  # Ward, in rank order
+    variables: tuple  # Variable, in selection order
+    boundaries: tuple  # Boundary, in the boundary file's order
+    pca_ran: bool
+    result: MappingProxyType  # the whole result, for the report's tables
+
+    def labels(self, keys):
+        """[ward name, LGA] for each key (boundaries without data carry their own)."""
+        known = {w.key: (w.name, w.lga) for w in self.wards}
+        known.update({b.key: (b.name, b.lga) for b in self.boundaries if b.key not in known})
+        return [list(known.get(k, ('', ''))) for k in keys]
+
+
+def _text(value):
+    return '' if value is None else str(value)
+
+
+def _identity(record):
+    return (record.get('ward_code'), record.get('ward_name'))
+
+
+def _per_ward(ward_values, kind, name):
+    """ward key -> one variable's value of one kind ('value' or 'normalised')."""
+    return MappingProxyType({f'w{r["row"]}': (r.get(kind) or EMPTY).get(name) for r in ward_values})
+
+
+def from_result(result):
+    """Read the engine's result dict into the named fields drawing needs."""
+    features = (result.get('geojson') or EMPTY).get('features') or ()
+    ward_values = result.get('ward_values') or ()
+    # Rankings items carry no data row: find it through code, name and LGA of the matched boundaries,
+    # else code and name of the values (a ward without a boundary is never drawn).
+    row_of = {}
+    for record in ward_values:
+        row_of.setdefault(_identity(record), record['row'])
+    for feature in features:
+        props = feature.get('properties') or EMPTY
+        if props.get('row') is not None:
+            row_of.setdefault(_identity(props) + (props.get('lga'),), props['row'])
+    wards = []
+    for item in result.get('rankings') or ():
+        row = row_of.get(_identity(item) + (item.get('lga'),), row_of.get(_identity(item)))
+        spread = item.get('rank_spread') or EMPTY
+        wards.append(Ward(
+            key=f'w{row}', code=_text(item.get('ward_code')), name=_text(item.get('ward_name')),
+            lga=_text(item.get('lga')), composite_score=item.get('composite_score'),
+            composite_rank=item.get('composite_rank'), composite_category=item.get('composite_category'),
+            pca_score=item.get('pca_score'), pca_rank=item.get('pca_rank'), pca_category=item.get('pca_category'),
+            spread=tuple(spread.get(k) for k in SPREAD_KEYS), imputed=tuple(item.get('imputed') or ()),
+            urban_percentage=item.get('urban_percentage')))
+    boundaries = []
+    for index, feature in enumerate(features):
+        props = feature.get('properties') or EMPTY
+        if feature.get('geometry'):
+            row = props.get('row')
+            boundaries.append(Boundary(
+                key=f'w{row}' if row is not None else f'b{index}', name=_text(props.get('ward_name')),
+                lga=_text(props.get('lga')), geometry=feature['geometry']))
+    variables = tuple(
+        Variable(name=v['name'], direction=_text(v.get('direction')), value=_per_ward(ward_values, 'value', v['name']),
+                 normalised=_per_ward(ward_values, 'normalised', v['name']))
+        for v in result.get('variables') or ())
+    return ResultView(wards=tuple(wards), variables=variables, boundaries=tuple(boundaries),
+                      pca_ran=bool((result.get('pca') or EMPTY).get('ran')), result=MappingProxyType(result))
