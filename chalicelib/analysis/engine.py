@@ -159,7 +159,8 @@ def assemble(prepared, request, names, directions, raw, values, normalised, fill
             spread = composite['spread']
             item.update(composite_score=composite['score'][i], composite_rank=int(composite['rank'][i]),
                         composite_category=str(composite_category[i]),
-                        rank_spread={k: (int(v[i]) if k in ('min', 'max') else float(v[i])) for k, v in spread.items()})
+                        rank_spread={k: (int(v[i]) if k in ('min', 'max') else round(float(v[i]), 6))
+                                     for k, v in spread.items()})
         if pca_ran:
             item.update(pca_score=pca_result['score'][i], pca_rank=int(pca_rank[i]), pca_category=str(pca_category[i]))
         rows.append(item)

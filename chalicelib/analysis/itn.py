@@ -12,8 +12,8 @@ from fractions import Fraction
 
 from chalicelib.analysis.errors import DataError
 from chalicelib.analysis.exports import safe_cell
-from chalicelib.analysis.ingest import column_key, identifier_text, numeric_column, read_ward_table
-from chalicelib.analysis.tpr import read_file, read_rows
+from chalicelib.analysis.ingest import Limits, column_key, identifier_text, numeric_column, read_ward_table
+from chalicelib.analysis.tpr import read_rows
 
 PEOPLE_PER_NET = Fraction(9, 5)
 PRESETS = ('default', 'mrpt-legacy')
@@ -193,6 +193,20 @@ def _totals(rows, total_nets):
     }
 
 
+def _number(value):
+    """A finite number, or None for a missing, blank or non-numeric value."""
+    if value is None or isinstance(value, bool):
+        return None
+    if isinstance(value, numbers.Real):
+        number = float(value)
+    else:
+        try:
+            number = float(str(identifier_text(value)).replace(',', ''))
+        except ValueError:
+            return None
+    return number if math.isfinite(number) else None
+
+
 def _plain(number):
     """12345.0 -> 12345 so whole populations read as whole numbers."""
     return int(number) if float(number).is_integer() else float(number)
@@ -206,20 +220,20 @@ def write_plan_csv(plan, fileobj):
         writer.writerow([safe_cell(row[column]) for column in PLAN_COLUMNS])
 
 
-def population_from_table(filename, data):
+def population_from_table(filename, data, limits=Limits()):
     """ward_code -> population from a CSV/XLSX keyed by ward code.
 
     Empty cells are left out (those wards cannot be planned); text that is not a
     number, or one ward code given two populations, is refused naming the row.
     """
-    header, body, _ = read_rows(filename, data)
+    header, body, _ = read_rows(filename, data, limits)
     code_index = _column_index(header, WARD_CODE_NAMES, filename, 'WardCode (or ward_code)')
     pop_index = _column_index(header, POPULATION_NAMES, filename, 'population (or pop, total_population)')
     cells = [row[pop_index] if pop_index < len(row) else None for _, row in body]
     people = numeric_column(filename, header[pop_index], cells)
     if people is None:
-        raise DataError('non_numeric_value', f'Column {header[pop_index]!r} should hold numbers of people but holds '
-                        'text.', file=filename, column=header[pop_index])
+        raise DataError('no_population', f'Column {header[pop_index]!r} holds no numbers of people: give each '
+                        "ward's population as a number.", file=filename, column=header[pop_index])
     result = {}
     for (number, row), value in zip(body, people):
         code = identifier_text(row[code_index]) if code_index < len(row) else None
@@ -258,8 +272,9 @@ def add_cli(subparsers):
 
 
 def _run_cli(args):
-    rankings = _rankings_from_table(args.rankings, read_file(args.rankings))
-    population = population_from_table(args.population, read_file(args.population))
+    from chalicelib.analysis.__main__ import read_file
+    rankings = _rankings_from_table(*read_file(args.rankings))
+    population = population_from_table(*read_file(args.population))
     plan = plan_itn(rankings, population, args.total_nets, household_size=args.household_size,
                     urban_threshold=args.urban_threshold, preset=args.preset, method=args.method)
     with open(args.out, 'w', newline='', encoding='utf-8') as out:
@@ -281,11 +296,12 @@ def _rankings_from_table(filename, data):
     if 'ward_code' not in table.identifiers:
         raise DataError('missing_column', 'The rankings file has no ward_code column: use the rankings.csv the '
                         'engine wrote.', file=filename, column='ward_code')
-    numbers = {name: table.values[:, i] for i, name in enumerate(table.variables)
-               if name in ('composite_rank', 'pca_rank', 'urban_percentage')}
+    wanted = [(name, i) for i, name in enumerate(table.variables)
+              if name in ('composite_rank', 'pca_rank', 'urban_percentage')]
+    ids = {role: table.identifiers.get(role) or [None] * len(table.values) for role in ('ward_code', 'ward_name', 'lga')}
     rows = []
-    for i, code in enumerate(table.identifiers['ward_code']):
-        row = {role: table.identifiers.get(role, [None] * (i + 1))[i] for role in ('ward_code', 'ward_name', 'lga')}
-        row.update({name: values[i] for name, values in numbers.items()})
+    for i in range(len(table.values)):
+        row = {role: values[i] for role, values in ids.items()}
+        row.update({name: table.values[i, j] for name, j in wanted})
         rows.append(row)
     return rows

@@ -54,14 +54,12 @@ def model_scores(normalised, models):
 
 
 def ranks_of(scores):
-    """Rank 1 = highest score; ties keep data-file order (stable). Works column-wise on 2-D input."""
-    order = np.argsort(-scores, axis=0, kind='stable')
+    """Rank 1 = highest score; ties keep data-file order (stable sort). 2-D input: one ranking per row."""
+    keys = np.ascontiguousarray(-np.atleast_2d(np.asarray(scores, dtype=float)))
+    order = np.argsort(keys, axis=1, kind='stable')
     ranks = np.empty_like(order)
-    if scores.ndim == 1:
-        ranks[order] = np.arange(1, len(scores) + 1)
-    else:
-        np.put_along_axis(ranks, order, np.arange(1, scores.shape[0] + 1)[:, None], axis=0)
-    return ranks
+    np.put_along_axis(ranks, order, np.broadcast_to(np.arange(1, keys.shape[1] + 1), order.shape), axis=1)
+    return ranks.reshape(np.shape(scores))
 
 
 def categories(ranks):
@@ -76,9 +74,9 @@ def composite(normalised, legacy=False):
     models = model_subsets(normalised.shape[1], legacy)
     scores = model_scores(normalised, models)
     score = np.median(scores, axis=1)
-    per_model_ranks = ranks_of(scores)
-    spread = {'min': per_model_ranks.min(axis=1), 'p10': np.percentile(per_model_ranks, 10, axis=1),
-              'p90': np.percentile(per_model_ranks, 90, axis=1), 'max': per_model_ranks.max(axis=1)}
+    per_ward_ranks = np.ascontiguousarray(ranks_of(scores.T).T)  # wards x models
+    low, p10, p90, high = np.percentile(per_ward_ranks, (0, 10, 90, 100), axis=1)
+    spread = {'min': low, 'p10': p10, 'p90': p90, 'max': high}
     return {'models': models, 'model_scores': scores, 'score': score, 'rank': ranks_of(score), 'spread': spread}
 
 

@@ -96,8 +96,7 @@ def read_facility_export(filename, data, limits=Limits()):
     The table's index is the row number in the file (header = row 1); indicator
     columns are whole numbers (NaN where blank: DHIS2 leaves zeros blank).
     """
-    check_size(filename, data, limits)
-    header, body, warnings = read_rows(filename, data)
+    header, body, warnings = read_rows(filename, data, limits)
     header, keep = repair_headers(header, body, warnings)
     rows = {number: [row[i] if i < len(row) else None for i in keep] for number, row in body}
     table = pd.DataFrame.from_dict(rows, orient='index', columns=header, dtype=object)
@@ -118,8 +117,9 @@ def read_facility_export(filename, data, limits=Limits()):
     return table, warnings
 
 
-def read_rows(filename, data):
+def read_rows(filename, data, limits=Limits()):
     """(header, [(row number, cells)], warnings) of a CSV or the first sheet of an XLSX."""
+    check_size(filename, data, limits)
     lower = filename.lower()
     if lower.endswith(('.xlsx', '.xlsm')):
         rows, warnings = read_xlsx_rows(filename, data)
@@ -495,15 +495,6 @@ def _missing(value):
     return value is None or (isinstance(value, float) and value != value)
 
 
-def read_file(path):
-    """The bytes of a file named on the command line; a missing file is the user's mistake, not a crash."""
-    try:
-        with open(path, 'rb') as handle:
-            return handle.read()
-    except OSError as error:
-        raise DataError('unreadable_file', f'Cannot read the file: {error.strerror}.', file=path) from None
-
-
 def add_cli(subparsers):
     """`tpr`: ward TPR from a facility export."""
     parser = subparsers.add_parser('tpr', help='test positivity rate per ward from a facility (DHIS2) export')
@@ -518,7 +509,8 @@ def add_cli(subparsers):
 
 
 def _run_cli(args):
-    table, repairs = read_facility_export(args.facilities, read_file(args.facilities))
+    from chalicelib.analysis.__main__ import read_file
+    table, repairs = read_facility_export(*read_file(args.facilities))
     result = compute_ward_tpr(table, age=args.age, test=args.test, level=args.level,
                               period_from=args.period_from, period_to=args.period_to)
     with open(args.out, 'w', newline='', encoding='utf-8') as out:
