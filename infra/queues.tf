@@ -1,0 +1,43 @@
+# Analysis jobs: a failed job is retried, then parked in the dead-letter queue
+# (same receive count as devstack/provision.py's MAX_RECEIVES).
+locals {
+  max_receives = 3
+  # At least the worker's Lambda timeout, so a running job is not handed out twice.
+  analysis_visibility_seconds = 900
+}
+
+resource "aws_sqs_queue" "analysis_dlq" {
+  name                              = "${local.prefix}-analysis-dlq"
+  message_retention_seconds         = 1209600
+  kms_master_key_id                 = aws_kms_key.data.arn
+  kms_data_key_reuse_period_seconds = 300
+}
+
+resource "aws_sqs_queue" "analysis" {
+  name                              = "${local.prefix}-analysis"
+  visibility_timeout_seconds        = local.analysis_visibility_seconds
+  message_retention_seconds         = 345600
+  kms_master_key_id                 = aws_kms_key.data.arn
+  kms_data_key_reuse_period_seconds = 300
+  redrive_policy = jsonencode({
+    deadLetterTargetArn = aws_sqs_queue.analysis_dlq.arn
+    maxReceiveCount     = local.max_receives
+  })
+}
+
+resource "aws_sqs_queue_redrive_allow_policy" "analysis_dlq" {
+  queue_url = aws_sqs_queue.analysis_dlq.id
+  redrive_allow_policy = jsonencode({
+    redrivePermission = "byQueue"
+    sourceQueueArns   = [aws_sqs_queue.analysis.arn]
+  })
+}
+
+# Asynchronous invocations that fail twice (an S3 upload event, a Cognito
+# trigger retried by the service) land here instead of vanishing.
+resource "aws_sqs_queue" "events_dlq" {
+  name                              = "${local.prefix}-events-dlq"
+  message_retention_seconds         = 1209600
+  kms_master_key_id                 = aws_kms_key.data.arn
+  kms_data_key_reuse_period_seconds = 300
+}
