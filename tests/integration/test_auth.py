@@ -149,3 +149,11 @@ def test_verifier_fetches_the_pools_jwks_from_moto(stack):
     assert verify_id_token(token, stack.settings)['sub'] == _claims(token)['sub']
     with pytest.raises(TokenError, match='access token'):
         verify_id_token(_access_token(stack), stack.settings)
+
+
+def test_a_new_users_profile_comes_from_their_token(stack):
+    user = stack.create_user(role='viewer', organization='org-b')
+    response = stack.request('GET', '/me', token=user.token)
+    assert response.status_code == 200
+    assert (response.json()['user_id'], response.json()['organization']) == (user.sub, 'org-b')
+    _assert_unauthorized(stack.request('GET', '/me', token='garbage'), 'malformed')
