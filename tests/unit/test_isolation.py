@@ -1,0 +1,137 @@
+"""Isolation by construction: another user's id is answered exactly like a missing one.
+
+Users A and B are analysts in different organizations; C is a viewer in A's
+organization. Every route and verb that takes an id is tried with A's ids by B
+and C, and with ids that never existed; the answers must be the same, and A's
+data must be unchanged afterwards.
+"""
+import json
+import os
+import re
+import sys
+import threading
+
+import pytest
+
+from chalicelib.storage.base import new_id
+from tests.unit.support import Caller, ready_dataset, succeeded_analysis
+
+ID = re.compile(r'\b(?:ds|an)_[0-9a-f]{28}\b')
+
+
+def routes_with_ids(dataset_id, analysis_id):
+    """(method, path, body) for every route that names one of the caller's items."""
+    return [
+        ('GET', f'/datasets/{dataset_id}', None),
+        ('DELETE', f'/datasets/{dataset_id}', None),
+        ('POST', '/analyses', {'dataset_id': dataset_id}),
+        ('GET', f'/analyses/{analysis_id}', None),
+        ('GET', f'/analyses/{analysis_id}/rankings', None),
+        ('GET', f'/analyses/{analysis_id}/artifacts/report.html', None),
+        ('DELETE', f'/analyses/{analysis_id}', None),
+    ]
+
+
+def comparable(response):
+    """Status and body with ids and request ids blanked: what could tell two 404s apart."""
+    body = json.loads(response.body or b'null')
+    if isinstance(body, dict) and 'error' in body:
+        body['error']['details'].pop('request_id', None)
+    return response.status_code, ID.sub('<id>', json.dumps(body, sort_keys=True))
+
+
+def snapshot(owner, dataset_id, analysis_id, stores):
+    objects = stores.objects._client.list_objects_v2(
+        Bucket=stores.objects.bucket, Prefix=f'users/{owner.user_id}/').get('Contents', [])
+    return (owner.get(f'/datasets/{dataset_id}').json_body,
+            owner.get(f'/analyses/{analysis_id}').json_body,
+            owner.get(f'/analyses/{analysis_id}/rankings').json_body,
+            sorted((o['Key'], o['ETag']) for o in objects))
+
+
+@pytest.fixture
+def a_data(alice, stores):
+    dataset_id = ready_dataset(stores, alice.user_id)
+    return dataset_id, succeeded_analysis(stores, alice.user_id, dataset_id)
+
+
+@pytest.mark.parametrize('intruder', ['bob', 'carol'])
+def test_a_foreign_id_is_answered_like_a_missing_one(request, alice, stores, a_data, intruder):
+    other = request.getfixturevalue(intruder)
+    ready_dataset(stores, other.user_id)       # the intruder has data of its own too
+    before = snapshot(alice, *a_data, stores)
+    foreign = routes_with_ids(*a_data)
+    missing = routes_with_ids(new_id('ds'), new_id('an'))
+    for (method, path, body), (_, missing_path, missing_body) in zip(foreign, missing):
+        seen = comparable(other.call(method, path, body))
+        assert seen == comparable(other.call(method, missing_path, missing_body)), path
+        assert seen[0] == (403 if intruder == 'carol' and method != 'GET' else 404), path
+    assert snapshot(alice, *a_data, stores) == before
+
+
+def test_lists_never_show_another_users_items(alice, bob, carol, stores, a_data):
+    bob_dataset = ready_dataset(stores, bob.user_id)
+    succeeded_analysis(stores, bob.user_id, bob_dataset)
+    for caller, own in ((alice, a_data[0]), (bob, bob_dataset)):
+        datasets = caller.get('/datasets').json_body['items']
+        assert [d['dataset_id'] for d in datasets] == [own]
+        analyses = caller.get('/analyses').json_body['items']
+        assert {a['dataset_id'] for a in analyses} == {own}
+    assert carol.get('/datasets').json_body['items'] == []
+    assert carol.get('/analyses').json_body['items'] == []
+
+
+def test_a_page_token_from_another_user_is_refused(alice, bob, stores):
+    for _ in range(3):
+        ready_dataset(stores, alice.user_id)
+    token = alice.get('/datasets?limit=1').json_body['next_token']
+    response = bob.get(f'/datasets?next_token={token}')
+    assert response.status_code == 400
+    assert response.json_body['error']['details']['field'] == 'next_token'
+
+
+def test_me_is_the_token_owner_whatever_the_query_says(alice):
+    body = alice.get('/me?user_id=user-b-0002').json_body
+    assert body['user_id'] == alice.user_id
+
+
+def test_interleaved_users_on_one_app_instance_stay_apart(http, stores, monkeypatch):
+    """8 threads, each a different user, share one app object and one gateway."""
+    monkeypatch.setattr(os, 'environ', os.environ)   # the test client swaps it per request
+    switch = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)                      # switch threads often: races show up
+    callers = [Caller(http, f'user-t-{i:04d}', organization=f'org-{i % 2}') for i in range(8)]
+    created = {c.user_id: [] for c in callers}
+    problems = []
+    start = threading.Barrier(len(callers))
+
+    def work(caller, index):
+        start.wait()
+        for round_ in range(4):
+            response = caller.post('/datasets', {'name': f'{caller.user_id} #{round_}', 'files': [
+                {'role': 'data', 'filename': 'd.csv', 'size': 10},
+                {'role': 'boundaries', 'filename': 'b.zip', 'size': 10}]})
+            if response.status_code != 201:
+                problems.append((caller.user_id, 'create', response.status_code))
+                continue
+            created[caller.user_id].append(response.json_body['dataset_id'])
+            if caller.get('/me').json_body['user_id'] != caller.user_id:
+                problems.append((caller.user_id, 'me'))
+            names = {d['name'].split(' #')[0] for d in caller.get('/datasets').json_body['items']}
+            if names != {caller.user_id}:
+                problems.append((caller.user_id, 'list', names))
+            neighbour = callers[(index + 1) % len(callers)]
+            for dataset_id in list(created[neighbour.user_id]):
+                if caller.get(f'/datasets/{dataset_id}').status_code != 404:
+                    problems.append((caller.user_id, 'read', dataset_id))
+
+    threads = [threading.Thread(target=work, args=(c, i)) for i, c in enumerate(callers)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    sys.setswitchinterval(switch)
+    assert problems == []
+    for caller in callers:
+        listed = [d['dataset_id'] for d in caller.get('/datasets').json_body['items']]
+        assert sorted(listed) == sorted(created[caller.user_id]) and len(listed) == 4
