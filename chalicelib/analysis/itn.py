@@ -10,10 +10,12 @@ import numbers
 import sys
 from fractions import Fraction
 
+import pandas as pd
+
 from chalicelib.analysis.errors import DataError
 from chalicelib.analysis.exports import safe_cell
-from chalicelib.analysis.ingest import Limits, column_key, identifier_text, numeric_column, read_ward_table
-from chalicelib.analysis.tpr import read_rows
+from chalicelib.analysis.ingest import Limits, column_key, identifier_text, read_ward_table
+from chalicelib.analysis.tpr import number_column, read_rows
 
 PEOPLE_PER_NET = Fraction(9, 5)
 PRESETS = ('default', 'mrpt-legacy')
@@ -229,13 +231,11 @@ def population_from_table(filename, data, limits=Limits()):
     header, body, _ = read_rows(filename, data, limits)
     code_index = _column_index(header, WARD_CODE_NAMES, filename, 'WardCode (or ward_code)')
     pop_index = _column_index(header, POPULATION_NAMES, filename, 'population (or pop, total_population)')
-    cells = [row[pop_index] if pop_index < len(row) else None for _, row in body]
-    people = numeric_column(filename, header[pop_index], cells)
-    if people is None:
-        raise DataError('no_population', f'Column {header[pop_index]!r} holds no numbers of people: give each '
-                        "ward's population as a number.", file=filename, column=header[pop_index])
+    cells = pd.Series([row[pop_index] if pop_index < len(row) else None for _, row in body],
+                      index=[number for number, _ in body], dtype=object)
+    people = number_column(filename, header[pop_index], cells, "give the ward's number of people, or leave it empty")
     result = {}
-    for (number, row), value in zip(body, people):
+    for (number, row), value in zip(body, people.values):
         code = identifier_text(row[code_index]) if code_index < len(row) else None
         if code is None or value != value:
             continue

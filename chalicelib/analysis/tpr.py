@@ -8,6 +8,7 @@ repair is reported. Pure: bytes or tables in, tables out.
 """
 import calendar
 import csv
+import math
 import re
 import sys
 from dataclasses import dataclass
@@ -17,8 +18,7 @@ import pandas as pd
 
 from chalicelib.analysis.errors import DataError
 from chalicelib.analysis.exports import safe_cell
-from chalicelib.analysis.ingest import (Limits, check_size, identifier_text, numeric_column, read_csv_rows,
-                                        read_xlsx_rows)
+from chalicelib.analysis.ingest import Limits, check_size, identifier_text, read_csv_rows, read_xlsx_rows
 from chalicelib.analysis.matching import match_wards
 
 AGES = ('all', 'u5', 'o5', 'pw')
@@ -212,18 +212,29 @@ def _strip_prefix(table, column, warnings):
 
 def _counts(filename, column, cells):
     """Whole non-negative numbers, NaN where blank; anything else is refused, naming the cell."""
-    if all(identifier_text(cell) is None for cell in cells):
-        return pd.Series(float('nan'), index=cells.index)
-    values = numeric_column(filename, column, list(cells))
-    if values is None:
-        raise DataError('non_numeric_value', f'Column {column!r} should hold counts of persons but holds text.',
-                        file=filename, column=column)
-    for number, value in zip(cells.index, values):
-        if value == value and (value < 0 or not float(value).is_integer()):
+    values = number_column(filename, column, cells, 'use a whole number of persons, or leave it empty')
+    for number, value in values.items():
+        if value == value and (value < 0 or not value.is_integer()):
             raise DataError('invalid_count', f'Row {number}: {value:g} is not a count of persons in column '
                             f'{column!r}: use a whole number, 0 or more.', file=filename, row=int(number),
                             column=column)
-    return pd.Series(values, index=cells.index)
+    return values
+
+
+def number_column(filename, column, cells, advice):
+    """A Series of cells (indexed by file row) as floats, NaN where missing; text is refused, naming the cell."""
+    values = []
+    for number, cell in cells.items():
+        text = identifier_text(cell)
+        try:
+            value = float('nan') if text is None else float(text)
+        except ValueError:
+            value = None
+        if value is None or math.isinf(value):
+            raise DataError('non_numeric_value', f'Row {number}: {text!r} in column {column!r} is not a number: '
+                            f'{advice}.', file=filename, row=int(number), column=column)
+        values.append(value)
+    return pd.Series(values, index=cells.index, dtype=float)
 
 
 # --- computing TPR ---------------------------------------------------------------

@@ -1,5 +1,10 @@
 """Ward TPR from a facility export: repairs, every option against a hand computation, flags, missing wards."""
+import csv
 import io
+import os
+import subprocess
+import sys
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -10,6 +15,7 @@ from chalicelib.analysis.errors import DataError
 from chalicelib.analysis.tpr import compute_ward_tpr, read_facility_export, write_ward_tpr_csv
 
 ALL_MONTHS = fx.MONTHS
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture(scope='module')
@@ -236,3 +242,30 @@ def test_an_export_without_test_columns_is_refused():
 def test_bad_options_are_refused(export, options):
     with pytest.raises(DataError):
         compute_ward_tpr(export[0], **options)
+
+
+def run_cli(*args, cwd):
+    return subprocess.run([sys.executable, '-m', 'chalicelib.analysis', *map(str, args)], cwd=cwd,
+                          env={**os.environ, 'PYTHONPATH': str(ROOT)}, capture_output=True, text=True, timeout=300)
+
+
+def test_cli_writes_ward_tpr_for_the_chosen_options(tmp_path):
+    (tmp_path / 'kwara.csv').write_bytes(fx.export_csv(mangled=True))
+    done = run_cli('tpr', '--facilities', 'kwara.csv', '--age', 'u5', '--test', 'rdt', '--level', 'primary',
+                   '--from', '2024-02', '--to', '2024-03', '--out', 'wards.csv', cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    with open(tmp_path / 'wards.csv', newline='', encoding='utf-8') as handle:
+        rows = {(r['lga'], r['ward_name']): r for r in csv.DictReader(handle)}
+    hand = fx.expected(fx.records(), age='u5', test='rdt', level='primary', months=ALL_MONTHS[1:])
+    assert set(rows) == set(hand)
+    for ward, want in hand.items():
+        assert (int(rows[ward]['positives']), int(rows[ward]['tested'])) == (want['positives'], want['tested'])
+        assert float(rows[ward]['tpr']) == pytest.approx(want['tpr'])
+    assert "'period0me' repaired to 'periodname'" in done.stderr and 'flagged' in done.stderr
+
+
+def test_cli_refuses_a_bad_export_with_status_2(tmp_path):
+    (tmp_path / 'wrong.csv').write_text('orgunitlevel4,periodname,cases\nAfon,January 2024,3\n')
+    done = run_cli('tpr', '--facilities', 'wrong.csv', '--out', 'wards.csv', cwd=tmp_path)
+    assert done.returncode == 2 and 'wrong.csv' in done.stderr and 'tested by RDT' in done.stderr
+    assert not (tmp_path / 'wards.csv').exists()
