@@ -1,0 +1,76 @@
+"""Ward matching: code, then normalised name within the LGA, then fuzzy; ties never matched."""
+import pytest
+
+from chalicelib.analysis.matching import match_wards, normalise_name
+
+
+@pytest.mark.parametrize('raw,key', [
+    ('kw Adewole', 'adewole'),
+    ('Sabon Gari (Ward II)', 'sabon gari'),
+    ('Sabon-Gari II', 'sabon gari 2'),
+    ('Marafa/Pepele', 'marafa pepele'),
+    ('Tudun_Wada Ward', 'tudun wada'),
+    ('Kofar  Ruwa VIII', 'kofar ruwa 8'),
+    ('Zango IV', 'zango 4'),
+    ('Ilorin', 'ilorin'),
+])
+def test_normalised_names(raw, key):
+    assert normalise_name(raw) == key
+
+
+def ids(names, codes=None, lga_codes=None):
+    out = {'ward_name': list(names)}
+    if codes is not None:
+        out['ward_code'] = list(codes)
+    if lga_codes is not None:
+        out['lga_code'] = list(lga_codes)
+    return out
+
+
+def test_codes_match_first_even_when_names_differ():
+    assignment, report = match_wards(ids(['Kodo', 'Kodo'], ['B', 'A']), ids(['Kodo', 'Kodo X'], ['A', 'B']))
+    assert assignment == [1, 0] and report['by_code'] == 2
+
+
+def test_repeated_names_match_within_their_lga():
+    data = ids(['Sabon Gari', 'Sabon Gari'], lga_codes=['2', '1'])
+    boundaries = ids(['Sabon Gari', 'Sabon Gari'], lga_codes=['1', '2'])
+    assignment, report = match_wards(data, boundaries)
+    assert assignment == [1, 0] and len(report['by_name']) == 2
+
+
+def test_repeated_names_without_lga_or_code_are_not_guessed():
+    assignment, report = match_wards(ids(['Sabon Gari']), ids(['Sabon Gari', 'Sabon Gari']))
+    assert assignment == [-1]
+    assert report['unmatched'][0]['reason'] == 'tie'
+
+
+def test_fuzzy_needs_080_and_a_clear_winner():
+    data = ids(['Gawunab', 'Yyyxx', 'Fagg c'])
+    boundaries = ids(['Gawuna', 'Fagge A', 'Fagge B', 'Fagge C', 'Yyyy'])
+    assignment, report = match_wards(data, boundaries)
+    assert assignment == [0, -1, -1]
+    assert report['fuzzy'][0]['score'] == pytest.approx(12 / 13, abs=1e-4)
+    reasons = {u['ward_name']: u['reason'] for u in report['unmatched']}
+    assert reasons == {'Yyyxx': 'below_threshold', 'Fagg c': 'tie'}
+    assert [b['ward_name'] for b in report['boundaries_without_data']] == ['Fagge A', 'Fagge B', 'Fagge C', 'Yyyy']
+
+
+def test_two_rows_wanting_the_same_boundary_get_neither():
+    assignment, report = match_wards(ids(['Gawunab', 'Gawunac']), ids(['Gawuna', 'Other']))
+    assert assignment == [-1, -1]
+    assert {u['reason'] for u in report['unmatched']} == {'claimed_by_several_rows'}
+
+
+def test_fuzzy_never_takes_a_boundary_already_matched():
+    assignment, report = match_wards(ids(['Gawuna', 'Gawunab']), ids(['Gawuna', 'Unrelated']))
+    assert assignment == [0, -1]
+    assert report['unmatched'][0]['reason'] == 'best_match_taken'
+
+
+def test_matching_does_not_depend_on_row_order():
+    names = ['Gawunab', 'Kodo', 'Fagg c', 'zaitawai']
+    boundaries = ids(['Zaitawa', 'Fagge A', 'Fagge C', 'Gawuna', 'Kodo'])
+    forward, _ = match_wards(ids(names), boundaries)
+    backward, _ = match_wards(ids(names[::-1]), boundaries)
+    assert forward == backward[::-1]

@@ -1,0 +1,118 @@
+"""The shared real datasets: what programme officers will upload."""
+import numpy as np
+
+from chalicelib.analysis import run_analysis
+
+
+def test_niger_all_wards_matched_by_code_and_repeated_names_kept_apart(real):
+    niger = real('niger')
+    assert niger.summary['wards'] == 275
+    assert niger.summary['matched'] == {'by_code': 275, 'by_name': 0, 'fuzzy': 0}
+    assert niger.summary['unmatched'] == 0 and niger.state == 'NI'
+    sabon_gari = [i for i, name in enumerate(niger.ward_name) if name == 'Sabon Gari']
+    assert len(sabon_gari) == 3
+    assert len({niger.ward_code[i] for i in sabon_gari}) == 3
+    assert len({niger.lga[i] for i in sabon_gari}) == 3
+    assert len(set(niger.boundary)) == 275
+
+
+def test_niger_contiguity_has_no_islands(real):
+    niger = real('niger')
+    counts = np.diff(niger.indptr)
+    assert counts.min() >= 1
+    assert abs(counts.mean() - 5.45) < 0.01
+
+
+def test_niger_housing_quality_gaps_are_filled_from_neighbours(real):
+    niger = real('niger')
+    column = niger.variables.index('housing_quality')
+    assert int(np.isnan(niger.values[:, column]).sum()) == 17
+    result = run_analysis(niger, {'variables': ['housing_quality', 'u5_tpr_rdt', 'avgRAD']})
+    filled = [f for f in result.imputation if f['variable'] == 'housing_quality']
+    assert len(filled) == 17
+    assert all(f['method'] == 'snapshot' and np.isfinite(f['value']) for f in filled)
+    ranked = {r['ward_code']: r for r in result.rankings}
+    assert all('housing_quality' in ranked[f['ward_code']]['imputed'] for f in filled)
+
+
+def test_niger_summary_lists_variables_with_gaps(real):
+    by_name = {v['name']: v for v in real('niger').summary['variables']}
+    assert by_name['housing_quality']['missing'] == 17
+    assert by_name['pfpr']['missing'] == 1
+    assert by_name['distance_to_water']['direction'] == 'inverse'
+    assert by_name['u5_tpr_rdt']['direction'] == 'direct'
+    assert 'X.1' not in by_name and 'lga_code' not in by_name
+
+
+def test_niger_default_analysis_uses_the_north_central_concepts(real):
+    result = run_analysis(real('niger'), {})
+    used = [v['name'] for v in result.variables]
+    assert used == ['distance_to_water', 'housing_quality', 'avgRAD', 'NDMI', 'mean_soil_wetness', 'u5_tpr_rdt',
+                    'urbanPercentage']
+    assert 'urbanArea' not in used
+    assert len(result.models) == 2 ** 7 - 7 - 1
+    assert [r['composite_rank'] for r in result.rankings] == list(range(1, 276))
+    categories = [r['composite_category'] for r in result.rankings]
+    assert categories.count('High') == 91 and categories.count('Medium') == 92 and categories.count('Low') == 92
+    assert result.pca['ran'] and result.comparison['spearman'] > 0.5
+
+
+def test_warri_web_mercator_is_reprojected_and_names_matched(real):
+    warri = real('warri')
+    assert any('reprojected' in w for w in warri.warnings)
+    assert warri.summary['matched']['by_name'] == 30 and warri.summary['unmatched'] == 0
+    lon, lat = warri.geojson['features'][0]['geometry']['coordinates'][0][0]
+    assert 5.0 < lon < 6.5 and 5.0 < lat < 6.5
+    assert warri.state == 'DE'
+    assert all(code.startswith('DTS') for code in warri.ward_code)
+
+
+def test_warri_r_style_na_is_missing(real):
+    by_name = {v['name']: v for v in real('warri').summary['variables']}
+    assert by_name['mean_EVI']['missing'] == 10
+    assert by_name['tpr_u5']['missing'] == 2
+    assert by_name['settlement_type']['missing'] == 1
+
+
+def test_kano_fuzzy_matches_and_the_tie_stays_unmatched(real):
+    kano = real('kano')
+    report = kano.match_report
+    fuzzy = {f['data_name']: f['boundary_name'] for f in report['fuzzy']}
+    assert fuzzy == {'Gawunab': 'Gawuna', 'zaitawai': 'Zaitawa'}
+    by_name = {f['data_name']: f['boundary_name'] for f in report['by_name']}
+    assert by_name['Bakin-Ruwa'] == 'Bakin Ruwa'  # the hyphen is normalised away before fuzzy matching
+    assert [u['ward_name'] for u in report['unmatched']] == ['Fagg c']
+    assert report['unmatched'][0]['reason'] == 'tie'
+    assert {c['name'] for c in report['unmatched'][0]['candidates']} == {'Fagge A', 'Fagge B', 'Fagge C'}
+    assert report['boundaries_without_data'] == [{'ward_code': report['boundaries_without_data'][0]['ward_code'],
+                                                  'ward_name': 'Fagge C'}]
+    assert any('no projection' in w for w in kano.warnings)
+
+
+def test_kano_unmatched_row_is_ranked_with_its_own_data_not_zero(real):
+    kano = real('kano')
+    row = kano.ward_name.index('Fagg c')
+    assert kano.ward_code[row] is None and kano.boundary[row] == -1
+    result = run_analysis(kano, {})
+    fagg = next(r for r in result.rankings if r['ward_name'] == 'Fagg c')
+    assert fagg['composite_rank'] is not None
+
+
+def test_ilorin_names_matched_and_housing_gaps_filled(real):
+    ilorin = real('ilorin')
+    assert ilorin.summary['matched']['by_name'] == 35 and ilorin.state == 'KW'
+    result = run_analysis(ilorin, {})
+    assert sum(f['variable'] == 'val_housing_15' for f in result.imputation) == 10
+    assert {v['name']: v['direction'] for v in result.variables}['val_housing_15'] == 'inverse'
+    assert any('No column found' in w for w in result.warnings)
+
+
+def test_canonical_files_give_the_same_result_as_the_upload(real):
+    from chalicelib.analysis.dataset import PreparedDataset
+    niger = real('niger')
+    stored = niger.to_canonical()
+    assert set(stored) == {'wards.csv', 'boundaries.geojson', 'neighbours.json', 'validation.json'}
+    loaded = PreparedDataset.from_canonical(stored)
+    for preset in ('default', 'mrpt-legacy'):
+        assert run_analysis(loaded, {'preset': preset}).to_dict() == run_analysis(niger, {'preset': preset}).to_dict()
+    assert loaded.summary == niger.summary
