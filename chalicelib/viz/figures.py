@@ -15,7 +15,7 @@ import plotly.graph_objects as go
 RANK_COLOURS = ((0.0, '#800026'), (0.25, '#e31a1c'), (0.5, '#fd8d3c'), (0.75, '#fed976'), (1.0, '#ffffcc'))
 NO_DATA_GREY = '#d0d0d0'
 MAP_HEIGHT = 640
-METHOD_LABELS = {'composite': 'Composite score', 'pca': 'PCA score'}
+METHOD_LABELS = {'composite': 'composite score', 'pca': 'PCA score'}
 
 
 def _number(value, digits=3):
@@ -71,7 +71,7 @@ def vulnerability_figure(view, keys, method='composite'):
     if missing:
         reason = 'No ranking (no data matched)'
         traces.append(_grey_trace(missing, [label + [reason] for label in ward_labels(view, missing)], reason))
-    return go.Figure(traces, _map_layout(f'Malaria vulnerability: {METHOD_LABELS[method].lower()} rank'))
+    return go.Figure(traces, _map_layout(f'Malaria vulnerability: {METHOD_LABELS[method]} rank'))
 
 
 def variable_figure(view, keys):

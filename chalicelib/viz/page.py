@@ -21,11 +21,18 @@ JSON_SCRIPT_ESCAPES = (('&', '\\u0026'), ('<', '\\u003c'), ('>', '\\u003e'),
                        ('\u2028', '\\u2028'), ('\u2029', '\\u2029'))
 
 
+def make_environment(folder, **filters):
+    """A jinja2 environment that autoescapes every template in `folder`."""
+    env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(folder)), autoescape=True,
+                             undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True)
+    env.filters.update(filters)
+    return env
+
+
 @functools.lru_cache(maxsize=None)
-def environment(folder=TEMPLATES):
-    """A jinja2 environment with autoescaping for every template in `folder`."""
-    return jinja2.Environment(loader=jinja2.FileSystemLoader(str(folder)), autoescape=True,
-                              undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True)
+def environment():
+    """The environment of the figure templates (compiled once per container)."""
+    return make_environment(TEMPLATES)
 
 
 def script_json(text):

@@ -37,6 +37,7 @@ class Ward:
 class Boundary:
     """One display polygon: its key, label and GeoJSON geometry."""
     key: str
+    code: str
     name: str
     lga: str
     geometry: MappingProxyType
@@ -108,7 +109,8 @@ def from_result(result):
         if feature.get('geometry'):
             row = props.get('row')
             boundaries.append(Boundary(
-                key=f'w{row}' if row is not None else f'b{index}', name=_text(props.get('ward_name')),
+                key=f'w{row}' if row is not None else f'b{index}', code=props.get('ward_code'),
+                name=_text(props.get('ward_name')),
                 lga=_text(props.get('lga')), geometry=feature['geometry']))
     variables = tuple(
         Variable(name=v['name'], direction=_text(v.get('direction')), value=_per_ward(ward_values, 'value', v['name']),

@@ -1,0 +1,16 @@
+"""The analysis report and its exports (pure: a result dict in, file bytes out).
+
+`build(result, analysis_meta, options)` takes the engine's
+`AnalysisResult.to_dict()`, a few facts about the analysis (`analysis_id`,
+`dataset_id`, `dataset_name`, `created_at`, `completed_at`; all optional) and
+options (`embed_plotlyjs`, default False) and returns `{artifact name: (bytes,
+content type)}`: `report.html`, `rankings.csv`, `rankings.xlsx` (sheets
+Rankings, Models, Data used) and `wards.geojson`. Heavy modules load only when
+`build` runs.
+"""
+
+
+def build(result, analysis_meta=None, options=None):
+    """Build the report and the export files of one analysis result."""
+    from chalicelib.reports import builder
+    return builder.build(result, analysis_meta or {}, options or {})

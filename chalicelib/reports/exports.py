@@ -1,0 +1,92 @@
+"""The analysis's downloadable tables: rankings CSV and XLSX, and wards as GeoJSON.
+
+Every text cell of the CSV and XLSX passes through the engine's `safe_cell`
+(API spec "Exports"), so a ward named `=HYPERLINK(...)` stays text in a spreadsheet.
+"""
+import io
+import json
+from collections import Counter
+
+from openpyxl import Workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.utils import get_column_letter
+
+from chalicelib.analysis.exports import RANKINGS_CSV_COLUMNS, rankings_rows, safe_cell, write_rankings_csv
+
+CSV = 'text/csv; charset=utf-8'
+XLSX = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet'
+GEOJSON = 'application/geo+json'
+
+
+def rankings_csv(result):
+    """The rankings CSV, the same bytes the engine's command line writes."""
+    text = io.StringIO()
+    write_rankings_csv(result.get('rankings') or (), text)
+    return text.getvalue().encode('utf-8')
+
+
+def xlsx_cell(value):
+    """A cell value openpyxl stores as data: control characters XML cannot hold removed, then neutralised."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        return safe_cell(ILLEGAL_CHARACTERS_RE.sub('', value))
+    return value
+
+
+def _sheet(workbook, title, header, rows):
+    sheet = workbook.create_sheet(title)
+    sheet.append([xlsx_cell(h) for h in header])
+    for row in rows:
+        sheet.append([xlsx_cell(v) for v in row])
+    sheet.freeze_panes = 'A2'
+    for i, name in enumerate(header, start=1):
+        sheet.column_dimensions[get_column_letter(i)].width = min(40, max(10, len(str(name)) + 2))
+    return sheet
+
+
+def data_used_rows(result):
+    """Header and rows of the values each ward entered the analysis with (gaps filled) and their scores."""
+    names = [v['name'] for v in result.get('variables') or ()]
+    header = ['ward_code', 'ward_name'] + [f'{n} ({kind})' for n in names for kind in ('value', 'normalised')] + [
+        'imputed']
+    filled = Counter()
+    imputed = {}
+    for cell in result.get('imputation') or ():
+        imputed.setdefault(cell['row'], []).append(cell['variable'])
+        filled[cell['variable']] += 1
+    rows = [[w.get('ward_code'), w.get('ward_name')]
+            + [(w.get(kind) or {}).get(n) for n in names for kind in ('value', 'normalised')]
+            + [';'.join(imputed.get(w['row'], ()))] for w in result.get('ward_values') or ()]
+    return header, rows
+
+
+def rankings_xlsx(result):
+    """A workbook with the rankings, the models and the data used, one sheet each."""
+    workbook = Workbook()
+    workbook.remove(workbook.active)
+    _sheet(workbook, 'Rankings', RANKINGS_CSV_COLUMNS,
+           ([row[k] for k in RANKINGS_CSV_COLUMNS] for row in rankings_rows(result.get('rankings') or ())))
+    _sheet(workbook, 'Models', ('model', 'variables', 'variable_count'),
+           ([m['id'], ', '.join(m['variables']), len(m['variables'])] for m in result.get('models') or ()))
+    _sheet(workbook, 'Data used', *data_used_rows(result))
+    out = io.BytesIO()
+    workbook.save(out)
+    return out.getvalue()
+
+
+def wards_geojson(view, collection):
+    """The display boundaries with each ward's rankings item and values as properties."""
+    items = dict(zip((w.key for w in view.wards), view.result.get('rankings') or ()))  # same order
+    values = {f'w{r["row"]}': r for r in view.result.get('ward_values') or ()}
+    boundaries = {b.key: b for b in view.boundaries}
+    features = []
+    for feature in collection['features']:
+        key, boundary = feature['id'], boundaries[feature['id']]
+        properties = dict(items.get(key) or {'ward_code': boundary.code, 'ward_name': boundary.name,
+                                             'lga': boundary.lga})
+        row = values.get(key) or {}
+        properties.update(values=dict(row.get('value') or {}), normalised=dict(row.get('normalised') or {}))
+        features.append({'type': 'Feature', 'properties': properties, 'geometry': feature['geometry']})
+    return json.dumps({'type': 'FeatureCollection', 'features': features}, separators=(',', ':'),
+                      ensure_ascii=False).encode('utf-8')
