@@ -1,0 +1,121 @@
+"""Small upload files built in code: a valid grid of wards and the ways files go wrong.
+
+No data files are checked in: every test builds exactly the bytes it needs.
+"""
+import csv
+import io
+import json
+import random
+import zipfile
+
+import shapefile
+
+STATE = 'NI'
+VARIABLES = ('u5_tpr_rdt', 'mean_rainfall', 'distance_to_water', 'housing_quality')
+
+
+def ward_square(i, side, size=0.1, x0=6.0, y0=9.0):
+    """The ring of the i-th ward of a side x side grid (lon/lat degrees, closed)."""
+    x, y = x0 + (i % side) * size, y0 + (i // side) * size
+    return [[x, y], [x + size, y], [x + size, y + size], [x, y + size], [x, y]]
+
+
+def grid_wards(side=4, seed=1):
+    """`side * side` wards: code, name, LGA and variables with a spatial trend."""
+    rng = random.Random(seed)
+    wards = []
+    for i in range(side * side):
+        trend = (i % side + i // side) / (2 * side)
+        wards.append({
+            'WardCode': f'NIS{i:03d}', 'WardName': f'Ward {i}', 'LGA': 'Alpha' if i % 2 else 'Beta',
+            'StateCode': STATE,
+            'u5_tpr_rdt': round(20 + 60 * trend + rng.uniform(-5, 5), 3),
+            'mean_rainfall': round(900 + 400 * trend + rng.uniform(-50, 50), 3),
+            'distance_to_water': round(5 + 10 * (1 - trend) + rng.uniform(-1, 1), 3),
+            'housing_quality': round(0.3 + 0.4 * (1 - trend) + rng.uniform(-0.05, 0.05), 3),
+        })
+    return wards
+
+
+def csv_bytes(rows, columns=None):
+    columns = columns or list(rows[0])
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator='\n')
+    writer.writerow(columns)
+    for row in rows:
+        writer.writerow([row.get(c, '') for c in columns])
+    return out.getvalue().encode('utf-8')
+
+
+def geojson_bytes(wards, side):
+    features = [{'type': 'Feature',
+                 'properties': {'WardCode': w['WardCode'], 'WardName': w['WardName'],
+                                'LGA': w['LGA'], 'StateCode': STATE},
+                 'geometry': {'type': 'Polygon', 'coordinates': [ward_square(i, side)]}}
+                for i, w in enumerate(wards)]
+    return json.dumps({'type': 'FeatureCollection', 'features': features}).encode()
+
+
+def grid_files(side=4, seed=1):
+    """A valid upload: ward data CSV and GeoJSON boundaries of a side x side grid."""
+    wards = grid_wards(side, seed)
+    return {'data': ('wards.csv', csv_bytes(wards)),
+            'boundaries': ('wards.geojson', geojson_bytes(wards, side))}
+
+
+def shapefile_members(wards, side, scale=1.0, x0=6.0, y0=9.0):
+    """The .shp, .shx and .dbf bytes of the grid (coordinates multiplied by `scale`)."""
+    shp, shx, dbf = io.BytesIO(), io.BytesIO(), io.BytesIO()
+    with shapefile.Writer(shp=shp, shx=shx, dbf=dbf, shapeType=shapefile.POLYGON) as writer:
+        writer.field('WardCode', 'C', 20)
+        writer.field('WardName', 'C', 60)
+        writer.field('LGA', 'C', 40)
+        for i, w in enumerate(wards):
+            ring = [[x * scale, y * scale] for x, y in ward_square(i, side, x0=x0, y0=y0)]
+            writer.poly([list(reversed(ring))])
+            writer.record(w['WardCode'], w['WardName'], w['LGA'])
+    return {'wards.shp': shp.getvalue(), 'wards.shx': shx.getvalue(), 'wards.dbf': dbf.getvalue()}
+
+
+def zip_bytes(members):
+    """A zip of `{name: bytes}`."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, 'w', zipfile.ZIP_DEFLATED) as archive:
+        for name, body in members.items():
+            archive.writestr(name, body)
+    return out.getvalue()
+
+
+def symlink_zip(target):
+    """A zip whose only member is a symbolic link."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, 'w') as archive:
+        info = zipfile.ZipInfo('wards.shp')
+        info.create_system = 3
+        info.external_attr = (0o120777 << 16)
+        archive.writestr(info, target)
+    return out.getvalue()
+
+
+def zip_bomb(uncompressed_bytes):
+    """A small zip that expands to `uncompressed_bytes` of zeros (plus a valid-looking set)."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, 'w', zipfile.ZIP_DEFLATED, compresslevel=9) as archive:
+        with archive.open('wards.shp', 'w', force_zip64=True) as member:
+            chunk = b'\0' * (1024 * 1024)
+            for _ in range(uncompressed_bytes // len(chunk)):
+                member.write(chunk)
+        archive.writestr('wards.shx', b'\0' * 100)
+        archive.writestr('wards.dbf', b'\0' * 100)
+    return out.getvalue()
+
+
+def xlsx_bytes(rows):
+    """An XLSX workbook whose first sheet holds `rows` (a list of lists)."""
+    from openpyxl import Workbook
+    book = Workbook()
+    for row in rows:
+        book.active.append(row)
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()

@@ -1,0 +1,93 @@
+"""Processing fixtures: datasets created through the REST service, files put where the
+presigned POST would put them, events delivered to the services as AWS would."""
+import pytest
+
+from chalicelib.aws import client
+from chalicelib.services import datasets as dataset_service, uploads, worker
+from chalicelib.services.wiring import stores
+from tests.processing.builders import grid_files
+
+ALICE, BOB = 'user-a-0001', 'user-b-0002'
+
+
+class RecordingSender:
+    """Stands in for the WebSocket sender: keeps what the worker pushed."""
+
+    def __init__(self):
+        self.sent = []
+
+    def send(self, user_id, analysis_id, message):
+        self.sent.append((user_id, analysis_id, message))
+
+    def progress(self):
+        return [m for _, _, m in self.sent if m['type'] == 'progress']
+
+    def statuses(self):
+        return [m['status'] for _, _, m in self.sent if m['type'] == 'status']
+
+
+class Uploads:
+    """Creates datasets and uploads their files the way a browser and S3 would."""
+
+    def __init__(self, settings, deps):
+        self.settings = settings
+        self.deps = deps
+        self.stores = stores(settings)
+        self.s3 = client('s3', settings.region)
+
+    def create(self, user_id, files, sizes=None):
+        body = {'name': 'test dataset', 'files': [
+            {'role': role, 'filename': name, 'size': (sizes or {}).get(role, max(len(data), 1))}
+            for role, (name, data) in files.items()]}
+        return dataset_service.create(user_id, body, self.stores.datasets, self.stores.objects,
+                                      self.deps.max_bytes)['dataset_id']
+
+    def item(self, user_id, dataset_id):
+        return self.stores.datasets.get(user_id, dataset_id)
+
+    def put(self, user_id, dataset_id, role, data):
+        """Store the bytes at the dataset's upload key, as the presigned POST does."""
+        key = self.item(user_id, dataset_id)['files'][role]['key']
+        self.s3.put_object(Bucket=self.settings.data_bucket, Key=key, Body=data)
+        return key
+
+    def deliver(self, key):
+        return uploads.process_upload(key, self.deps)
+
+    def upload(self, user_id, files, sizes=None):
+        """Create, upload every file and deliver its event; the dataset item after."""
+        dataset_id = self.create(user_id, files, sizes)
+        for role, (_, data) in files.items():
+            self.deliver(self.put(user_id, dataset_id, role, data))
+        return self.item(user_id, dataset_id)
+
+    def keys(self):
+        pages = self.s3.get_paginator('list_objects_v2').paginate(Bucket=self.settings.data_bucket)
+        return [o['Key'] for page in pages for o in page.get('Contents', [])]
+
+
+@pytest.fixture
+def upload_deps(aws):
+    return uploads.UploadDeps.from_settings(aws)
+
+
+@pytest.fixture
+def files(aws, upload_deps):
+    return Uploads(aws, upload_deps)
+
+
+@pytest.fixture
+def sender():
+    return RecordingSender()
+
+
+@pytest.fixture
+def worker_deps(aws, sender):
+    return worker.WorkerDeps.from_settings(aws, sender)
+
+
+@pytest.fixture
+def ready_dataset(files):
+    item = files.upload(ALICE, grid_files())
+    assert item['status'] == 'READY', item.get('errors')
+    return item

@@ -1,0 +1,115 @@
+"""Bad uploads: each ends INVALID with a specific message, nothing escapes, nothing is
+written outside the dataset's prefix."""
+import json
+import os
+
+import pytest
+
+from chalicelib.services import uploads
+from tests.processing import builders as b
+from tests.processing.conftest import ALICE
+
+MB = 1024 * 1024
+SIDE = 4
+WARDS = b.grid_wards(SIDE)
+GOOD = b.grid_files(SIDE)
+SHAPEFILE = b.shapefile_members(WARDS, SIDE)
+
+
+def data(name, body):
+    return {'data': (name, body), 'boundaries': GOOD['boundaries']}
+
+
+def boundaries(name, body):
+    return {'data': GOOD['data'], 'boundaries': (name, body)}
+
+
+def without(mapping, *names):
+    return {k: v for k, v in mapping.items() if k not in names}
+
+
+def renamed_wards(**changes):
+    return [dict(w, **changes) for w in WARDS]
+
+
+# (case id, files, the file the error must name, words the message must contain)
+CORPUS = [
+    ('empty_csv', data('wards.csv', b''), 'wards.csv', ('empty',)),
+    ('binary_garbage_csv', data('wards.csv', os.urandom(4096) + b'\0\0\0'), 'wards.csv', ()),
+    ('csv_without_ward_names', data('wards.csv', b.csv_bytes(WARDS, ['WardCode', 'LGA', 'u5_tpr_rdt', 'mean_rainfall'])),
+     'wards.csv', ('ward',)),
+    ('duplicate_ward_codes', data('wards.csv', b.csv_bytes([dict(w, WardCode='NIS000') for w in WARDS])),
+     'wards.csv', ('NIS000',)),
+    ('csv_header_only', data('wards.csv', b'WardCode,WardName,u5_tpr_rdt\n'), 'wards.csv', ()),
+    ('csv_without_numbers', data('wards.csv', b.csv_bytes(WARDS, ['WardCode', 'WardName', 'LGA'])),
+     'wards.csv', ('numeric',)),
+    ('xlsx_without_data', data('wards.xlsx', b.xlsx_bytes([])), 'wards.xlsx', ()),
+    ('xlsx_header_only', data('wards.xlsx', b.xlsx_bytes([['WardCode', 'WardName', 'tpr']])), 'wards.xlsx', ()),
+    ('xlsx_that_is_not', data('wards.xlsx', b'PK\x03\x04 not really a workbook'), 'wards.xlsx', ()),
+    pytest.param('ward_name_of_1mb', data('wards.csv', b.csv_bytes(
+        [dict(w, WardName='x' * MB) if i == 0 else w for i, w in enumerate(WARDS)])), 'wards.csv', (),
+        marks=pytest.mark.xfail(strict=True, reason=(
+            'engine: csv.Error "field larger than field limit" escapes ingest instead of a '
+            'DataError, so the dataset gets the generic message'))),
+    ('zip_with_parent_member', boundaries('wards.zip', b.zip_bytes(dict(SHAPEFILE, **{'../evil.shp': b'x'}))),
+     'wards.zip', ('..',)),
+    ('zip_with_absolute_member', boundaries('wards.zip', b.zip_bytes(dict(SHAPEFILE, **{'/etc/evil.shp': b'x'}))),
+     'wards.zip', ()),
+    ('zip_with_link', boundaries('wards.zip', b.symlink_zip('/etc/passwd')), 'wards.zip', ('link',)),
+    ('zip_bomb', boundaries('wards.zip', b.zip_bomb(48 * MB)), 'wards.zip', ()),
+    ('shapefile_without_dbf', boundaries('wards.zip', b.zip_bytes(without(SHAPEFILE, 'wards.dbf'))),
+     'wards.zip', ('.dbf',)),
+    ('zip_without_shapefile', boundaries('wards.zip', b.zip_bytes({'readme.txt': b'hello'})), 'wards.zip', ()),
+    ('zip_that_is_not', boundaries('wards.zip', b'definitely not a zip'), 'wards.zip', ()),
+    ('two_shapefiles', boundaries('wards.zip', b.zip_bytes(dict(
+        SHAPEFILE, **{f'other/{k}': v for k, v in SHAPEFILE.items()}))), 'wards.zip', ()),
+    ('wrong_crs_without_prj', boundaries('wards.zip', b.zip_bytes(b.shapefile_members(WARDS, SIDE, scale=111000.0))),
+     'wards.zip', ()),
+    ('geojson_bare_geometry', boundaries('wards.geojson', json.dumps(
+        json.loads(GOOD['boundaries'][1])['features'][0]['geometry']).encode()), 'wards.geojson',
+     ('FeatureCollection',)),
+    ('geojson_list', boundaries('wards.geojson', b'[1, 2, 3]'), 'wards.geojson', ()),
+    ('geojson_broken_json', boundaries('wards.geojson', b'{"type": "FeatureCollection", "features": ['),
+     'wards.geojson', ()),
+    ('geojson_no_features', boundaries('wards.geojson', b'{"type": "FeatureCollection", "features": []}'),
+     'wards.geojson', ()),
+    ('geojson_points', boundaries('wards.geojson', json.dumps({'type': 'FeatureCollection', 'features': [
+        {'type': 'Feature', 'properties': {'WardCode': w['WardCode'], 'WardName': w['WardName']},
+         'geometry': {'type': 'Point', 'coordinates': [6.0, 9.0]}} for w in WARDS]}).encode()),
+     'wards.geojson', ()),
+    ('no_ward_matches', data('wards.csv', b.csv_bytes([dict(w, WardCode=f'XX{i}', WardName=f'Elsewhere {i}')
+                                                       for i, w in enumerate(WARDS)])), None, ('match',)),
+]
+
+
+@pytest.fixture
+def small_limit_deps(upload_deps):
+    """A 4 MB upload limit, so the zip bomb (48 MB of zeros) breaks the 40 MB expansion limit."""
+    return uploads.UploadDeps(datasets=upload_deps.datasets, files=upload_deps.files, max_bytes=4 * MB)
+
+
+IDS = [case.values[0] if hasattr(case, 'values') else case[0] for case in CORPUS]
+
+
+def test_corpus_has_at_least_twenty_cases():
+    assert len(set(IDS)) == len(CORPUS) >= 20
+
+
+@pytest.mark.parametrize('case, upload, named_file, words', CORPUS, ids=IDS)
+def test_bad_upload_ends_invalid_with_a_specific_message(files, small_limit_deps, case, upload,
+                                                         named_file, words):
+    files.deps = small_limit_deps
+    item = files.upload(ALICE, upload)
+
+    assert item['status'] == 'INVALID', item.get('summary')
+    [error] = item['errors']
+    assert error['message'] != uploads.UNREADABLE, 'a specific reason, not the generic one'
+    assert set(error) == {'code', 'message', 'file', 'row', 'column'}
+    if named_file:
+        assert error['file'] == named_file
+    for word in words:
+        assert word.lower() in error['message'].lower()
+    assert len(error['message']) < 1000
+    prefix = f'users/{ALICE}/datasets/{item["dataset_id"]}/'
+    assert all(key.startswith(prefix) for key in files.keys())
+    assert not [k for k in files.keys() if '/canonical/' in k]

@@ -1,0 +1,195 @@
+"""Upload processing: the dataset's status follows its files, once, whatever S3 redelivers."""
+import threading
+
+import pytest
+
+from chalicelib.services import uploads
+from tests.processing import builders as b
+from tests.processing.conftest import ALICE, BOB
+
+GOOD = b.grid_files(4)
+
+
+def test_both_files_make_the_dataset_ready_with_its_summary_and_canonical_files(files):
+    item = files.upload(ALICE, GOOD)
+
+    assert item['status'] == 'READY'
+    assert item['errors'] == []
+    assert item['summary']['wards'] == 16
+    assert item['summary']['matched'] == {'by_code': 16, 'by_name': 0, 'fuzzy': 0}
+    assert {v['name'] for v in item['summary']['variables']} == set(b.VARIABLES)
+    prefix = f'users/{ALICE}/datasets/{item["dataset_id"]}/canonical/'
+    assert set(item['canonical'].values()) <= set(files.keys())
+    assert all(key.startswith(prefix) for key in item['canonical'].values())
+
+
+def test_the_first_file_alone_leaves_the_dataset_waiting(files):
+    dataset_id = files.create(ALICE, GOOD)
+
+    outcome = files.deliver(files.put(ALICE, dataset_id, 'data', GOOD['data'][1]))
+
+    item = files.item(ALICE, dataset_id)
+    assert outcome == 'waiting'
+    assert item['status'] == 'AWAITING_UPLOAD'
+    assert item['files']['data']['uploaded'] is True
+    assert item['files']['boundaries']['uploaded'] is False
+
+
+def test_a_duplicate_event_after_processing_changes_nothing(files):
+    item = files.upload(ALICE, GOOD)
+
+    again = [files.deliver(f['key']) for f in item['files'].values()]
+
+    assert again == ['duplicate', 'duplicate']
+    assert files.item(ALICE, item['dataset_id']) == item
+
+
+def test_a_second_upload_replaces_the_first_while_the_dataset_awaits_files(files):
+    dataset_id = files.create(ALICE, GOOD)
+    files.deliver(files.put(ALICE, dataset_id, 'data', b'not, the, right\nfile,,\n'))
+    files.deliver(files.put(ALICE, dataset_id, 'data', GOOD['data'][1]))
+
+    files.deliver(files.put(ALICE, dataset_id, 'boundaries', GOOD['boundaries'][1]))
+
+    assert files.item(ALICE, dataset_id)['status'] == 'READY'
+
+
+def test_a_late_upload_after_processing_does_not_replace_the_processed_data(files):
+    item = files.upload(ALICE, GOOD)
+    canonical = {key: files.s3.get_object(Bucket=files.settings.data_bucket, Key=key)['Body'].read()
+                 for key in item['canonical'].values()}
+
+    outcome = files.deliver(files.put(ALICE, item['dataset_id'], 'data', b'garbage'))
+
+    assert outcome == 'duplicate'
+    assert files.item(ALICE, item['dataset_id']) == item
+    for key, body in canonical.items():
+        assert files.s3.get_object(Bucket=files.settings.data_bucket, Key=key)['Body'].read() == body
+
+
+@pytest.mark.parametrize('suffix', [
+    'canonical/wards.csv', 'uploads/data.xlsx', 'uploads/tpr.csv', 'uploads/data.csv/../x',
+])
+def test_keys_the_dataset_did_not_ask_for_are_ignored(files, suffix):
+    dataset_id = files.create(ALICE, GOOD)
+    key = f'users/{ALICE}/datasets/{dataset_id}/{suffix}'
+    files.s3.put_object(Bucket=files.settings.data_bucket, Key=key, Body=b'x')
+
+    assert files.deliver(key) == 'ignored'
+    assert files.item(ALICE, dataset_id)['status'] == 'AWAITING_UPLOAD'
+
+
+def test_analysis_artifacts_and_foreign_layouts_are_ignored(files):
+    for key in (f'users/{ALICE}/analyses/an_1/rankings.csv', 'elsewhere/file.csv',
+                f'users/{ALICE}/datasets/ds_missing/uploads/data.csv'):
+        assert files.deliver(key) == 'ignored'
+
+
+def test_another_users_dataset_id_under_ones_own_prefix_is_ignored(files):
+    """The key names the owner: Bob's prefix with Alice's dataset id finds no dataset."""
+    dataset_id = files.create(ALICE, GOOD)
+    key = f'users/{BOB}/datasets/{dataset_id}/uploads/data.csv'
+    files.s3.put_object(Bucket=files.settings.data_bucket, Key=key, Body=GOOD['data'][1])
+
+    assert files.deliver(key) == 'ignored'
+    assert files.item(ALICE, dataset_id)['files']['data']['uploaded'] is False
+
+
+def test_an_object_larger_than_declared_is_refused(files):
+    """moto does not enforce the POST's content-length-range: the processor does."""
+    item = files.upload(ALICE, GOOD, sizes={'data': 100})
+
+    assert item['status'] == 'INVALID'
+    [error] = item['errors']
+    assert error['code'] == 'too_large'
+    assert error['file'] == 'wards.csv'
+    assert str(len(GOOD['data'][1])) in error['message']
+
+
+def test_an_object_over_the_configured_limit_is_refused(files, upload_deps):
+    files.deps = uploads.UploadDeps(upload_deps.datasets, upload_deps.files, max_bytes=1000)
+    item = files.upload(ALICE, GOOD, sizes={'data': 500, 'boundaries': 500})
+
+    assert item['status'] == 'INVALID'
+    assert item['errors'][0]['code'] == 'too_large'
+
+
+def test_events_for_both_files_at_once_process_the_dataset_once(files, monkeypatch):
+    calls = []
+    real = uploads.refuse_unmatched
+    monkeypatch.setattr(uploads, 'refuse_unmatched', lambda *a: calls.append(1) or real(*a))
+    dataset_id = files.create(ALICE, GOOD)
+    keys = [files.put(ALICE, dataset_id, role, data) for role, (_, data) in GOOD.items()]
+    outcomes = []
+    threads = [threading.Thread(target=lambda k=k: outcomes.append(files.deliver(k)))
+               for k in keys * 3]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert outcomes.count('READY') == 1
+    assert len(calls) == 1
+    assert files.item(ALICE, dataset_id)['status'] == 'READY'
+
+
+def test_an_unexpected_failure_ends_invalid_with_an_actionable_message(files, monkeypatch, caplog):
+    import chalicelib.analysis
+
+    def broken(*args, **kwargs):
+        raise RuntimeError('disk on fire at /var/task/secret')
+    monkeypatch.setattr(chalicelib.analysis, 'prepare_dataset', broken)
+    caplog.set_level('INFO', logger='chatmrpt.uploads')
+    import logging
+    logging.getLogger('chatmrpt.uploads').addHandler(caplog.handler)
+
+    item = files.upload(ALICE, GOOD)
+
+    assert item['status'] == 'INVALID'
+    assert item['errors'][0]['message'] == uploads.UNREADABLE
+    assert 'disk on fire' not in str(item)
+    assert 'disk on fire' in caplog.text
+
+
+def test_a_dataset_deleted_while_processing_leaves_no_files(files, monkeypatch):
+    import chalicelib.analysis
+    real = chalicelib.analysis.prepare_dataset
+    dataset_id = files.create(ALICE, GOOD)
+
+    def delete_meanwhile(*args, **kwargs):
+        result = real(*args, **kwargs)
+        files.stores.datasets.delete(ALICE, dataset_id)
+        return result
+    monkeypatch.setattr(chalicelib.analysis, 'prepare_dataset', delete_meanwhile)
+    for role, (_, data) in GOOD.items():
+        files.deliver(files.put(ALICE, dataset_id, role, data))
+
+    assert files.item(ALICE, dataset_id) is None
+    assert not [k for k in files.keys() if dataset_id in k]
+
+
+def test_the_s3_handler_of_the_app_processes_an_upload(files):
+    from chalice.test import Client
+    from app import app
+    dataset_id = files.create(ALICE, GOOD)
+    keys = [files.put(ALICE, dataset_id, role, data) for role, (_, data) in GOOD.items()]
+
+    with Client(app, stage_name='local') as client:
+        for key in keys:
+            client.lambda_.invoke('on_upload', client.events.generate_s3_event(
+                bucket=files.settings.data_bucket, key=key))
+
+    assert files.item(ALICE, dataset_id)['status'] == 'READY'
+
+
+@pytest.mark.shared_data
+def test_niger_becomes_ready_with_its_275_wards_matched_by_code(files, shared_data):
+    niger = shared_data / 'niger'
+    item = files.upload(ALICE, {
+        'data': ('Niger_plus.csv', (niger / 'Niger_plus.csv').read_bytes()),
+        'boundaries': ('Niger_State.zip', (niger / 'Niger_State.zip').read_bytes())})
+
+    assert item['status'] == 'READY', item['errors']
+    assert item['summary']['wards'] == 275
+    assert item['summary']['matched']['by_code'] == 275
+    assert item['summary']['unmatched'] == 0

@@ -1,0 +1,240 @@
+"""The analysis worker: stages in order, each once, whatever SQS redelivers."""
+import json
+import logging
+
+import pytest
+
+from chalicelib.services import analyses as analysis_service, worker
+from chalicelib.services.wiring import stores
+from tests.processing.conftest import ALICE
+
+STAGE_NAMES = [stage.name for stage in worker.STAGES]
+EXPECTED_ARTIFACTS = {'rankings.json', 'rankings.csv', 'models.json', 'diagnostics.json',
+                      'match_report.json', 'imputation.json'}
+
+
+class Killed(BaseException):
+    """The worker process dies: nothing after this line runs, no handler cleans up."""
+
+
+def counting(stages, calls, fail=None):
+    """The stages, each counting its runs into `calls`; `fail` maps a name to what it raises."""
+    def wrap(stage):
+        def run(job):
+            calls.append(stage.name)
+            if stage.name in (fail or {}):
+                raise fail[stage.name]
+            stage.run(job)
+        return worker.Stage(stage.name, run, stage.progress, stage.message)
+    return tuple(wrap(stage) for stage in stages)
+
+
+@pytest.fixture
+def analysis(aws, ready_dataset):
+    """A QUEUED analysis created through the REST service; (analysis id, the queued message)."""
+    s = stores(aws)
+    created = analysis_service.create(ALICE, {'dataset_id': ready_dataset['dataset_id']},
+                                      s.datasets, s.analyses, s.jobs)
+    return created['analysis_id']
+
+
+def queued_records(settings):
+    """The analysis queue's messages as Lambda hands them to the handler."""
+    from chalicelib.aws import client
+    sqs = client('sqs', settings.region)
+    url = sqs.get_queue_url(QueueName=settings.analysis_queue)['QueueUrl']
+    got = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10,
+                              AttributeNames=['ApproximateReceiveCount'])
+    return [{'messageId': m['MessageId'], 'receiptHandle': m['ReceiptHandle'], 'body': m['Body'],
+             'attributes': m['Attributes']} for m in got.get('Messages', [])]
+
+
+def record(analysis_id, receive_count=1):
+    return {'body': json.dumps({'user_id': ALICE, 'analysis_id': analysis_id}),
+            'attributes': {'ApproximateReceiveCount': str(receive_count)}}
+
+
+def item(worker_deps, analysis_id):
+    return worker_deps.analyses.get(ALICE, analysis_id)
+
+
+def test_stages_are_declared_once_with_rising_progress_to_100():
+    assert len(set(STAGE_NAMES)) == len(STAGE_NAMES)
+    assert STAGE_NAMES[:3] == ['prepare', 'score', 'publish']
+    progress = [stage.progress for stage in worker.STAGES]
+    assert progress == sorted(progress) and len(set(progress)) == len(progress)
+    assert progress[-1] == 100
+
+
+def test_the_queued_message_runs_every_stage_to_succeeded(aws, analysis, worker_deps, sender):
+    [message] = queued_records(aws)
+
+    worker.handle_message(message, worker_deps)
+
+    done = item(worker_deps, analysis)
+    assert done['status'] == 'SUCCEEDED'
+    assert done['progress'] == 100
+    assert done['stages_done'] == STAGE_NAMES
+    assert EXPECTED_ARTIFACTS <= set(done['artifacts'])
+    rankings = json.loads(worker_deps.files.get_object(ALICE, done['artifacts']['rankings.json']['key']))
+    assert len(rankings) == 16
+    assert [r['composite_rank'] for r in rankings] == list(range(1, 17))
+    csv_lines = worker_deps.files.get_object(ALICE, done['artifacts']['rankings.csv']['key']).splitlines()
+    assert len(csv_lines) == 17
+
+
+def test_progress_is_pushed_for_every_stage_in_order_then_the_status(analysis, worker_deps, sender):
+    worker.run_job(ALICE, analysis, worker_deps)
+
+    progress = sender.progress()
+    assert [m['stage'] for m in progress] == [name for name in STAGE_NAMES for _ in (0, 1)]
+    assert [m['progress'] for m in progress] == sorted(m['progress'] for m in progress)
+    assert all(m['analysis_id'] == analysis and m['message'] for m in progress)
+    assert sender.statuses() == ['SUCCEEDED']
+    assert {user for user, _, _ in sender.sent} == {ALICE}
+
+
+def test_a_duplicate_delivery_after_success_runs_nothing(analysis, worker_deps, sender):
+    worker.run_job(ALICE, analysis, worker_deps)
+    before, sent = item(worker_deps, analysis), len(sender.sent)
+    calls = []
+
+    status = worker.handle_message(record(analysis), worker_deps, counting(worker.STAGES, calls))
+
+    assert status == 'SUCCEEDED'
+    assert calls == []
+    assert item(worker_deps, analysis) == before
+    assert len(sender.sent) == sent
+
+
+def test_a_delivery_while_another_worker_holds_the_lease_does_not_run_in_parallel(
+        analysis, worker_deps):
+    assert worker_deps.analyses.claim(ALICE, analysis, 'other-worker', worker_deps.clock())
+    calls = []
+
+    status = worker.run_job(ALICE, analysis, worker_deps, stages=counting(worker.STAGES, calls))
+
+    assert status == 'RUNNING'
+    assert calls == []
+    assert item(worker_deps, analysis)['lease_owner'] == 'other-worker'
+
+
+def test_a_worker_killed_between_stages_is_completed_by_the_redelivery(analysis, worker_deps):
+    calls = []
+    with pytest.raises(Killed):
+        worker.run_job(ALICE, analysis, worker_deps,
+                       stages=counting(worker.STAGES, calls, fail={'score': Killed()}))
+    assert item(worker_deps, analysis)['stages_done'] == ['prepare']
+
+    early = worker.run_job(ALICE, analysis, worker_deps, stages=counting(worker.STAGES, calls))
+    assert early == 'RUNNING', 'the dead worker still holds a live lease'
+
+    later = worker.WorkerDeps(worker_deps.analyses, worker_deps.datasets, worker_deps.files,
+                              worker_deps.sender, clock=lambda: worker_deps.clock() + worker.LEASE_SECONDS + 1)
+    status = worker.run_job(ALICE, analysis, later, attempt=2, stages=counting(worker.STAGES, calls))
+
+    assert status == 'SUCCEEDED'
+    assert calls == ['prepare', 'score'] + STAGE_NAMES[1:]
+    assert item(worker_deps, analysis)['stages_done'] == STAGE_NAMES
+
+
+def test_a_failing_stage_is_retried_then_failed_on_the_last_receive(analysis, worker_deps, sender, caplog):
+    logging.getLogger('chatmrpt.worker').addHandler(caplog.handler)
+    calls = []
+    stages = counting(worker.STAGES, calls, fail={'score': RuntimeError('numpy exploded at 0x7f')})
+    for attempt in (1, 2):
+        with pytest.raises(RuntimeError):
+            worker.handle_message(record(analysis, attempt), worker_deps, stages)
+        assert item(worker_deps, analysis)['status'] == 'RUNNING'
+        assert item(worker_deps, analysis)['lease_until'] == 0, 'lease released for the retry'
+
+    with pytest.raises(RuntimeError):
+        worker.handle_message(record(analysis, worker.MAX_RECEIVES), worker_deps, stages)
+
+    failed = item(worker_deps, analysis)
+    assert failed['status'] == 'FAILED'
+    assert '"score" step' in failed['error'] and analysis in failed['error']
+    assert 'numpy' not in failed['error']
+    assert 'numpy exploded' in caplog.text
+    assert calls == ['prepare', 'score', 'score', 'score']
+    assert sender.statuses() == ['FAILED']
+
+
+def test_a_job_that_keeps_failing_ends_in_the_dead_letter_queue_and_failed(
+        aws, analysis, worker_deps):
+    from chalicelib.aws import client
+    sqs = client('sqs', aws.region)
+    url = sqs.get_queue_url(QueueName=aws.analysis_queue)['QueueUrl']
+    dlq = sqs.get_queue_url(QueueName=aws.analysis_dlq)['QueueUrl']
+    stages = counting(worker.STAGES, [], fail={'prepare': RuntimeError('S3 unavailable')})
+    receives = 0
+    while True:
+        records = queued_records(aws)
+        if not records:
+            break
+        receives += 1
+        with pytest.raises(RuntimeError):
+            worker.handle_message(records[0], worker_deps, stages)
+        sqs.change_message_visibility(QueueUrl=url, ReceiptHandle=records[0]['receiptHandle'],
+                                      VisibilityTimeout=0)
+
+    assert receives == 3
+    assert item(worker_deps, analysis)['status'] == 'FAILED'
+    dead = sqs.receive_message(QueueUrl=dlq).get('Messages', [])
+    assert [json.loads(m['Body'])['analysis_id'] for m in dead] == [analysis]
+
+
+def test_a_request_the_engine_refuses_fails_at_once_with_its_reason(aws, ready_dataset, worker_deps, sender):
+    s = stores(aws)
+    analysis_id = analysis_service.create(ALICE, {'dataset_id': ready_dataset['dataset_id']},
+                                          s.datasets, s.analyses, s.jobs)['analysis_id']
+    s.analyses.update(ALICE, analysis_id, {'request': {'method': 'both', 'variables': ['u5_tpr_rdt']}},
+                      'attribute_exists(user_id)')
+
+    status = worker.run_job(ALICE, analysis_id, worker_deps)
+
+    failed = item(worker_deps, analysis_id)
+    assert status == 'FAILED'
+    assert failed['error'] and 'variable' in failed['error'].lower()
+    assert sender.statuses() == ['FAILED']
+
+
+def test_an_analysis_whose_dataset_was_deleted_fails_with_what_to_do(aws, analysis, worker_deps):
+    s = stores(aws)
+    dataset_id = item(worker_deps, analysis)['dataset_id']
+    s.datasets.delete(ALICE, dataset_id)
+
+    assert worker.run_job(ALICE, analysis, worker_deps) == 'FAILED'
+    assert 'Upload the ward data again' in item(worker_deps, analysis)['error']
+
+
+def test_a_deleted_analysis_is_dropped(worker_deps):
+    assert worker.run_job(ALICE, 'an_gone', worker_deps) is None
+
+
+def test_a_malformed_message_is_dropped_not_retried(worker_deps):
+    assert worker.handle_message({'body': 'not json'}, worker_deps) is None
+
+
+def test_each_stage_runs_alone_as_a_step_functions_task(analysis, worker_deps):
+    results = [worker.run_stage_event({'user_id': ALICE, 'analysis_id': analysis, 'stage': name},
+                                      worker_deps) for name in STAGE_NAMES]
+
+    assert [r['status'] for r in results] == ['RUNNING'] * (len(STAGE_NAMES) - 1) + ['SUCCEEDED']
+    assert EXPECTED_ARTIFACTS <= set(item(worker_deps, analysis)['artifacts'])
+
+
+def test_a_stage_task_out_of_order_is_refused(analysis, worker_deps):
+    with pytest.raises(ValueError, match='cannot run before'):
+        worker.run_stage_event({'user_id': ALICE, 'analysis_id': analysis, 'stage': 'publish'},
+                               worker_deps)
+    assert item(worker_deps, analysis)['status'] == 'QUEUED'
+
+
+def test_catch_up_replays_finished_stages_and_the_status(analysis, worker_deps):
+    worker.run_job(ALICE, analysis, worker_deps)
+
+    messages = worker.catch_up(item(worker_deps, analysis))
+
+    assert [m.get('stage') for m in messages[:-1]] == STAGE_NAMES
+    assert messages[-1] == {'type': 'status', 'analysis_id': analysis, 'status': 'SUCCEEDED'}
