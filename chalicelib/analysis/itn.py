@@ -73,7 +73,8 @@ def _check_options(total_nets, household_size, urban_threshold, preset, method):
         raise DataError('invalid_option', f'household_size must be a number above 0 (got {household_size!r}).',
                         column='household_size')
     if not _is_number(urban_threshold) or not 0 <= urban_threshold <= 100:
-        raise DataError('invalid_option', f'urban_threshold must be a percentage from 0 to 100 (got {urban_threshold!r}).',
+        raise DataError('invalid_option',
+                        f'urban_threshold must be a percentage from 0 to 100 (got {urban_threshold!r}).',
                         column='urban_threshold')
     if preset not in PRESETS:
         raise DataError('invalid_option', f'preset must be one of {", ".join(PRESETS)} (got {preset!r}).',
@@ -100,7 +101,8 @@ def _ranked_wards(rankings, method):
     for position, ward in enumerate(rankings, start=1):
         code = ward.get('ward_code')
         if code is None or str(code).strip() == '':
-            raise DataError('missing_ward_code', f'Ranking row {position} has no ward code; the plan is keyed on ward codes.',
+            raise DataError('missing_ward_code',
+                            f'Ranking row {position} has no ward code; the plan is keyed on ward codes.',
                             row=position, column='ward_code')
         if code in seen:
             raise DataError('duplicate_ward_code', f'Ward code {code} appears twice in the ranking.',
@@ -298,7 +300,8 @@ def _rankings_from_table(filename, data):
                         'engine wrote.', file=filename, column='ward_code')
     wanted = [(name, i) for i, name in enumerate(table.variables)
               if name in ('composite_rank', 'pca_rank', 'urban_percentage')]
-    ids = {role: table.identifiers.get(role) or [None] * len(table.values) for role in ('ward_code', 'ward_name', 'lga')}
+    ids = {role: table.identifiers.get(role) or [None] * len(table.values)
+           for role in ('ward_code', 'ward_name', 'lga')}
     rows = []
     for i in range(len(table.values)):
         row = {role: values[i] for role, values in ids.items()}

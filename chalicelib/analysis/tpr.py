@@ -126,7 +126,7 @@ def read_rows(filename, data, limits=Limits()):
     elif lower.endswith(('.csv', '.txt')):
         rows, warnings = read_csv_rows(filename, data)
     else:
-        raise DataError('unsupported_file', 'Facility reports must be a .csv or .xlsx file.', file=filename)
+        raise DataError('unsupported_file', 'Use a .csv or .xlsx file.', file=filename)
     numbered = [(number, row) for number, row in enumerate(rows, start=1)
                 if any(identifier_text(cell) is not None for cell in row)]
     if len(numbered) < 2:

@@ -93,7 +93,7 @@ def test_wards_without_population_or_urban_share_are_reported():
     plan = plan_itn(wards, {'A': 18, 'C': 0, 'Z': 5}, 100)
     rows = {row['ward_code']: row for row in plan['rows']}
     assert rows['A']['tier'] == 'rural' and rows['A']['phase'] == 'rural_full'
-    assert rows['B']['nets_needed'] is None and rows['B']['nets_allocated'] == 0 and rows['B']['coverage_percent'] is None
+    assert (rows['B']['nets_needed'], rows['B']['nets_allocated'], rows['B']['coverage_percent']) == (None, 0, None)
     assert rows['C']['population'] == 0 and rows['C']['phase'] == 'none'
     text = ' '.join(plan['warnings'])
     assert 'Ward A (Ward A) has no urban percentage' in text
@@ -236,7 +236,8 @@ def test_cli_writes_the_plan_from_a_rankings_csv(tmp_path):
 
 
 def test_cli_refuses_a_bad_population_file_with_status_2(tmp_path):
-    (tmp_path / 'rankings.csv').write_text(','.join(RANKINGS_CSV_COLUMNS) + '\nA,Ward A,Agaie,0.5,1,High,,,,1,1,1,1,,0\n')
+    header = ','.join(RANKINGS_CSV_COLUMNS)
+    (tmp_path / 'rankings.csv').write_text(header + '\nA,Ward A,Agaie,0.5,1,High,,,,1,1,1,1,,0\n')
     (tmp_path / 'population.csv').write_text('WardCode,population\nA,lots\n')
     done = run_cli('itn', '--rankings', 'rankings.csv', '--population', 'population.csv', '--total-nets', 10,
                    '--out', 'plan.csv', cwd=tmp_path)
