@@ -1,0 +1,209 @@
+"""`make demo`: the whole flow against a running `make run` stack, as a newcomer sees it.
+
+Signs in as the demo user, uploads Niger State's ward data (or a synthetic 275-ward
+state when ../shared/data is absent) with the presigned POSTs, waits for the
+dataset to be READY, starts an analysis, draws its progress from the WebSocket,
+then prints the ten most vulnerable wards and the files the analysis produced.
+The same client functions drive the end-to-end tests.
+"""
+import argparse
+import asyncio
+import json
+import pathlib
+import sys
+import time
+import urllib.parse
+
+import requests
+
+from devstack.stack import ROOT, STATE_FILE
+
+NIGER = ROOT.parent / 'shared' / 'data' / 'niger'
+WAIT_SECONDS = 300
+BAR_WIDTH = 30
+
+
+class DemoError(Exception):
+    """Something a person running the demo must fix; printed without a traceback."""
+
+
+class Api:
+    """The REST API as a signed-in user calls it."""
+
+    def __init__(self, api_url, token):
+        self.api_url = api_url.rstrip('/')
+        self.headers = {'Authorization': f'Bearer {token}'}
+
+    def call(self, method, path, expect=200, **kwargs):
+        response = requests.request(method, self.api_url + path, headers=self.headers, timeout=60,
+                                    **kwargs)
+        if response.status_code != expect:
+            raise DemoError(f'{method} {path} answered {response.status_code}: {response.text[:500]}')
+        return response.json() if response.content else None
+
+    def upload_dataset(self, name, files):
+        """Create the dataset and POST each file to its presigned form; the dataset id."""
+        created = self.call('POST', '/datasets', expect=201, json={'name': name, 'files': [
+            {'role': role, 'filename': filename, 'size': len(body)}
+            for role, (filename, body) in files.items()]})
+        for upload in created['uploads']:
+            filename, body = files[upload['role']]
+            response = requests.post(upload['url'], data=upload['fields'],
+                                     files={'file': (filename, body)}, timeout=120)
+            if response.status_code not in (200, 201, 204):
+                raise DemoError(f'uploading {filename} failed with {response.status_code}')
+        return created['dataset_id']
+
+    def wait_for_dataset(self, dataset_id, seconds=WAIT_SECONDS):
+        """The dataset once it is READY or INVALID."""
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            dataset = self.call('GET', f'/datasets/{dataset_id}')
+            if dataset['status'] in ('READY', 'INVALID'):
+                return dataset
+            time.sleep(0.3)
+        raise DemoError(f'dataset {dataset_id} was not processed within {seconds} s')
+
+    def start_analysis(self, dataset_id, **request):
+        return self.call('POST', '/analyses', expect=202,
+                         json=dict(request, dataset_id=dataset_id))['analysis_id']
+
+    def rankings_page(self, analysis_id, limit, next_token=None):
+        query = {'limit': limit, **({'next_token': next_token} if next_token else {})}
+        return self.call('GET', f'/analyses/{analysis_id}/rankings', params=query)
+
+    def rankings(self, analysis_id, limit=100):
+        """Every ranked ward, page by page."""
+        items, token = [], None
+        while True:
+            page = self.rankings_page(analysis_id, limit, token)
+            items.extend(page['items'])
+            token = page.get('next_token')
+            if not token:
+                return items
+
+
+async def follow(ws_url, token, analysis_id, on_message=None, seconds=WAIT_SECONDS):
+    """Subscribe to the analysis and return every message up to its final status."""
+    import websockets
+    url = f'{ws_url.rstrip("/")}/?token={urllib.parse.quote(token)}'
+    messages = []
+    async with websockets.connect(url) as connection:
+        await connection.send(json.dumps({'action': 'subscribe', 'analysis_id': analysis_id}))
+        async with asyncio.timeout(seconds):
+            async for raw in connection:
+                message = json.loads(raw)
+                messages.append(message)
+                if on_message:
+                    on_message(message)
+                if message['type'] == 'error':
+                    raise DemoError(f'the progress channel refused the subscription: {message}')
+                if message['type'] == 'status':
+                    return messages
+    raise DemoError('the progress channel closed before the analysis finished')
+
+
+class ProgressBar:
+    """A one-line text bar that only moves forward (a late subscriber gets a replay)."""
+
+    def __init__(self, out=sys.stdout):
+        self.out = out
+        self.best = 0
+
+    def __call__(self, message):
+        if message['type'] != 'progress':
+            return
+        self.best = max(self.best, message['progress'])
+        filled = BAR_WIDTH * self.best // 100
+        self.out.write(f'\r  [{"#" * filled}{"." * (BAR_WIDTH - filled)}] {self.best:3d}%  '
+                       f'{message["stage"]:<10} {message["message"][:40]:<40}')
+        self.out.flush()
+
+
+def sign_in(state):
+    """An ID token for the demo user, the way a browser signs in."""
+    import boto3
+    cognito = boto3.session.Session().client(
+        'cognito-idp', endpoint_url=state['aws_endpoint_url'], region_name=state['region'],
+        aws_access_key_id='local', aws_secret_access_key='local')
+    demo = state['demo_user']
+    return cognito.initiate_auth(
+        ClientId=state['user_pool_client_id'], AuthFlow='USER_PASSWORD_AUTH',
+        AuthParameters={'USERNAME': demo['username'], 'PASSWORD': demo['password']},
+    )['AuthenticationResult']['IdToken']
+
+
+def demo_files(niger=NIGER):
+    """Niger's real files, or a synthetic state of the same size; and where they came from."""
+    data, shapes = niger / 'Niger_plus.csv', niger / 'Niger_State.zip'
+    if data.is_file() and shapes.is_file():
+        return {'data': (data.name, data.read_bytes()),
+                'boundaries': (shapes.name, shapes.read_bytes())}, 'Niger State (../shared/data)'
+    from chalicelib.analysis.synthetic import generate_state
+    return generate_state(275, seed=7), 'a synthetic 275-ward state (../shared/data is absent)'
+
+
+def load_state(state_dir):
+    path = pathlib.Path(state_dir) / STATE_FILE
+    try:
+        state = json.loads(path.read_text())
+        requests.get(state['api_url'] + '/health', timeout=5).raise_for_status()
+    except (OSError, ValueError, KeyError, requests.RequestException):
+        raise DemoError(f'No local stack is running ({path} is missing or its API does not '
+                        'answer). Start it with `make run` in another terminal, then run '
+                        '`make demo` again.')
+    return state
+
+
+def run(state, out=sys.stdout):
+    """The demo flow; returns the analysis id."""
+    token = sign_in(state)
+    api = Api(state['api_url'], token)
+    files, origin = demo_files()
+    print(f'Signed in as {state["demo_user"]["username"]}. Uploading {origin}...', file=out)
+    dataset = api.wait_for_dataset(api.upload_dataset('Demo: Niger State', files))
+    if dataset['status'] != 'READY':
+        raise DemoError('The dataset was refused:\n' + '\n'.join(
+            f'  - {e.get("file") or ""}: {e["message"]}' for e in dataset['errors']))
+    summary = dataset['summary']
+    print(f'Dataset READY: {summary["wards"]} wards, matched {summary["matched"]}, '
+          f'{len(summary["variables"])} variables.', file=out)
+    analysis_id = api.start_analysis(dataset['dataset_id'])
+    print(f'Analysis {analysis_id} started:', file=out)
+    messages = asyncio.run(follow(state['ws_url'], token, analysis_id, ProgressBar(out)))
+    final = messages[-1]
+    print(f'\nAnalysis {final["status"]}.', file=out)
+    if final['status'] != 'SUCCEEDED':
+        raise DemoError(final.get('error') or 'The analysis failed.')
+    print_top_wards(api.rankings_page(analysis_id, 10)['items'], out)
+    artifacts = api.call('GET', f'/analyses/{analysis_id}')['artifacts']
+    print('\nFiles (GET /analyses/{id}/artifacts/{name} gives a download link):', file=out)
+    print('  ' + ', '.join(artifacts), file=out)
+    return analysis_id
+
+
+def print_top_wards(rankings, out):
+    print('\nThe ten most vulnerable wards (composite score):', file=out)
+    print(f'  {"rank":>4}  {"ward":<24} {"LGA":<18} {"score":>6}  category', file=out)
+    for ward in rankings:
+        print(f'  {ward["composite_rank"]:>4}  {str(ward["ward_name"])[:24]:<24} '
+              f'{str(ward["lga"] or "")[:18]:<18} {ward["composite_score"]:>6.3f}  '
+              f'{ward["composite_category"]}', file=out)
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(prog='python -m devstack.demo', description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument('--state-dir', default=ROOT / '.local',
+                        help='where the running stack wrote stack.json (default .local)')
+    args = parser.parse_args(argv)
+    try:
+        run(load_state(args.state_dir))
+    except DemoError as error:
+        print(f'\n{error}', file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())
