@@ -274,6 +274,8 @@ def compute_ward_tpr(facilities, age='all', test='both', level='all', period_fro
         facilities=('facility', 'nunique'), periods=('period', 'nunique'))
     chosen = {ward: _choose(totals, ward, methods) for ward in order.index}
     table = _ward_table(order, totals, chosen, methods)
+    if 'facility' not in roles:
+        table['facilities'] = None  # the export does not say which facility reported
     series = _series(reported, order, chosen)
     flagged_table = flagged.astype({'positives': int, 'tested': int}).merge(
         order[['ward_name', 'lga']], left_on='ward', right_index=True, how='left')
@@ -316,8 +318,14 @@ def _periods(table, roles, period_from, period_to, warnings):
     if undated:
         warnings.append(f'{undated} rows have no period and were left out of the period range.')
     inside = parsed.map(lambda p: p is not None and (low is None or p.first >= low.first)
-                        and (high is None or p.last <= high.last))
-    return parsed.loc[inside.astype(bool)]
+                        and (high is None or p.last <= high.last)).astype(bool)
+    if len(parsed) and not inside.any():
+        dated = parsed.dropna()
+        covered = (f'the export covers {min(dated, key=lambda p: p.first).label} to '
+                   f'{max(dated, key=lambda p: p.last).label}') if len(dated) else 'the export has no periods'
+        warnings.append(f'No report falls in the period range {period_from or "..."} to {period_to or "..."}: '
+                        f'{covered}.')
+    return parsed.loc[inside]
 
 
 def _row_period(value, number, column):
@@ -372,7 +380,8 @@ def _ward_identity(table, roles, wards, warnings):
                           if role in roles}, index=table.index)
     missing = frame[keys].isna().all(axis=1)
     if missing.any():
-        warnings.append(f'{int(missing.sum())} rows name no ward and were not used.')
+        what = 'ward code' if keys == ['ward_code'] else 'ward'
+        warnings.append(f'{int(missing.sum())} rows have no {what} and were not used.')
         frame = frame.loc[~missing]
     reported = frame.drop_duplicates(subset=keys).reset_index(drop=True)
     for role in ('ward_code', 'state', 'lga', 'ward_name'):
@@ -427,7 +436,7 @@ def _report_rows(table, roles, indicators, identity, periods, methods, ages):
     Blank cells count as 0 (DHIS2 does not store zeros) but a pair with both
     cells blank is marked unreported, so it adds no facility or period.
     """
-    facility = table[roles['facility']] if 'facility' in roles else pd.Series(table.index, index=table.index)
+    facility = table[roles['facility']] if 'facility' in roles else pd.Series(None, index=table.index, dtype=object)
     period = [p.label if p is not None else None for p in periods]
     parts = []
     for method in methods:

@@ -269,3 +269,25 @@ def test_cli_refuses_a_bad_export_with_status_2(tmp_path):
     done = run_cli('tpr', '--facilities', 'wrong.csv', '--out', 'wards.csv', cwd=tmp_path)
     assert done.returncode == 2 and 'wrong.csv' in done.stderr and 'tested by RDT' in done.stderr
     assert not (tmp_path / 'wards.csv').exists()
+
+
+def test_a_period_range_outside_the_export_says_what_it_covers(export):
+    result = compute_ward_tpr(export[0], period_from='2025-01')
+    assert result.wards.empty
+    assert result.warnings == ('No report falls in the period range 2025-01 to ...: the export covers 2024-01 to '
+                               '2024-03.',)
+
+
+def test_an_export_with_ward_codes_groups_and_matches_by_code(export):
+    table = export[0].copy()
+    codes = {('Asa Local Government Area', 'Afon Ward'): 'KWSASA01',
+             ('Ilorin South Local Government Area', 'Afon Ward'): 'KWSILS01'}
+    table['WardCode'] = [codes.get((lga, ward)) for lga, ward in zip(table['orgunitlevel3'], table['orgunitlevel4'])]
+    result = compute_ward_tpr(table, wards=[{'ward_code': 'KWSILS01', 'ward_name': 'Other name', 'lga': 'x'},
+                                            {'ward_code': 'KWSASA01', 'ward_name': 'Afon', 'lga': 'Asa'}])
+    hand = fx.expected(fx.records())
+    rows = result.wards.to_dict('records')
+    assert [(r['ward_code'], r['tested']) for r in rows] == [
+        ('KWSILS01', hand[('Ilorin South Local Government Area', 'Afon Ward')]['tested']),
+        ('KWSASA01', hand[('Asa Local Government Area', 'Afon Ward')]['tested'])]
+    assert any('12 rows have no ward code' in w for w in result.warnings)
