@@ -16,8 +16,6 @@ import time
 
 from devstack.stack import DEFAULT_HOST, DEFAULT_REGION, ROOT, STATE_FILE, Ports, Stack
 
-READY_SECONDS = 60
-
 
 def _port(name, default):
     return int(os.environ.get(f'DEVSTACK_{name}_PORT', default))
@@ -88,6 +86,12 @@ def main(argv=None):
                                              args.aws_port), args.state_dir, region=args.region)
     try:
         state = stack.start()
+    except OSError as error:
+        print(f'The local stack could not start: {error}. If a port is taken, choose others with '
+              '--api-port, --ws-port, --ws-management-port, --aws-port (0 picks a free one).',
+              file=sys.stderr)
+        return 1
+    try:
         announce(state, time.monotonic() - started)
         stop.wait()
     finally:

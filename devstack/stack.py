@@ -11,8 +11,9 @@ import json
 import logging
 import os
 import pathlib
+import socket
 import threading
-from dataclasses import dataclass
+from dataclasses import astuple, dataclass
 
 from chalice.config import Config
 from chalice.local import LocalDevServer
@@ -31,6 +32,7 @@ STAGE = 'local'
 DEFAULT_HOST = '127.0.0.1'
 DEFAULT_REGION = 'eu-west-1'
 STATE_FILE = 'stack.json'
+LOOPBACK = '127.0.0.1,localhost'
 
 
 @dataclass(frozen=True)
@@ -62,14 +64,32 @@ def chalice_config(project_dir):
     return Config(chalice_stage=STAGE, config_from_disk=disk, default_params={'project_dir': str(project_dir)})
 
 
-def aws_environment(endpoint_url, region, config):
-    """What every boto3 client of the stack and the app needs: moto, fake keys, the stage."""
+def aws_environment(endpoint_url, region, config, environ=os.environ):
+    """What every boto3 client of the stack and the app needs: moto, fake keys, the stage.
+
+    Loopback is exempted from any HTTP proxy: the JWKS fetch and boto3 must reach moto.
+    """
+    no_proxy = ','.join(filter(None, (environ.get('NO_PROXY') or environ.get('no_proxy'), LOOPBACK)))
     return {
         **config.environment_variables,
+        'NO_PROXY': no_proxy, 'no_proxy': no_proxy,
         'AWS_ENDPOINT_URL': endpoint_url,
         'AWS_ACCESS_KEY_ID': 'local', 'AWS_SECRET_ACCESS_KEY': 'local',
         'AWS_REGION': region, 'AWS_DEFAULT_REGION': region,
     }
+
+
+def ensure_free(host, ports):
+    """Raise OSError naming the first port that is taken (0 is always free).
+
+    Checked up front: moto binds inside its own thread and would hang instead.
+    """
+    for port in ports:
+        with socket.socket() as probe:
+            try:
+                probe.bind((host, port))
+            except OSError as error:
+                raise OSError(error.errno, f'{host}:{port} is already in use') from error
 
 
 def pool_environment(pool, endpoint_url):
@@ -106,6 +126,7 @@ class Stack:
         from moto.server import ThreadedMotoServer   # heavy: only the stack needs it
 
         logging.getLogger('werkzeug').setLevel(logging.WARNING)   # moto's per-request access log
+        ensure_free(self._host, astuple(self._ports))
         moto = ThreadedMotoServer(ip_address=self._host, port=self._ports.aws, verbose=False)
         moto.start()
         self._stoppers.append(moto.stop)
