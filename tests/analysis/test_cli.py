@@ -1,0 +1,77 @@
+"""The offline command line: rankings CSV, summary on stderr, exit status 2 for bad input."""
+import csv
+import sys
+import types
+
+import pytest
+
+from chalicelib.analysis import DataError
+from chalicelib.analysis import __main__ as cli
+from chalicelib.analysis.exports import RANKINGS_CSV_COLUMNS
+from chalicelib.analysis.synthetic import generate_state
+
+
+@pytest.fixture
+def upload(tmp_path):
+    files = generate_state(40, seed=2, boundaries_format='shapefile')
+    paths = {}
+    for role, (name, content) in files.items():
+        paths[role] = tmp_path / name
+        paths[role].write_bytes(content)
+    return paths
+
+
+def test_rank_writes_one_row_per_ward_in_rank_order(upload, tmp_path, capsys):
+    out = tmp_path / 'rankings.csv'
+    status = cli.main(['rank', '--data', str(upload['data']), '--boundaries', str(upload['boundaries']),
+                       '--variables', 'u5_tpr_rdt,housing_quality,avgRAD,NDMI', '--directions', 'NDMI=inverse',
+                       '--out', str(out)])
+    assert status == 0
+    with open(out, newline='') as handle:
+        rows = list(csv.DictReader(handle))
+    assert tuple(rows[0]) == RANKINGS_CSV_COLUMNS
+    assert [int(r['composite_rank']) for r in rows] == list(range(1, 41))
+    assert all(int(r['rank_min']) <= float(r['rank_p10']) <= float(r['rank_p90']) <= int(r['rank_max'])
+               for r in rows)
+    filled = {name for r in rows for name in r['imputed'].split(';') if name}
+    assert 'housing_quality' in filled and filled <= {'u5_tpr_rdt', 'housing_quality', 'avgRAD', 'NDMI'}
+    err = capsys.readouterr().err
+    assert 'wards: 40' in err and 'NDMI (inverse)' in err and 'models: 11' in err and 'pca:' in err
+
+
+def test_legacy_preset_and_composite_only(upload, tmp_path, capsys):
+    out = tmp_path / 'r.csv'
+    status = cli.main(['rank', '--data', str(upload['data']), '--boundaries', str(upload['boundaries']),
+                       '--preset', 'mrpt-legacy', '--method', 'composite', '--state', 'NI', '--out', str(out)])
+    assert status == 0
+    rows = list(csv.DictReader(open(out, newline='')))
+    assert rows[0]['pca_rank'] == ''
+    assert 'models: 16' in capsys.readouterr().err
+
+
+@pytest.mark.parametrize('extra', [['--variables', 'nope'], ['--directions', 'u5_tpr_rdt'],
+                                   ['--directions', 'u5_tpr_rdt=sideways']])
+def test_bad_requests_exit_2_with_one_line(upload, tmp_path, capsys, extra):
+    status = cli.main(['rank', '--data', str(upload['data']), '--out', str(tmp_path / 'r.csv')] + extra)
+    err = capsys.readouterr().err
+    assert status == 2 and err.startswith('error: ') and err.count('\n') == 1
+    assert not (tmp_path / 'r.csv').exists()
+
+
+def test_bad_files_exit_2_naming_the_file(tmp_path, capsys):
+    bad = tmp_path / 'wards.csv'
+    bad.write_text('Name,v\nA,1\n')
+    assert cli.main(['rank', '--data', str(bad), '--out', str(tmp_path / 'r.csv')]) == 2
+    assert capsys.readouterr().err.startswith('error: wards.csv: No ward name column')
+    assert cli.main(['rank', '--data', str(tmp_path / 'missing.csv'), '--out', str(tmp_path / 'r.csv')]) == 2
+    assert 'cannot read' in capsys.readouterr().err
+
+
+def test_optional_subcommands_are_added_when_present_and_their_errors_exit_2(monkeypatch, capsys):
+    def add_cli(subparsers):
+        parser = subparsers.add_parser('itn')
+        parser.set_defaults(func=lambda args: (_ for _ in ()).throw(DataError('no_population', 'No population.')))
+    monkeypatch.setitem(sys.modules, 'fake_itn', types.SimpleNamespace(add_cli=add_cli))
+    monkeypatch.setattr(cli, 'OPTIONAL_SUBCOMMANDS', ('fake_itn', 'not_installed_module_xyz'))
+    assert cli.main(['itn']) == 2
+    assert capsys.readouterr().err == 'error: No population.\n'
