@@ -1,0 +1,149 @@
+"""Apply or destroy a stage with Terraform (`make deploy`, `make destroy`).
+
+Works on build/, the root module `make package` writes (Chalice's functions and
+APIs plus infra/*.tf). State lives in S3, one key per stage: set TF_STATE_BUCKET
+(and TF_STATE_REGION when the state bucket is elsewhere). docs/runbook.md walks
+through a first deployment, a rollback and a teardown.
+
+The app's Cognito ids need no hand-copying: Terraform resolves them into every
+function's environment (USER_POOL_ARN, USER_POOL_ID, USER_POOL_CLIENT_ID) and
+into the REST authorizer. After an apply the outputs the web app and operators
+need are written to infra/stacks/<stage>.json, in the shape of the local
+stack's .local/stack.json.
+"""
+import argparse
+import json
+import os
+import pathlib
+import shutil
+import subprocess
+import sys
+
+ROOT = pathlib.Path(__file__).resolve().parent.parent
+BUILD = ROOT / 'build'
+STACKS = ROOT / 'infra' / 'stacks'
+PLAN_FILE = 'tfplan'
+
+
+class DeployError(Exception):
+    """The stage cannot be applied or destroyed as asked; the message says what to do."""
+
+
+def backend_args(stage, state_bucket, state_region):
+    """`terraform init` arguments for the S3 state of `stage` (locked by a lock file in S3)."""
+    if not state_bucket:
+        raise DeployError('set TF_STATE_BUCKET to the S3 bucket that keeps Terraform state '
+                          '(docs/runbook.md, "First deployment")')
+    return [f'-backend-config=bucket={state_bucket}',
+            f'-backend-config=key=chatmrpt/{stage}/terraform.tfstate',
+            f'-backend-config=region={state_region}',
+            '-backend-config=encrypt=true',
+            '-backend-config=use_lockfile=true']
+
+
+def stage_vars(stage, extra=()):
+    return ['-var', f'stage={stage}', *extra]
+
+
+def stack(outputs):
+    """The deployed stage as the web app and operators read it, from `terraform output -json`."""
+    value = {name: output['value'] for name, output in outputs.items()}
+    return {
+        'api_url': value.get('EndpointURL'),
+        'ws_url': value.get('WebsocketConnectEndpointURL'),
+        'region': value['region'],
+        'user_pool_id': value['user_pool_id'],
+        'user_pool_client_id': value['user_pool_client_id'],
+        'identity_pool_id': value['identity_pool_id'],
+        'data_bucket': value['data_bucket'],
+        'frontend_bucket': value['frontend_bucket'],
+        'frontend_url': value['frontend_url'],
+        'tables': value['tables'],
+        'alarm_topic_arn': value['alarm_topic_arn'],
+    }
+
+
+def packaged_stage(build):
+    """The stage build/ was packaged for, or None."""
+    tfvars = build / 'chalice.auto.tfvars.json'
+    if not tfvars.exists():
+        return None
+    return json.loads(tfvars.read_text())['stage']
+
+
+class Terraform:
+    """Runs terraform in the build directory; every call echoes its command line."""
+
+    def __init__(self, build, binary='terraform'):
+        self.build = build
+        self.binary = shutil.which(binary)
+        if self.binary is None:
+            raise DeployError('terraform (>= 1.5) is not on PATH: https://developer.hashicorp.com/terraform/install')
+
+    def __call__(self, *args, capture=False):
+        command = [self.binary, f'-chdir={self.build}', *args]
+        print('+', ' '.join(command), flush=True)
+        proc = subprocess.run(command, capture_output=capture, text=True)
+        if proc.returncode != 0:
+            raise DeployError(f'terraform {args[0]} failed (exit {proc.returncode})')
+        return proc.stdout
+
+
+def confirm(question, expected):
+    if not sys.stdin.isatty():
+        raise DeployError(f'{question}: needs a terminal, or --yes')
+    return input(f'{question} Type {expected!r} to go on: ').strip() == expected
+
+
+def apply(terraform, stage, yes):
+    terraform('plan', '-input=false', f'-out={PLAN_FILE}', *stage_vars(stage))
+    if not yes and not confirm(f'Apply this plan to {stage}?', stage):
+        raise DeployError('not applied')
+    terraform('apply', '-input=false', PLAN_FILE)
+    outputs = json.loads(terraform('output', '-json', capture=True))
+    STACKS.mkdir(parents=True, exist_ok=True)
+    path = STACKS / f'{stage}.json'
+    path.write_text(json.dumps(stack(outputs), indent=2) + '\n')
+    print(f'deploy: {stage} is up; its endpoints and ids are in {path.relative_to(ROOT)}')
+
+
+def destroy(terraform, stage, yes):
+    """Turn deletion protection off, then destroy. Buckets must be emptied first (runbook)."""
+    if not yes and not confirm(f'DESTROY {stage}: tables, users and every uploaded file go.', f'destroy {stage}'):
+        raise DeployError('not destroyed')
+    unprotected = stage_vars(stage, ['-var', 'deletion_protection=false'])
+    terraform('apply', '-input=false', '-auto-approve', *unprotected)
+    terraform('destroy', '-input=false', '-auto-approve', *unprotected)
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    parser.add_argument('action', choices=('plan', 'apply', 'destroy'))
+    parser.add_argument('--stage', required=True)
+    parser.add_argument('--yes', action='store_true', help='do not ask (CI); destroy still needs it spelled out')
+    parser.add_argument('--state-bucket', default=os.environ.get('TF_STATE_BUCKET', ''))
+    parser.add_argument('--state-region', default=os.environ.get('TF_STATE_REGION')
+                        or os.environ.get('AWS_REGION') or 'eu-west-1')
+    args = parser.parse_args(argv)
+    try:
+        packaged = packaged_stage(BUILD)
+        if packaged != args.stage:
+            raise DeployError(f'build/ holds stage {packaged!r}, not {args.stage!r}: '
+                              f'run `make package STAGE={args.stage}` first')
+        terraform = Terraform(BUILD)
+        terraform('init', '-input=false', '-reconfigure',
+                  *backend_args(args.stage, args.state_bucket, args.state_region))
+        if args.action == 'plan':
+            terraform('plan', '-input=false', *stage_vars(args.stage))
+        elif args.action == 'apply':
+            apply(terraform, args.stage, args.yes)
+        else:
+            destroy(terraform, args.stage, args.yes)
+    except DeployError as error:
+        print(f'deploy: {error}', file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())

@@ -1,0 +1,260 @@
+"""infra/package.py: wiring Chalice's Terraform to infra/*.tf, size limits, and the real package."""
+import copy
+import importlib.util
+import json
+import subprocess
+import zipfile
+
+import pytest
+
+from tests.infra.hcl import INFRA
+
+ENV = {
+    'STAGE': 'dev', 'DATA_BUCKET': 'chatmrpt-dev-data', 'ANALYSIS_QUEUE': 'chatmrpt-dev-analysis',
+    'ANALYSIS_DLQ': 'chatmrpt-dev-analysis-dlq', 'ALLOWED_ORIGINS': 'https://dev.chatmrpt.example.org',
+}
+ACCOUNT = '${data.aws_caller_identity.chalice.account_id}'
+
+
+@pytest.fixture(scope='module')
+def packager():
+    spec = importlib.util.spec_from_file_location('infra_package', INFRA / 'package.py')
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def function(name, handler):
+    return {'function_name': name, 'handler': handler, 'runtime': 'python3.11',
+            'filename': '${path.module}/deployment.zip',
+            'source_code_hash': '${filebase64sha256("${path.module}/deployment.zip")}',
+            'environment': {'variables': dict(ENV)}, 'role': '${aws_iam_role.default-role.arn}'}
+
+
+def chalice_template():
+    """The shape `chalice package --pkg-format terraform` emits (chalice 1.34.0), trimmed."""
+    swagger = {'swagger': '2.0', 'paths': {}, 'securityDefinitions': {'cognito': {
+        'x-amazon-apigateway-authorizer': {'providerARNs': ['${aws_cognito_user_pool.users.arn}']}}}}
+    return {
+        'resource': {
+            'aws_iam_role_policy': {'default-role': {'policy': '{"Statement": []}', 'role': 'x'}},
+            'aws_lambda_function': {
+                'api_handler': function('chatmrpt-dev', 'app.app'),
+                'on_upload': function('chatmrpt-dev-on_upload', 'app.on_upload'),
+                'on_job': function('chatmrpt-dev-on_job', 'app.on_job'),
+                'pre_signup': function('chatmrpt-dev-pre_signup', 'app.pre_signup'),
+                'websocket_connect': function('chatmrpt-dev-websocket_connect', 'app.ws_connect'),
+            },
+            'aws_s3_bucket_notification': {'chatmrpt-dev-data_notify': {
+                'bucket': 'chatmrpt-dev-data',
+                'lambda_function': [{'events': ['s3:ObjectCreated:*'], 'filter_prefix': 'users/',
+                                     'lambda_function_arn': '${aws_lambda_function.on_upload.arn}'}]}},
+            'aws_lambda_permission': {'on_upload-s3event': {
+                'principal': 's3.amazonaws.com',
+                'source_arn': 'arn:${data.aws_partition.chalice.partition}:s3:::chatmrpt-dev-data'}},
+            'aws_lambda_event_source_mapping': {'on_job-sqs-event-source': {
+                'event_source_arn': f'arn:aws:sqs:eu-west-1:{ACCOUNT}:chatmrpt-dev-analysis',
+                'function_name': '${aws_lambda_function.on_job.arn}'}},
+            'aws_api_gateway_rest_api': {'rest_api': {'body': '${local.chalice_api_swagger}', 'name': 'chatmrpt'}},
+            'aws_api_gateway_deployment': {'rest_api': {
+                'stage_name': 'api', 'stage_description': '${md5(local.chalice_api_swagger)}',
+                'rest_api_id': '${aws_api_gateway_rest_api.rest_api.id}'}},
+            'aws_apigatewayv2_api': {'websocket_api': {'protocol_type': 'WEBSOCKET'}},
+            'aws_apigatewayv2_route': {'websocket_connect_route': {'route_key': '$connect'}},
+            'aws_apigatewayv2_integration': {'websocket_connect_api_integration': {}},
+            'aws_apigatewayv2_deployment': {'websocket_api_deployment': {}},
+            'aws_apigatewayv2_stage': {'websocket_api_stage': {'name': 'api'}},
+        },
+        'locals': {'chalice_api_swagger': json.dumps(swagger)},
+        'terraform': {'required_version': '>= 0.12.26, < 1.4.0',
+                      'required_providers': {'aws': {'version': '>= 3.61.0, < 5'}, 'null': {}}},
+        'data': {'aws_region': {'chalice': {}}, 'null_data_source': {'chalice': {'inputs': {}}}},
+        'output': {'EndpointURL': {'value': '${aws_api_gateway_deployment.rest_api.invoke_url}'}},
+    }
+
+
+@pytest.fixture
+def wired(packager):
+    tf = chalice_template()
+    tfvars = packager.wire(tf, 'dev', 'api', 'eu-west-1')
+    return tf, tfvars
+
+
+def test_old_pins_and_the_null_provider_go(wired):
+    tf, _ = wired
+    assert 'terraform' not in tf, 'infra/versions.tf is the one place that pins Terraform and the provider'
+    assert 'null_data_source' not in tf['data']
+
+
+def test_code_is_uploaded_through_the_code_bucket(wired):
+    tf, _ = wired
+    obj = tf['resource']['aws_s3_object']['deployment_zip']
+    assert obj['bucket'] == '${module.code_bucket.id}' and obj['source'] == '${path.module}/deployment.zip'
+    for fn in tf['resource']['aws_lambda_function'].values():
+        assert 'filename' not in fn
+        assert fn['s3_bucket'] == '${aws_s3_object.deployment_zip.bucket}'
+        assert fn['s3_object_version'] == '${aws_s3_object.deployment_zip.version_id}'
+
+
+def test_every_function_knows_the_user_pool_and_is_traced_encrypted_and_logged(wired):
+    tf, _ = wired
+    for fn in tf['resource']['aws_lambda_function'].values():
+        env = fn['environment']['variables']
+        assert env['USER_POOL_ARN'] == '${aws_cognito_user_pool.users.arn}'
+        assert env['USER_POOL_ID'] == '${aws_cognito_user_pool.users.id}'
+        assert env['USER_POOL_CLIENT_ID'] == '${aws_cognito_user_pool_client.web.id}'
+        assert env['DATA_BUCKET'] == 'chatmrpt-dev-data'
+        assert env['WEBSOCKET_DOMAIN'].startswith('${aws_apigatewayv2_api.websocket_api.id}.execute-api.')
+        assert fn['tracing_config'] == {'mode': 'Active'}
+        assert fn['kms_key_arn'] == '${aws_kms_key.data.arn}'
+        assert 'aws_cloudwatch_log_group.lambda' in fn['depends_on']
+
+
+def test_generated_role_policy_is_replaced_by_infra_policy(wired):
+    tf, _ = wired
+    policy = tf['resource']['aws_iam_role_policy']['default-role']['policy']
+    assert policy == '${data.aws_iam_policy_document.lambda.json}'
+
+
+def test_s3_notification_and_sqs_mapping_point_at_infra_resources(wired):
+    tf, _ = wired
+    notification = tf['resource']['aws_s3_bucket_notification']['chatmrpt-dev-data_notify']
+    assert notification['bucket'] == '${module.data_bucket.id}'
+    assert notification['depends_on'] == ['aws_lambda_permission.on_upload-s3event']
+    assert tf['resource']['aws_lambda_permission']['on_upload-s3event']['source_arn'] == '${module.data_bucket.arn}'
+    mapping = tf['resource']['aws_lambda_event_source_mapping']['on_job-sqs-event-source']
+    assert mapping['event_source_arn'] == '${aws_sqs_queue.analysis.arn}'
+
+
+def test_an_unknown_bucket_or_queue_is_refused(packager):
+    tf = chalice_template()
+    tf['resource']['aws_s3_bucket_notification']['chatmrpt-dev-data_notify']['bucket'] = 'someone-elses'
+    with pytest.raises(packager.PackageError, match='someone-elses'):
+        packager.wire(tf, 'dev', 'api', 'eu-west-1')
+    tf = chalice_template()
+    tf['resource']['aws_lambda_event_source_mapping']['on_job-sqs-event-source']['event_source_arn'] = 'arn:q:jobs'
+    with pytest.raises(packager.PackageError, match="'jobs'"):
+        packager.wire(tf, 'dev', 'api', 'eu-west-1')
+
+
+def test_cognito_triggers_are_permitted_and_reported(wired):
+    tf, tfvars = wired
+    assert tfvars['cognito_triggers'] == {'pre_sign_up': 'chatmrpt-dev-pre_signup'}
+    permission = tf['resource']['aws_lambda_permission']['pre_signup-cognito']
+    assert permission['principal'] == 'cognito-idp.amazonaws.com'
+    assert permission['source_arn'] == '${aws_cognito_user_pool.users.arn}'
+    assert tfvars['lambda_function_names'] == sorted(
+        f['function_name'] for f in tf['resource']['aws_lambda_function'].values())
+    assert tfvars['frontend_origins'] == ['https://dev.chatmrpt.example.org']
+
+
+def test_rest_stage_moves_to_infra_and_deploys_on_change(wired):
+    tf, _ = wired
+    deployment = tf['resource']['aws_api_gateway_deployment']['rest_api']
+    assert 'stage_name' not in deployment
+    assert deployment['triggers'] == {'redeployment': '${md5(local.chalice_api_swagger)}'}
+    assert tf['output']['EndpointURL']['value'] == '${aws_api_gateway_stage.api.invoke_url}'
+    assert tf['resource']['aws_api_gateway_rest_api']['rest_api']['name'] == '${local.prefix}'
+
+
+def test_websocket_stage_is_throttled_logged_and_redeployed(wired):
+    tf, _ = wired
+    stage = tf['resource']['aws_apigatewayv2_stage']['websocket_api_stage']
+    assert stage['default_route_settings']['throttling_rate_limit'] == '${var.api_throttle_rate_limit}'
+    assert stage['access_log_settings']['destination_arn'] == '${aws_cloudwatch_log_group.websocket_access.arn}'
+    trigger = tf['resource']['aws_apigatewayv2_deployment']['websocket_api_deployment']['triggers']['redeployment']
+    assert 'aws_apigatewayv2_route.websocket_connect_route' in trigger
+
+
+def test_errors_api_gateway_answers_itself_have_the_contract_shape(wired):
+    tf, _ = wired
+    responses = json.loads(tf['locals']['chalice_api_swagger'])['x-amazon-apigateway-gateway-responses']
+    assert responses['MISSING_AUTHENTICATION_TOKEN']['statusCode'] == '404'
+    assert responses['UNAUTHORIZED']['statusCode'] == '401'
+    assert responses['THROTTLED']['statusCode'] == '429'
+    for kind, response in responses.items():
+        template = response['responseTemplates']['application/json']
+        # What API Gateway sends after substituting its variables: the contract's error body.
+        body = json.loads(template.replace('$context.error.messageString', '"Unauthorized"')
+                          .replace('$context.requestId', 'req-1'))
+        assert set(body['error']) == {'code', 'message', 'details'}, kind
+        assert response['responseParameters']['gatewayresponse.header.Access-Control-Allow-Origin'] == \
+            "'https://dev.chatmrpt.example.org'"
+    codes = {kind: json.loads(r['responseTemplates']['application/json'].replace('$context.error.messageString', '""')
+                              .replace('$context.requestId', ''))['error']['code'] for kind, r in responses.items()}
+    assert codes['MISSING_AUTHENTICATION_TOKEN'] == 'not_found' and codes['DEFAULT_5XX'] == 'internal'
+
+
+def test_sizes_over_the_lambda_limit_fail(packager, capsys):
+    mb = packager.MB
+    packager.check_sizes({'chatmrpt-dev': (60 * mb, 249 * mb)})
+    assert 'code bucket' in capsys.readouterr().out
+    with pytest.raises(packager.PackageError, match='chatmrpt-dev-worker'):
+        packager.check_sizes({'chatmrpt-dev': (40 * mb, 100 * mb), 'chatmrpt-dev-worker': (90 * mb, 251 * mb)})
+
+
+def test_layers_count_towards_a_functions_size(packager, tmp_path):
+    for name, size in (('deployment.zip', 1000), ('layer.zip', 5000)):
+        with zipfile.ZipFile(tmp_path / name, 'w') as archive:
+            archive.writestr('f', b'x' * size)
+    tf = {'resource': {
+        'aws_lambda_layer_version': {'managed-layer': {'layer_name': 'deps', 'filename': '${path.module}/layer.zip'}},
+        'aws_lambda_function': {'api_handler': {'function_name': 'fn', 'filename': '${path.module}/deployment.zip',
+                                                'layers': ['${aws_lambda_layer_version.managed-layer.arn}']}}}}
+    packager._upload_through_code_bucket(tf)
+    sizes = packager.measure(tmp_path, tf)
+    assert sizes['fn'][1] == 6000 and sizes['layer deps'][1] == 5000
+
+
+def test_the_packager_failing_to_install_dependencies_fails_the_build(packager, monkeypatch, tmp_path):
+    def fake_run(*args, **kwargs):
+        return subprocess.CompletedProcess(args, 0, stdout='Creating deployment package.\n',
+                                           stderr='Could not install dependencies:\nshapely==9.9\n')
+    monkeypatch.setattr(packager.subprocess, 'run', fake_run)
+    with pytest.raises(packager.PackageError, match='Could not install dependencies'):
+        packager.run_chalice('dev', tmp_path, 'eu-west-1', {})
+
+
+def test_unknown_stage_is_refused(packager):
+    with pytest.raises(packager.PackageError, match="'qa'"):
+        packager.stage_environment({'stages': {'dev': {}}}, 'qa')
+
+
+# --- the real package of the app as it is now (infra/package.py --stage dev) ---
+
+def test_package_is_within_lambda_limits_and_reports_sizes(package, packager):
+    out, stdout = package
+    assert 'zipped MB' in stdout
+    tf = json.loads((out / 'chalice.tf.json').read_text())
+    sizes = packager.measure(out, tf)
+    assert sizes, 'no function in the package'
+    assert all(unzipped <= packager.UNZIPPED_LIMIT for _, unzipped in sizes.values())
+    for name in sizes:
+        assert name in stdout
+
+
+def test_package_is_one_root_module_with_current_pins(package):
+    out, _ = package
+    tf = json.loads((out / 'chalice.tf.json').read_text())
+    assert 'terraform' not in tf
+    versions = (out / 'versions.tf').read_text()
+    assert 'required_version = ">= 1.5"' in versions and 'version = ">= 5.0"' in versions
+    assert (out / 'modules' / 'bucket' / 'main.tf').exists()
+    assert {p.name for p in INFRA.glob('*.tf')} <= {p.name for p in out.glob('*.tf')}
+    tfvars = json.loads((out / 'chalice.auto.tfvars.json').read_text())
+    assert tfvars['stage'] == 'dev'
+    assert sorted(tfvars['lambda_function_names']) == sorted(
+        f['function_name'] for f in tf['resource']['aws_lambda_function'].values())
+
+
+def test_packaged_app_is_wired_to_infra(package):
+    out, _ = package
+    tf = json.loads((out / 'chalice.tf.json').read_text())
+    text = json.dumps(tf)
+    assert 'filename' not in json.dumps(tf['resource']['aws_lambda_function'])
+    assert '"bucket": "chatmrpt-' not in text, 'a bucket is still named literally instead of referenced'
+    assert ':sqs:' not in text, 'an SQS queue is still named literally instead of referenced'
+    swagger = json.loads(tf['locals']['chalice_api_swagger'])
+    for scheme in swagger.get('securityDefinitions', {}).values():
+        assert scheme['x-amazon-apigateway-authorizer']['providerARNs'] == ['${aws_cognito_user_pool.users.arn}']
+    assert 'x-amazon-apigateway-gateway-responses' in swagger
