@@ -51,6 +51,8 @@ def test_default_skips_a_ward_that_does_not_fit_and_gives_the_rest_to_it_at_the_
     row = plan['rows'][2]
     assert row['people_covered'] == pytest.approx(5.4) and row['coverage_percent'] == 20.0
     assert plan['totals']['nets_left'] == 0
+    # 33 nets: 3 left after B; C (15) and D (5) both skipped: the 3 go to C, the higher ranked.
+    assert [allocation(plan_itn(WARDS, POPULATION, 33))[code] for code in 'CD'] == [(3, 'rural_partial'), (0, 'none')]
 
 
 def test_legacy_gives_the_rest_to_the_first_ward_that_does_not_fit_and_stops():
