@@ -19,14 +19,17 @@ class AuditLog(Table):
     def by_organization(self, organization, since='', user_id=None, limit=MAX_PAGE,
                         next_token=None):
         """One page of an organization's events since `since` (ISO time), oldest first."""
+        values = {':o': organization}
+        condition = 'organization = :o'
+        if since:
+            values[':s'] = since
+            condition += ' AND event_key >= :s'
         kwargs = dict(TableName=self.name, IndexName='organization-index',
-                      Limit=max(1, min(int(limit), MAX_PAGE)),
-                      KeyConditionExpression='organization = :o AND event_key >= :s',
-                      ExpressionAttributeValues=self._av({':o': organization, ':s': since}))
+                      Limit=max(1, min(int(limit), MAX_PAGE)), KeyConditionExpression=condition)
         if user_id:
+            values[':u'] = user_id
             kwargs['FilterExpression'] = 'user_id = :u'
-            kwargs['ExpressionAttributeValues'] = self._av(
-                {':o': organization, ':s': since, ':u': user_id})
+        kwargs['ExpressionAttributeValues'] = self._av(values)
         if next_token:
             kwargs['ExclusiveStartKey'] = self._av(start_key(
                 next_token, ('organization', 'user_id', 'event_key'),

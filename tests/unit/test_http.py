@@ -1,0 +1,111 @@
+"""What the app does for every request: request id, access log, CORS, 500s."""
+import io
+import json
+import logging
+import pathlib
+import subprocess
+import sys
+
+import pytest
+
+import app as app_module
+from chalicelib.config import settings
+from chalicelib.logs import JsonFormatter
+
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture
+def log_lines():
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    handler.setFormatter(JsonFormatter())
+    app_module.app.log.addHandler(handler)
+    yield lambda: [json.loads(line) for line in stream.getvalue().splitlines()]
+    app_module.app.log.removeHandler(handler)
+
+
+def test_one_access_line_per_request_without_token_or_presigned_url(alice, log_lines):
+    response = alice.post('/datasets', {'name': 'n', 'files': [
+        {'role': 'data', 'filename': 'd.csv', 'size': 5},
+        {'role': 'boundaries', 'filename': 'b.zip', 'size': 5}]})
+    signature = response.json_body['uploads'][0]['fields']['x-amz-signature']
+    [line] = [entry for entry in log_lines() if entry['message'] == 'request']
+    assert (line['method'], line['path'], line['status'], line['user_id']) == (
+        'POST', '/datasets', 201, alice.user_id)
+    assert line['request_id'] == response.headers['X-Request-Id']
+    text = json.dumps(log_lines())
+    assert 'Bearer' not in text and 'eyJ' not in text and signature not in text
+
+
+def test_an_unexpected_failure_is_500_with_a_request_id_and_no_trace(alice, log_lines,
+                                                                     monkeypatch):
+    def broken(*args, **kwargs):
+        raise RuntimeError('disk on fire at /srv/secret/path')
+    monkeypatch.setattr(app_module.datasets, 'list_page', broken)
+    response = alice.get('/datasets')
+    assert response.status_code == 500
+    error = response.json_body['error']
+    assert error['code'] == 'internal'
+    assert error['details']['request_id'] == response.headers['X-Request-Id']
+    assert 'fire' not in response.body.decode() and 'Traceback' not in response.body.decode()
+    logged = [e for e in log_lines() if e['level'] == 'ERROR']
+    assert logged and 'disk on fire' in logged[0]['error']
+
+
+def test_a_method_the_route_lacks_is_405_in_the_contract_format(alice):
+    response = alice.call('PUT', '/datasets', body={'name': 'x'})
+    assert response.status_code == 405
+    assert response.json_body['error']['code'] == 'method_not_allowed'
+
+
+def test_error_responses_carry_cors_for_an_allowed_origin(alice):
+    if app_module.CORS is None:
+        pytest.skip('app.py was imported before tests/unit/conftest.py set ALLOWED_ORIGINS')
+    origin = settings().allowed_origins[-1]
+    response = alice.get('/datasets/ds_missing', headers={'Origin': origin})
+    assert response.status_code == 404
+    assert response.headers['Access-Control-Allow-Origin'] == origin
+    assert response.headers['Vary'] == 'Origin'
+
+
+def test_cors_for_configured_origins_in_a_fresh_app():
+    """Preflight and actual responses, with the origins the local stage configures."""
+    origins = 'http://localhost:3000,http://127.0.0.1:3000'
+    # chalice's test client fails on a body-less preflight answer: ask its gateway directly.
+    script = (
+        'import json\n'
+        'from chalice.config import Config\n'
+        'from chalice.local import LocalGateway\n'
+        'from chalice.test import Client\n'
+        'from app import app\n'
+        'out = {}\n'
+        'preflight = LocalGateway(app, Config()).handle_request(\n'
+        '    "OPTIONS", "/datasets", {"Origin": "http://localhost:3000",\n'
+        '    "Access-Control-Request-Method": "POST"}, b"")\n'
+        'out["preflight"] = preflight["headers"]\n'
+        'with Client(app, stage_name="local") as c:\n'
+        '    for name, origin in (("second", "http://127.0.0.1:3000"),\n'
+        '                         ("foreign", "https://evil.example")):\n'
+        '        out[name] = dict(c.http.get("/health", headers={"Origin": origin}).headers)\n'
+        'print(json.dumps(out))\n')
+    env = {'PATH': '/usr/bin:/bin', 'ALLOWED_ORIGINS': origins, 'AWS_DEFAULT_REGION': 'eu-west-1'}
+    result = subprocess.run([sys.executable, '-c', script], cwd=ROOT, env=env,
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    out = json.loads(result.stdout.strip().splitlines()[-1])
+    assert out['preflight']['Access-Control-Allow-Origin'] == 'http://localhost:3000'
+    assert 'Authorization' in out['preflight']['Access-Control-Allow-Headers']
+    assert 'POST' in out['preflight']['Access-Control-Allow-Methods']
+    assert out['second']['Access-Control-Allow-Origin'] == 'http://127.0.0.1:3000'
+    assert out['foreign']['Access-Control-Allow-Origin'] == 'http://localhost:3000'
+
+
+def test_prod_never_allows_any_origin():
+    prod = settings({'STAGE': 'prod', 'ALLOWED_ORIGINS': 'https://chatmrpt.example.org,*'})
+    with pytest.raises(ValueError, match='not \\*'):
+        app_module.cors_config(prod)
+    config = app_module.cors_config(settings({'STAGE': 'prod',
+                                              'ALLOWED_ORIGINS': 'https://chatmrpt.example.org'}))
+    assert config.allow_origin == 'https://chatmrpt.example.org'
+    assert app_module.cors_config(settings({'STAGE': 'prod'})) is None

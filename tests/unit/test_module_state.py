@@ -1,0 +1,117 @@
+"""Warm Lambda containers serve many users: no module may keep per-request data.
+
+Module-level (and class-level) mutable containers are allowed only as
+UPPER_CASE constants that nothing mutates; `global` is never used. Heavy
+libraries stay off the REST cold path.
+"""
+import ast
+import importlib
+import json
+import pathlib
+import subprocess
+import sys
+
+import pytest
+
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+SOURCES = sorted([ROOT / 'app.py', *(ROOT / 'chalicelib').rglob('*.py')])
+MUTABLE_CALLS = frozenset({'list', 'dict', 'set', 'bytearray', 'defaultdict', 'OrderedDict',
+                           'deque', 'Counter', 'WeakValueDictionary', 'WeakKeyDictionary'})
+MUTATORS = frozenset({'append', 'extend', 'insert', 'add', 'update', 'setdefault', 'pop',
+                      'popitem', 'clear', 'remove', 'discard', '__setitem__'})
+HEAVY = ('pandas', 'numpy', 'plotly', 'pyproj', 'shapely')
+
+
+def _is_mutable(value):
+    if isinstance(value, (ast.List, ast.Dict, ast.Set, ast.ListComp, ast.DictComp, ast.SetComp)):
+        return True
+    if isinstance(value, ast.Call):
+        func = value.func
+        name = func.id if isinstance(func, ast.Name) else getattr(func, 'attr', '')
+        return name in MUTABLE_CALLS
+    return False
+
+
+def _bindings(body):
+    for node in body:
+        if isinstance(node, ast.Assign):
+            for target in node.targets:
+                if isinstance(target, ast.Name):
+                    yield target.id, node.value, node.lineno
+        elif isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name) and node.value:
+            yield node.target.id, node.value, node.lineno
+
+
+def problems_in(source, path='<module>'):
+    """Every module- or class-level mutable binding that could hold request data."""
+    tree = ast.parse(source)
+    found = []
+    scopes = [tree.body] + [n.body for n in ast.walk(tree) if isinstance(n, ast.ClassDef)]
+    constants = set()
+    for body in scopes:
+        for name, value, line in _bindings(body):
+            if _is_mutable(value) and not name.startswith('__'):
+                if name.isupper():
+                    constants.add(name)
+                else:
+                    found.append(f'{path}:{line}: {name} is a mutable container at module/class level')
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Global):
+            found.append(f'{path}:{node.lineno}: global {", ".join(node.names)}')
+        if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+                and node.func.attr in MUTATORS and isinstance(node.func.value, ast.Name)
+                and node.func.value.id in constants):
+            found.append(f'{path}:{node.lineno}: constant {node.func.value.id} is mutated')
+        if isinstance(node, (ast.Assign, ast.AugAssign)):
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            for target in targets:
+                if (isinstance(target, ast.Subscript) and isinstance(target.value, ast.Name)
+                        and target.value.id in constants):
+                    found.append(f'{path}:{node.lineno}: constant {target.value.id} is mutated')
+    return found
+
+
+@pytest.mark.parametrize('path', SOURCES, ids=lambda p: str(p.relative_to(ROOT)))
+def test_no_module_level_mutable_state(path):
+    assert problems_in(path.read_text(), path.relative_to(ROOT)) == []
+
+
+@pytest.mark.parametrize('source, expected', [
+    ('CACHE = {}\ndef f(k, v):\n    CACHE[k] = v\n', 'constant CACHE is mutated'),
+    ('sessions = {}\n', 'sessions is a mutable container'),
+    ('class Handler:\n    history = []\n', 'history is a mutable container'),
+    ('state = None\ndef f():\n    global state\n', 'global state'),
+    ('SEEN = set()\ndef f(x):\n    SEEN.add(x)\n', 'constant SEEN is mutated'),
+])
+def test_the_inspection_catches_shared_state(source, expected):
+    assert any(expected in problem for problem in problems_in(source))
+
+
+def test_loaded_modules_hold_no_mutable_globals():
+    """The same rule on the imported modules, for state built in ways the AST misses."""
+    found = []
+    for path in SOURCES:
+        relative = path.relative_to(ROOT).with_suffix('')
+        if relative.name == '__main__':
+            continue
+        module = importlib.import_module('.'.join(relative.parts).removesuffix('.__init__'))
+        for name, value in vars(module).items():
+            if (isinstance(value, (list, dict, set, bytearray)) and not name.isupper()
+                    and not name.startswith('__')):
+                found.append(f'{module.__name__}.{name}')
+    assert found == []
+
+
+def test_importing_the_app_loads_no_heavy_library():
+    """The REST cold path: a fresh interpreter imports app.py and serves a request."""
+    script = (
+        'import json, sys\n'
+        'from chalice.test import Client\n'
+        'from app import app\n'
+        'with Client(app, stage_name="local") as c:\n'
+        '    c.http.get("/health")\n'
+        f'print(json.dumps([m for m in {HEAVY!r} if m in sys.modules]))\n')
+    result = subprocess.run([sys.executable, '-c', script], cwd=ROOT, capture_output=True,
+                            text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout.strip().splitlines()[-1]) == []

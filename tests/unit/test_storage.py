@@ -1,0 +1,173 @@
+"""The stores: conditional writes, per-user keys, TTLs, object keys and presigning."""
+import threading
+import time
+
+import pytest
+from hypothesis import given, strategies as st
+
+from chalicelib.storage.analyses import FAILED, QUEUED, RUNNING, SUCCEEDED
+from chalicelib.storage.base import AlreadyExists, StaleTransition, new_id
+from chalicelib.storage.objects import object_key, parse_upload_key, upload_key
+
+
+def analysis(stores, user_id='u-1', status=QUEUED):
+    analysis_id = new_id('an')
+    stores.analyses.put_new(user_id, {'analysis_id': analysis_id, 'status': status,
+                                      'updated_at': 'x', 'artifacts': {}})
+    return analysis_id
+
+
+def test_concurrent_duplicate_creates_leave_exactly_one_winner(stores):
+    item_id = new_id('ds')
+    outcomes = []
+    start = threading.Barrier(8)
+
+    def create(n):
+        start.wait()
+        try:
+            stores.datasets.put_new('u-1', {'dataset_id': item_id, 'name': f'writer {n}'})
+            outcomes.append(('ok', n))
+        except AlreadyExists:
+            outcomes.append(('refused', n))
+
+    threads = [threading.Thread(target=create, args=(n,)) for n in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    winners = [n for outcome, n in outcomes if outcome == 'ok']
+    assert len(winners) == 1 and len(outcomes) == 8
+    assert stores.datasets.get('u-1', item_id)['name'] == f'writer {winners[0]}'
+
+
+def test_a_stale_transition_is_refused_and_changes_nothing(stores):
+    analysis_id = analysis(stores)
+    stores.analyses.transition('u-1', analysis_id, QUEUED, RUNNING, stage='prepare')
+    with pytest.raises(StaleTransition):        # a redelivered job tries to start again
+        stores.analyses.transition('u-1', analysis_id, QUEUED, RUNNING, stage='again')
+    done = stores.analyses.transition('u-1', analysis_id, RUNNING, SUCCEEDED, progress=100)
+    assert done['status'] == SUCCEEDED
+    with pytest.raises(StaleTransition):        # a late failure cannot clobber success
+        stores.analyses.transition('u-1', analysis_id, RUNNING, FAILED, error='late')
+    item = stores.analyses.get('u-1', analysis_id)
+    assert item['status'] == SUCCEEDED and item['stage'] == 'prepare' and 'error' not in item
+
+
+def test_transition_accepts_one_of_several_statuses(stores):
+    analysis_id = analysis(stores)
+    moved = stores.analyses.transition('u-1', analysis_id, (QUEUED, RUNNING), FAILED, error='x')
+    assert moved['status'] == FAILED
+
+
+def test_a_transition_of_another_users_item_is_stale(stores):
+    analysis_id = analysis(stores, 'u-1')
+    with pytest.raises(StaleTransition):
+        stores.analyses.transition('u-2', analysis_id, QUEUED, RUNNING)
+    assert stores.analyses.get('u-2', analysis_id) is None   # no item was conjured up
+    assert stores.analyses.get('u-1', analysis_id)['status'] == QUEUED
+
+
+def test_artifacts_are_recorded_only_while_running(stores):
+    analysis_id = analysis(stores, status=RUNNING)
+    item = stores.analyses.add_artifact('u-1', analysis_id, 'rankings.csv', 'k', 'text/csv', 3)
+    assert item['artifacts'] == {'rankings.csv': {'key': 'k', 'content_type': 'text/csv', 'size': 3}}
+    stores.analyses.transition('u-1', analysis_id, RUNNING, SUCCEEDED)
+    with pytest.raises(StaleTransition):
+        stores.analyses.add_artifact('u-1', analysis_id, 'late.csv', 'k2', 'text/csv', 3)
+
+
+def test_numbers_round_trip_as_plain_python(stores):
+    stores.datasets.put_new('u-1', {'dataset_id': 'ds_1', 'summary': {
+        'variables': [{'name': 'pfpr', 'min': 0.125, 'max': 3, 'missing': 0}]}})
+    variable = stores.datasets.get('u-1', 'ds_1')['summary']['variables'][0]
+    assert variable == {'name': 'pfpr', 'min': 0.125, 'max': 3, 'missing': 0}
+    assert isinstance(variable['max'], int) and isinstance(variable['min'], float)
+
+
+def test_users_are_created_once(stores):
+    first = stores.users.create('u-1', 'a@health.gov.ng', 'nmep', 'analyst', 'NI')
+    again = stores.users.create('u-1', 'changed@health.gov.ng', 'other', 'admin', 'KN')
+    assert again == first
+    assert stores.users.set_status('u-1', 'DISABLED')['status'] == 'DISABLED'
+    assert stores.users.set_status('u-missing', 'DISABLED') is None
+    assert stores.users.get('u-missing') is None
+
+
+def test_sessions_expire_through_ttl_and_list_per_user(stores):
+    stores.sessions.put('u-1', 's-1', 3600, title='Niger')
+    stores.sessions.put('u-2', 's-2', 3600)
+    [session] = stores.sessions.list('u-1')
+    assert session['session_id'] == 's-1' and session['title'] == 'Niger'
+    assert 3500 < session['expires_at'] - time.time() <= 3600
+    assert stores.sessions.delete('u-1', 's-1')['session_id'] == 's-1'
+    assert stores.sessions.list('u-1') == []
+    assert len(stores.sessions.list('u-2')) == 1
+
+
+def test_connections_find_their_owner_and_subscriptions(stores):
+    stores.connections.put('u-1', 'conn-1', domain='ws.example.org', stage='ws')
+    stores.connections.put('u-2', 'conn-2')
+    assert stores.connections.owner_of('conn-1') == 'u-1'
+    assert stores.connections.owner_of('conn-unknown') is None
+    assert stores.connections.subscribe('u-1', 'conn-1', 'an_1') is True
+    assert stores.connections.subscribe('u-1', 'conn-1', 'an_1') is True     # repeat: no duplicate
+    assert stores.connections.subscribe('u-2', 'conn-1', 'an_1') is False    # not u-2's connection
+    assert stores.connections.subscribers('u-1', 'an_1') == ['conn-1']
+    assert stores.connections.subscribers('u-2', 'an_1') == []
+    [conn] = stores.connections.list('u-1')
+    assert conn['subscriptions'] == ['an_1'] and 7100 < conn['expires_at'] - time.time() <= 7200
+    stores.connections.delete('u-1', 'conn-1')
+    assert stores.connections.owner_of('conn-1') is None
+
+
+def test_audit_records_are_append_only(stores):
+    first = stores.audit.append('u-1', 'nmep', 'datasets.create', 'dataset/ds_1', 'ok', 201,
+                                'req-1', '10.0.0.1')
+    with pytest.raises(AlreadyExists):
+        stores.audit.put_new('u-1', dict(first, action='forged'))
+    [kept] = stores.audit.page('u-1')[0]
+    assert kept['action'] == 'datasets.create'
+
+
+def test_ids_sort_in_creation_order_and_do_not_repeat():
+    ids = []
+    for _ in range(5):
+        ids.append(new_id('ds'))
+        time.sleep(0.002)
+    assert ids == sorted(ids) and len(set(ids)) == 5
+    assert len({new_id('an') for _ in range(1000)}) == 1000
+
+
+@given(user_id=st.from_regex(r'[A-Za-z0-9_-]{1,40}', fullmatch=True),
+       dataset_id=st.from_regex(r'ds_[0-9a-f]{28}', fullmatch=True),
+       role=st.sampled_from(['data', 'boundaries', 'population', 'tpr']),
+       ext=st.sampled_from(['.csv', '.xlsx', '.zip', '.geojson', '.json']))
+def test_upload_keys_parse_back_to_their_owner(user_id, dataset_id, role, ext):
+    key = upload_key(user_id, dataset_id, role, ext)
+    assert key.startswith(f'users/{user_id}/datasets/{dataset_id}/')
+    assert parse_upload_key(key) == (user_id, dataset_id, role, ext)
+
+
+@given(st.text(min_size=1, max_size=30))
+def test_no_id_can_climb_out_of_its_prefix(value):
+    try:
+        key = object_key(value, 'analyses', 'an_1', 'report.html')
+    except ValueError:
+        return
+    assert key.split('/')[:2] == ['users', value] and '..' not in key.split('/')
+
+
+@pytest.mark.parametrize('key', ['users/u/datasets/ds/uploads/../x.csv',
+                                 'users/u/analyses/an/report.html', 'users/u/datasets/ds/data.csv',
+                                 'other/u/datasets/ds/uploads/data.csv'])
+def test_keys_that_are_not_uploads_do_not_parse(key):
+    assert parse_upload_key(key) is None
+
+
+def test_objects_refuse_keys_outside_the_callers_prefix(stores):
+    key = stores.objects.put_artifact('u-1', 'an_1', 'rankings.json', b'[]', 'application/json')
+    assert stores.objects.get_object('u-1', key) == b'[]'
+    with pytest.raises(PermissionError):
+        stores.objects.get_object('u-2', key)
+    with pytest.raises(PermissionError):
+        stores.objects.presigned_download('u-2', key, 'rankings.json')
