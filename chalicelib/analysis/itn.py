@@ -37,14 +37,18 @@ def plan_itn(rankings, population, total_nets, household_size=5, urban_threshold
     """
     _check_options(total_nets, household_size, urban_threshold, preset, method)
     total_nets = int(total_nets)
-    warnings = []
-    rows = [_plan_row(ward, rank, population, household_size, urban_threshold, warnings)
+    rows = [_plan_row(ward, rank, population, household_size, urban_threshold)
             for ward, rank in _ranked_wards(rankings, method)]
     if not any(row['nets_needed'] for row in rows):
         raise DataError('no_population',
                         'No ranked ward has a population, so no bed-net plan can be made. '
                         'Upload a population table keyed by ward code (columns WardCode and population) '
                         'or ward data with a population column.', column='population')
+    warnings = [_wards_note([row for row in rows if row['urban_percentage'] is None],
+                            'have no urban percentage and were planned as rural'),
+                _wards_note([row for row in rows if row['nets_needed'] is None],
+                            'have no positive population, so they cannot be planned and get no nets')]
+    warnings = [note for note in warnings if note]
     unmatched = set(population) - {row['ward_code'] for row in rows}
     if unmatched:
         warnings.append(f'{len(unmatched)} population entries match no ranked ward code '
@@ -117,16 +121,20 @@ def _ranked_wards(rankings, method):
     return sorted(ranked, key=lambda pair: pair[1])
 
 
-def _plan_row(ward, rank, population, household_size, urban_threshold, warnings):
-    """One ward's row before allocation: its need and its tier."""
+def _wards_note(rows, what):
+    """One warning for many wards: how many, and the first ten by code and name."""
+    if not rows:
+        return None
+    named = ', '.join(f'{row["ward_code"]} ({row["ward_name"]})' for row in rows[:10])
+    more = f' and {len(rows) - 10} more' if len(rows) > 10 else ''
+    return f'{len(rows)} wards {what}: {named}{more}.'
+
+
+def _plan_row(ward, rank, population, household_size, urban_threshold):
+    """One ward's row before allocation: its need and its tier (unknown urban share counts as rural)."""
     code = ward['ward_code']
     people = _number(population.get(code))
     urban = _number(ward.get('urban_percentage'))
-    if urban is None:
-        warnings.append(f'Ward {code} ({ward.get("ward_name")}) has no urban percentage: planned as rural.')
-    if people is None or people <= 0:
-        warnings.append(f'Ward {code} ({ward.get("ward_name")}) has no positive population '
-                        f'({"missing" if people is None else _plain(people)}): it cannot be planned and gets no nets.')
     plannable = people is not None and people > 0
     return {
         'ward_code': code, 'ward_name': ward.get('ward_name'), 'lga': ward.get('lga'), 'rank': rank,

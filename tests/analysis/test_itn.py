@@ -97,9 +97,10 @@ def test_wards_without_population_or_urban_share_are_reported():
     assert rows['A']['tier'] == 'rural' and rows['A']['phase'] == 'rural_full'
     assert (rows['B']['nets_needed'], rows['B']['nets_allocated'], rows['B']['coverage_percent']) == (None, 0, None)
     assert rows['C']['population'] == 0 and rows['C']['phase'] == 'none'
-    text = ' '.join(plan['warnings'])
-    assert 'Ward A (Ward A) has no urban percentage' in text
-    assert 'Ward B' in text and 'Ward C' in text and 'match no ranked ward code' in text
+    assert plan['warnings'] == [
+        '1 wards have no urban percentage and were planned as rural: A (Ward A).',
+        '2 wards have no positive population, so they cannot be planned and get no nets: B (Ward B), C (Ward C).',
+        '1 population entries match no ranked ward code (e.g. Z); they were not used.']
     assert plan['totals']['wards_unplanned'] == 2
 
 
