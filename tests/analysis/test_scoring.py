@@ -85,3 +85,12 @@ def test_urban_thresholds_are_at_or_above():
     found = urban_thresholds(np.array([10.0, 30.0, 50.0, 75.0, 100.0, np.nan]))
     assert {t: rows.tolist() for t, rows in found.items()} == {30: [1, 2, 3, 4], 50: [2, 3, 4], 75: [3, 4],
                                                                 100: [4]}
+
+
+def test_rank_spread_matches_numpy_linear_percentiles():
+    from chalicelib.analysis.scoring import rank_spread
+    ranks = np.random.default_rng(0).integers(1, 50, size=(37, 20))  # models x wards
+    spread = rank_spread(ranks)
+    expected = np.percentile(ranks, (0, 10, 90, 100), axis=0)
+    for key, row in zip(('min', 'p10', 'p90', 'max'), expected):
+        assert spread[key] == pytest.approx(row)

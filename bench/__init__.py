@@ -1,0 +1,1 @@
+"""Timing of the analysis stages (`make bench`, i.e. `python -m bench`)."""
