@@ -291,3 +291,26 @@ def test_an_export_with_ward_codes_groups_and_matches_by_code(export):
         ('KWSILS01', hand[('Ilorin South Local Government Area', 'Afon Ward')]['tested']),
         ('KWSASA01', hand[('Asa Local Government Area', 'Afon Ward')]['tested'])]
     assert any('12 rows have no ward code' in w for w in result.warnings)
+
+
+def test_dhis2_ward_names_match_the_real_ilorin_boundaries(shared_data):
+    """`kw Akanbi I Ward` in `kw Ilorin South Local Government Area` finds boundary ward Akanbi 1 by name."""
+    from chalicelib.analysis.ingest import read_boundaries
+    layer = read_boundaries('Ilorin_3LGA.zip', (shared_data / 'ilorin' / 'Ilorin_3LGA.zip').read_bytes())
+    names, codes = layer.identifiers['ward_name'], layer.identifiers['ward_code']
+    roman = {'1': 'I', '2': 'II', '3': 'III', '4': 'IV', '5': 'V'}
+    rows = []
+    for n, name in enumerate(names[1:]):  # the first boundary ward has no reports
+        words = [roman.get(word, word) for word in name.split()]
+        counts = {key: None for key in fx.INDICATOR_KEYS}
+        counts.update({('rdt', 'tested', 'u5'): 10 + n, ('rdt', 'positives', 'u5'): n % 10})
+        rows.append({'state': 'kw Kwara State', 'lga': 'kw Ilorin Local Government Area',
+                     'ward': f'kw {" ".join(words)} Ward', 'facility': f'Clinic {n}', 'level': 'primary',
+                     'period': 'January 2024', 'counts': counts})
+    table, _ = read_facility_export('ilorin.csv', fx.export_csv(rows))
+    wards = [{'ward_code': code, 'ward_name': name} for code, name in zip(codes, names)]
+    result = compute_ward_tpr(table, test='rdt', wards=wards).wards.to_dict('records')
+    assert [row['ward_code'] for row in result] == codes
+    assert result[0]['tpr'] is None and result[0]['tested'] is None
+    reported = [(row['positives'], row['tested']) for row in result[1:]]
+    assert reported == [(n % 10, 10 + n) for n in range(len(names) - 1)]
