@@ -106,7 +106,8 @@ def _ranked_wards(rankings, method):
         code = ward.get('ward_code')
         if code is None or str(code).strip() == '':
             raise DataError('missing_ward_code',
-                            f'Ranking row {position} has no ward code; the plan is keyed on ward codes.',
+                            f'Ranking row {position} has no ward code, and the plan is keyed on ward codes: '
+                            'add a WardCode column to the ward data or upload the ward boundaries.',
                             row=position, column='ward_code')
         if code in seen:
             raise DataError('duplicate_ward_code', f'Ward code {code} appears twice in the ranking.',

@@ -263,3 +263,18 @@ def test_cli_plans_niger_from_the_engine_rankings(tmp_path, shared_data):
     assert sum(int(r['nets_allocated']) for r in rows) == 500000
     assert rows[0]['phase'] == 'rural_full' and int(rows[0]['nets_allocated']) == int(rows[0]['nets_needed'])
     assert sum(r['phase'].endswith('partial') for r in rows) == 1
+
+
+def test_the_engine_rankings_plan_directly(shared_data):
+    from chalicelib.analysis import prepare_dataset, run_analysis
+    niger = shared_data / 'niger'
+    prepared = prepare_dataset({'data': ('Niger_plus.csv', (niger / 'Niger_plus.csv').read_bytes()),
+                                'boundaries': ('Niger_State.zip', (niger / 'Niger_State.zip').read_bytes())})
+    result = run_analysis(prepared, {'preset': 'mrpt-legacy'})
+    population = dict(zip(prepared.ward_code, prepared.population))
+    plan = plan_itn(result.rankings, population, 2_000_000, method='pca', preset='mrpt-legacy')
+    rows = plan['rows']
+    assert [row['rank'] for row in rows] == list(range(1, 276))
+    assert plan['totals']['nets_used'] == min(2_000_000, plan['totals']['nets_needed'])
+    served = [row['nets_allocated'] > 0 for row in rows if row['tier'] == 'rural']
+    assert served == sorted(served, reverse=True)
