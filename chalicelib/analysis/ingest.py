@@ -9,6 +9,7 @@ import json
 import re
 import zipfile
 from dataclasses import dataclass
+from types import MappingProxyType
 
 import numpy as np
 
@@ -17,7 +18,7 @@ from .errors import DataError
 MISSING_TOKENS = frozenset({'', 'na', 'n/a', 'nan', 'null', '-'})
 
 # Identifier columns, matched case-insensitively after trimming.
-IDENTIFIER_ALIASES = {
+IDENTIFIER_ALIASES = MappingProxyType({
     'ward_code': ('wardcode', 'ward_code'),
     'ward_name': ('wardname', 'ward_name', 'ward'),
     'lga_code': ('lgacode', 'lga_code'),
@@ -25,7 +26,7 @@ IDENTIFIER_ALIASES = {
     'state_code': ('statecode', 'state_code'),
     'state': ('state', 'state_name', 'statename'),
     'urban': ('urban',),
-}
+})
 NEVER_VARIABLES = frozenset({'index', 'global_id', 'globalid', 'source', 'properties', 'geometry',
                              'shape_area', 'shape_leng', 'fid', 'objectid'})
 UNNAMED = re.compile(r'^(x(\.\d+)?|unnamed: ?\d+(_level_\d+)?|)$')
@@ -35,10 +36,11 @@ POLYGON_SHAPE_TYPES = frozenset({5, 15, 25})
 
 @dataclass(frozen=True)
 class Limits:
-    """Upload limits, passed in by the caller (the service reads its configuration)."""
+    """Upload limits and reading choices, passed in by the caller (the service reads its configuration)."""
     max_bytes: int = 50 * 1024 * 1024
     max_uncompressed_bytes: int = 500 * 1024 * 1024
     shapefile: str = None  # which shapefile to read when a zip holds several
+    sheet: str = None      # which XLSX sheet to read (default: the first)
 
 
 @dataclass
@@ -133,26 +135,27 @@ def read_ward_table(filename, data, limits=Limits()):
     """Read the ward data file (CSV or XLSX) into identifiers and numeric variables."""
     check_size(filename, data, limits)
     if filename.lower().endswith(('.xlsx', '.xlsm')):
-        rows, warnings = read_xlsx_rows(filename, data)
+        rows, warnings = read_xlsx_rows(filename, data, limits.sheet)
     elif filename.lower().endswith(('.csv', '.txt')):
         rows, warnings = read_csv_rows(filename, data)
     else:
         raise DataError('unsupported_file', 'Ward data must be a .csv or .xlsx file.', file=filename)
-    rows = [r for r in rows if any(identifier_text(c) is not None for c in r)]
-    if len(rows) < 2:
+    numbered = [(number, r) for number, r in enumerate(rows, start=1)
+                if any(identifier_text(c) is not None for c in r)]  # blank lines skipped, rows keep their number
+    if len(numbered) < 2:
         raise DataError('empty_file', 'The file has no ward rows under its header.', file=filename)
-    header = ['' if h is None else str(h).strip() for h in rows[0]]
-    body = rows[1:]
+    header = ['' if h is None else str(h).strip() for h in numbered[0][1]]
+    body = numbered[1:]
     width = len(header)
-    for number, row in enumerate(body, start=2):
+    for number, row in body:
         if len(row) > width and any(identifier_text(c) is not None for c in row[width:]):
             raise DataError('ragged_row', f'Row {number} has {len(row)} cells but the header has {width}: '
                             'check for unquoted commas.', file=filename, row=number)
-    columns = list(zip(*[list(r[:width]) + [None] * (width - len(r)) for r in body]))
-    return build_table(filename, header, columns, warnings)
+    columns = list(zip(*[list(r[:width]) + [None] * (width - len(r)) for _, r in body]))
+    return build_table(filename, header, columns, [number for number, _ in body], warnings)
 
 
-def build_table(filename, header, columns, warnings):
+def build_table(filename, header, columns, row_numbers, warnings):
     roles = {}
     for index, name in enumerate(header):
         key = column_key(name)
@@ -163,18 +166,19 @@ def build_table(filename, header, columns, warnings):
         raise DataError('no_ward_name', 'No ward name column: name one column WardName (or Ward, ward_name).',
                         file=filename)
     identifiers = {role: [identifier_text(v) for v in columns[index]] for role, index in roles.items()}
-    for number, name in enumerate(identifiers['ward_name'], start=2):
+    for number, name in zip(row_numbers, identifiers['ward_name']):
         if name is None:
             raise DataError('missing_ward_name', f'Row {number} has no ward name: fill it in or delete the row.',
                             file=filename, row=number, column=header[roles['ward_name']])
-    check_unique_codes(filename, identifiers.get('ward_code'), first_row=2)
+    if 'ward_code' in roles:
+        check_unique_codes(filename, identifiers['ward_code'], row_numbers, header[roles['ward_code']])
     names, arrays = [], []
     identifier_columns = set(roles.values())
     for index, name in enumerate(header):
         key = column_key(name)
         if index in identifier_columns or key in NEVER_VARIABLES or UNNAMED.match(key):
             continue
-        values = numeric_column(filename, name, columns[index])
+        values = numeric_column(filename, name, columns[index], row_numbers)
         if values is not None:
             if name in names:
                 raise DataError('duplicate_column', f'Two columns are named {name!r}: rename one.', file=filename,
@@ -187,20 +191,18 @@ def build_table(filename, header, columns, warnings):
     return RawTable(filename, identifiers, tuple(names), np.column_stack(arrays), list(warnings))
 
 
-def check_unique_codes(filename, codes, first_row):
-    if not codes:
-        return
+def check_unique_codes(filename, codes, row_numbers, column):
     seen = {}
-    for number, code in enumerate(codes, start=first_row):
+    for number, code in zip(row_numbers, codes):
         if code is None:
             continue
         if code in seen:
             raise DataError('duplicate_ward_code', f'Ward code {code} appears twice (rows {seen[code]} and {number}): '
-                            'each ward needs its own code.', file=filename, row=number, column='WardCode')
+                            'each ward needs its own code.', file=filename, row=number, column=column)
         seen[code] = number
 
 
-def numeric_column(filename, name, cells):
+def numeric_column(filename, name, cells, row_numbers):
     """Numbers of one column (NaN for missing), None for a text column.
 
     A mostly numeric column with a stray text cell is refused, naming the cell,
@@ -227,9 +229,9 @@ def numeric_column(filename, name, cells):
         return None
     if bad:
         i = min(bad)
-        raise DataError('non_numeric_value', f'Column {name!r} holds numbers but row {i + 2} has {str(cells[i])!r}: '
-                        'use a number or leave the cell empty (or NA) for missing.', file=filename, row=i + 2,
-                        column=name)
+        raise DataError('non_numeric_value', f'Column {name!r} holds numbers but row {row_numbers[i]} has '
+                        f'{str(cells[i])!r}: use a number or leave the cell empty (or NA) for missing.',
+                        file=filename, row=row_numbers[i], column=name)
     values[np.isinf(values)] = np.nan
     return values
 
@@ -252,7 +254,8 @@ def read_boundaries(filename, data, limits=Limits()):
     geometries = to_wgs84(filename, np.array(geometries, dtype=object), crs, warnings)
     geometries = repair(geometries, properties, warnings, filename)
     identifiers, urban = boundary_identifiers(filename, properties)
-    check_unique_codes(filename, identifiers.get('ward_code'), first_row=1)
+    if 'ward_code' in identifiers:
+        check_unique_codes(filename, identifiers['ward_code'], range(1, len(properties) + 1), 'WardCode')
     return BoundaryLayer(filename, identifiers, urban, geometries, warnings)
 
 

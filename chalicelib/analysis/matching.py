@@ -5,12 +5,13 @@ ward the row is), and unmatched rows stay unmatched rather than getting a zero.
 """
 import difflib
 import re
+from types import MappingProxyType
 
 FUZZY_THRESHOLD = 0.80
 ROMAN = (('viii', '8'), ('vii', '7'), ('iii', '3'), ('ix', '9'), ('vi', '6'), ('iv', '4'), ('ii', '2'),
          ('v', '5'), ('i', '1'))
 ROMAN_WORD = re.compile(r'\b(' + '|'.join(r for r, _ in ROMAN) + r')\b')
-ROMAN_VALUE = dict(ROMAN)
+ROMAN_VALUE = MappingProxyType(dict(ROMAN))
 
 
 def normalise_name(name):

@@ -9,6 +9,7 @@ import io
 import json
 import math
 import zipfile
+from types import MappingProxyType
 
 import numpy as np
 
@@ -17,7 +18,7 @@ WGS84_PRJ = ('GEOGCS["GCS_WGS_1984",DATUM["D_WGS_1984",SPHEROID["WGS_1984",63781
 NAME_STEMS = ('Sabon Gari', 'Kawo', 'Kodo', 'Kudu', 'Magajiya', 'Tudun Wada', 'Gidan Kwano', 'Badeggi',
               'Lemu', 'Bosso', 'Chanchaga', 'Minna', 'Kutigi', 'Lapai', 'Rijau', 'Wushishi', 'Mokwa', 'Agaie')
 # name: (low, high, weight of the shared rural gradient, gap rate multiplier)
-VARIABLES = {
+VARIABLES = MappingProxyType({
     'population': (3000, 60000, -0.4, 0),
     'u5_tpr_rdt': (8, 75, 0.7, 1),
     'avgRAD': (0.0, 3.0, -0.8, 0),
@@ -29,7 +30,7 @@ VARIABLES = {
     'mean_rainfall': (60, 160, 0.2, 0),
     'elevation': (100, 700, -0.1, 0),
     'urbanPercentage': (0, 100, -0.9, 0),
-}
+})
 
 
 def smooth_field(rng, rows, cols, passes=4):

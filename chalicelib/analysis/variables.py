@@ -1,19 +1,20 @@
 """Which variables score a state, and in which direction (spec section 3)."""
 import re
+from types import MappingProxyType
 
 from .errors import DataError
 
 MAX_DEFAULT_VARIABLES = 10
 MAX_UNZONED_VARIABLES = 8
 
-ZONES = {
+ZONES = MappingProxyType({
     'North Central': ('u5_tpr_rdt', 'nighttime_lights', 'housing_quality', 'soil_wetness',
                       'distance_to_waterbodies', 'ndmi', 'urban_percentage'),
     'North East': ('u5_tpr_rdt', 'distance_to_waterbodies', 'rainfall', 'soil_wetness', 'urban_percentage'),
     'North West': ('u5_tpr_rdt', 'rainfall', 'ndwi', 'housing_quality', 'elevation', 'urban_percentage'),
     'South': ('u5_tpr_rdt', 'ndwi', 'housing_quality', 'elevation', 'urban_percentage'),
-}
-STATES = {  # INEC code: (name, zone)
+})
+STATES = MappingProxyType({  # INEC code: (name, zone)
     'AB': ('Abia', 'South'), 'AD': ('Adamawa', 'North East'), 'AK': ('Akwa Ibom', 'South'),
     'AN': ('Anambra', 'South'), 'BA': ('Bauchi', 'North East'), 'BY': ('Bayelsa', 'South'),
     'BE': ('Benue', 'North Central'), 'BO': ('Borno', 'North East'), 'CR': ('Cross River', 'South'),
@@ -26,9 +27,9 @@ STATES = {  # INEC code: (name, zone)
     'ON': ('Ondo', 'South'), 'OS': ('Osun', 'South'), 'OY': ('Oyo', 'South'), 'PL': ('Plateau', 'North Central'),
     'RI': ('Rivers', 'South'), 'SO': ('Sokoto', 'North West'), 'TA': ('Taraba', 'North East'),
     'YO': ('Yobe', 'North East'), 'ZA': ('Zamfara', 'North West'),
-}
-STATE_ALIASES = {'federal capital territory': 'FC', 'abuja': 'FC', 'nassarawa': 'NA'}
-CONCEPT_SYNONYMS = {
+})
+STATE_ALIASES = MappingProxyType({'federal capital territory': 'FC', 'abuja': 'FC', 'nassarawa': 'NA'})
+CONCEPT_SYNONYMS = MappingProxyType({
     'u5_tpr_rdt': ('u5tprrdt', 'tpru5', 'tpr', 'u5tpr', 'tpru5new', 'testpositivityrate'),
     'nighttime_lights': ('nighttimelights', 'avgrad', 'nightlights', 'ntl'),
     'housing_quality': ('housingquality', 'housing'),
@@ -39,7 +40,7 @@ CONCEPT_SYNONYMS = {
     'rainfall': ('rainfall', 'meanrainfall', 'avgrainfall'),
     'elevation': ('elevation', 'meanelevation'),
     'urban_percentage': ('urbanpercentage', 'urbanpercent', 'urbanperc', 'urbanpct'),
-}
+})
 INVERSE_KEYWORDS = ('distance', 'elevation', 'altitude', 'slope', 'housing', 'quality', 'income', 'education',
                     'access', 'urban', 'facility')
 DIRECT_KEYWORDS = ('rainfall', 'rain', 'humidity', 'rh', 'temperature', 'temp', 'vegetation', 'evi', 'ndvi',

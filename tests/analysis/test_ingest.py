@@ -219,3 +219,23 @@ def test_population_table_joins_by_ward_code():
              'population': ('p.csv', b'WardCode,WardName,population\nW2,A2,500\nW1,A1,100\n')}
     prepared = prepare_dataset(files)
     assert prepared.population[:2].tolist() == [100.0, 500.0] and np.isnan(prepared.population[2])
+
+
+def test_error_rows_keep_their_file_line_after_blank_lines():
+    error = refusal('non_numeric_value', read_ward_table, 'w.csv', b'WardName,v\nA,1\n\n,,\nB,2\nC,x\nD,3\n')
+    assert error.row == 6
+
+
+def test_a_named_xlsx_sheet_is_read_and_an_unknown_one_refused():
+    import openpyxl
+    book = openpyxl.Workbook()
+    book.active.append(['notes'])
+    wards = book.create_sheet('wards')
+    wards.append(['WardName', 'tpr'])
+    wards.append(['Zuru', 0.5])
+    buffer = io.BytesIO()
+    book.save(buffer)
+    table = read_ward_table('w.xlsx', buffer.getvalue(), limits=Limits(sheet='wards'))
+    assert table.identifiers['ward_name'] == ['Zuru']
+    error = refusal('unknown_sheet', read_ward_table, 'w.xlsx', buffer.getvalue(), limits=Limits(sheet='x'))
+    assert 'wards' in error.message
