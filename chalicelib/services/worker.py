@@ -161,7 +161,8 @@ def prepare(job):
     PreparedDataset.from_canonical(files)
     for name, body in files.items():
         job.write_work(('canonical', name), body)
-    job.write_work(('inputs.json',), _json({'dataset_id': job.dataset_id, 'files': sorted(files)}))
+    job.write_work(('inputs.json',), _json({'dataset_id': job.dataset_id, 'files': sorted(files),
+                                            'dataset_name': dataset.get('name')}))
 
 
 def score(job):
@@ -192,11 +193,31 @@ def publish(job):
     })
 
 
+def draw(job):
+    """The vulnerability, variable and urban maps and the rank-spread chart."""
+    from chalicelib import viz
+    job.publish(viz.draw(job.result(), {}))
+
+
+def report(job):
+    """report.html and the spreadsheet and GeoJSON exports (publish already stored
+    the rankings CSV: the same bytes, so it is not written twice)."""
+    from chalicelib import reports
+    inputs = json.loads(job.read_work('inputs.json'))
+    meta = {'analysis_id': job.analysis_id, 'dataset_id': job.dataset_id,
+            'dataset_name': inputs.get('dataset_name'), 'created_at': job.item.get('created_at'),
+            'completed_at': now_iso()}
+    built = reports.build(job.result(), meta, {})
+    job.publish({name: body for name, body in built.items() if name != 'rankings.csv'})
+
+
 # THE list of stages: a new stage is one entry here (progress rises to 100).
 STAGES = (
     Stage('prepare', prepare, 10, 'Loading the ward data'),
-    Stage('score', score, 60, 'Scoring and ranking the wards'),
-    Stage('publish', publish, 100, 'Saving the rankings and reports'),
+    Stage('score', score, 45, 'Scoring and ranking the wards'),
+    Stage('publish', publish, 60, 'Saving the rankings'),
+    Stage('draw', draw, 80, 'Drawing the maps'),
+    Stage('report', report, 100, 'Writing the report'),
 )
 
 

@@ -80,7 +80,8 @@ def test_niger_upload_to_ranked_wards_with_live_progress(stack, shared_data):
     analysis = api.call('GET', f'/analyses/{analysis_id}')
     assert analysis['status'] == 'SUCCEEDED' and analysis['progress'] == 100
     assert {'rankings.json', 'rankings.csv', 'models.json', 'diagnostics.json',
-            'match_report.json', 'imputation.json'} <= set(analysis['artifacts'])
+            'match_report.json', 'imputation.json', 'vulnerability_map.html', 'report.html',
+            'rankings.xlsx', 'wards.geojson'} <= set(analysis['artifacts'])
 
     # A redelivered job for the finished analysis changes nothing.
     sqs = stack.client('sqs')

@@ -10,7 +10,8 @@ from tests.processing.conftest import ALICE
 
 STAGE_NAMES = [stage.name for stage in worker.STAGES]
 EXPECTED_ARTIFACTS = {'rankings.json', 'rankings.csv', 'models.json', 'diagnostics.json',
-                      'match_report.json', 'imputation.json'}
+                      'match_report.json', 'imputation.json', 'vulnerability_map.html',
+                      'rank_spread.html', 'report.html', 'rankings.xlsx', 'wards.geojson'}
 
 
 class Killed(BaseException):
