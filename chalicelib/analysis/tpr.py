@@ -154,9 +154,12 @@ def repair_headers(header, body, warnings):
         base = match.group('base') if match and match.group('base') in fixed[:index] else name
         if base in kept:
             first = keep[kept.index(base)]
-            differ = sum(_cell(row, index) != _cell(row, first) for _, row in body)
+            pairs = [(_cell(row, first), _cell(row, index)) for _, row in body]
+            differ = sum(a != b for a, b in pairs)
+            only_dropped = sum(a is None and b is not None for a, b in pairs)
             warnings.append(f'Column {header[index]!r} duplicates {base!r}: the first was kept and this one '
-                            f'dropped ({differ} rows differ).')
+                            f'dropped ({differ} rows differ, {only_dropped} with a value only in the dropped one; '
+                            'merge them in the file if both hold real counts).')
             continue
         kept.append(name)
         keep.append(index)
