@@ -137,8 +137,9 @@ def json_body(request):
 
 
 def endpoint(path, method='GET', action=None, resource=None, writes=False, status=200):
-    """Register `view(identity, request, **path_params)` behind the Cognito authorizer.
+    """Register `view(identity, request, data, **path_params)` behind the Cognito authorizer.
 
+    `data` is this request's Stores.
     `writes` routes refuse viewers (403) and are always audited as `action`; any
     route's 401/403/404 is audited too. `resource` names the kind of item the
     route addresses, for the audit record.
@@ -147,12 +148,13 @@ def endpoint(path, method='GET', action=None, resource=None, writes=False, statu
         def handle(**params):
             request = REQUEST.get()
             request_id = logs.REQUEST_ID.get()
+            data = stores(settings())
             identity = None
             try:
                 identity = _caller(request)
                 if writes and not identity.can_write:
                     raise Forbidden(f'A {identity.role} can read but not change data.')
-                result = view(identity, request, **params)
+                result = view(identity, request, data, **params)
                 response = Response(body=result if status != 204 else '', status_code=status)
             except ApiError as error:
                 response = _error_response(error, request_id)
@@ -160,8 +162,8 @@ def endpoint(path, method='GET', action=None, resource=None, writes=False, statu
                 app.log.exception('unhandled error', extra={'action': action})
                 response = _error_response(ApiError('An internal error occurred.'), request_id)
             if action and (writes or response.status_code in AUDITED_REFUSALS):
-                _audit(identity, request, action, _resource(resource, params, response),
-                       response.status_code, request_id)
+                _audit(data.audit, identity, request, action,
+                       _resource(resource, params, response), response.status_code, request_id)
             return response
 
         handle.__name__ = view.__name__
@@ -180,10 +182,10 @@ def _resource(kind, params, response):
     return f'{kind}/{item_id}' if item_id else kind
 
 
-def _audit(identity, request, action, resource, status, request_id):
+def _audit(log, identity, request, action, resource, status, request_id):
     """Append the audit record; a failure is logged, never turned into the user's error."""
     try:
-        audit.record(stores(settings()).audit, identity, action, resource, status, request_id,
+        audit.record(log, identity, action, resource, status, request_id,
                      (request.context.get('identity') or {}).get('sourceIp', ''))
     except Exception:
         app.log.exception('audit write failed', extra={'action': action, 'status': status})
@@ -205,79 +207,72 @@ def openapi():
 # -- the caller ----------------------------------------------------------------
 
 @endpoint('/me', action='me.get')
-def me(identity, request):
-    return profiles.me(identity, stores(settings()).users)
+def me(identity, request, data):
+    return profiles.me(identity, data.users)
 
 
 @endpoint('/audit', action='audit.read')
-def read_audit(identity, request):
-    return audit.read(identity, request.query_params, stores(settings()).audit)
+def read_audit(identity, request, data):
+    return audit.read(identity, request.query_params, data.audit)
 
 
 # -- datasets ------------------------------------------------------------------
 
 @endpoint('/datasets', 'POST', 'datasets.create', 'dataset', writes=True, status=201)
-def create_dataset(identity, request):
-    s = settings()
-    data = stores(s)
+def create_dataset(identity, request, data):
     return datasets.create(identity.user_id, json_body(request), data.datasets, data.objects,
-                           s.max_upload_bytes)
+                           settings().max_upload_bytes)
 
 
 @endpoint('/datasets', action='datasets.list')
-def list_datasets(identity, request):
-    return datasets.list_page(identity.user_id, request.query_params, stores(settings()).datasets)
+def list_datasets(identity, request, data):
+    return datasets.list_page(identity.user_id, request.query_params, data.datasets)
 
 
 @endpoint('/datasets/{dataset_id}', action='datasets.get', resource='dataset')
-def get_dataset(identity, request, dataset_id):
-    return datasets.get(identity.user_id, dataset_id, stores(settings()).datasets)
+def get_dataset(identity, request, data, dataset_id):
+    return datasets.get(identity.user_id, dataset_id, data.datasets)
 
 
 @endpoint('/datasets/{dataset_id}', 'DELETE', 'datasets.delete', 'dataset', writes=True,
           status=204)
-def delete_dataset(identity, request, dataset_id):
-    data = stores(settings())
+def delete_dataset(identity, request, data, dataset_id):
     datasets.delete(identity.user_id, dataset_id, data.datasets, data.objects)
 
 
 # -- analyses ------------------------------------------------------------------
 
 @endpoint('/analyses', 'POST', 'analyses.create', 'analysis', writes=True, status=202)
-def create_analysis(identity, request):
-    data = stores(settings())
+def create_analysis(identity, request, data):
     return analyses.create(identity.user_id, json_body(request), data.datasets, data.analyses,
                            data.jobs)
 
 
 @endpoint('/analyses', action='analyses.list')
-def list_analyses(identity, request):
-    return analyses.list_page(identity.user_id, request.query_params, stores(settings()).analyses)
+def list_analyses(identity, request, data):
+    return analyses.list_page(identity.user_id, request.query_params, data.analyses)
 
 
 @endpoint('/analyses/{analysis_id}', action='analyses.get', resource='analysis')
-def get_analysis(identity, request, analysis_id):
-    return analyses.get(identity.user_id, analysis_id, stores(settings()).analyses)
+def get_analysis(identity, request, data, analysis_id):
+    return analyses.get(identity.user_id, analysis_id, data.analyses)
 
 
 @endpoint('/analyses/{analysis_id}/rankings', action='analyses.rankings', resource='analysis')
-def analysis_rankings(identity, request, analysis_id):
-    data = stores(settings())
+def analysis_rankings(identity, request, data, analysis_id):
     return analyses.rankings(identity.user_id, analysis_id, request.query_params, data.analyses,
                              data.objects)
 
 
 @endpoint('/analyses/{analysis_id}/artifacts/{name}', action='analyses.artifact',
           resource='analysis')
-def analysis_artifact(identity, request, analysis_id, name):
-    data = stores(settings())
+def analysis_artifact(identity, request, data, analysis_id, name):
     return analyses.artifact(identity.user_id, analysis_id, name, data.analyses, data.objects)
 
 
 @endpoint('/analyses/{analysis_id}', 'DELETE', 'analyses.delete', 'analysis', writes=True,
           status=204)
-def delete_analysis(identity, request, analysis_id):
-    data = stores(settings())
+def delete_analysis(identity, request, data, analysis_id):
     analyses.delete(identity.user_id, analysis_id, data.analyses, data.objects)
 
 

@@ -8,7 +8,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from chalicelib.errors import ApiError, BadRequest, Conflict, NotFound
 from chalicelib.nigeria import STATE_CODES, STATES
-from chalicelib.services import datasets as dataset_service
+from chalicelib.services import owned
 from chalicelib.services.validation import page_limit, parse
 from chalicelib.storage.analyses import FAILED, QUEUED, SUCCEEDED
 from chalicelib.storage.base import decode_token, encode_token, new_id, now_iso
@@ -67,7 +67,7 @@ def create(user_id, body, datasets, analyses, jobs):
     the send fails the item is marked FAILED, never left QUEUED forever.
     """
     request = parse(CreateAnalysis, body)
-    dataset = dataset_service.find(user_id, request.dataset_id, datasets)
+    dataset = owned.find(datasets, user_id, request.dataset_id, 'dataset')
     if dataset['status'] != READY:
         raise Conflict(f'dataset {request.dataset_id} is {dataset["status"]}; an analysis '
                        'needs a READY dataset', {'dataset_id': request.dataset_id,
@@ -96,10 +96,7 @@ def view(item):
 
 
 def find(user_id, analysis_id, analyses):
-    item = analyses.get(user_id, analysis_id)
-    if item is None:
-        raise NotFound(f'analysis {analysis_id} not found', {'analysis_id': analysis_id})
-    return item
+    return owned.find(analyses, user_id, analysis_id, 'analysis')
 
 
 def get(user_id, analysis_id, analyses):
@@ -107,8 +104,7 @@ def get(user_id, analysis_id, analyses):
 
 
 def list_page(user_id, query, analyses):
-    items, token = analyses.page(user_id, page_limit(query), (query or {}).get('next_token'))
-    return {'items': [view(i) for i in items], 'next_token': token}
+    return owned.page(analyses, user_id, query, view)
 
 
 def rankings(user_id, analysis_id, query, analyses, objects):

@@ -5,8 +5,9 @@ from typing import List, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from chalicelib.errors import BadRequest, NotFound, TooLarge
-from chalicelib.services.validation import page_limit, parse
+from chalicelib.errors import BadRequest, TooLarge
+from chalicelib.services import owned
+from chalicelib.services.validation import parse
 from chalicelib.storage.base import new_id, now_iso
 from chalicelib.storage.datasets import AWAITING_UPLOAD, READY
 
@@ -94,25 +95,16 @@ def view(item):
     return shown
 
 
-def find(user_id, dataset_id, datasets):
-    """The caller's dataset; 404 for a missing one and for anyone else's alike."""
-    item = datasets.get(user_id, dataset_id)
-    if item is None:
-        raise NotFound(f'dataset {dataset_id} not found', {'dataset_id': dataset_id})
-    return item
-
-
 def get(user_id, dataset_id, datasets):
-    return view(find(user_id, dataset_id, datasets))
+    return view(owned.find(datasets, user_id, dataset_id, 'dataset'))
 
 
 def list_page(user_id, query, datasets):
-    items, token = datasets.page(user_id, page_limit(query), (query or {}).get('next_token'))
-    return {'items': [view(i) for i in items], 'next_token': token}
+    return owned.page(datasets, user_id, query, view)
 
 
 def delete(user_id, dataset_id, datasets, objects):
     """Remove the dataset's files, then the item (a retry finishes a half-done delete)."""
-    find(user_id, dataset_id, datasets)
+    owned.find(datasets, user_id, dataset_id, 'dataset')
     objects.delete_prefix(user_id, 'datasets', dataset_id)
     datasets.delete(user_id, dataset_id)

@@ -144,22 +144,22 @@ class Table:
                                        ReturnValues='ALL_OLD').get('Attributes')
         return self._plain(old) if old else None
 
-    def page(self, user_id, limit=MAX_PAGE, next_token=None, newest_first=True, **query):
+    def page(self, user_id, limit=MAX_PAGE, next_token=None, newest_first=True):
         """One page of the caller's items and the token of the next page (or None)."""
         kwargs = dict(TableName=self.name, Limit=max(1, min(int(limit), MAX_PAGE)),
                       KeyConditionExpression='user_id = :u',
                       ExpressionAttributeValues=self._av({':u': user_id}),
-                      ScanIndexForward=not newest_first, ConsistentRead=True, **query)
+                      ScanIndexForward=not newest_first, ConsistentRead=True)
         if next_token:
             kwargs['ExclusiveStartKey'] = self._av(
                 start_key(next_token, ('user_id', self.sort_key), ('user_id', user_id)))
         return self._query(kwargs)
 
-    def all(self, user_id, **query):
+    def all(self, user_id):
         """Every item of the caller (for small per-user tables: connections, sessions)."""
-        items, token = self.page(user_id, newest_first=False, **query)
+        items, token = self.page(user_id, newest_first=False)
         while token:
-            more, token = self.page(user_id, next_token=token, newest_first=False, **query)
+            more, token = self.page(user_id, next_token=token, newest_first=False)
             items.extend(more)
         return items
 
