@@ -22,7 +22,8 @@ from chalice.app import BadRequestError
 
 from chalicelib import logs
 from chalicelib.config import settings
-from chalicelib.errors import ApiError, BadRequest, Forbidden, Unauthorized, error_body
+from chalicelib.errors import (ApiError, BadRequest, Forbidden, Throttled, Unauthorized,
+                               error_body)
 from chalicelib.identity import Identity
 from chalicelib.services import analyses, audit, datasets, profiles
 from chalicelib.services.wiring import stores
@@ -30,6 +31,8 @@ from chalicelib.services.wiring import stores
 VERSION = '0.1.0'
 OPENAPI = pathlib.Path(__file__).resolve().parent / 'chalicelib' / 'openapi.json'
 AUDITED_REFUSALS = frozenset({401, 403, 404})
+THROTTLING_CODES = frozenset({'ThrottlingException', 'ProvisionedThroughputExceededException',
+                              'RequestLimitExceeded', 'SlowDown', 'Throttling'})
 CHALICE_ERROR_CODES = MappingProxyType({
     400: 'bad_request', 401: 'unauthorized', 403: 'forbidden', 404: 'not_found',
     405: 'method_not_allowed', 413: 'too_large', 415: 'unsupported_media_type',
@@ -158,9 +161,9 @@ def endpoint(path, method='GET', action=None, resource=None, writes=False, statu
                 response = Response(body=result if status != 204 else '', status_code=status)
             except ApiError as error:
                 response = _error_response(error, request_id)
-            except Exception:
+            except Exception as error:
                 app.log.exception('unhandled error', extra={'action': action})
-                response = _error_response(ApiError('An internal error occurred.'), request_id)
+                response = _error_response(_unexpected(error), request_id)
             if action and (writes or response.status_code in AUDITED_REFUSALS):
                 _audit(data.audit, identity, request, action,
                        _resource(resource, params, response), response.status_code, request_id)
@@ -171,6 +174,14 @@ def endpoint(path, method='GET', action=None, resource=None, writes=False, statu
         app.route(path, methods=[method], authorizer=cognito, cors=CORS)(handle)
         return view
     return register
+
+
+def _unexpected(error):
+    """AWS throttling is the caller's cue to retry (429); anything else is our fault (500)."""
+    code = (getattr(error, 'response', None) or {}).get('Error', {}).get('Code')
+    if code in THROTTLING_CODES:
+        return Throttled('The service is busy; try again in a few seconds.')
+    return ApiError('An internal error occurred.')
 
 
 def _resource(kind, params, response):

@@ -53,6 +53,18 @@ def test_an_unexpected_failure_is_500_with_a_request_id_and_no_trace(alice, log_
     assert logged and 'disk on fire' in logged[0]['error']
 
 
+def test_aws_throttling_is_429_so_the_client_retries(alice, monkeypatch):
+    from botocore.exceptions import ClientError
+
+    def throttled(*args, **kwargs):
+        raise ClientError({'Error': {'Code': 'ProvisionedThroughputExceededException',
+                                     'Message': 'slow down'}}, 'Query')
+    monkeypatch.setattr(app_module.datasets, 'list_page', throttled)
+    response = alice.get('/datasets')
+    assert response.status_code == 429
+    assert response.json_body['error']['code'] == 'throttled'
+
+
 def test_a_method_the_route_lacks_is_405_in_the_contract_format(alice):
     response = alice.call('PUT', '/datasets', body={'name': 'x'})
     assert response.status_code == 405
