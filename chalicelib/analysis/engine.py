@@ -20,7 +20,10 @@ MIN_PRESENT_SHARE = 0.5
 
 @dataclass
 class AnalysisResult:
-    """Everything an analysis returns; `to_dict()` is the JSON the worker stores."""
+    """Everything an analysis returns, as plain JSON values (NaN already None).
+
+    `to_dict()` is what the worker stores and what drawing and reports read.
+    """
     request: dict
     rankings: list
     models: list
@@ -35,7 +38,7 @@ class AnalysisResult:
     geojson: dict = field(repr=False)
 
     def to_dict(self):
-        return json_safe({name: getattr(self, name) for name in self.__dataclass_fields__})
+        return {name: getattr(self, name) for name in self.__dataclass_fields__}
 
 
 def json_safe(value):
@@ -90,6 +93,10 @@ def scorable(prepared, names, warnings):
     return kept
 
 
+def imputation_method(request):
+    return imputation.SEQUENTIAL if request['preset'] == 'mrpt-legacy' else imputation.SNAPSHOT
+
+
 def run_analysis(prepared, request, on_stage=None):
     """Rank the prepared wards as the request asks; raises DataError for request mistakes."""
     on_stage = on_stage or no_stage
@@ -110,9 +117,8 @@ def run_analysis(prepared, request, on_stage=None):
     columns = [prepared.variables.index(n) for n in names]
 
     on_stage('impute')
-    method = imputation.SEQUENTIAL if legacy else imputation.SNAPSHOT
     raw = prepared.values[:, columns]
-    values, fills = imputation.impute(raw, prepared.indptr, prepared.indices, method)
+    values, fills = imputation.impute(raw, prepared.indptr, prepared.indices, imputation_method(request))
 
     on_stage('normalise')
     normalised = scoring.normalise(values, directions, legacy)
@@ -143,7 +149,7 @@ def assemble(prepared, request, names, directions, raw, values, normalised, fill
     pca_category = scoring.categories(pca_rank) if pca_ran else None
     composite_category = scoring.categories(composite['rank']) if composite else None
     imputed = [[] for _ in range(n)]
-    method = imputation.SEQUENTIAL if request['preset'] == 'mrpt-legacy' else imputation.SNAPSHOT
+    method = imputation_method(request)
     filled = []
     for row, col, value, source in fills:
         imputed[row].append(names[col])
@@ -181,11 +187,12 @@ def assemble(prepared, request, names, directions, raw, values, normalised, fill
     urban = [{'threshold': t, 'wards': len(rows_at), 'ward_codes': [prepared.ward_code[i] for i in rows_at],
               'ward_names': [prepared.ward_name[i] for i in rows_at]}
              for t, rows_at in scoring.urban_thresholds(prepared.urban_percentage).items()]
+    raw, values, normalised = raw.tolist(), values.tolist(), normalised.tolist()
     ward_values = [{'row': i, 'ward_code': prepared.ward_code[i], 'ward_name': prepared.ward_name[i],
                     'raw': dict(zip(names, raw[i])), 'value': dict(zip(names, values[i])),
                     'normalised': dict(zip(names, normalised[i]))} for i in range(n)]
-    return AnalysisResult(
+    return AnalysisResult(**json_safe(dict(
         request=request, rankings=rankings, models=models, pca=pca_out, comparison=comparison,
         match_report=prepared.match_report, imputation=filled,
         variables=[{'name': n_, 'direction': d} for n_, d in zip(names, directions)], warnings=warnings,
-        urban_thresholds=urban, ward_values=ward_values, geojson=prepared.geojson)
+        urban_thresholds=urban, ward_values=ward_values)), geojson=prepared.geojson)

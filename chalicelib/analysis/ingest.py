@@ -102,8 +102,9 @@ def decode_text(filename, data):
             continue
         if any(ord(c) < 32 and c not in '\t\r\n' for c in text[:65536]):
             break
-        warnings = [] if encoding == 'utf-8-sig' else [f'{filename}: read as {encoding} (not UTF-8); check accented names.']
-        return text, warnings
+        if encoding == 'utf-8-sig':
+            return text, []
+        return text, [f'{filename}: read as {encoding} (not UTF-8); check accented names.']
     raise DataError('unreadable_encoding', 'The text encoding could not be recognised: save the file as '
                     'CSV UTF-8 and upload again.', file=filename)
 
@@ -112,7 +113,11 @@ def read_csv_rows(filename, data):
     text, warnings = decode_text(filename, data)
     first_line = text.split('\n', 1)[0]
     delimiter = max((',', ';', '\t'), key=first_line.count)
-    rows = list(csv.reader(io.StringIO(text, newline=''), delimiter=delimiter))
+    try:
+        rows = list(csv.reader(io.StringIO(text, newline=''), delimiter=delimiter))
+    except csv.Error as exc:
+        raise DataError('unreadable_file', f'The CSV could not be parsed ({exc}): check quotes and save it again '
+                        'as CSV.', file=filename) from None
     return rows, warnings
 
 
@@ -124,7 +129,8 @@ def read_xlsx_rows(filename, data, sheet=None):
         raise DataError('unreadable_file', f'The workbook could not be opened ({type(exc).__name__}): '
                         'save it again as .xlsx.', file=filename) from None
     if sheet is not None and sheet not in book.sheetnames:
-        raise DataError('unknown_sheet', f'No sheet named {sheet!r}; sheets: {", ".join(book.sheetnames)}.', file=filename)
+        raise DataError('unknown_sheet', f'No sheet named {sheet!r}; sheets: {", ".join(book.sheetnames)}.',
+                        file=filename)
     worksheet = book[sheet] if sheet is not None else book.worksheets[0]
     rows = [list(r) for r in worksheet.iter_rows(values_only=True)]
     book.close()
@@ -335,7 +341,8 @@ def read_zipped_shapefile(filename, data, limits):
         members = {info.filename.lower(): info for info in safe_members(filename, archive, limits)}
         shps = sorted(name for name in members if name.endswith('.shp'))
         if limits.shapefile:
-            shps = [n for n in shps if n.rsplit('/', 1)[-1] in (limits.shapefile.lower(), limits.shapefile.lower() + '.shp')]
+            wanted = limits.shapefile.lower()
+            shps = [n for n in shps if n.rsplit('/', 1)[-1] in (wanted, wanted + '.shp')]
         if not shps:
             raise DataError('no_shapefile', 'The zip holds no .shp file' +
                             (f' named {limits.shapefile!r}' if limits.shapefile else '') + '.', file=filename)
