@@ -199,14 +199,15 @@ def variable_summary(name, column):
 def display_features(table, layer, boundary, ward_code, lga):
     """Geometries and properties for the map: every boundary, with the data row it matched (or none)."""
     row_of = {int(j): i for i, j in enumerate(boundary) if j >= 0}
-    names = layer.identifiers.get('ward_name') or [None] * len(layer.geometries)
-    codes = layer.identifiers.get('ward_code') or [None] * len(layer.geometries)
+    blank = [None] * len(layer.geometries)
+    names, codes = layer.identifiers.get('ward_name') or blank, layer.identifiers.get('ward_code') or blank
+    lgas = layer.identifiers.get('lga') or layer.identifiers.get('lga_code') or blank
     properties = []
     for j in range(len(layer.geometries)):
         i = row_of.get(j)
         properties.append({'row': i, 'ward_code': ward_code[i] if i is not None else codes[j],
                            'ward_name': table.identifiers['ward_name'][i] if i is not None else names[j],
-                           'lga': lga[i] if i is not None else None})
+                           'lga': lga[i] if i is not None else lgas[j]})
     return layer.geometries, properties
 
 

@@ -1,7 +1,10 @@
 """The shared real datasets: what programme officers will upload."""
 import numpy as np
+import pytest
 
 from chalicelib.analysis import run_analysis
+
+pytestmark = pytest.mark.shared_data
 
 
 def test_niger_all_wards_matched_by_code_and_repeated_names_kept_apart(real):
@@ -84,8 +87,9 @@ def test_kano_fuzzy_matches_and_the_tie_stays_unmatched(real):
     assert [u['ward_name'] for u in report['unmatched']] == ['Fagg c']
     assert report['unmatched'][0]['reason'] == 'tie'
     assert {c['name'] for c in report['unmatched'][0]['candidates']} == {'Fagge A', 'Fagge B', 'Fagge C'}
-    assert report['boundaries_without_data'] == [{'ward_code': report['boundaries_without_data'][0]['ward_code'],
-                                                  'ward_name': 'Fagge C'}]
+    assert [b['ward_name'] for b in report['boundaries_without_data']] == ['Fagge C']
+    blank = [f['properties'] for f in kano.geojson['features'] if f['properties']['row'] is None]
+    assert [(p['ward_name'], p['lga'] is not None) for p in blank] == [('Fagge C', True)]
     assert any('no projection' in w for w in kano.warnings)
 
 
