@@ -96,18 +96,28 @@ def test_me_is_the_token_owner_whatever_the_query_says(alice):
 
 
 def test_interleaved_users_on_one_app_instance_stay_apart(http, stores, monkeypatch):
-    """8 threads, each a different user, share one app object and one gateway."""
+    """8 threads, each a different user, share one app object and one gateway.
+
+    Each creates datasets, reads its own profile and list, and tries every id
+    route on its neighbour's items; nothing may cross over or change.
+    """
     monkeypatch.setattr(os, 'environ', os.environ)   # the test client swaps it per request
-    switch = sys.getswitchinterval()
-    sys.setswitchinterval(1e-6)                      # switch threads often: races show up
     callers = [Caller(http, f'user-t-{i:04d}', organization=f'org-{i % 2}') for i in range(8)]
+    owned = {}
+    for caller in callers:
+        dataset_id = ready_dataset(stores, caller.user_id)
+        owned[caller.user_id] = (dataset_id, succeeded_analysis(stores, caller.user_id, dataset_id))
+    before = {c.user_id: snapshot(c, *owned[c.user_id], stores) for c in callers}
+    missing = [comparable(callers[0].call(*route))
+               for route in routes_with_ids(new_id('ds'), new_id('an'))]
     created = {c.user_id: [] for c in callers}
     problems = []
     start = threading.Barrier(len(callers))
 
     def work(caller, index):
+        neighbour = callers[(index + 1) % len(callers)]
         start.wait()
-        for round_ in range(4):
+        for round_ in range(3):
             response = caller.post('/datasets', {'name': f'{caller.user_id} #{round_}', 'files': [
                 {'role': 'data', 'filename': 'd.csv', 'size': 10},
                 {'role': 'boundaries', 'filename': 'b.zip', 'size': 10}]})
@@ -117,21 +127,29 @@ def test_interleaved_users_on_one_app_instance_stay_apart(http, stores, monkeypa
             created[caller.user_id].append(response.json_body['dataset_id'])
             if caller.get('/me').json_body['user_id'] != caller.user_id:
                 problems.append((caller.user_id, 'me'))
-            names = {d['name'].split(' #')[0] for d in caller.get('/datasets').json_body['items']}
+            names = {d['name'].split(' #')[0] for d in caller.get('/datasets').json_body['items']
+                     if d['status'] == 'AWAITING_UPLOAD'}
             if names != {caller.user_id}:
                 problems.append((caller.user_id, 'list', names))
-            neighbour = callers[(index + 1) % len(callers)]
+            for route, expected in zip(routes_with_ids(*owned[neighbour.user_id]), missing):
+                if comparable(caller.call(*route)) != expected:
+                    problems.append((caller.user_id, route[0], route[1]))
             for dataset_id in list(created[neighbour.user_id]):
                 if caller.get(f'/datasets/{dataset_id}').status_code != 404:
                     problems.append((caller.user_id, 'read', dataset_id))
 
+    switch = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)                      # switch threads often: races show up
     threads = [threading.Thread(target=work, args=(c, i)) for i, c in enumerate(callers)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    sys.setswitchinterval(switch)
+    try:
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+    finally:
+        sys.setswitchinterval(switch)
     assert problems == []
     for caller in callers:
-        listed = [d['dataset_id'] for d in caller.get('/datasets').json_body['items']]
-        assert sorted(listed) == sorted(created[caller.user_id]) and len(listed) == 4
+        assert snapshot(caller, *owned[caller.user_id], stores) == before[caller.user_id]
+        listed = {d['dataset_id'] for d in caller.get('/datasets').json_body['items']}
+        assert listed == {owned[caller.user_id][0], *created[caller.user_id]}
