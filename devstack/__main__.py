@@ -68,7 +68,8 @@ ChatMRPT local stack ready in {seconds:.1f} s (stage local)
   Demo ID token:  aws --endpoint-url {state['aws_endpoint_url']} --region {state['region']} \\
                     cognito-idp initiate-auth --auth-flow USER_PASSWORD_AUTH \\
                     --client-id {state['user_pool_client_id']} \\
-                    --auth-parameters USERNAME={demo['username']},PASSWORD='{demo['password']}'
+                    --auth-parameters USERNAME={demo['username']},PASSWORD='{demo['password']}' \\
+                    --query AuthenticationResult.IdToken --output text
 Ctrl-C stops everything.
 """, flush=True)
 

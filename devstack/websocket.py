@@ -153,6 +153,9 @@ class WebsocketRelay:
                     await asyncio.to_thread(self._invoke, '$default', event)
                 except Exception:
                     log.exception('on_ws_message failed', extra={'connection_id': connection_id})
+                    await connection.send(json.dumps({   # what API Gateway answers then
+                        'message': 'Internal server error', 'connectionId': connection_id,
+                        'requestId': event['requestContext']['requestId']}))
         except ConnectionClosed:
             pass
         finally:

@@ -77,3 +77,5 @@ def on_message(event):
             _reply(event, {'sent': True})
         except WebsocketDisconnectedError as gone:
             _reply(event, {'error': 'disconnected', 'connection_id': gone.connection_id})
+    else:
+        raise ValueError(f'no action {body["action"]!r}')

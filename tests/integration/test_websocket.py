@@ -32,7 +32,7 @@ def test_invalid_token_is_refused_at_the_handshake(event_stack, token):
     assert refused.value.response.status_code == 401
 
 
-def test_expired_demo_session_cannot_connect_with_an_access_token(event_stack):
+def test_access_token_is_refused_at_the_handshake(event_stack):
     demo = event_stack.state['demo_user']
     access = event_stack.tokens_for(demo['username'], demo['password'])['AccessToken']
     with pytest.raises(InvalidStatus) as refused:
@@ -49,3 +49,19 @@ def test_sending_to_a_closed_connection_is_the_apps_disconnected_error(event_sta
         neighbour.close()
         reply = _ask(sender, {'action': 'send_to', 'connection_id': neighbour_id})
     assert reply == {'error': 'disconnected', 'connection_id': neighbour_id}
+
+
+def test_real_app_refuses_a_bad_token_and_answers_a_subscription(stack):
+    with pytest.raises(InvalidStatus) as refused:
+        connect(_url(stack, 'garbage'))
+    assert refused.value.response.status_code in (401, 403)
+    with connect(_url(stack, stack.demo_token())) as socket:
+        reply = _ask(socket, {'action': 'subscribe', 'analysis_id': 'not-one-of-mine'})
+    assert reply == {'type': 'error', 'code': 'not_found'}
+
+
+def test_a_failing_message_handler_answers_like_api_gateway_and_keeps_the_connection(event_stack):
+    with connect(_url(event_stack, event_stack.demo_token())) as socket:
+        failure = _ask(socket, {'action': 'no-such-action'})
+        assert failure['message'] == 'Internal server error'
+        assert _ask(socket, {'action': 'echo', 'text': 'still here'})['echo'] == 'still here'
