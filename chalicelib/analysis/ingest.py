@@ -359,6 +359,7 @@ def read_zipped_shapefile(filename, data, limits):
             parts[ext] = read_member(filename, archive, info, limits) if info else None
     encoding = parts['cpg'].decode('ascii', 'ignore').strip() if parts['cpg'] else 'utf-8'
     crs = parse_crs(filename, parts['prj'].decode('latin-1')) if parts['prj'] else None
+    warnings = []
     for attempt in (encoding, 'latin-1'):
         try:
             reader = shapefile.Reader(shp=io.BytesIO(parts['shp']), shx=io.BytesIO(parts['shx']),
@@ -367,13 +368,12 @@ def read_zipped_shapefile(filename, data, limits):
             shapes = reader.shapes()
             break
         except (UnicodeDecodeError, LookupError):
-            continue
+            warnings.append(f'{filename}: the .dbf is not {attempt}; its names were read as Latin-1.')
         except Exception as exc:  # pyshp raises plain Exceptions and struct errors on broken files
             raise DataError('unreadable_file', f'The shapefile could not be read ({exc}).', file=filename) from None
     if len(records) != len(shapes):
         raise DataError('unreadable_file', 'The .dbf and .shp hold different numbers of wards.', file=filename)
     geometries = []
-    from shapely.geometry import shape as to_shape
     for number, shp in enumerate(shapes, start=1):
         if shp.shapeType == 0:
             geometries.append(None)
@@ -381,12 +381,21 @@ def read_zipped_shapefile(filename, data, limits):
         if shp.shapeType not in POLYGON_SHAPE_TYPES:
             raise DataError('not_polygons', f'Record {number} is not a polygon: ward boundaries must be polygons.',
                             file=filename, row=number)
-        geometries.append(to_shape(shp.__geo_interface__))
-    return records, geometries, crs, []
+        geometries.append(polygon(filename, number, shp.__geo_interface__))
+    return records, geometries, crs, warnings
+
+
+def polygon(filename, number, geometry):
+    """A shapely polygon from GeoJSON-like coordinates, refusing malformed rings by record number."""
+    from shapely.geometry import shape as to_shape
+    try:
+        return to_shape(geometry)
+    except Exception:  # shapely raises several types for malformed coordinates
+        raise DataError('bad_geometry', f'Record {number} has malformed coordinates (a ring needs at least '
+                        'four points): fix or delete it.', file=filename, row=number) from None
 
 
 def read_geojson(filename, data):
-    from shapely.geometry import shape as to_shape
     try:
         document = json.loads(data.decode('utf-8-sig'))
     except (UnicodeDecodeError, ValueError) as exc:
@@ -404,11 +413,7 @@ def read_geojson(filename, data):
         if geometry and geometry.get('type') not in ('Polygon', 'MultiPolygon'):
             raise DataError('not_polygons', f'Feature {number} is a {geometry.get("type")}: ward boundaries must be '
                             'polygons.', file=filename, row=number)
-        try:
-            geometries.append(to_shape(geometry) if geometry else None)
-        except Exception:  # shapely raises several types for malformed coordinates
-            raise DataError('bad_geometry', f'Feature {number} has malformed coordinates.', file=filename,
-                            row=number) from None
+        geometries.append(polygon(filename, number, geometry) if geometry else None)
         properties.append(feature.get('properties') or {})
     return properties, geometries, crs, []
 

@@ -239,3 +239,17 @@ def test_a_named_xlsx_sheet_is_read_and_an_unknown_one_refused():
     assert table.identifiers['ward_name'] == ['Zuru']
     error = refusal('unknown_sheet', read_ward_table, 'w.xlsx', buffer.getvalue(), limits=Limits(sheet='x'))
     assert 'wards' in error.message
+
+
+def test_a_ring_with_too_few_points_is_refused_by_record():
+    data = geojson_of([({'WardName': 'A'}, square(0, 0)), ({'WardName': 'B'}, [[0, 0], [1, 1]])])
+    error = refusal('bad_geometry', read_boundaries, 'b.geojson', data)
+    assert error.row == 2 and 'four points' in error.message
+
+
+def test_a_dbf_that_is_not_utf8_is_read_as_latin1_with_a_warning():
+    members = shapefile_members()
+    members['wards.dbf'] = members['wards.dbf'].replace(b'A1', b'\xe91')  # an 'é' in Latin-1
+    layer = read_boundaries('b.zip', zip_of(members))
+    assert layer.identifiers['ward_name'][1] == 'é1'
+    assert any('Latin-1' in w for w in layer.warnings)
