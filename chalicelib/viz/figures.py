@@ -9,6 +9,7 @@ came from a user's file goes through `html.escape` before it reaches a figure.
 """
 from html import escape
 
+import numpy as np
 import plotly.graph_objects as go
 
 # Rank 1 (most vulnerable) darkest red, the last rank pale yellow.
@@ -16,6 +17,24 @@ RANK_COLOURS = ((0.0, '#800026'), (0.25, '#e31a1c'), (0.5, '#fd8d3c'), (0.75, '#
 NO_DATA_GREY = '#d0d0d0'
 MAP_HEIGHT = 640
 METHOD_LABELS = {'composite': 'composite score', 'pca': 'PCA score'}
+
+
+def _numbers(values):
+    """A float array (None as NaN, written as null): plotly validates arrays without walking them."""
+    return np.array([np.nan if v is None else v for v in values], dtype=float)
+
+
+def _ranks(values):
+    """Ranks as integers, which JSON writes without a decimal point."""
+    return np.array(list(values), dtype=np.int64)
+
+
+def _objects(values):
+    """An object array of strings or rows of strings, for the same reason."""
+    out = np.empty((len(values), len(values[0])) if values and isinstance(values[0], list) else len(values),
+                   dtype=object)
+    out[:] = values
+    return out
 
 
 def _number(value, digits=3):
@@ -45,7 +64,7 @@ def _map_layout(title, **extra):
 def _grey_trace(keys, customdata, name):
     """Grey wards; `customdata` rows are [ward, LGA, why it is grey]."""
     return go.Choropleth(
-        locations=list(keys), z=[0] * len(keys), customdata=customdata,
+        locations=_objects(keys), z=np.zeros(len(keys)), customdata=_objects(customdata),
         colorscale=[[0, NO_DATA_GREY], [1, NO_DATA_GREY]], showscale=False, name=name,
         marker={'line': {'width': 0.4, 'color': 'white'}},
         hovertemplate='<b>%{customdata[0]}</b><br>LGA: %{customdata[1]}<br>%{customdata[2]}<extra></extra>')
@@ -58,11 +77,11 @@ def vulnerability_figure(view, keys, method='composite'):
     drawn = [k for k in keys if k in ranked]
     rows = [ranked[k] for k in drawn]
     traces = [go.Choropleth(
-        locations=drawn, z=[getattr(w, f'{method}_rank') for w in rows], zmin=1, zmax=max(n, 1),
+        locations=_objects(drawn), z=_ranks(getattr(w, f'{method}_rank') for w in rows), zmin=1, zmax=max(n, 1),
         colorscale=[list(stop) for stop in RANK_COLOURS], marker={'line': {'width': 0.4, 'color': 'white'}},
         colorbar={'title': {'text': 'Rank<br>(1 = most<br>vulnerable)'}, 'tickvals': sorted({1, -(-n // 3), -(-2 * n // 3), n})},
-        customdata=[[escape(w.name), escape(w.lga), _number(getattr(w, f'{method}_score')),
-                     escape(str(getattr(w, f'{method}_category'))), _spread_text(w.spread)] for w in rows],
+        customdata=_objects([[escape(w.name), escape(w.lga), _number(getattr(w, f'{method}_score')),
+                              escape(str(getattr(w, f'{method}_category'))), _spread_text(w.spread)] for w in rows]),
         hovertemplate=('<b>%{customdata[0]}</b><br>LGA: %{customdata[1]}<br>Score: %{customdata[2]}'
                        f'<br>Rank: %{{z}} of {n}<br>Category: %{{customdata[3]}}'
                        '<br>Rank across models: %{customdata[4]}<extra></extra>'),
@@ -84,7 +103,7 @@ def variable_figure(view, keys):
         for attr, label, scale, bounds in kinds:
             values = getattr(variable, attr)
             traces.append(go.Choropleth(
-                z=[values.get(k) for k in keys], colorscale=scale, visible=not traces, **bounds,
+                z=_numbers(values.get(k) for k in keys), colorscale=scale, visible=not traces, **bounds,
                 marker={'line': {'width': 0.3, 'color': 'white'}}, colorbar={'title': {'text': label}},
                 hovertemplate=f'<b>%{{customdata[0]}}</b><br>LGA: %{{customdata[1]}}<br>{name} ({label}): %{{z:.4g}}<extra></extra>',
                 name=f'{name} ({label})'))
@@ -103,8 +122,8 @@ def urban_figure(view, keys, threshold):
     above = [k for k in keys if urban.get(k) is not None and urban[k] >= threshold]
     below = [k for k in keys if k not in set(above)]
     traces = [go.Choropleth(
-        locations=above, z=[urban[c] for c in above], zmin=0, zmax=100, colorscale='Blues',
-        customdata=ward_labels(view, above), marker={'line': {'width': 0.4, 'color': 'white'}},
+        locations=_objects(above), z=_numbers(urban[k] for k in above), zmin=0, zmax=100, colorscale='Blues',
+        customdata=_objects(ward_labels(view, above)), marker={'line': {'width': 0.4, 'color': 'white'}},
         colorbar={'title': {'text': 'Urban %'}}, name=f'Urban ≥ {threshold:g}%',
         hovertemplate='<b>%{customdata[0]}</b><br>LGA: %{customdata[1]}<br>Urban: %{z:.1f}%<extra></extra>')]
     if below:
@@ -123,15 +142,15 @@ def rank_spread_figure(view):
     which variables a model uses.
     """
     wards = [w for w in view.wards if w.composite_rank is not None and None not in w.spread]
-    x = [w.composite_rank for w in wards]
-    low, p10, p90, high = zip(*(w.spread for w in wards)) if wards else ((), (), (), ())
+    x = _ranks(w.composite_rank for w in wards)
+    low, p10, p90, high = _numbers(v for w in wards for v in w.spread).reshape(-1, 4).T
     traces = [
-        go.Bar(x=x, base=list(low), y=[h - l for l, h in zip(low, high)], name='lowest–highest rank',
+        go.Bar(x=x, base=low, y=high - low, name='lowest–highest rank',
                marker={'color': '#fcbba1', 'line': {'width': 0}}, hoverinfo='skip'),
-        go.Bar(x=x, base=list(p10), y=[h - l for l, h in zip(p10, p90)], name='10th–90th percentile',
+        go.Bar(x=x, base=p10, y=p90 - p10, name='10th–90th percentile',
                marker={'color': '#ef3b2c', 'line': {'width': 0}}, hoverinfo='skip'),
         go.Scatter(x=x, y=x, mode='markers', name='rank (median score)', marker={'color': '#67000d', 'size': 3},
-                   customdata=[[escape(w.name), escape(w.lga), _spread_text(w.spread)] for w in wards],
+                   customdata=_objects([[escape(w.name), escape(w.lga), _spread_text(w.spread)] for w in wards]),
                    hovertemplate=('<b>%{customdata[0]}</b><br>LGA: %{customdata[1]}<br>Rank: %{y}'
                                   '<br>Across models: %{customdata[2]}<extra></extra>')),
     ]

@@ -1,0 +1,70 @@
+"""Analysis results for the drawing and reporting tests, computed once per session by the real engine."""
+import csv
+import io
+import json
+
+import pytest
+
+from chalicelib.analysis import prepare_dataset, run_analysis
+from chalicelib.analysis.synthetic import generate_state
+from tests.conftest import SHARED_DATA
+
+IMG_WARD = '<img src=x onerror=alert(1)>'
+FORMULA_WARD = '=HYPERLINK("http://x","y")'
+SCRIPT_LGA = '</script><script>alert(2)</script>'
+
+
+def niger_files():
+    folder = SHARED_DATA / 'niger'
+    return {'data': ('Niger_plus.csv', (folder / 'Niger_plus.csv').read_bytes()),
+            'boundaries': ('Niger_State.zip', (folder / 'Niger_State.zip').read_bytes())}
+
+
+def renamed_state(n_wards, names, lgas=None, drop_rows=(), seed=3):
+    """A synthetic state whose data rows and boundary features carry the given names.
+
+    `names`/`lgas` map ward index -> new ward name / LGA; `drop_rows` removes data
+    rows, leaving their boundaries without data.
+    """
+    files = generate_state(n_wards, seed=seed)
+    lgas = lgas or {}
+    data_name, data = files['data']
+    rows = list(csv.reader(io.StringIO(data.decode('utf-8'))))
+    header, body = rows[0], rows[1:]
+    name_col, lga_col = header.index('WardName'), header.index('lga_name')
+    for i, row in enumerate(body):
+        row[name_col] = names.get(i, row[name_col])
+        row[lga_col] = lgas.get(i, row[lga_col])
+    out = io.StringIO()
+    csv.writer(out, lineterminator='\n').writerows([header] + [r for i, r in enumerate(body) if i not in drop_rows])
+    boundary_name, boundaries = files['boundaries']
+    collection = json.loads(boundaries)
+    for i, feature in enumerate(collection['features']):
+        feature['properties']['WardName'] = names.get(i, feature['properties']['WardName'])
+    return {'data': (data_name, out.getvalue().encode('utf-8')),
+            'boundaries': (boundary_name, json.dumps(collection).encode('utf-8'))}
+
+
+def analyse(files, request=None):
+    return run_analysis(prepare_dataset(files), request or {}).to_dict()
+
+
+@pytest.fixture(scope='session')
+def niger_result():
+    if not SHARED_DATA.is_dir():
+        pytest.skip(f'{SHARED_DATA} is absent: the real ward data lives in ../shared/data')
+    return analyse(niger_files())
+
+
+@pytest.fixture(scope='session')
+def hostile_result():
+    """Wards named like markup and like a spreadsheet formula, in both the data and the boundaries."""
+    return analyse(renamed_state(60, {0: IMG_WARD, 1: FORMULA_WARD}, lgas={2: SCRIPT_LGA}))
+
+
+@pytest.fixture(scope='session')
+def hostile_artifacts(hostile_result):
+    from chalicelib.reports import build
+    from chalicelib.viz import draw
+    meta = {'dataset_name': IMG_WARD, 'analysis_id': 'a-1', 'created_at': '2026-11-25T06:00:00Z'}
+    return {**draw(hostile_result), **build(hostile_result, meta)}

@@ -1,0 +1,54 @@
+"""A real browser draws the maps and the report: headless Chromium, plotly.js served on loopback.
+
+Screenshots (and the report printed to PDF) are saved under test-artifacts/.
+"""
+import re
+
+import pytest
+
+from chalicelib.reports import build
+from chalicelib.viz import draw
+from tests.conftest import ROOT
+from tests.viz.browser import Browser, chromium, script_errors
+
+ARTIFACTS = ROOT / 'test-artifacts'
+WARD_SHAPE = 'class="choroplethlocation"'
+
+
+@pytest.fixture(scope='module')
+def browser(tmp_path_factory):
+    if chromium() is None:
+        pytest.fail("Chromium is missing: install Debian's package (apt-get install -y chromium); .ci/run does.")
+    ARTIFACTS.mkdir(exist_ok=True)
+    opened = Browser(tmp_path_factory.mktemp('browser'))
+    yield opened
+    opened.close()
+
+
+def test_niger_map_draws_all_275_wards(browser, niger_result):
+    url = browser.publish('niger_map.html', draw(niger_result)['vulnerability_map.html'][0])
+    dom = browser.dom(url)
+    assert script_errors(dom) == ''
+    assert dom.count(WARD_SHAPE) == 275
+    shot = browser.screenshot(url, ARTIFACTS / 'niger_vulnerability_map.png')
+    assert shot.stat().st_size > 10_000
+
+
+def test_report_renders_without_script_errors_and_prints(browser, niger_result):
+    url = browser.publish('report.html', build(niger_result, {'dataset_name': 'Niger'})['report.html'][0])
+    dom = browser.dom(url)
+    assert script_errors(dom) == ''
+    assert dom.count(WARD_SHAPE) == 2 * 275  # the composite and the PCA map
+    assert browser.screenshot(url, ARTIFACTS / 'niger_report.png', height=3000).stat().st_size > 10_000
+    pdf = browser.pdf(url, ARTIFACTS / 'niger_report.pdf').read_bytes()
+    assert pdf.startswith(b'%PDF') and len(re.findall(rb'/Type\s*/Page(?!s)', pdf)) > 1
+
+
+def test_markup_in_ward_names_never_becomes_an_element(browser, hostile_artifacts):
+    for name in ('vulnerability_map.html', 'variable_maps.html', 'urban_map.html', 'rank_spread.html',
+                 'report.html'):
+        dom = browser.dom(browser.publish(f'hostile_{name}', hostile_artifacts[name][0]))
+        assert script_errors(dom) == '', name
+        assert '<img' not in dom.lower(), name
+        assert 'alert(2)</script>' not in dom, name
+        assert 'choroplethlocation' in dom or 'rank_spread' in name, name

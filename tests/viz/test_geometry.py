@@ -1,0 +1,86 @@
+"""Display boundaries: simplified as a coverage, so neighbours still share their edges."""
+import numpy as np
+import shapely
+from hypothesis import given, settings, strategies as st
+from shapely.geometry import Polygon, shape
+
+from chalicelib.viz.geometry import display_feature_collection, simplify_for_display
+from tests.viz.conftest import niger_files
+
+
+def neighbour_pairs(geoms):
+    tree = shapely.STRtree(geoms)
+    left, right = tree.query(geoms, predicate='intersects')
+    keep = left < right
+    return left[keep], right[keep]
+
+
+def assert_coverage_kept(original, simplified):
+    """Every pair of touching wards still touches, and no two simplified wards overlap."""
+    original, simplified = np.asarray(original, dtype=object), np.asarray(simplified, dtype=object)
+    left, right = neighbour_pairs(original)
+    assert len(left) > 0
+    assert shapely.intersects(simplified[left], simplified[right]).all()
+    overlap = shapely.area(shapely.intersection(simplified[left], simplified[right]))
+    assert overlap.max() <= 1e-9 * shapely.area(simplified).min() + 1e-12
+    # No gaps: simplification opens no hole between wards that the original did not have.
+    assert holes(shapely.union_all(simplified)) <= holes(shapely.union_all(original))
+
+
+def holes(geom):
+    return sum(len(p.interiors) for p in getattr(geom, 'geoms', [geom]))
+
+
+def niger_geometries():
+    import io
+    import zipfile
+    import shapefile
+    archive = zipfile.ZipFile(io.BytesIO(niger_files()['boundaries'][1]))
+    reader = shapefile.Reader(**{ext: io.BytesIO(archive.read(f'Niger_State.{ext}')) for ext in ('shp', 'shx', 'dbf')})
+    return [shape(s.__geo_interface__) for s in reader.shapes()]
+
+
+def test_niger_boundaries_shrink_and_neighbours_still_touch(shared_data):
+    original = niger_geometries()
+    collection = display_feature_collection([f'w{i}' for i in range(len(original))], original)
+    simplified = [shape(f['geometry']) for f in collection['features']]
+    assert len(simplified) == 275
+    assert shapely.get_num_coordinates(np.asarray(simplified)).sum() < 0.7 * shapely.get_num_coordinates(
+        np.asarray(original)).sum()
+    assert_coverage_kept(original, simplified)
+
+
+def jittered_grid(rows, cols, jitter, seed):
+    """A coverage: grid cells whose shared corners (and a wiggly edge midpoint) are moved together."""
+    rng = np.random.default_rng(seed)
+    corners = np.stack(np.meshgrid(np.arange(cols + 1), np.arange(rows + 1)), axis=-1).astype(float)
+    corners += rng.uniform(-jitter, jitter, corners.shape)
+    # One extra vertex on every horizontal and vertical edge, shared by the two cells along it.
+    horizontal = (corners[:, :-1] + corners[:, 1:]) / 2 + rng.uniform(-jitter, jitter, (rows + 1, cols, 2)) / 3
+    vertical = (corners[:-1, :] + corners[1:, :]) / 2 + rng.uniform(-jitter, jitter, (rows, cols + 1, 2)) / 3
+    cells = []
+    for r in range(rows):
+        for c in range(cols):
+            ring = [corners[r, c], horizontal[r, c], corners[r, c + 1], vertical[r, c + 1],
+                    corners[r + 1, c + 1], horizontal[r + 1, c], corners[r + 1, c], vertical[r, c]]
+            cells.append(Polygon([tuple(p * 0.01 + (7.0, 9.0)) for p in ring]))
+    return cells
+
+
+@settings(max_examples=25, deadline=None)
+@given(rows=st.integers(2, 7), cols=st.integers(2, 7), jitter=st.floats(0.0, 0.25), seed=st.integers(0, 10 ** 6),
+       budget=st.integers(4, 400))
+def test_any_coverage_simplified_to_any_budget_keeps_shared_edges(rows, cols, jitter, seed, budget):
+    original = jittered_grid(rows, cols, jitter, seed)
+    simplified = simplify_for_display(original, max_vertices=budget)
+    assert all(g is not None and not g.is_empty for g in simplified)
+    assert_coverage_kept(original, simplified)
+
+
+def test_a_ward_without_geometry_is_kept_in_place_and_left_off_the_map():
+    cells = jittered_grid(2, 2, 0.1, 1)
+    geometries = [cells[0], None, cells[1], cells[2], cells[3]]
+    simplified = simplify_for_display(geometries)
+    assert simplified[1] is None and all(g is not None for i, g in enumerate(simplified) if i != 1)
+    collection = display_feature_collection(['a', 'b', 'c', 'd', 'e'], geometries)
+    assert [f['id'] for f in collection['features']] == ['a', 'c', 'd', 'e']

@@ -1,0 +1,110 @@
+"""The drawing stage: which files it makes, how big they are, how they load plotly.js."""
+import base64
+import json
+
+import numpy as np
+import plotly.offline
+import pytest
+
+from chalicelib.analysis.synthetic import generate_state
+from chalicelib.viz import draw
+from chalicelib.viz.page import PLOTLYJS_URL, PLOTLYJS_VERSION
+from tests.viz.conftest import analyse, renamed_state
+
+STATE_BUDGET = 600 * 1024
+NATIONAL_BUDGET = 6 * 1024 * 1024
+MAPS = ('vulnerability_map.html', 'pca_map.html', 'variable_maps.html', 'urban_map.html')
+
+
+def figure_data(html, index=0):
+    """The plotly figure JSON of the page's n-th figure."""
+    block = html.split('<script type="application/json" class="figure-data"')[1 + index]
+    return json.loads(block.split('>', 1)[1].split('</script>', 1)[0])
+
+
+def values(array):
+    """A plotly array as a list: plotly 6 writes numeric arrays as base64 typed arrays."""
+    if isinstance(array, dict) and 'bdata' in array:
+        return [None if np.isnan(v) else v.item() for v in
+                np.frombuffer(base64.b64decode(array['bdata']), dtype=np.dtype(array['dtype'])).astype(float)]
+    return array
+
+
+def wards_data(html):
+    return json.loads(html.split('<script type="application/json" id="wards-data">', 1)[1].split('</script>', 1)[0])
+
+
+@pytest.fixture(scope='module')
+def niger_maps(niger_result):
+    return draw(niger_result)
+
+
+def test_niger_maps_are_all_drawn_within_the_state_budget(niger_maps):
+    assert set(niger_maps) == set(MAPS) | {'rank_spread.html'}
+    for name, (body, content_type) in niger_maps.items():
+        assert content_type == 'text/html; charset=utf-8'
+        assert len(body) <= STATE_BUDGET, f'{name} is {len(body)} bytes'
+
+
+def test_maps_load_plotlyjs_from_one_pinned_url_or_embed_it(niger_result, niger_maps):
+    html = niger_maps['vulnerability_map.html'][0].decode()
+    assert PLOTLYJS_URL == f'https://cdn.plot.ly/plotly-{PLOTLYJS_VERSION}.min.js'
+    assert html.count('<script src=') == 1 and PLOTLYJS_URL in html
+    offline = draw(niger_result, {'embed_plotlyjs': True})['vulnerability_map.html'][0].decode()
+    assert '<script src=' not in offline
+    assert plotly.offline.get_plotlyjs()[-2000:] in offline  # plotly.js itself is inside
+
+
+def test_niger_vulnerability_map_has_every_ward_with_its_hover_facts(niger_result, niger_maps):
+    html = niger_maps['vulnerability_map.html'][0].decode()
+    shared, trace = wards_data(html), figure_data(html)['data'][0]
+    assert len(shared['geojson']['features']) == 275 and len(shared['locations']) == 275
+    top = niger_result['rankings'][0]
+    row = trace['customdata'][values(trace['z']).index(1)]
+    assert row[0] == top['ward_name'] and row[1] == top['lga'] and row[3] == 'High'
+    assert row[2] == f'{top["composite_score"]:.3f}'
+    assert row[4].startswith(f'{top["rank_spread"]["min"]}–{top["rank_spread"]["max"]}')
+    assert 'Rank: %{z} of 275' in trace['hovertemplate']
+
+
+def test_variable_maps_offer_raw_and_normalised_for_each_selected_variable(niger_result, niger_maps):
+    figure = figure_data(niger_maps['variable_maps.html'][0].decode())
+    names = [v['name'] for v in niger_result['variables']]
+    labels = [b['label'] for b in figure['layout']['updatemenus'][0]['buttons']]
+    assert len(figure['data']) == 2 * len(names) == len(labels)
+    for name in names:
+        assert any(label.startswith(name) and 'value used' in label for label in labels)
+        assert any(label.startswith(name) and 'risk score 0–1' in label for label in labels)
+    normalised = values(figure['data'][1]['z'])
+    assert min(v for v in normalised if v is not None) >= 0 and max(v for v in normalised if v is not None) <= 1
+
+
+def test_urban_map_greys_the_wards_below_the_chosen_threshold(niger_result):
+    urban = {w['ward_code']: w['urban_percentage'] for w in niger_result['rankings']}
+    for threshold in (30, 75):
+        html = draw(niger_result, {'urban_threshold': threshold})['urban_map.html'][0].decode()
+        coloured, grey = figure_data(html)['data']
+        expected = sum(1 for v in urban.values() if v is not None and v >= threshold)
+        assert len(coloured['locations']) == expected and len(grey['locations']) == 275 - expected
+        assert f'at or above {threshold}% urban' in figure_data(html)['layout']['title']['text']
+
+
+def test_composite_only_analysis_has_no_pca_map():
+    result = analyse(generate_state(40, seed=5), {'method': 'composite'})
+    assert 'pca_map.html' not in draw(result) and 'vulnerability_map.html' in draw(result)
+
+
+def test_boundaries_without_data_are_drawn_grey():
+    result = analyse(renamed_state(30, {}, drop_rows={4, 5}))
+    html = draw(result)['vulnerability_map.html'][0].decode()
+    ranked, grey = figure_data(html)['data']
+    assert len(ranked['locations']) == 28 and len(grey['locations']) == 2
+    assert all(row[2] == 'No ranking (no data matched)' for row in grey['customdata'])
+
+
+def test_national_scale_maps_stay_within_six_megabytes():
+    result = analyse(generate_state(9400, seed=1))
+    drawn = draw(result)
+    for name in MAPS:
+        assert len(drawn[name][0]) <= NATIONAL_BUDGET, f'{name} is {len(drawn[name][0])} bytes'
+    assert len(wards_data(drawn['vulnerability_map.html'][0].decode())['locations']) == 9400

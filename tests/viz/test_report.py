@@ -1,0 +1,108 @@
+"""report.html and the exports: what a programme officer reads and downloads."""
+import csv
+import io
+import json
+from html import escape
+
+import openpyxl
+import pytest
+
+from chalicelib.analysis.exports import write_rankings_csv
+from chalicelib.analysis.synthetic import generate_state
+from chalicelib.reports import build
+from tests.viz.conftest import analyse
+
+META = {'dataset_name': 'Niger State wards', 'analysis_id': 'an-42', 'created_at': '2026-11-25T06:00:00Z',
+        'completed_at': '2026-11-25T06:00:09Z'}
+
+
+@pytest.fixture(scope='module')
+def niger_report(niger_result):
+    return build(niger_result, META)
+
+
+def text_of(html):
+    """The page's visible text, roughly: tags dropped, whitespace collapsed."""
+    import re
+    return ' '.join(re.sub(r'<[^>]+>', ' ', html.split('<body>', 1)[1].split('<section id="maps">')[0]).split())
+
+
+def test_build_returns_the_report_and_the_three_exports(niger_report):
+    assert {name: ctype for name, (_, ctype) in niger_report.items()} == {
+        'report.html': 'text/html; charset=utf-8', 'rankings.csv': 'text/csv; charset=utf-8',
+        'rankings.xlsx': 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',
+        'wards.geojson': 'application/geo+json'}
+
+
+def test_report_says_what_was_analysed_how_and_with_which_data(niger_result, niger_report):
+    html = niger_report['report.html'][0].decode()
+    text = text_of(html)
+    assert 'Niger State wards' in text and 'an-42' in text and '2026-11-25T06:00:00Z' in text
+    assert 'Matched to a boundary by ward code 275' in text
+    for variable in niger_result['variables']:
+        assert variable['name'] in text
+    assert 'housing_quality inverse (lower value, higher risk) 17' in text  # the 17 gaps Niger has
+    assert f'{len(niger_result["models"])} models were built' in text
+    assert 'median of its model scores' in text and 'higher score always means higher risk' in text
+
+
+def test_report_lists_the_top_wards_in_rank_order(niger_result, niger_report):
+    html = niger_report['report.html'][0].decode()
+    table = html.split('<section id="top-wards">', 1)[1].split('</table>', 1)[0]
+    rows = table.split('<tbody>', 1)[1].split('</tr>')[:-1]
+    assert len(rows) == 20
+    for row, item in zip(rows, niger_result['rankings']):
+        assert f'<td class="num">{item["composite_rank"]}</td><td>{item["ward_name"]}</td>' in row
+
+
+def test_report_shows_maps_diagnostics_comparison_warnings_and_prints_cleanly(niger_result, niger_report):
+    html = niger_report['report.html'][0].decode()
+    assert 'id="composite-map"' in html and 'id="pca-map"' in html and 'id="rank-spread"' in html
+    pca = html.split('<section id="pca">', 1)[1].split('</section>', 1)[0]
+    assert f'{niger_result["pca"]["kmo"]:.4f}' in pca and 'bartlett' in pca
+    assert f'{100 * niger_result["pca"]["explained_variance"][0]:.1f}%' in pca
+    comparison = html.split('<section id="comparison">', 1)[1].split('</section>', 1)[0]
+    assert f'{niger_result["comparison"]["spearman"]:.3f}' in comparison
+    warnings = html.split('<section id="warnings">', 1)[1]
+    assert all(w in warnings for w in niger_result['warnings'])
+    assert '@media print' in html and '@page' in html
+
+
+def test_report_explains_when_pca_did_not_run():
+    result = analyse(generate_state(40, seed=5), {'method': 'both', 'variables': ['u5_tpr_rdt', 'avgRAD']})
+    assert not result['pca']['ran']
+    html = build(result, {})['report.html'][0].decode()
+    assert escape(result['pca']['reason']) in html and 'id="pca-map"' not in html
+    assert 'unnamed dataset' in html
+
+
+def test_csv_is_the_engines_rankings_csv(niger_result, niger_report):
+    expected = io.StringIO()
+    write_rankings_csv(niger_result['rankings'], expected)
+    assert niger_report['rankings.csv'][0].decode() == expected.getvalue()
+    rows = list(csv.DictReader(io.StringIO(expected.getvalue())))
+    assert len(rows) == 275 and rows[0]['composite_rank'] == '1'
+
+
+def test_xlsx_has_rankings_models_and_the_data_used(niger_result, niger_report):
+    book = openpyxl.load_workbook(io.BytesIO(niger_report['rankings.xlsx'][0]))
+    rankings, models, data = book['Rankings'], book['Models'], book['Data used']
+    assert rankings.max_row == 276 and rankings['A2'].value == niger_result['rankings'][0]['ward_code']
+    assert rankings['E2'].value == 1  # composite_rank, a number not text
+    assert models.max_row == len(niger_result['models']) + 1
+    assert models['B2'].value == ', '.join(niger_result['models'][0]['variables'])
+    assert data.max_row == 276
+    header = [c.value for c in data[1]]
+    assert 'housing_quality (value)' in header and 'housing_quality (normalised)' in header
+    filled = [row for row in data.iter_rows(min_row=2, values_only=True) if 'housing_quality' in (row[-1] or '')]
+    assert len(filled) == 17
+
+
+def test_geojson_has_every_ward_with_its_results(niger_result, niger_report):
+    collection = json.loads(niger_report['wards.geojson'][0])
+    assert len(collection['features']) == 275
+    by_code = {f['properties']['ward_code']: f['properties'] for f in collection['features']}
+    top = niger_result['rankings'][0]
+    assert by_code[top['ward_code']]['composite_rank'] == 1
+    assert set(by_code[top['ward_code']]['normalised']) == {v['name'] for v in niger_result['variables']}
+    assert all(f['geometry']['type'] in ('Polygon', 'MultiPolygon') for f in collection['features'])
