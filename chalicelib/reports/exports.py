@@ -36,13 +36,12 @@ def xlsx_cell(value):
 
 def _sheet(workbook, title, header, rows):
     sheet = workbook.create_sheet(title)
-    sheet.append([xlsx_cell(h) for h in header])
-    for row in rows:
-        sheet.append([xlsx_cell(v) for v in row])
     sheet.freeze_panes = 'A2'
     for i, name in enumerate(header, start=1):
         sheet.column_dimensions[get_column_letter(i)].width = min(40, max(10, len(str(name)) + 2))
-    return sheet
+    sheet.append([xlsx_cell(h) for h in header])
+    for row in rows:
+        sheet.append([xlsx_cell(v) for v in row])
 
 
 def data_used_rows(result):
@@ -62,9 +61,11 @@ def data_used_rows(result):
 
 
 def rankings_xlsx(result):
-    """A workbook with the rankings, the models and the data used, one sheet each."""
-    workbook = Workbook()
-    workbook.remove(workbook.active)
+    """A workbook with the rankings, the models and the data used, one sheet each.
+
+    Written in openpyxl's streaming mode: a national workbook has some 300,000 cells.
+    """
+    workbook = Workbook(write_only=True)
     _sheet(workbook, 'Rankings', RANKINGS_CSV_COLUMNS,
            ([row[k] for k in RANKINGS_CSV_COLUMNS] for row in rankings_rows(result.get('rankings') or ())))
     _sheet(workbook, 'Models', ('model', 'variables', 'variable_count'),

@@ -7,6 +7,8 @@ Coordinates are then rounded pointwise, which maps a shared vertex to the same
 rounded vertex on both sides. This is the one display simplification of the
 project: the engine's canonical display boundaries call it too.
 """
+import json
+
 import numpy as np
 import shapely
 
@@ -48,30 +50,23 @@ def simplify_for_display(geometries, max_vertices=None, decimals=DECIMALS):
     return list(result)
 
 
-def _rounded(coords, decimals):
-    return [[round(float(x), decimals), round(float(y), decimals)] for x, y in coords]
-
-
-def _polygon_coordinates(polygon, decimals):
-    return [_rounded(polygon.exterior.coords, decimals)] + [
-        _rounded(ring.coords, decimals) for ring in polygon.interiors]
-
-
-def geometry_to_geojson(geom, decimals=DECIMALS):
-    """A (Multi)Polygon as a GeoJSON geometry with short decimal coordinates."""
-    polygons = [g for g in getattr(geom, 'geoms', [geom]) if g.geom_type == 'Polygon' and not g.is_empty]
-    if len(polygons) == 1:
-        return {'type': 'Polygon', 'coordinates': _polygon_coordinates(polygons[0], decimals)}
-    return {'type': 'MultiPolygon',
-            'coordinates': [_polygon_coordinates(p, decimals) for p in polygons]}
+def polygonal(geom):
+    """The polygons of a geometry (make_valid can add stray lines or points), as one geometry."""
+    if geom.geom_type in ('Polygon', 'MultiPolygon'):
+        return geom
+    parts = shapely.get_parts(shapely.get_parts(geom))
+    return shapely.multipolygons([p for p in parts if p.geom_type == 'Polygon'])
 
 
 def display_feature_collection(ids, geometries, max_vertices=None, decimals=DECIMALS):
-    """A FeatureCollection of simplified wards keyed by `id` (the ward code), no properties.
+    """A FeatureCollection of simplified wards keyed by `id` (the ward key), no properties.
 
-    Wards without a geometry are left out: a map cannot draw them.
+    Wards without a geometry are left out: a map cannot draw them. GEOS writes the
+    rounded coordinates in their shortest form (7.1234, not 7.123400000000001).
     """
-    simplified = simplify_for_display(geometries, max_vertices, decimals)
+    kept = [(ward_id, polygonal(g)) for ward_id, g in zip(ids, simplify_for_display(geometries, max_vertices, decimals))
+            if g is not None]
+    texts = shapely.to_geojson(np.asarray([g for _, g in kept], dtype=object)) if kept else []
     return {'type': 'FeatureCollection', 'features': [
-        {'type': 'Feature', 'id': ward_id, 'properties': {}, 'geometry': geometry_to_geojson(g, decimals)}
-        for ward_id, g in zip(ids, simplified) if g is not None]}
+        {'type': 'Feature', 'id': ward_id, 'properties': {}, 'geometry': json.loads(text)}
+        for (ward_id, _), text in zip(kept, texts)]}

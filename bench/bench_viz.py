@@ -1,0 +1,59 @@
+"""Seconds and bytes per artifact of the drawing and report stages, on Niger and 9,400 wards.
+
+`make bench` runs it through `bench/__main__.py` (`report(label, result_dict)` after
+each analysis); `python -m bench.bench_viz` runs it alone.
+"""
+import pathlib
+import sys
+import time
+
+from chalicelib.reports import build
+from chalicelib.viz import draw
+
+SHARED_DATA = pathlib.Path(__file__).resolve().parent.parent.parent / 'shared' / 'data'
+STATE_BUDGET = 600 * 1024
+NATIONAL_BUDGET = 6 * 1024 * 1024
+STAGES = (('draw', lambda result: draw(result)),
+          ('report', lambda result: build(result, {'dataset_name': 'bench'})))
+
+
+def measure(result):
+    """[(stage, seconds, {artifact: bytes})] for the drawing and report stages of one result."""
+    rows = []
+    for name, stage in STAGES:
+        started = time.perf_counter()
+        artifacts = stage(result)
+        rows.append((name, time.perf_counter() - started, {k: len(body) for k, (body, _) in artifacts.items()}))
+    return rows
+
+
+def report(label, result):
+    """Print the stages' seconds and each artifact's size, flagging a map over its budget."""
+    wards = len(result.get('rankings') or ())
+    budget = STATE_BUDGET if wards <= 1000 else NATIONAL_BUDGET
+    print(f'\n{label}: drawing and reporting {wards} wards (map budget {budget / 1024:.0f} KB)')
+    for name, seconds, sizes in measure(result):
+        print(f'  {name:<8}{seconds:9.3f} s')
+        for artifact, size in sorted(sizes.items()):
+            over = '  OVER BUDGET' if artifact.endswith('map.html') and size > budget else ''
+            print(f'    {artifact:<24}{size / 1024:10.1f} KB{over}')
+
+
+def main():
+    from chalicelib.analysis import prepare_dataset, run_analysis
+    from chalicelib.analysis.synthetic import generate_state
+    niger = SHARED_DATA / 'niger'
+    datasets = []
+    if niger.is_dir():
+        datasets.append(('Niger (real)', {'data': ('Niger_plus.csv', (niger / 'Niger_plus.csv').read_bytes()),
+                                          'boundaries': ('Niger_State.zip', (niger / 'Niger_State.zip').read_bytes())}))
+    else:
+        print(f'Niger data not found at {niger}: skipped', file=sys.stderr)
+    datasets.append(('synthetic 9400 wards', generate_state(9400, seed=0)))
+    for label, files in datasets:
+        report(label, run_analysis(prepare_dataset(files), {'method': 'both'}).to_dict())
+    return 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())
