@@ -34,10 +34,11 @@ def _environment():
 
 def report_figures(view, keys):
     """The maps and chart the report shows, sized for print."""
-    shown = {'composite-map': figures.vulnerability_figure(view, keys)}
+    shown = {f'{view.primary_method}-map': figures.vulnerability_figure(view, keys, view.primary_method)}
     if view.pca_ran:
         shown['pca-map'] = figures.vulnerability_figure(view, keys, 'pca')
-    shown['rank-spread'] = figures.rank_spread_figure(view)
+    if view.has_spread:
+        shown['rank-spread'] = figures.rank_spread_figure(view)
     for fig in shown.values():
         fig.update_layout(width=PRINT_WIDTH)
     return shown

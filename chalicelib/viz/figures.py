@@ -30,11 +30,8 @@ def _ranks(values):
 
 
 def _objects(values):
-    """An object array of strings or rows of strings, for the same reason."""
-    out = np.empty((len(values), len(values[0])) if values and isinstance(values[0], list) else len(values),
-                   dtype=object)
-    out[:] = values
-    return out
+    """An object array of strings (or of equal-length rows of strings), for the same reason."""
+    return np.array(values, dtype=object)
 
 
 def _number(value, digits=3):
@@ -120,7 +117,7 @@ def urban_figure(view, keys, threshold):
     """Urban percentage per ward; wards below `threshold` (or without a value) greyed."""
     urban = {w.key: w.urban_percentage for w in view.wards}
     above = [k for k in keys if urban.get(k) is not None and urban[k] >= threshold]
-    below = [k for k in keys if k not in set(above)]
+    below = [k for k in keys if urban.get(k) is None or urban[k] < threshold]
     traces = [go.Choropleth(
         locations=_objects(above), z=_numbers(urban[k] for k in above), zmin=0, zmax=100, colorscale='Blues',
         customdata=_objects(ward_labels(view, above)), marker={'line': {'width': 0.4, 'color': 'white'}},

@@ -7,6 +7,7 @@ from chalicelib.viz.view import from_result
 
 HTML = 'text/html; charset=utf-8'
 DEFAULT_URBAN_THRESHOLD = 75  # the ITN plan's default: maps and plans agree out of the box
+MAPS = frozenset({'vulnerability_map.html', 'pca_map.html', 'variable_maps.html', 'urban_map.html'})
 
 
 def display_wards(view):
@@ -21,16 +22,29 @@ def wards_block(view, collection, keys):
     return {'geojson': collection, 'locations': keys, 'labels': figures.ward_labels(view, keys)}
 
 
-def map_figures(view, keys, options):
-    """Map figures by artifact name; a map without anything to show is left out."""
+def no_wards():
+    """The shared block of a chart page, which needs no boundaries."""
+    return {'geojson': {'type': 'FeatureCollection', 'features': []}, 'locations': [], 'labels': []}
+
+
+def page_figures(view, keys, options):
+    """Figures by artifact name; one without anything to show is left out.
+
+    `vulnerability_map.html` shows the ranking the wards are ordered by (the
+    composite, or PCA when only PCA ran); `pca_map.html` is added when both ran.
+    """
     threshold = float(options.get('urban_threshold', DEFAULT_URBAN_THRESHOLD))
-    drawn = {'vulnerability_map.html': ('Composite vulnerability', figures.vulnerability_figure(view, keys))}
-    if view.pca_ran:
-        drawn['pca_map.html'] = ('PCA vulnerability', figures.vulnerability_figure(view, keys, 'pca'))
+    primary = view.primary_method
+    drawn = {'vulnerability_map.html': (f'Vulnerability by {figures.METHOD_LABELS[primary]}',
+                                        figures.vulnerability_figure(view, keys, primary))}
+    if view.pca_ran and primary != 'pca':
+        drawn['pca_map.html'] = ('Vulnerability by PCA score', figures.vulnerability_figure(view, keys, 'pca'))
     if view.variables:
         drawn['variable_maps.html'] = ('Variables', figures.variable_figure(view, keys))
     if any(w.urban_percentage is not None for w in view.wards):
         drawn['urban_map.html'] = ('Urban extent', figures.urban_figure(view, keys, threshold))
+    if view.has_spread:
+        drawn['rank_spread.html'] = ('Rank spread across models', figures.rank_spread_figure(view))
     return drawn
 
 
@@ -41,10 +55,6 @@ def draw(result, options):
     wards = wards_block(view, collection, keys)
     subtitle = f'{len(view.wards)} wards ranked on {len(view.variables)} variables'
     embed = bool(options.get('embed_plotlyjs', False))
-    artifacts = {
-        name: (page.render_page(title, subtitle, {'figure': fig}, wards, embed), HTML)
-        for name, (title, fig) in map_figures(view, keys, options).items()}
-    empty = {'geojson': {'type': 'FeatureCollection', 'features': []}, 'locations': [], 'labels': []}
-    artifacts['rank_spread.html'] = (page.render_page(
-        'Rank spread across models', subtitle, {'figure': figures.rank_spread_figure(view)}, empty, embed), HTML)
-    return artifacts
+    return {name: (page.render_page(title, subtitle, {'figure': fig}, wards if name in MAPS else no_wards(), embed),
+                   HTML)
+            for name, (title, fig) in page_figures(view, keys, options).items()}

@@ -59,6 +59,15 @@ class ResultView:
     pca_ran: bool
     result: MappingProxyType  # the whole result, for the report's tables
 
+    @property
+    def primary_method(self):
+        """The ranking the wards are ordered by: the composite when it ran, else PCA."""
+        return 'composite' if any(w.composite_rank is not None for w in self.wards) else 'pca'
+
+    @property
+    def has_spread(self):
+        return any(None not in w.spread for w in self.wards)
+
     def labels(self, keys):
         """[ward name, LGA] for each key (boundaries without data carry their own)."""
         known = {w.key: (w.name, w.lga) for w in self.wards}

@@ -94,6 +94,16 @@ def test_composite_only_analysis_has_no_pca_map():
     assert 'pca_map.html' not in draw(result) and 'vulnerability_map.html' in draw(result)
 
 
+def test_pca_only_analysis_maps_the_pca_ranking():
+    result = analyse(generate_state(275, seed=5), {'method': 'pca'})
+    assert result['pca']['ran'] and all(item['composite_rank'] is None for item in result['rankings'])
+    drawn = draw(result)
+    assert 'pca_map.html' not in drawn and 'rank_spread.html' not in drawn  # no composite models, no spread
+    trace = figure_data(drawn['vulnerability_map.html'][0].decode())['data']
+    assert len(trace) == 1 and sorted(values(trace[0]['z'])) == list(range(1, 276))
+    assert 'PCA score' in trace[0]['name']
+
+
 def test_boundaries_without_data_are_drawn_grey():
     result = analyse(renamed_state(30, {}, drop_rows={4, 5}))
     html = draw(result)['vulnerability_map.html'][0].decode()
