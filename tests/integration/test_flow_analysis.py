@@ -109,3 +109,14 @@ def test_a_bad_upload_through_the_stack_ends_invalid_and_stays_in_its_prefix(sta
         Bucket=stack.settings.data_bucket, Prefix=f'users/{alice.sub}/').get('Contents', [])]
     assert keys and all(k.startswith(f'users/{alice.sub}/datasets/{dataset["dataset_id"]}/uploads/')
                         for k in keys)
+
+
+@pytest.mark.parametrize('token', ['', 'garbage'])
+def test_the_websocket_refuses_a_connection_without_a_valid_id_token(stack, token):
+    async def attempt():
+        async with websockets.connect(ws_url(stack, token)):
+            pass
+
+    with pytest.raises(websockets.InvalidStatus) as refused:
+        asyncio.run(attempt())
+    assert refused.value.response.status_code == 401
