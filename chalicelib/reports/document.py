@@ -33,9 +33,11 @@ def _environment():
 
 
 def report_figures(view, keys):
-    """The maps and chart the report shows, sized for print."""
-    shown = {f'{view.primary_method}-map': figures.vulnerability_figure(view, keys, view.primary_method)}
-    if view.pca_ran:
+    """The maps and chart the report shows, sized for print (no maps without boundaries)."""
+    shown = {}
+    if keys:
+        shown[f'{view.primary_method}-map'] = figures.vulnerability_figure(view, keys, view.primary_method)
+    if keys and view.pca_ran and view.primary_method != 'pca':
         shown['pca-map'] = figures.vulnerability_figure(view, keys, 'pca')
     if view.has_spread:
         shown['rank-spread'] = figures.rank_spread_figure(view)
@@ -77,5 +79,5 @@ def render(view, meta, wards_block, keys, embed_plotlyjs=False):
         agreement=(sum(w['category_agrees'] for w in compared) / len(compared)) if compared else None,
         largest_differences=sorted(compared, key=lambda w: -abs(w['rank_difference']))[:LARGEST_DIFFERENCES],
         warnings=result.get('warnings') or (), plotly=page.plotly_script(embed_plotlyjs),
-        figures=page.figures_markup(report_figures(view, keys), wards_block))
+        mapped=bool(keys), figures=page.figures_markup(report_figures(view, keys), wards_block))
     return html.encode('utf-8')

@@ -27,13 +27,12 @@ def no_wards():
     return {'geojson': {'type': 'FeatureCollection', 'features': []}, 'locations': [], 'labels': []}
 
 
-def page_figures(view, keys, options):
-    """Figures by artifact name; one without anything to show is left out.
+def map_figures(view, keys, threshold):
+    """Maps by artifact name; one without anything to show is left out.
 
     `vulnerability_map.html` shows the ranking the wards are ordered by (the
     composite, or PCA when only PCA ran); `pca_map.html` is added when both ran.
     """
-    threshold = float(options.get('urban_threshold', DEFAULT_URBAN_THRESHOLD))
     primary = view.primary_method
     drawn = {'vulnerability_map.html': (f'Vulnerability by {figures.METHOD_LABELS[primary]}',
                                         figures.vulnerability_figure(view, keys, primary))}
@@ -43,6 +42,12 @@ def page_figures(view, keys, options):
         drawn['variable_maps.html'] = ('Variables', figures.variable_figure(view, keys))
     if any(w.urban_percentage is not None for w in view.wards):
         drawn['urban_map.html'] = ('Urban extent', figures.urban_figure(view, keys, threshold))
+    return drawn
+
+
+def page_figures(view, keys, options):
+    """Every page's figure by artifact name: no maps without boundaries, no chart without rank spread."""
+    drawn = map_figures(view, keys, float(options.get('urban_threshold', DEFAULT_URBAN_THRESHOLD))) if keys else {}
     if view.has_spread:
         drawn['rank_spread.html'] = ('Rank spread across models', figures.rank_spread_figure(view))
     return drawn

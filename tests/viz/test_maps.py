@@ -118,3 +118,25 @@ def test_national_scale_maps_stay_within_six_megabytes():
     for name in MAPS:
         assert len(drawn[name][0]) <= NATIONAL_BUDGET, f'{name} is {len(drawn[name][0])} bytes'
     assert len(wards_data(drawn['vulnerability_map.html'][0].decode())['locations']) == 9400
+
+
+def test_without_boundaries_only_the_chart_is_drawn_and_the_report_says_why():
+    from chalicelib.reports import build
+    result = analyse({'data': generate_state(40, seed=5)['data']})
+    assert set(draw(result)) == {'rank_spread.html'}
+    built = build(result, {})
+    assert 'no map can be drawn' in built['report.html'][0].decode()
+    assert json.loads(built['wards.geojson'][0])['features'] == []
+
+
+def test_kano_tie_is_ranked_but_not_mapped_and_the_orphan_boundary_is_grey(shared_data):
+    from tests.viz.conftest import SHARED_DATA
+    folder = SHARED_DATA / 'kano_metro'
+    result = analyse({'data': ('dummy_data.csv', (folder / 'dummy_data.csv').read_bytes()),
+                      'boundaries': ('Kano.zip', (folder / 'Kano_metro_ward_sixLGAs.zip').read_bytes())})
+    html = draw(result)['vulnerability_map.html'][0].decode()
+    ranked, grey = figure_data(html)['data']
+    names = {row[0] for row in ranked['customdata']}
+    assert 'Fagg c' in {item['ward_name'] for item in result['rankings']} and 'Fagg c' not in names
+    assert len(ranked['locations']) == len(result['rankings']) - 1 and len(grey['locations']) == 1
+    assert len(wards_data(html)['locations']) == 66
