@@ -33,6 +33,6 @@ def page_limit(query, default=100, maximum=100):
     raw = (query or {}).get('limit')
     if raw is None:
         return default
-    if not raw.isdigit() or not 1 <= int(raw) <= maximum:
+    if not (raw.isascii() and raw.isdigit()) or not 1 <= int(raw) <= maximum:
         raise BadRequest(f'limit must be a whole number from 1 to {maximum}', {'field': 'limit'})
     return int(raw)

@@ -171,3 +171,27 @@ def test_objects_refuse_keys_outside_the_callers_prefix(stores):
         stores.objects.get_object('u-2', key)
     with pytest.raises(PermissionError):
         stores.objects.presigned_download('u-2', key, 'rankings.json')
+
+
+@given(st.text(max_size=200))
+def test_any_page_token_is_either_the_callers_own_or_a_400(token):
+    from chalicelib.errors import BadRequest
+    from chalicelib.storage.base import start_key
+    try:
+        key = start_key(token, ('user_id', 'dataset_id'), ('user_id', 'u-1'))
+    except BadRequest as refused:
+        assert refused.details == {'field': 'next_token'}
+    else:
+        assert key['user_id'] == 'u-1'
+
+
+@given(st.text(max_size=12))
+def test_any_limit_is_a_number_in_range_or_a_400(raw):
+    from chalicelib.errors import BadRequest
+    from chalicelib.services.validation import page_limit
+    try:
+        limit = page_limit({'limit': raw})
+    except BadRequest as refused:
+        assert refused.details == {'field': 'limit'}
+    else:
+        assert 1 <= limit <= 100 and str(limit) == raw.lstrip('0')
