@@ -21,82 +21,66 @@ resource "aws_cloudwatch_log_group" "lambda" {
 }
 
 locals {
-  alarm_actions = [aws_sns_topic.alarms.arn]
-  # metric => what the alarm watches; one alarm per function and metric.
-  lambda_alarms = merge([
-    for name in var.lambda_function_names : {
-      for metric in ["Errors", "Throttles"] : "${name}-${metric}" => { function = name, metric = metric }
-    }
-  ]...)
-  dead_letter_queues = {
-    analysis = aws_sqs_queue.analysis_dlq.name
-    events   = aws_sqs_queue.events_dlq.name
-  }
+  # One alarm per entry: what it watches, and what a person reads when it fires.
+  alarms = merge(
+    {
+      "${local.prefix}-api-5xx" = {
+        description = "The REST API answered 5xx: a handler raised or timed out. Read the api_handler logs by request id."
+        namespace   = "AWS/ApiGateway"
+        metric      = "5XXError"
+        dimensions  = { ApiName = aws_api_gateway_rest_api.rest_api.name, Stage = aws_api_gateway_stage.api.stage_name }
+        statistic   = "Sum"
+        threshold   = 5
+      }
+    },
+    merge([
+      for name in var.lambda_function_names : {
+        for metric in ["Errors", "Throttles"] : "${name}-${lower(metric)}" => {
+          description = "Lambda ${metric} of ${name}."
+          namespace   = "AWS/Lambda"
+          metric      = metric
+          dimensions  = { FunctionName = name }
+          statistic   = "Sum"
+          threshold   = 1
+        }
+      }
+    ]...),
+    {
+      for queue in [aws_sqs_queue.analysis_dlq.name, aws_sqs_queue.events_dlq.name] : "${queue}-depth" => {
+        description = "Messages are waiting in ${queue}: work failed every retry and needs a person."
+        namespace   = "AWS/SQS"
+        metric      = "ApproximateNumberOfMessagesVisible"
+        dimensions  = { QueueName = queue }
+        statistic   = "Maximum"
+        threshold   = 1
+      }
+    },
+    {
+      for arn in var.state_machine_arns : "${local.prefix}-${element(split(":", arn), 6)}-failed" => {
+        description = "Step Functions executions of ${arn} failed."
+        namespace   = "AWS/States"
+        metric      = "ExecutionsFailed"
+        dimensions  = { StateMachineArn = arn }
+        statistic   = "Sum"
+        threshold   = 1
+      }
+    },
+  )
 }
 
-resource "aws_cloudwatch_metric_alarm" "api_5xx" {
-  alarm_name          = "${local.prefix}-api-5xx"
-  alarm_description   = "The REST API answered 5xx: a handler raised or timed out. Read the api_handler logs by request id."
-  namespace           = "AWS/ApiGateway"
-  metric_name         = "5XXError"
-  dimensions          = { ApiName = aws_api_gateway_rest_api.rest_api.name, Stage = aws_api_gateway_stage.api.stage_name }
-  statistic           = "Sum"
-  period              = 300
-  evaluation_periods  = 1
-  threshold           = 5
-  comparison_operator = "GreaterThanOrEqualToThreshold"
-  treat_missing_data  = "notBreaching"
-  alarm_actions       = local.alarm_actions
-  ok_actions          = local.alarm_actions
-}
-
-resource "aws_cloudwatch_metric_alarm" "lambda" {
-  for_each            = local.lambda_alarms
-  alarm_name          = "${each.value.function}-${lower(each.value.metric)}"
-  alarm_description   = "Lambda ${each.value.metric} of ${each.value.function}."
-  namespace           = "AWS/Lambda"
+resource "aws_cloudwatch_metric_alarm" "app" {
+  for_each            = local.alarms
+  alarm_name          = each.key
+  alarm_description   = each.value.description
+  namespace           = each.value.namespace
   metric_name         = each.value.metric
-  dimensions          = { FunctionName = each.value.function }
-  statistic           = "Sum"
+  dimensions          = each.value.dimensions
+  statistic           = each.value.statistic
   period              = 300
   evaluation_periods  = 1
-  threshold           = 1
+  threshold           = each.value.threshold
   comparison_operator = "GreaterThanOrEqualToThreshold"
   treat_missing_data  = "notBreaching"
-  alarm_actions       = local.alarm_actions
-  ok_actions          = local.alarm_actions
-}
-
-resource "aws_cloudwatch_metric_alarm" "dead_letters" {
-  for_each            = local.dead_letter_queues
-  alarm_name          = "${each.value}-depth"
-  alarm_description   = "Messages are waiting in ${each.value}: work failed every retry and needs a person."
-  namespace           = "AWS/SQS"
-  metric_name         = "ApproximateNumberOfMessagesVisible"
-  dimensions          = { QueueName = each.value }
-  statistic           = "Maximum"
-  period              = 300
-  evaluation_periods  = 1
-  threshold           = 1
-  comparison_operator = "GreaterThanOrEqualToThreshold"
-  treat_missing_data  = "notBreaching"
-  alarm_actions       = local.alarm_actions
-  ok_actions          = local.alarm_actions
-}
-
-resource "aws_cloudwatch_metric_alarm" "workflow_failures" {
-  for_each            = toset(var.state_machine_arns)
-  alarm_name          = "${local.prefix}-${element(split(":", each.value), 6)}-failed"
-  alarm_description   = "Step Functions executions of ${each.value} failed."
-  namespace           = "AWS/States"
-  metric_name         = "ExecutionsFailed"
-  dimensions          = { StateMachineArn = each.value }
-  statistic           = "Sum"
-  period              = 300
-  evaluation_periods  = 1
-  threshold           = 1
-  comparison_operator = "GreaterThanOrEqualToThreshold"
-  treat_missing_data  = "notBreaching"
-  alarm_actions       = local.alarm_actions
-  ok_actions          = local.alarm_actions
+  alarm_actions       = [aws_sns_topic.alarms.arn]
+  ok_actions          = [aws_sns_topic.alarms.arn]
 }

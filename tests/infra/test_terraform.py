@@ -210,14 +210,19 @@ def test_api_stage_is_throttled_by_variables_and_logged(infra):
 
 
 def test_alarms_cover_api_errors_lambda_errors_throttles_dead_letters_and_workflows(infra):
-    alarms = infra.blocks('resource', 'aws_cloudwatch_metric_alarm')
-    assert alarms['api_5xx']['metric_name'] == '5XXError'
-    lambda_alarms = infra.locals()['lambda_alarms']
-    assert 'Errors' in lambda_alarms and 'Throttles' in lambda_alarms
-    assert alarms['dead_letters']['metric_name'] == 'ApproximateNumberOfMessagesVisible'
-    assert set(infra.locals()['dead_letter_queues']) == {'analysis', 'events'}
-    assert alarms['workflow_failures']['metric_name'] == 'ExecutionsFailed'
-    assert all(alarm['alarm_actions'] == '${local.alarm_actions}' for alarm in alarms.values())
+    alarm = infra.blocks('resource', 'aws_cloudwatch_metric_alarm')['app']
+    assert alarm['for_each'] == '${local.alarms}'
+    assert alarm['alarm_actions'] == alarm['ok_actions'] == '${aws_sns_topic.alarms.arn}'
+    alarms = infra.locals()['alarms']   # a merge() expression: check what it watches
+    watched = {
+        '5XXError': 'aws_api_gateway_stage.api.stage_name',
+        "['Errors', 'Throttles']": 'var.lambda_function_names',
+        'ApproximateNumberOfMessagesVisible': 'aws_sqs_queue.analysis_dlq.name',
+        'ExecutionsFailed': 'var.state_machine_arns',
+    }
+    for metric, source in watched.items():
+        assert metric in alarms and source in alarms, metric
+    assert 'aws_sqs_queue.events_dlq.name' in alarms
 
 
 def test_every_log_group_has_retention_and_encryption(infra):
