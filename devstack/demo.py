@@ -106,7 +106,7 @@ async def follow(ws_url, token, analysis_id, on_message=None, seconds=WAIT_SECON
 class ProgressBar:
     """A one-line text bar that only moves forward (a late subscriber gets a replay)."""
 
-    def __init__(self, out=sys.stdout):
+    def __init__(self, out):
         self.out = out
         self.best = 0
 
@@ -155,8 +155,8 @@ def load_state(state_dir):
     return state
 
 
-def run(state, out=sys.stdout):
-    """The demo flow; returns the analysis id."""
+def run(state, out):
+    """The demo flow, told on `out`; returns the analysis id."""
     token = sign_in(state)
     api = Api(state['api_url'], token)
     files, origin = demo_files()
@@ -198,7 +198,7 @@ def main(argv=None):
                         help='where the running stack wrote stack.json (default .local)')
     args = parser.parse_args(argv)
     try:
-        run(load_state(args.state_dir))
+        run(load_state(args.state_dir), sys.stdout)
     except DemoError as error:
         print(f'\n{error}', file=sys.stderr)
         return 1
