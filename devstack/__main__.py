@@ -16,6 +16,8 @@ import time
 
 from devstack.stack import DEFAULT_HOST, DEFAULT_REGION, ROOT, STATE_FILE, Ports, Stack
 
+WAKE_SECONDS = 0.5
+
 
 def _port(name, default):
     return int(os.environ.get(f'DEVSTACK_{name}_PORT', default))
@@ -94,7 +96,10 @@ def main(argv=None):
         return 1
     try:
         announce(state, time.monotonic() - started)
-        stop.wait()
+        # A signal may land on any thread; Python runs its handler only when the
+        # main thread runs bytecode, so the main thread must wake up now and then.
+        while not stop.wait(WAKE_SECONDS):
+            pass
     finally:
         stack.stop()
     print('ChatMRPT local stack stopped.', flush=True)

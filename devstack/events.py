@@ -88,8 +88,10 @@ class QueuePoller:
         self._thread.start()
         return self
 
-    def stop(self):
+    def request_stop(self):
         self._stop.set()
+
+    def join(self):
         self._thread.join(POLL_SECONDS + 10)
 
     def _run(self):
@@ -200,3 +202,11 @@ def start_bridges(app, clients, region):
     if unsupported:
         log.warning('event sources not bridged locally', extra={'types': unsupported})
     return [poller.start() for poller in pollers]
+
+
+def stop_all(pollers):
+    """Stop every poller; they finish their current long poll together, not one by one."""
+    for poller in pollers:
+        poller.request_stop()
+    for poller in pollers:
+        poller.join()

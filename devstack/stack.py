@@ -123,41 +123,25 @@ class Stack:
         return self.state
 
     def _start(self):
-        from moto.server import ThreadedMotoServer   # heavy: only the stack needs it
-
+        logs.configure(log, 'INFO')
+        logs.configure(logging.getLogger('websockets'), 'WARNING')
         logging.getLogger('werkzeug').setLevel(logging.WARNING)   # moto's per-request access log
         ensure_free(self._host, astuple(self._ports))
-        moto = ThreadedMotoServer(ip_address=self._host, port=self._ports.aws, verbose=False)
-        moto.start()
-        self._stoppers.append(moto.stop)
-        endpoint_url = 'http://{}:{}'.format(*moto.get_host_and_port())
-
         config = chalice_config(self._project_dir)
-        os.environ.pop('AWS_PROFILE', None)
-        os.environ.pop('AWS_SESSION_TOKEN', None)
-        os.environ.update(aws_environment(endpoint_url, self._region, config))
-        aws.reset_clients()
-        s = settings()
-        clients = functools.partial(aws.client, region=s.region)
-        provision.create_data_resources(clients, s)
-        pool = provision.create_user_pool(clients('cognito-idp'), s)
-        os.environ.update(pool_environment(pool, endpoint_url))
-        demo_password = provision.create_user(
-            clients('cognito-idp'), pool.pool_id, self._demo.username, self._demo.username,
-            self._demo.organization, self._demo.role, self._demo.region)
+        endpoint_url = self._start_aws(config)
+        pool, demo_password = self._provision(endpoint_url)
 
         app = thread_safe(load_app(self._app_reference))
-        logs.configure(log, settings().log_level)
-        api = self._serve_rest(app, config)
+        s = settings()
+        api_url = self._serve_rest(app, config)
         relay = WebsocketRelay(app, self._host, self._ports.ws, self._ports.ws_management, STAGE).start()
         self._stoppers.append(relay.stop)
         app.websocket_api.session = ManagementSession(relay.management_url, s.region)
-        for poller in events.start_bridges(app, clients, s.region):
-            self._stoppers.append(poller.stop)
+        pollers = events.start_bridges(app, functools.partial(aws.client, region=s.region), s.region)
+        self._stoppers.append(functools.partial(events.stop_all, pollers))
 
-        s = settings()
         self.state = {
-            'api_url': api, 'ws_url': relay.url, 'ws_management_url': relay.management_url,
+            'api_url': api_url, 'ws_url': relay.url, 'ws_management_url': relay.management_url,
             'aws_endpoint_url': endpoint_url, 'region': s.region, 'stage': STAGE,
             'user_pool_id': pool.pool_id, 'user_pool_client_id': pool.client_id,
             'user_pool_arn': pool.arn, 'jwks_url': s.jwks_url,
@@ -166,6 +150,32 @@ class Stack:
             'pid': os.getpid(), 'state_file': str(self._state_path),
         }
         self._write_state()
+
+    def _start_aws(self, config):
+        """moto server, and this process's environment pointed at it; returns its URL."""
+        from moto.server import ThreadedMotoServer   # heavy: only the stack needs it
+
+        moto = ThreadedMotoServer(ip_address=self._host, port=self._ports.aws, verbose=False)
+        moto.start()
+        self._stoppers.append(moto.stop)
+        endpoint_url = 'http://{}:{}'.format(*moto.get_host_and_port())
+        os.environ.pop('AWS_PROFILE', None)
+        os.environ.pop('AWS_SESSION_TOKEN', None)
+        os.environ.update(aws_environment(endpoint_url, self._region, config))
+        aws.reset_clients()
+        return endpoint_url
+
+    def _provision(self, endpoint_url):
+        """What Terraform owns, the pool in the environment, and the demo user's password."""
+        s = settings()
+        clients = functools.partial(aws.client, region=s.region)
+        provision.create_data_resources(clients, s)
+        pool = provision.create_user_pool(clients('cognito-idp'), s)
+        os.environ.update(pool_environment(pool, endpoint_url))
+        demo = self._demo
+        password = provision.create_user(clients('cognito-idp'), pool.pool_id, demo.username,
+                                         demo.username, demo.organization, demo.role, demo.region)
+        return pool, password
 
     def _serve_rest(self, app, config):
         server = LocalDevServer(app, config, self._host, self._ports.api,

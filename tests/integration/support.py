@@ -57,11 +57,11 @@ class LocalStack:
         self.state = json.loads(state_file.read_text())
         return self
 
-    def stop(self):
-        """SIGTERM, as Ctrl-C or a supervisor would; returns the exit status."""
+    def stop(self, signum=signal.SIGTERM):
+        """Signal the stack as a supervisor (SIGTERM) or Ctrl-C (SIGINT) would; the exit status."""
         if self.process is None or self.process.poll() is not None:
             return None if self.process is None else self.process.returncode
-        self.process.send_signal(signal.SIGTERM)
+        self.process.send_signal(signum)
         try:
             return self.process.wait(STOP_SECONDS)
         except subprocess.TimeoutExpired:

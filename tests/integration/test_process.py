@@ -1,4 +1,5 @@
 """`make run`'s process: `python -m devstack` on free ports, ready, then SIGTERM."""
+import signal
 import socket
 import urllib.parse
 
@@ -23,7 +24,8 @@ def _listening(url):
         return False
 
 
-def test_stack_process_serves_the_demo_user_and_stops_on_sigterm(tmp_path):
+@pytest.mark.parametrize('signum', [signal.SIGTERM, signal.SIGINT], ids=['SIGTERM', 'Ctrl-C'])
+def test_stack_process_serves_the_demo_user_and_stops_cleanly(tmp_path, signum):
     stack = LocalStack(tmp_path).start()
     try:
         state = stack.state
@@ -38,7 +40,7 @@ def test_stack_process_serves_the_demo_user_and_stops_on_sigterm(tmp_path):
         urls = [state['api_url'], state['ws_url'], state['aws_endpoint_url'], state['ws_management_url']]
         assert all(_listening(url) for url in urls)
     finally:
-        status = stack.stop()
+        status = stack.stop(signum)
     assert status == 0, stack.log_text()
     assert not any(_listening(url) for url in urls), 'a listener outlived the stack'
     assert not (tmp_path / 'stack.json').exists()
