@@ -130,7 +130,7 @@ def wire(tf, stage, api_stage_name, region):
     for policy in _resources(tf, 'aws_iam_role_policy').values():
         policy['policy'] = '${data.aws_iam_policy_document.lambda.json}'
     _rest_api(tf, names)
-    _websocket_api(tf, functions)
+    _websocket_api(tf)
     _s3_notifications(tf, names)
     _sqs_mappings(tf, names)
     triggers = _cognito_triggers(tf, functions)
@@ -225,8 +225,11 @@ def _rest_api(tf, names):
     tf['output']['EndpointURL'] = {'value': '${aws_api_gateway_stage.api.invoke_url}'}
 
 
-def _websocket_api(tf, functions):
-    """Throttle and log the WebSocket stage, redeploy on route changes, tell the app its endpoint."""
+def _websocket_api(tf):
+    """Throttle and log the WebSocket stage; redeploy it when routes change.
+
+    The app needs no endpoint setting: it stores each connection's domain and stage.
+    """
     stages = _resources(tf, 'aws_apigatewayv2_stage')
     if not stages:
         return
@@ -245,13 +248,6 @@ def _websocket_api(tf, functions):
     for deployment in _resources(tf, 'aws_apigatewayv2_deployment').values():
         deployment['triggers'] = {'redeployment': '${sha1(jsonencode([%s]))}' % ', '.join(parts)}
         deployment['lifecycle'] = {'create_before_destroy': True}
-    api, stage = next(iter(_resources(tf, 'aws_apigatewayv2_api'))), next(iter(stages.values()))
-    endpoint = {
-        'WEBSOCKET_DOMAIN': '${aws_apigatewayv2_api.%s.id}.execute-api.${var.region}.amazonaws.com' % api,
-        'WEBSOCKET_STAGE': stage['name'],
-    }
-    for function in functions.values():
-        function['environment']['variables'].update(endpoint)
 
 
 def _s3_notifications(tf, names):

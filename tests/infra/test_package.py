@@ -105,7 +105,6 @@ def test_every_function_knows_the_user_pool_and_is_traced_encrypted_and_logged(w
         assert env['USER_POOL_ID'] == '${aws_cognito_user_pool.users.id}'
         assert env['USER_POOL_CLIENT_ID'] == '${aws_cognito_user_pool_client.web.id}'
         assert env['DATA_BUCKET'] == 'chatmrpt-dev-data'
-        assert env['WEBSOCKET_DOMAIN'].startswith('${aws_apigatewayv2_api.websocket_api.id}.execute-api.')
         assert fn['tracing_config'] == {'mode': 'Active'}
         assert fn['kms_key_arn'] == '${aws_kms_key.data.arn}'
         assert 'aws_cloudwatch_log_group.lambda' in fn['depends_on']
