@@ -52,3 +52,25 @@ def test_markup_in_ward_names_never_becomes_an_element(browser, hostile_artifact
         assert '<img' not in dom.lower(), name
         assert 'alert(2)</script>' not in dom, name
         assert 'choroplethlocation' in dom or 'rank_spread' in name, name
+
+
+# Hovers the rank-spread point of the first ward whose label mentions `img` and copies the
+# hover label's text into <pre id="hover">, as a person pointing at that ward would read it.
+HOVER_PROBE = '''<script>setTimeout(function () {
+  var chart = document.getElementById("figure"), labels = chart.data[2].customdata;
+  for (var i = 0; i < labels.length; i++) {
+    if (labels[i][0].indexOf("img") >= 0) { Plotly.Fx.hover(chart, [{curveNumber: 2, pointNumber: i}]); break; }
+  }
+  var out = document.createElement("pre"); out.id = "hover";
+  out.textContent = document.querySelector(".hoverlayer").textContent; document.body.appendChild(out);
+}, 500);</script>'''
+
+
+def test_hover_label_shows_the_markup_name_as_text(browser, hostile_artifacts):
+    """Neither run as markup nor shown double-escaped (`&lt;img`): the name a person typed."""
+    page = hostile_artifacts['rank_spread.html'][0].decode().replace('</body>', HOVER_PROBE + '</body>')
+    dom = browser.dom(browser.publish('hostile_hover.html', page.encode()))
+    assert script_errors(dom) == ''
+    hover = dom.split('<pre id="hover">', 1)[1].split('</pre>', 1)[0]
+    assert '&lt;img src=x onerror=alert(1)&gt;' in hover  # the literal name, serialised as text
+    assert '<img' not in dom.lower()
