@@ -154,3 +154,20 @@ def test_no_token_is_401_in_the_contract_format(http):
     response = http.get('/datasets')
     assert response.status_code == 401
     assert response.json_body['error']['code'] == 'unauthorized'
+
+
+
+class KeyLimitedStore:
+    """Refuses what DynamoDB refuses (moto does not): a sort key over 1024 bytes."""
+
+    def get(self, user_id, item_id):
+        if len(item_id.encode()) > 1024:
+            raise ValueError('ValidationException: key too long')
+
+
+@pytest.mark.parametrize('dataset_id', ['x' * 2000, 'ds_\u2603', 'ds_1 OR 1'])
+def test_an_id_no_dataset_can_have_is_404_not_a_storage_error(dataset_id):
+    from chalicelib.errors import NotFound
+    from chalicelib.services import datasets
+    with pytest.raises(NotFound):
+        datasets.get('u-1', dataset_id, KeyLimitedStore())
