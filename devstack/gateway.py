@@ -5,7 +5,8 @@ errors in API Gateway's raw shapes. Here the gateway's checks that run before th
 app (declared method, Cognito ID token) verify for real, and every answer the
 gateway gives itself uses the contract's error format (404 `not_found` for an
 unknown route, 405 `method_not_allowed`, 401 `unauthorized`, 403 `forbidden`,
-500 `internal`) so clients see the shapes the deployed gateway responses give.
+500 `internal`), with CORS headers for allowed origins, so clients see what the
+deployed gateway responses give.
 """
 import json
 import logging
@@ -17,6 +18,7 @@ from chalice.local import (
     LocalGatewayAuthorizer, LocalGatewayException, NotAuthorizedError)
 from http.server import BaseHTTPRequestHandler
 
+from chalicelib.config import settings
 from chalicelib.errors import error_body
 from chalicelib.logs import bind_request_id
 from chalicelib.tokens import TokenError
@@ -110,6 +112,13 @@ class RequestHandler(ChaliceRequestHandler):
             self._send_error_response(error)
 
     do_GET = do_PUT = do_POST = do_HEAD = do_DELETE = do_PATCH = do_OPTIONS = _generic_handle
+
+    def _send_error_response(self, error):
+        """Gateway errors carry CORS headers for allowed origins, or a browser could not read them."""
+        origin = self.headers.get('Origin')
+        if origin and origin in settings().allowed_origins:
+            error.headers = {**error.headers, 'Access-Control-Allow-Origin': origin, 'Vary': 'Origin'}
+        super()._send_error_response(error)
 
     def log_message(self, format, *args):
         """Access log as JSON, path without its query string (it may carry a token)."""

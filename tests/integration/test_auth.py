@@ -157,3 +157,12 @@ def test_a_new_users_profile_comes_from_their_token(stack):
     assert response.status_code == 200
     assert (response.json()['user_id'], response.json()['organization']) == (user.sub, 'org-b')
     _assert_unauthorized(stack.request('GET', '/me', token='garbage'), 'malformed')
+
+
+def test_a_browser_on_an_allowed_origin_can_read_the_401(stack):
+    allowed = stack.request('GET', '/me', headers={'Origin': 'http://localhost:3000'})
+    assert allowed.status_code == 401
+    assert allowed.headers['Access-Control-Allow-Origin'] == 'http://localhost:3000'
+    other = stack.request('GET', '/me', headers={'Origin': 'https://evil.example.com'})
+    assert other.status_code == 401
+    assert 'Access-Control-Allow-Origin' not in other.headers
