@@ -1,4 +1,6 @@
 """POST/GET/DELETE /datasets: what a programme officer's browser sees."""
+import datetime
+
 import pytest
 
 from chalicelib.storage.objects import parse_upload_key
@@ -34,6 +36,9 @@ def test_upload_policy_pins_size_type_and_key(alice):
     assert ['content-length-range', 1, 2048] in conditions
     assert {'Content-Type': 'text/csv'} in conditions
     assert {'key': upload['fields']['key']} in conditions
+    expires = datetime.datetime.fromisoformat(policy['expiration'].replace('Z', '+00:00'))
+    left = expires - datetime.datetime.now(datetime.timezone.utc)
+    assert datetime.timedelta(minutes=14) < left <= datetime.timedelta(minutes=15)
 
 
 def test_dataset_is_listed_and_read_without_storage_keys(alice):
