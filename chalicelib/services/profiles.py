@@ -66,7 +66,10 @@ def check_signin(event, users):
     Users an administrator created never pass through post confirmation, so a
     missing profile is created here.
     """
-    profile = _profile_from(event['request']['userAttributes'], users)
+    attributes = event['request'].get('userAttributes') or {}
+    if event['request'].get('userNotFound') or not attributes.get('sub'):
+        return event            # Cognito answers an unknown user itself
+    profile = _profile_from(attributes, users)
     if profile.get('status') == DISABLED:
         raise Refused('This account is disabled. Ask your organization\'s administrator.')
     return event

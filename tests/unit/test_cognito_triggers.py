@@ -105,6 +105,11 @@ def test_an_administrator_created_user_gets_a_profile_at_first_sign_in(lambdas, 
     assert stores.users.get('sub-3')['organization'] == 'nmep'
 
 
+def test_an_unknown_user_is_left_to_cognito(lambdas, stores):
+    payload = event('PreAuthentication_Authentication', {}, validationData={}, userNotFound=True)
+    assert lambdas.invoke('pre_authentication', payload).payload == payload
+
+
 def test_me_shows_the_profile_status(alice, lambdas):
     lambdas.invoke('post_confirmation', confirmed(alice.user_id))
     body = alice.get('/me').json_body
