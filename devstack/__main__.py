@@ -11,7 +11,6 @@ import pathlib
 import shlex
 import signal
 import sys
-import threading
 import time
 
 from devstack.stack import DEFAULT_HOST, DEFAULT_REGION, ROOT, STATE_FILE, Ports, Stack
@@ -65,7 +64,7 @@ ChatMRPT local stack ready in {seconds:.1f} s (stage local)
   WebSocket       {state['ws_url']}/?token=<ID token>
   AWS (moto)      {state['aws_endpoint_url']}   region {state['region']}
   User pool       {state['user_pool_id']}   app client {state['user_pool_client_id']}
-  Demo user       {demo['username']}   password {demo['password']}   (role analyst)
+  Demo user       {demo['username']}   password {demo['password']}   (role {demo['role']})
   State file      {state['state_file']}
   Demo ID token:  aws --endpoint-url {state['aws_endpoint_url']} --region {state['region']} \\
                     cognito-idp initiate-auth --auth-flow USER_PASSWORD_AUTH \\
@@ -81,9 +80,9 @@ def main(argv=None):
     if args.print_env:
         print_env(args.state_dir)
         return 0
-    stop = threading.Event()
+    received = []     # appended by the handler: no lock a handler could deadlock on
     for signum in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(signum, lambda *_: stop.set())
+        signal.signal(signum, lambda signum, frame: received.append(signum))
     started = time.monotonic()
     stack = Stack(args.app, args.host, Ports(args.api_port, args.ws_port, args.ws_management_port,
                                              args.aws_port), args.state_dir, region=args.region)
@@ -98,8 +97,8 @@ def main(argv=None):
         announce(state, time.monotonic() - started)
         # A signal may land on any thread; Python runs its handler only when the
         # main thread runs bytecode, so the main thread must wake up now and then.
-        while not stop.wait(WAKE_SECONDS):
-            pass
+        while not received:
+            time.sleep(WAKE_SECONDS)
     finally:
         stack.stop()
     print('ChatMRPT local stack stopped.', flush=True)

@@ -146,7 +146,8 @@ class Stack:
             'user_pool_id': pool.pool_id, 'user_pool_client_id': pool.client_id,
             'user_pool_arn': pool.arn, 'jwks_url': s.jwks_url,
             'data_bucket': s.data_bucket, 'analysis_queue': s.analysis_queue, 'tables': s.tables,
-            'demo_user': {'username': self._demo.username, 'password': demo_password},
+            'demo_user': {'username': self._demo.username, 'password': demo_password,
+                          'role': self._demo.role},
             'pid': os.getpid(), 'state_file': str(self._state_path),
         }
         self._write_state()
