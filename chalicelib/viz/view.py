@@ -88,28 +88,45 @@ def _per_ward(ward_values, kind, name):
     return MappingProxyType({f'w{r["row"]}': (r.get(kind) or EMPTY).get(name) for r in ward_values})
 
 
+def _row_finder(ward_values, features):
+    """A function giving each rankings item its data row, each row at most once.
+
+    Rankings items carry no row: it is found by ward code and name, and among
+    wards sharing both, by the LGA of the boundary the row matched.
+    """
+    rows = {}
+    for record in ward_values:
+        rows.setdefault(_identity(record), []).append(record['row'])
+    lga_of_row = {}
+    for feature in features:
+        props = feature.get('properties') or EMPTY
+        if props.get('row') is not None:
+            lga_of_row[props['row']] = props.get('lga')
+
+    def row_of(item):
+        candidates = rows.get(_identity(item)) or []
+        for i, row in enumerate(candidates):
+            if row in lga_of_row and lga_of_row[row] == item.get('lga'):
+                return candidates.pop(i)
+        return candidates.pop(0) if candidates else None
+    return row_of
+
+
 def from_result(result):
     """Read the engine's result dict into the named fields drawing needs."""
     features = (result.get('geojson') or EMPTY).get('features') or ()
     ward_values = result.get('ward_values') or ()
-    # Rankings items carry no data row: find it through code, name and LGA of the matched boundaries,
-    # else code and name of the values (a ward without a boundary is never drawn).
-    row_of = {}
-    for record in ward_values:
-        row_of.setdefault(_identity(record), record['row'])
-    for feature in features:
-        props = feature.get('properties') or EMPTY
-        if props.get('row') is not None:
-            row_of.setdefault(_identity(props) + (props.get('lga'),), props['row'])
+    row_of = _row_finder(ward_values, features)
     wards = []
-    for item in result.get('rankings') or ():
-        row = row_of.get(_identity(item) + (item.get('lga'),), row_of.get(_identity(item)))
+    for index, item in enumerate(result.get('rankings') or ()):
+        row = row_of(item)
         spread = item.get('rank_spread') or EMPTY
         wards.append(Ward(
-            key=f'w{row}', code=_text(item.get('ward_code')), name=_text(item.get('ward_name')),
-            lga=_text(item.get('lga')), composite_score=item.get('composite_score'),
-            composite_rank=item.get('composite_rank'), composite_category=item.get('composite_category'),
-            pca_score=item.get('pca_score'), pca_rank=item.get('pca_rank'), pca_category=item.get('pca_category'),
+            key=f'w{row}' if row is not None else f'r{index}', code=_text(item.get('ward_code')),
+            name=_text(item.get('ward_name')), lga=_text(item.get('lga')),
+            composite_score=item.get('composite_score'), composite_rank=item.get('composite_rank'),
+            composite_category=item.get('composite_category'), pca_score=item.get('pca_score'),
+            pca_rank=item.get('pca_rank'), pca_category=item.get('pca_category'),
             spread=tuple(spread.get(k) for k in SPREAD_KEYS), imputed=tuple(item.get('imputed') or ()),
             urban_percentage=item.get('urban_percentage')))
     boundaries = []
@@ -119,8 +136,7 @@ def from_result(result):
             row = props.get('row')
             boundaries.append(Boundary(
                 key=f'w{row}' if row is not None else f'b{index}', code=props.get('ward_code'),
-                name=_text(props.get('ward_name')),
-                lga=_text(props.get('lga')), geometry=feature['geometry']))
+                name=_text(props.get('ward_name')), lga=_text(props.get('lga')), geometry=feature['geometry']))
     variables = tuple(
         Variable(name=v['name'], direction=_text(v.get('direction')), value=_per_ward(ward_values, 'value', v['name']),
                  normalised=_per_ward(ward_values, 'normalised', v['name']))
