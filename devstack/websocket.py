@@ -114,6 +114,7 @@ class WebsocketRelay:
     def _run(self):
         asyncio.set_event_loop(self._loop)
         self._loop.run_until_complete(self._serve())
+        self._loop.run_until_complete(self._loop.shutdown_default_executor())   # handler threads
         self._loop.close()
 
     async def _serve(self):
