@@ -10,7 +10,9 @@ ends INVALID with errors naming file, row and column; no exception escapes for
 it, and nothing is written outside the dataset's own prefix.
 """
 import logging
+import time
 from dataclasses import dataclass
+from typing import Callable
 
 from chalicelib.aws import client
 from chalicelib.storage.base import StaleTransition, now_iso
@@ -21,6 +23,9 @@ log = logging.getLogger('chatmrpt.uploads')
 
 # The roles the engine reads; `tpr` facility exports are read by their own feature.
 ENGINE_ROLES = ('data', 'boundaries', 'population')
+# The upload function's timeout: an invocation that dies while processing has
+# released the dataset by the time S3 retries the event.
+PROCESSING_SECONDS = 300
 # A zip may expand to this many times the upload limit before it is refused.
 UNCOMPRESSED_FACTOR = 10
 CONTENT_TYPES = (('.csv', 'text/csv; charset=utf-8'), ('.geojson', 'application/geo+json'),
@@ -52,6 +57,18 @@ class DatasetUploads(Datasets):
             return None
         return self._plain(result['Attributes'])
 
+    def start_processing(self, user_id, dataset_id, now):
+        """AWAITING_UPLOAD -> PROCESSING with a lease, or take over a PROCESSING dataset
+        whose lease ran out (its function died and S3's retry came); the item, or None
+        when another invocation holds it or it is already processed."""
+        return self.update(
+            user_id, dataset_id,
+            {'status': PROCESSING, 'processing_until': now + PROCESSING_SECONDS,
+             'updated_at': now_iso()},
+            '#status = :awaiting OR (#status = :processing AND processing_until < :now)',
+            {':awaiting': AWAITING_UPLOAD, ':processing': PROCESSING, ':now': now},
+            {'#status': 'status'})
+
 
 class DataFiles(Objects):
     """The data bucket as the event side uses it: real sizes and derived files."""
@@ -80,6 +97,7 @@ class UploadDeps:
     datasets: DatasetUploads
     files: DataFiles
     max_bytes: int
+    clock: Callable[[], float] = time.time
 
     @classmethod
     def from_settings(cls, s):
@@ -108,9 +126,25 @@ def process_upload(key, deps):
     if not declared or declared.get('key') != key:
         log.warning('upload the dataset did not ask for; ignored', extra=where)
         return 'ignored'
-    if dataset['status'] != AWAITING_UPLOAD:
+    if dataset['status'] == AWAITING_UPLOAD:
+        outcome = _record_arrival(deps, dataset, role, ext, declared, where)
+        if outcome:
+            return outcome
+    elif dataset['status'] != PROCESSING:
         log.info('dataset already %s; late or duplicate event ignored', dataset['status'], extra=where)
         return 'duplicate'
+    claimed = deps.datasets.start_processing(user_id, dataset_id, deps.clock())
+    if claimed is None:
+        log.info('another event is processing this dataset', extra=where)
+        return 'duplicate'
+    status, fields = _validate(deps, claimed)
+    return _end(deps, user_id, dataset_id, PROCESSING, status, fields)
+
+
+def _record_arrival(deps, dataset, role, ext, declared, where):
+    """Check the arrived file and mark it uploaded; None once every file is there,
+    otherwise what happened."""
+    user_id, dataset_id = dataset['user_id'], dataset['dataset_id']
     size = deps.files.upload_size(user_id, dataset_id, role, ext)
     if size is None:
         log.warning('uploaded object is gone; ignored', extra=where)
@@ -126,13 +160,7 @@ def process_upload(key, deps):
     if missing:
         log.info('waiting for %s', ', '.join(missing), extra=where)
         return 'waiting'
-    try:
-        deps.datasets.transition(user_id, dataset_id, AWAITING_UPLOAD, PROCESSING)
-    except StaleTransition:
-        log.info('another event is processing this dataset', extra=where)
-        return 'duplicate'
-    status, fields = _validate(deps, dataset)
-    return _end(deps, user_id, dataset_id, PROCESSING, status, fields)
+    return None
 
 
 def size_problem(declared, size, max_bytes):

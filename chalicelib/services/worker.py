@@ -279,6 +279,8 @@ def run_job(user_id, analysis_id, deps, attempt=1, only=None, stages=STAGES):
         return RUNNING
     except LeaseLost:
         log.info('lease lost; another worker or a delete took over', extra=where)
+        if deps.analyses.get(user_id, analysis_id) is None:
+            deps.files.delete_prefix(user_id, 'analyses', analysis_id)
         return None
     except JobRefused as error:
         return _fail(job, str(error))

@@ -193,3 +193,18 @@ def test_niger_becomes_ready_with_its_275_wards_matched_by_code(files, shared_da
     assert item['summary']['wards'] == 275
     assert item['summary']['matched']['by_code'] == 275
     assert item['summary']['unmatched'] == 0
+
+
+def test_processing_cut_short_is_taken_over_by_s3s_retry_once_its_lease_ran_out(files, upload_deps):
+    dataset_id = files.create(ALICE, GOOD)
+    keys = [files.put(ALICE, dataset_id, role, data) for role, (_, data) in GOOD.items()]
+    assert files.deliver(keys[0]) == 'waiting'
+    # The invocation of the second file marked it, claimed the dataset and died.
+    assert upload_deps.datasets.mark_uploaded(ALICE, dataset_id, 'boundaries', 1)
+    assert upload_deps.datasets.start_processing(ALICE, dataset_id, upload_deps.clock())
+
+    assert files.deliver(keys[1]) == 'duplicate', 'the lease is still live'
+    files.deps = uploads.UploadDeps(upload_deps.datasets, upload_deps.files, upload_deps.max_bytes,
+                                    clock=lambda: upload_deps.clock() + uploads.PROCESSING_SECONDS + 1)
+    assert files.deliver(keys[1]) == 'READY'
+    assert files.item(ALICE, dataset_id)['status'] == 'READY'

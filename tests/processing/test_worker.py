@@ -239,3 +239,18 @@ def test_catch_up_replays_finished_stages_and_the_status(analysis, worker_deps):
 
     assert [m.get('stage') for m in messages[:-1]] == STAGE_NAMES
     assert messages[-1] == {'type': 'status', 'analysis_id': analysis, 'status': 'SUCCEEDED'}
+
+
+def test_an_analysis_deleted_while_it_runs_stops_and_leaves_no_files(aws, analysis, worker_deps):
+    s = stores(aws)
+
+    def delete_during_score(job):
+        s.analyses.delete(ALICE, analysis)
+    stages = tuple(worker.Stage(st.name, delete_during_score if st.name == 'score' else st.run,
+                                st.progress, st.message) for st in worker.STAGES)
+
+    assert worker.run_job(ALICE, analysis, worker_deps, stages=stages) is None
+    from chalicelib.aws import client
+    listing = client('s3', aws.region).list_objects_v2(
+        Bucket=aws.data_bucket, Prefix=f'users/{ALICE}/analyses/{analysis}/')
+    assert listing.get('KeyCount') == 0
