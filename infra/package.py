@@ -25,6 +25,7 @@ from types import MappingProxyType
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 INFRA = ROOT / 'infra'
+CHECKOV = ROOT / '.venv-tools' / 'bin' / 'checkov'
 sys.path.insert(0, str(ROOT))
 
 from chalicelib.config import settings  # noqa: E402  (needs ROOT on the path)
@@ -346,6 +347,18 @@ def check_sizes(sizes):
                            'drop a dependency from requirements.txt or move it out of the package')
 
 
+def scan(out):
+    """checkov over the package (settings and reasoned skips in infra/checkov.yaml): no deploy with a failed check."""
+    if not CHECKOV.exists():
+        raise PackageError(f'{CHECKOV} is missing: run `make tools`')
+    proc = subprocess.run([str(CHECKOV), '--config-file', str(INFRA / 'checkov.yaml'), '-d', str(out),
+                           '--compact', '--quiet'], capture_output=True, text=True)
+    if proc.returncode != 0:
+        print(proc.stdout + proc.stderr)
+        raise PackageError('checkov found failed checks (above): fix them, or skip one with its reason')
+    print('checkov: no failed check')
+
+
 def build(stage, out, region):
     """The whole of `make package`; returns the sizes."""
     config = json.loads((ROOT / '.chalice' / 'config.json').read_text())
@@ -370,9 +383,12 @@ def main(argv=None):
     parser.add_argument('--out', type=pathlib.Path, default=ROOT / 'build')
     parser.add_argument('--region', default=os.environ.get('AWS_REGION')
                         or os.environ.get('AWS_DEFAULT_REGION') or 'eu-west-1')
+    parser.add_argument('--no-scan', action='store_true', help='skip checkov (the tests scan on their own)')
     args = parser.parse_args(argv)
     try:
         build(args.stage, args.out, args.region)
+        if not args.no_scan:
+            scan(args.out)
     except PackageError as error:
         print(f'package: {error}', file=sys.stderr)
         return 1

@@ -10,7 +10,7 @@ import sys
 
 import pytest
 
-from tests.infra.hcl import INFRA, PARSE_SCRIPT, ROOT, Config, tool
+from tests.infra.hcl import INFRA, PARSE_SCRIPT, ROOT, Config, load_script, tool
 
 
 @pytest.fixture(scope='session')
@@ -34,7 +34,13 @@ def package(tmp_path_factory):
     run on a machine downloads the wheels (about 50 MB zipped).
     """
     out = tmp_path_factory.mktemp('package') / 'build'
-    proc = subprocess.run([sys.executable, str(INFRA / 'package.py'), '--stage', 'dev', '--out', str(out)],
+    proc = subprocess.run([sys.executable, str(INFRA / 'package.py'), '--stage', 'dev', '--out', str(out),
+                           '--no-scan'],
                           capture_output=True, text=True)
     assert proc.returncode == 0, f'infra/package.py failed:\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}'
     return out, proc.stdout
+
+
+@pytest.fixture(scope='session')
+def packager():
+    return load_script('package')

@@ -1,4 +1,5 @@
 """Reading Terraform as the tests see it: infra/*.tf parsed by checkov's HCL parser."""
+import importlib.util
 import pathlib
 
 import pytest
@@ -68,3 +69,11 @@ class Config:
             for entry in content.get('locals', []):
                 merged.update(normalize(entry))
         return merged
+
+
+def load_script(name):
+    """infra/<name>.py as a module (infra/ is a folder of scripts, not a package)."""
+    spec = importlib.util.spec_from_file_location(f'infra_{name}', INFRA / f'{name}.py')
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module

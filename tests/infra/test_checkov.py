@@ -44,3 +44,11 @@ def test_package_has_no_failed_check(package):
     assert failures(reports) == []
     assert skips_without_reason(reports) == []
     assert returncode == 0
+
+
+def test_package_step_refuses_a_failed_check(packager, tmp_path):
+    """`make package` runs the same scan and stops before anything can be deployed."""
+    tool('checkov')
+    (tmp_path / 'queue.tf').write_text('resource "aws_sqs_queue" "plain" {\n  name = "unencrypted"\n}\n')
+    with pytest.raises(packager.PackageError, match='checkov found failed checks'):
+        packager.scan(tmp_path)

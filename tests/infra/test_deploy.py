@@ -1,18 +1,14 @@
 """infra/deploy.py: what it asks Terraform for, and what it refuses before touching a stage."""
-import importlib.util
 import json
 
 import pytest
 
-from tests.infra.hcl import INFRA
+from tests.infra.hcl import load_script
 
 
 @pytest.fixture(scope='module')
 def deploy():
-    spec = importlib.util.spec_from_file_location('infra_deploy', INFRA / 'deploy.py')
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_script('deploy')
 
 
 def test_state_is_one_key_per_stage_in_the_state_bucket(deploy):

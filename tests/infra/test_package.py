@@ -1,5 +1,4 @@
 """infra/package.py: wiring Chalice's Terraform to infra/*.tf, size limits, and the real package."""
-import importlib.util
 import json
 import os
 import shutil
@@ -15,14 +14,6 @@ ENV = {
     'ANALYSIS_DLQ': 'chatmrpt-dev-analysis-dlq', 'ALLOWED_ORIGINS': 'https://dev.chatmrpt.example.org',
 }
 ACCOUNT = '${data.aws_caller_identity.chalice.account_id}'
-
-
-@pytest.fixture(scope='module')
-def packager():
-    spec = importlib.util.spec_from_file_location('infra_package', INFRA / 'package.py')
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 def function(name, handler):
