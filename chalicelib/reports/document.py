@@ -70,7 +70,7 @@ def render(view, meta, wards_block, keys, embed_plotlyjs=False):
               'completed_at': meta.get('completed_at')},
         request=request, method_label=METHOD_LABELS.get(request.get('method'), request.get('method')),
         legacy=request.get('preset') == 'mrpt-legacy', wards=view.wards, top_wards=view.wards[:TOP_WARDS],
-        composite=any(w.composite_rank is not None for w in view.wards), models=result.get('models') or (),
+        composite=view.primary_method == 'composite', models=result.get('models') or (),
         data=match_summary(result),
         variables=[{'name': v.name, 'direction': v.direction, 'imputed': filled[v.name]} for v in view.variables],
         pca=pca, pca_components=list(zip(pca.get('explained_variance') or (), pca.get('cumulative_variance') or ())),

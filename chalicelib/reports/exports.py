@@ -5,7 +5,6 @@ Every text cell of the CSV and XLSX passes through the engine's `safe_cell`
 """
 import io
 import json
-from collections import Counter
 
 from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
@@ -49,11 +48,9 @@ def data_used_rows(result):
     names = [v['name'] for v in result.get('variables') or ()]
     header = ['ward_code', 'ward_name'] + [f'{n} ({kind})' for n in names for kind in ('value', 'normalised')] + [
         'imputed']
-    filled = Counter()
     imputed = {}
     for cell in result.get('imputation') or ():
         imputed.setdefault(cell['row'], []).append(cell['variable'])
-        filled[cell['variable']] += 1
     rows = [[w.get('ward_code'), w.get('ward_name')]
             + [(w.get(kind) or {}).get(n) for n in names for kind in ('value', 'normalised')]
             + [';'.join(imputed.get(w['row'], ()))] for w in result.get('ward_values') or ()]

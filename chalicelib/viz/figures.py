@@ -76,7 +76,8 @@ def vulnerability_figure(view, keys, method='composite'):
     traces = [go.Choropleth(
         locations=_objects(drawn), z=_ranks(getattr(w, f'{method}_rank') for w in rows), zmin=1, zmax=max(n, 1),
         colorscale=[list(stop) for stop in RANK_COLOURS], marker={'line': {'width': 0.4, 'color': 'white'}},
-        colorbar={'title': {'text': 'Rank<br>(1 = most<br>vulnerable)'}, 'tickvals': sorted({1, -(-n // 3), -(-2 * n // 3), n})},
+        colorbar={'title': {'text': 'Rank<br>(1 = most<br>vulnerable)'},
+                  'tickvals': sorted({1, -(-n // 3), -(-2 * n // 3), n})},  # where the categories change
         customdata=_objects([[escape(w.name), escape(w.lga), _number(getattr(w, f'{method}_score')),
                               escape(str(getattr(w, f'{method}_category'))), _spread_text(w.spread)] for w in rows]),
         hovertemplate=('<b>%{customdata[0]}</b><br>LGA: %{customdata[1]}<br>Score: %{customdata[2]}'
@@ -102,7 +103,8 @@ def variable_figure(view, keys):
             traces.append(go.Choropleth(
                 z=_numbers(values.get(k) for k in keys), colorscale=scale, visible=not traces, **bounds,
                 marker={'line': {'width': 0.3, 'color': 'white'}}, colorbar={'title': {'text': label}},
-                hovertemplate=f'<b>%{{customdata[0]}}</b><br>LGA: %{{customdata[1]}}<br>{name} ({label}): %{{z:.4g}}<extra></extra>',
+                hovertemplate=('<b>%{customdata[0]}</b><br>LGA: %{customdata[1]}'
+                               f'<br>{name} ({label}): %{{z:.4g}}<extra></extra>'),
                 name=f'{name} ({label})'))
             buttons.append({'label': f'{name} ({escape(variable.direction)}): {label}', 'method': 'update',
                             'args': [None, {'title.text': f'{name}: {label}'}]})

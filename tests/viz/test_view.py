@@ -18,7 +18,8 @@ def without_codes(files):
     collection = json.loads(boundaries)
     for feature in collection['features']:
         del feature['properties']['WardCode']
-    return {'data': (data_name, out.getvalue().encode()), 'boundaries': (boundary_name, json.dumps(collection).encode())}
+    return {'data': (data_name, out.getvalue().encode()),
+            'boundaries': (boundary_name, json.dumps(collection).encode())}
 
 
 def test_wards_without_codes_sharing_a_name_keep_their_own_rows_and_boundaries():
