@@ -102,6 +102,11 @@ class Job:
         self.deps = deps
         self.user_id = item['user_id']
         self.analysis_id = item['analysis_id']
+        self.stage = None           # the stage running now, for the failure message
+
+    @property
+    def where(self):
+        return {'user_id': self.user_id, 'analysis_id': self.analysis_id}
 
     @property
     def request(self):
@@ -266,32 +271,36 @@ def run_job(user_id, analysis_id, deps, attempt=1, only=None, stages=STAGES):
     if claimed is None:
         log.info('another worker holds this analysis; duplicate job ignored', extra=where)
         return RUNNING
-    job = Job(claimed, owner, deps)
-    stage = todo[0] if todo else stages[-1]
+    return _work(Job(claimed, owner, deps), todo, stages, attempt)
+
+
+def _work(job, todo, stages, attempt):
+    """Run `todo` under the lease, then settle: SUCCEEDED when every stage is done,
+    FAILED for what the user must fix or on the last attempt, otherwise released."""
     try:
         for stage in todo:
             _run_stage(job, stages, stage)
-        if set(job.item.get('stages_done') or ()) >= {s.name for s in stages}:
+        if set(job.item.get('stages_done') or ()) >= {stage.name for stage in stages}:
             job.advance(status=SUCCEEDED, progress=100, lease_until=0, finished_at=now_iso())
             _tell_status(job, SUCCEEDED)
             return SUCCEEDED
         job.advance(lease_until=0)
         return RUNNING
     except LeaseLost:
-        log.info('lease lost; another worker or a delete took over', extra=where)
-        if deps.analyses.get(user_id, analysis_id) is None:
-            deps.files.delete_prefix(user_id, 'analyses', analysis_id)
+        log.info('lease lost; another worker or a delete took over', extra=job.where)
+        if job.deps.analyses.get(job.user_id, job.analysis_id) is None:
+            job.deps.files.delete_prefix(job.user_id, 'analyses', job.analysis_id)
         return None
     except JobRefused as error:
         return _fail(job, str(error))
     except DataError as error:
         return _fail(job, error.one_line())
     except Exception:
-        log.exception('stage %s failed (attempt %s)', stage.name, attempt, extra=where)
+        log.exception('stage %s failed (attempt %s)', job.stage, attempt, extra=job.where)
         if attempt >= MAX_RECEIVES:
-            _fail(job, f'The analysis stopped at the "{stage.name}" step because of a problem on '
+            _fail(job, f'The analysis stopped at the "{job.stage}" step because of a problem on '
                        'our side. Your data is unchanged: start the analysis again, and if it '
-                       f'fails again send the analysis id {analysis_id} to support.')
+                       f'fails again send the analysis id {job.analysis_id} to support.')
         else:
             _release(job)
         raise
@@ -308,10 +317,10 @@ def _check_order(stages, todo, only):
 def _run_stage(job, stages, stage):
     before = max((s.progress for s in stages if s.name in (job.item.get('stages_done') or ())),
                  default=0)
+    job.stage = stage.name
     job.advance(stage=stage.name, progress=before, lease_until=job.deps.clock() + LEASE_SECONDS)
     job.tell(stage.name, before, stage.message)
-    log.info('stage %s started', stage.name,
-             extra={'user_id': job.user_id, 'analysis_id': job.analysis_id})
+    log.info('stage %s started', stage.name, extra=job.where)
     stage.run(job)
     done = list(job.item.get('stages_done') or ()) + [stage.name]
     job.advance(stages_done=done, progress=stage.progress)
