@@ -29,6 +29,7 @@ CHECKOV = ROOT / '.venv-tools' / 'bin' / 'checkov'
 sys.path.insert(0, str(ROOT))
 
 from chalicelib.config import settings  # noqa: E402  (needs ROOT on the path)
+from devstack.provision import ANALYSIS_VISIBILITY_SECONDS  # noqa: E402  (infra/queues.tf uses the same)
 
 MB = 1024 * 1024
 UNZIPPED_LIMIT = 250 * MB        # Lambda: per function, layers included
@@ -270,13 +271,20 @@ def _s3_notifications(tf, names):
 
 
 def _sqs_mappings(tf, names):
+    """Point each SQS mapping at infra's queue; Lambda refuses a consumer that outlasts the visibility timeout."""
     queues = {names.analysis_queue: 'analysis', names.analysis_dlq: 'analysis_dlq'}
+    functions = _resources(tf, 'aws_lambda_function')
     for mapping in _resources(tf, 'aws_lambda_event_source_mapping').values():
         queue = mapping['event_source_arn'].rsplit(':', 1)[-1]
         if queue not in queues:
             raise PackageError(f'the app consumes SQS queue {queue!r}, which infra/queues.tf does not '
                                f'define; use ANALYSIS_QUEUE ({names.analysis_queue})')
         mapping['event_source_arn'] = _ref('aws_sqs_queue', queues[queue], 'arn')
+        consumer = functions[mapping['function_name'].split('.')[1]]
+        if consumer.get('timeout', 3) > ANALYSIS_VISIBILITY_SECONDS:
+            raise PackageError(f'{consumer["function_name"]} may run {consumer["timeout"]} s, longer than the '
+                               f'queue\'s {ANALYSIS_VISIBILITY_SECONDS} s visibility timeout: lower lambda_timeout '
+                               'in .chalice/config.json')
 
 
 def _cognito_triggers(tf, functions):

@@ -128,6 +128,13 @@ def test_an_unknown_bucket_or_queue_is_refused(packager):
         packager.wire(tf, 'dev', 'api', 'eu-west-1')
 
 
+def test_a_queue_consumer_outlasting_the_visibility_timeout_is_refused(packager):
+    tf = chalice_template()
+    tf['resource']['aws_lambda_function']['on_job']['timeout'] = 901
+    with pytest.raises(packager.PackageError, match='chatmrpt-dev-on_job may run 901 s'):
+        packager.wire(tf, 'dev', 'api', 'eu-west-1')
+
+
 def test_cognito_triggers_are_permitted_and_reported(wired):
     tf, tfvars = wired
     assert tfvars['cognito_triggers'] == {'pre_sign_up': 'chatmrpt-dev-pre_signup'}
