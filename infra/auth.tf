@@ -159,13 +159,13 @@ data "aws_iam_policy_document" "authenticated" {
     }
   }
   statement {
-    sid       = "DecryptOwnObjects"
+    sid       = "DecryptOwnData"
     actions   = ["kms:Decrypt"]
     resources = [aws_kms_key.data.arn]
     condition {
       test     = "StringEquals"
       variable = "kms:ViaService"
-      values   = ["s3.${var.region}.amazonaws.com"]
+      values   = ["s3.${var.region}.amazonaws.com", "dynamodb.${var.region}.amazonaws.com"]
     }
   }
   statement {

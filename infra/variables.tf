@@ -42,9 +42,13 @@ variable "mfa_configuration" {
 }
 
 variable "advanced_security_mode" {
-  description = "Cognito threat protection: OFF, AUDIT or ENFORCED (billed per active user)."
+  description = "Cognito threat protection: OFF, AUDIT or ENFORCED. AUDIT and ENFORCED need the pool on the Plus feature plan (billed per active user)."
   type        = string
-  default     = "AUDIT"
+  default     = "OFF"
+  validation {
+    condition     = contains(["OFF", "AUDIT", "ENFORCED"], var.advanced_security_mode)
+    error_message = "advanced_security_mode is OFF, AUDIT or ENFORCED."
+  }
 }
 
 variable "frontend_origins" {
