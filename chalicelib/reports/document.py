@@ -18,8 +18,11 @@ METHOD_LABELS = {'composite': 'composite score', 'pca': 'PCA score', 'both': 'co
 
 
 def number(value, digits=3):
+    """A count as it is; a fraction to `digits` places, or in scientific form when smaller (p-values)."""
     if value is None:
         return '–'
+    if isinstance(value, int):
+        return str(value)
     return f'{value:.{digits}g}' if abs(value) < 10 ** -digits and value != 0 else f'{value:.{digits}f}'
 
 

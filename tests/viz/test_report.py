@@ -60,6 +60,7 @@ def test_report_shows_maps_diagnostics_comparison_warnings_and_prints_cleanly(ni
     assert 'id="composite-map"' in html and 'id="pca-map"' in html and 'id="rank-spread"' in html
     pca = html.split('<section id="pca">', 1)[1].split('</section>', 1)[0]
     assert f'{niger_result["pca"]["kmo"]:.4f}' in pca and 'bartlett' in pca
+    assert '<td>wards</td><td class="num">275</td>' in pca  # a count stays a whole number
     assert f'{100 * niger_result["pca"]["explained_variance"][0]:.1f}%' in pca
     comparison = html.split('<section id="comparison">', 1)[1].split('</section>', 1)[0]
     assert f'{niger_result["comparison"]["spearman"]:.3f}' in comparison
