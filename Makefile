@@ -48,7 +48,7 @@ package: install tools
 deploy: package
 	$(PY) infra/deploy.py apply --stage $(STAGE)
 
-destroy: install
+destroy: package
 	$(PY) infra/deploy.py destroy --stage $(STAGE)
 
 clean:

@@ -10,12 +10,14 @@ import functools
 
 
 @functools.lru_cache(maxsize=None)
-def client(service, region=None, endpoint_url=None):
+def client(service, region=None, endpoint_url=None, signature_version=None):
+    """`signature_version='s3v4'` for presigned S3 POSTs (boto3 presigns them with SigV2)."""
     import boto3
     from botocore.config import Config
     return boto3.session.Session().client(
         service, region_name=region, endpoint_url=endpoint_url,
-        config=Config(retries={'max_attempts': 3, 'mode': 'standard'}))
+        config=Config(signature_version=signature_version,
+                      retries={'max_attempts': 3, 'mode': 'standard'}))
 
 
 def reset_clients():

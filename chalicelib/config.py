@@ -28,6 +28,7 @@ class Settings:
     max_upload_bytes: int
     allowed_origins: tuple
     allowed_email_domains: tuple
+    allowed_organizations: tuple   # empty: any organization slug
     log_level: str
 
     @property
@@ -73,5 +74,6 @@ def settings(environ=None):
         max_upload_bytes=int(env.get('MAX_UPLOAD_BYTES', str(50 * MB))),
         allowed_origins=_csv(env.get('ALLOWED_ORIGINS', '')),
         allowed_email_domains=_csv(env.get('ALLOWED_EMAIL_DOMAINS', '')),
+        allowed_organizations=_csv(env.get('ALLOWED_ORGANIZATIONS', '')),
         log_level=env.get('LOG_LEVEL', 'INFO'),
     )

@@ -3,7 +3,7 @@
 The client never chooses a bucket or a key: uploads are presigned POSTs for one
 exact server-chosen key, downloads presigned GETs that expire in minutes.
 """
-import functools
+from chalicelib import aws
 import re
 import time
 
@@ -39,18 +39,9 @@ def parse_upload_key(key):
     return match.group('user_id', 'dataset_id', 'role', 'ext') if match else None
 
 
-@functools.lru_cache(maxsize=None)
 def signing_client(region):
-    """An S3 client that signs with SigV4 (boto3 still presigns POSTs with SigV2 by default).
-
-    Kept per region for the container's life like chalicelib.aws clients; it holds
-    no user data. AWS_ENDPOINT_URL still applies.
-    """
-    import boto3
-    from botocore.config import Config
-    return boto3.session.Session().client(
-        's3', region_name=region,
-        config=Config(signature_version='s3v4', retries={'max_attempts': 3, 'mode': 'standard'}))
+    """An S3 client that signs with SigV4, as presigned POST conditions need."""
+    return aws.client('s3', region, signature_version='s3v4')
 
 
 class Objects:
