@@ -254,3 +254,27 @@ def test_an_analysis_deleted_while_it_runs_stops_and_leaves_no_files(aws, analys
     listing = client('s3', aws.region).list_objects_v2(
         Bucket=aws.data_bucket, Prefix=f'users/{ALICE}/analyses/{analysis}/')
     assert listing.get('KeyCount') == 0
+
+
+def test_the_sqs_handler_of_the_app_runs_the_job(aws, analysis, worker_deps):
+    from chalice.test import Client
+    from app import app
+    body = json.dumps({'user_id': ALICE, 'analysis_id': analysis})
+
+    with Client(app, stage_name='local') as client:
+        client.lambda_.invoke('on_analysis_job', client.events.generate_sqs_event(
+            message_bodies=[body], queue_name=aws.analysis_queue))
+
+    assert item(worker_deps, analysis)['status'] == 'SUCCEEDED'
+
+
+def test_the_stage_function_of_the_app_runs_one_stage(analysis, worker_deps):
+    from chalice.test import Client
+    from app import app
+
+    with Client(app, stage_name='local') as client:
+        answer = client.lambda_.invoke('analysis_stage', {
+            'user_id': ALICE, 'analysis_id': analysis, 'stage': 'prepare'}).payload
+
+    assert answer == {'status': 'RUNNING', 'stage': 'prepare'}
+    assert item(worker_deps, analysis)['stages_done'] == ['prepare']
