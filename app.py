@@ -39,6 +39,8 @@ CHALICE_ERROR_CODES = MappingProxyType({
     429: 'throttled'})
 
 app = Chalice(app_name='chatmrpt')
+# The WebSocket API is still behind a feature flag in Chalice 1.x.
+app.experimental_feature_flags.update(['WEBSOCKETS'])
 logs.configure(app.log, os.environ.get('LOG_LEVEL', 'INFO'))
 
 cognito = CognitoUserPoolAuthorizer(
@@ -289,15 +291,11 @@ def delete_analysis(identity, request, data, analysis_id):
 
 # -- Cognito triggers ----------------------------------------------------------
 
-def _allowed_organizations():
-    return tuple(o.strip() for o in os.environ.get('ALLOWED_ORGANIZATIONS', '').split(',')
-                 if o.strip())
-
-
 @app.lambda_function(name='pre_signup')
 def pre_signup(event, context):
-    return profiles.check_signup(event, settings().allowed_email_domains,
-                                 _allowed_organizations())
+    config = settings()
+    return profiles.check_signup(event, config.allowed_email_domains,
+                                 config.allowed_organizations)
 
 
 @app.lambda_function(name='post_confirmation')
