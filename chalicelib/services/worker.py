@@ -13,6 +13,7 @@ import io
 import json
 import logging
 import secrets
+import threading
 import time
 from dataclasses import dataclass
 from typing import Callable
@@ -28,9 +29,11 @@ from chalicelib.storage.objects import object_key
 
 log = logging.getLogger('chatmrpt.worker')
 
-# Shorter than the queue's visibility timeout (900 s): when a worker dies, its
-# lease has expired by the time SQS redelivers the job.
-LEASE_SECONDS = 600
+# A live worker renews its lease every HEARTBEAT_SECONDS while a stage runs; a
+# dead one stops, so its lease has long expired when SQS redelivers the job after
+# the queue's 900 s visibility timeout.
+LEASE_SECONDS = 120
+HEARTBEAT_SECONDS = 30
 MAX_RECEIVES = 3          # the queue's maxReceiveCount: the last try before the DLQ
 TERMINAL = (SUCCEEDED, FAILED)
 REQUEST_FIELDS = ('method', 'variables', 'directions', 'preset', 'state')
@@ -84,6 +87,7 @@ class WorkerDeps:
     files: DataFiles
     sender: object                        # send(user_id, analysis_id, message)
     clock: Callable[[], float] = time.time
+    heartbeat_seconds: float = HEARTBEAT_SECONDS
 
     @classmethod
     def from_settings(cls, s, sender):
@@ -321,10 +325,43 @@ def _run_stage(job, stages, stage):
     job.advance(stage=stage.name, progress=before, lease_until=job.deps.clock() + LEASE_SECONDS)
     job.tell(stage.name, before, stage.message)
     log.info('stage %s started', stage.name, extra=job.where)
-    stage.run(job)
+    with Heartbeat(job) as heartbeat:
+        stage.run(job)
+    if heartbeat.lost:
+        raise LeaseLost(job.analysis_id)
     done = list(job.item.get('stages_done') or ()) + [stage.name]
     job.advance(stages_done=done, progress=stage.progress)
     job.tell(stage.name, stage.progress, stage.message)
+
+
+class Heartbeat:
+    """Renews the job's lease while a stage runs, so that only a dead worker loses it."""
+
+    def __init__(self, job):
+        self.job = job
+        self.lost = False
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._beat, daemon=True)
+
+    def __enter__(self):
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self._stop.set()
+        self._thread.join()
+
+    def _beat(self):
+        job = self.job
+        while not self._stop.wait(job.deps.heartbeat_seconds):
+            try:
+                job.deps.analyses.advance(job.user_id, job.analysis_id, job.owner,
+                                          lease_until=job.deps.clock() + LEASE_SECONDS)
+            except LeaseLost:
+                self.lost = True
+                return
+            except Exception:
+                log.warning('lease not renewed; trying again', exc_info=True, extra=job.where)
 
 
 def _fail(job, message):

@@ -6,6 +6,7 @@ import pytest
 
 from chalicelib.services import analyses as analysis_service, worker
 from chalicelib.services.wiring import stores
+from tests.integration.support import wait_for
 from tests.processing.conftest import ALICE
 
 STAGE_NAMES = [stage.name for stage in worker.STAGES]
@@ -278,3 +279,24 @@ def test_the_stage_function_of_the_app_runs_one_stage(analysis, worker_deps):
 
     assert answer == {'status': 'RUNNING', 'stage': 'prepare'}
     assert item(worker_deps, analysis)['stages_done'] == ['prepare']
+
+
+def test_a_live_worker_keeps_its_lease_through_a_long_stage(analysis, worker_deps):
+    """Only a dead worker's lease runs out: a stage longer than the lease is not
+    taken over by a duplicate delivery, because the heartbeat renews it."""
+    now = [1_000_000.0]
+    deps = worker.WorkerDeps(worker_deps.analyses, worker_deps.datasets, worker_deps.files,
+                             worker_deps.sender, clock=lambda: now[0], heartbeat_seconds=0.01)
+    taken_over = []
+
+    def long_stage(job):
+        now[0] += worker.LEASE_SECONDS + 1          # the stage outlasts the lease it started with
+        renewed = wait_for(lambda: item(deps, analysis)['lease_until'] > now[0])
+        taken_over.append(deps.analyses.claim(ALICE, analysis, 'duplicate', now[0]))
+        assert renewed
+        worker.score(job)
+    stages = tuple(worker.Stage(st.name, long_stage if st.name == 'score' else st.run,
+                                st.progress, st.message) for st in worker.STAGES)
+
+    assert worker.run_job(ALICE, analysis, deps, stages=stages) == 'SUCCEEDED'
+    assert taken_over == [None]
