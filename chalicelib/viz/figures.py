@@ -17,6 +17,8 @@ RANK_COLOURS = ((0.0, '#800026'), (0.25, '#e31a1c'), (0.5, '#fd8d3c'), (0.75, '#
 NO_DATA_GREY = '#d0d0d0'
 MAP_HEIGHT = 640
 METHOD_LABELS = {'composite': 'composite score', 'pca': 'PCA score'}
+URBAN_THRESHOLDS = (30, 50, 75, 100)  # analysis spec section 8
+BELOW_THRESHOLD = -10  # the urban map's value for a greyed ward: a grey band below 0 on its scale
 
 
 def _numbers(values):
@@ -115,23 +117,39 @@ def variable_figure(view, keys):
     return go.Figure(traces, _map_layout(title, updatemenus=[menu]))
 
 
+def _urban_z(urban, keys, threshold):
+    """Urban percentage where at or above `threshold`, else the grey value below the scale."""
+    return [round(urban[k], 1) if urban.get(k) is not None and urban[k] >= threshold else BELOW_THRESHOLD
+            for k in keys]
+
+
+def _urban_title(z, threshold):
+    above = sum(1 for v in z if v != BELOW_THRESHOLD)
+    return f'Urban extent: {above} of {len(z)} wards at or above {threshold:g}% urban'
+
+
 def urban_figure(view, keys, threshold):
-    """Urban percentage per ward; wards below `threshold` (or without a value) greyed."""
+    """Urban percentage per ward; wards below the threshold (or without a value) greyed.
+
+    Buttons switch between the spec's thresholds (30, 50, 75, 100) and the chosen one.
+    """
     urban = {w.key: w.urban_percentage for w in view.wards}
-    above = [k for k in keys if urban.get(k) is not None and urban[k] >= threshold]
-    below = [k for k in keys if urban.get(k) is None or urban[k] < threshold]
-    traces = [go.Choropleth(
-        locations=_objects(above), z=_numbers(urban[k] for k in above), zmin=0, zmax=100, colorscale='Blues',
-        customdata=_objects(ward_labels(view, above)), marker={'line': {'width': 0.4, 'color': 'white'}},
-        colorbar={'title': {'text': 'Urban %'}}, name=f'Urban ≥ {threshold:g}%',
-        hovertemplate='<b>%{customdata[0]}</b><br>LGA: %{customdata[1]}<br>Urban: %{z:.1f}%<extra></extra>')]
-    if below:
-        reasons = [f'Urban {urban[k]:.1f}% (below {threshold:g}%)' if urban.get(k) is not None else 'No urban data'
-                   for k in below]
-        customdata = [label + [reason] for label, reason in zip(ward_labels(view, below), reasons)]
-        traces.append(_grey_trace(below, customdata, f'Below {threshold:g}%'))
-    return go.Figure(traces, _map_layout(
-        f'Urban extent: {len(above)} of {len(keys)} wards at or above {threshold:g}% urban'))
+    thresholds = sorted(set(URBAN_THRESHOLDS) | {threshold})
+    z = {t: _urban_z(urban, keys, t) for t in thresholds}
+    grey_top = -BELOW_THRESHOLD / (100 - BELOW_THRESHOLD)  # where the grey band ends on the 0..1 scale
+    trace = go.Choropleth(
+        z=_numbers(z[threshold]), zmin=BELOW_THRESHOLD, zmax=100,
+        colorscale=[[0, NO_DATA_GREY], [grey_top, NO_DATA_GREY], [grey_top, '#deebf7'], [1, '#08306b']],
+        text=_objects([f'Urban {urban[k]:.1f}%' if urban.get(k) is not None else 'No urban data' for k in keys]),
+        marker={'line': {'width': 0.4, 'color': 'white'}}, name='Urban %',
+        colorbar={'title': {'text': 'Urban %'}, 'tickvals': [BELOW_THRESHOLD / 2, 0, 25, 50, 75, 100],
+                  'ticktext': ['below', '0', '25', '50', '75', '100']},
+        hovertemplate='<b>%{customdata[0]}</b><br>LGA: %{customdata[1]}<br>%{text}<extra></extra>')
+    buttons = [{'label': f'≥ {t:g}%', 'method': 'update',
+                'args': [{'z': [z[t]]}, {'title.text': _urban_title(z[t], t)}]} for t in thresholds]
+    menu = {'type': 'buttons', 'direction': 'right', 'active': thresholds.index(threshold), 'buttons': buttons,
+            'x': 0.01, 'xanchor': 'left', 'y': 1.0, 'yanchor': 'top'}
+    return go.Figure([trace], _map_layout(_urban_title(z[threshold], threshold), updatemenus=[menu]))
 
 
 def rank_spread_figure(view):

@@ -80,13 +80,24 @@ def test_variable_maps_offer_raw_and_normalised_for_each_selected_variable(niger
 
 
 def test_urban_map_greys_the_wards_below_the_chosen_threshold(niger_result):
-    urban = {w['ward_code']: w['urban_percentage'] for w in niger_result['rankings']}
+    from chalicelib.viz.figures import BELOW_THRESHOLD
+    urban = [w['urban_percentage'] for w in niger_result['rankings']]
     for threshold in (30, 75):
         html = draw(niger_result, {'urban_threshold': threshold})['urban_map.html'][0].decode()
-        coloured, grey = figure_data(html)['data']
-        expected = sum(1 for v in urban.values() if v is not None and v >= threshold)
-        assert len(coloured['locations']) == expected and len(grey['locations']) == 275 - expected
-        assert f'at or above {threshold}% urban' in figure_data(html)['layout']['title']['text']
+        figure = figure_data(html)
+        [trace] = figure['data']
+        expected = sum(1 for v in urban if v is not None and v >= threshold)
+        z = values(trace['z'])
+        assert sum(1 for v in z if v != BELOW_THRESHOLD) == expected
+        assert sum(1 for v in z if v == BELOW_THRESHOLD) == 275 - expected
+        assert f'{expected} of 275 wards at or above {threshold}% urban' in figure['layout']['title']['text']
+        # One button per threshold of the spec, the chosen one active; each greys its own wards.
+        menu = figure['layout']['updatemenus'][0]
+        assert [b['label'] for b in menu['buttons']] == ['≥ 30%', '≥ 50%', '≥ 75%', '≥ 100%']
+        assert menu['buttons'][menu['active']]['label'] == f'≥ {threshold}%'
+        for button, t in zip(menu['buttons'], (30, 50, 75, 100)):
+            [shown] = button['args'][0]['z']
+            assert sum(1 for v in shown if v != BELOW_THRESHOLD) == sum(1 for v in urban if v is not None and v >= t)
 
 
 def test_composite_only_analysis_has_no_pca_map():
