@@ -81,6 +81,7 @@ def render(view, meta, wards_block, keys, embed_plotlyjs=False):
         comparison=comparison,
         agreement=(sum(w['category_agrees'] for w in compared) / len(compared)) if compared else None,
         largest_differences=sorted(compared, key=lambda w: -abs(w['rank_difference']))[:LARGEST_DIFFERENCES],
+        urban=(result.get('urban_thresholds') or ()) if view.has_urban else (),
         warnings=result.get('warnings') or (), plotly=page.plotly_script(embed_plotlyjs),
         mapped=bool(keys), figures=page.figures_markup(report_figures(view, keys), wards_block))
     return html.encode('utf-8')

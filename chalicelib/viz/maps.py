@@ -40,7 +40,7 @@ def map_figures(view, keys, threshold):
         drawn['pca_map.html'] = ('Vulnerability by PCA score', figures.vulnerability_figure(view, keys, 'pca'))
     if view.variables:
         drawn['variable_maps.html'] = ('Variables', figures.variable_figure(view, keys))
-    if any(w.urban_percentage is not None for w in view.wards):
+    if view.has_urban:
         drawn['urban_map.html'] = ('Urban extent', figures.urban_figure(view, keys, threshold))
     return drawn
 

@@ -68,6 +68,10 @@ class ResultView:
     def has_spread(self):
         return any(None not in w.spread for w in self.wards)
 
+    @property
+    def has_urban(self):
+        return any(w.urban_percentage is not None for w in self.wards)
+
     def labels(self, keys):
         """[ward name, LGA] for each key (boundaries without data carry their own)."""
         known = {w.key: (w.name, w.lga) for w in self.wards}

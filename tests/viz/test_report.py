@@ -64,6 +64,9 @@ def test_report_shows_maps_diagnostics_comparison_warnings_and_prints_cleanly(ni
     assert f'{100 * niger_result["pca"]["explained_variance"][0]:.1f}%' in pca
     comparison = html.split('<section id="comparison">', 1)[1].split('</section>', 1)[0]
     assert f'{niger_result["comparison"]["spearman"]:.3f}' in comparison
+    urban = html.split('<section id="urban">', 1)[1].split('</section>', 1)[0]
+    for level in niger_result['urban_thresholds']:
+        assert f'<td class="num">{level["threshold"]}%</td><td class="num">{level["wards"]}</td>' in urban
     warnings = html.split('<section id="warnings">', 1)[1]
     assert all(w in warnings for w in niger_result['warnings'])
     assert '@media print' in html and '@page' in html
