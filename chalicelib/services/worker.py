@@ -249,10 +249,11 @@ def handle_message(record, deps, stages=STAGES):
 
 
 def run_stage_event(event, deps, stages=STAGES):
-    """A Step Functions task: `{"user_id", "analysis_id", "stage", "attempt"?}` runs one
-    stage; returns `{"status", "stage"}` for the state machine's choice."""
+    """A Step Functions task: `{"user_id", "analysis_id", "stage", "retries"?}` runs one
+    stage (`retries`: how often this task was retried, 0 first); returns
+    `{"status", "stage"}`."""
     status = run_job(event['user_id'], event['analysis_id'], deps,
-                     attempt=int(event.get('attempt', 1)), only=event['stage'], stages=stages)
+                     attempt=int(event.get('retries', 0)) + 1, only=event['stage'], stages=stages)
     return {'status': status, 'stage': event['stage']}
 
 
@@ -387,6 +388,29 @@ def _release(job):
 
 def _tell_status(job, status, error=None):
     job.deps.sender.send(job.user_id, job.analysis_id, status_message(job.analysis_id, status, error))
+
+
+def state_machine(function_arn, stages=STAGES):
+    """The Step Functions definition (ASL) that runs `stages` in AWS: one Task per
+    stage calling the `analysis_stage` function, retried like SQS redelivers.
+
+    A stage that ends the analysis (FAILED) makes the later tasks no-ops, so the
+    chain needs no choice states; the last retry marks the analysis FAILED.
+    """
+    names = [stage.name for stage in stages]
+    states = {}
+    for name, following in zip(names, names[1:] + [None]):
+        states[name] = {
+            'Type': 'Task', 'Resource': 'arn:aws:states:::lambda:invoke',
+            'Parameters': {'FunctionName': function_arn, 'Payload': {
+                'user_id.$': '$.user_id', 'analysis_id.$': '$.analysis_id', 'stage': name,
+                'retries.$': '$$.State.RetryCount'}},
+            'ResultPath': None,
+            'Retry': [{'ErrorEquals': ['States.ALL'], 'MaxAttempts': MAX_RECEIVES - 1,
+                       'IntervalSeconds': 10, 'BackoffRate': 2.0}],
+            **({'Next': following} if following else {'End': True})}
+    return {'Comment': 'ChatMRPT analysis: the stages of chalicelib.services.worker.STAGES',
+            'StartAt': names[0], 'States': states}
 
 
 def catch_up(item, stages=STAGES):

@@ -300,3 +300,36 @@ def test_a_live_worker_keeps_its_lease_through_a_long_stage(analysis, worker_dep
 
     assert worker.run_job(ALICE, analysis, deps, stages=stages) == 'SUCCEEDED'
     assert taken_over == [None]
+
+
+def test_the_state_machine_runs_the_declared_stages_in_order_with_retries(analysis, worker_deps):
+    definition = worker.state_machine('arn:aws:lambda:eu-west-1:1:function:chatmrpt-dev-analysis_stage')
+
+    order, name = [], definition['StartAt']
+    while name:
+        order.append(name)
+        name = definition['States'][name].get('Next')
+    assert order == STAGE_NAMES
+    assert definition['States'][STAGE_NAMES[-1]]['End'] is True
+    json.dumps(definition)
+    # Each task's payload, with the execution input filled in, is what the stage function takes.
+    for name in order:
+        task = definition['States'][name]
+        assert task['Retry'][0]['MaxAttempts'] + 1 == worker.MAX_RECEIVES
+        payload = {key.removesuffix('.$'): value for key, value in task['Parameters']['Payload'].items()}
+        event = dict(payload, user_id=ALICE, analysis_id=analysis, retries=0)
+        assert event['stage'] == name and payload['retries'] == '$$.State.RetryCount'
+        worker.run_stage_event(event, worker_deps)
+    assert item(worker_deps, analysis)['status'] == 'SUCCEEDED'
+
+
+def test_the_last_step_functions_retry_marks_the_analysis_failed(analysis, worker_deps):
+    stages = counting(worker.STAGES, [], fail={'prepare': RuntimeError('throttled')})
+    event = {'user_id': ALICE, 'analysis_id': analysis, 'stage': 'prepare'}
+
+    for retries in range(worker.MAX_RECEIVES):
+        assert item(worker_deps, analysis)['status'] != 'FAILED'
+        with pytest.raises(RuntimeError):
+            worker.run_stage_event(dict(event, retries=retries), worker_deps, stages)
+
+    assert item(worker_deps, analysis)['status'] == 'FAILED'
