@@ -12,6 +12,7 @@ from tests.conftest import SHARED_DATA
 IMG_WARD = '<img src=x onerror=alert(1)>'
 FORMULA_WARD = '=HYPERLINK("http://x","y")'
 SCRIPT_LGA = '</script><script>alert(2)</script>'
+SVG_VARIABLE = '=rain<svg onload=alert(3)>'  # a column name is user text too
 
 
 def niger_files():
@@ -20,17 +21,17 @@ def niger_files():
             'boundaries': ('Niger_State.zip', (folder / 'Niger_State.zip').read_bytes())}
 
 
-def renamed_state(n_wards, names, lgas=None, drop_rows=(), seed=3):
+def renamed_state(n_wards, names, lgas=None, drop_rows=(), seed=3, columns=None):
     """A synthetic state whose data rows and boundary features carry the given names.
 
     `names`/`lgas` map ward index -> new ward name / LGA; `drop_rows` removes data
-    rows, leaving their boundaries without data.
+    rows, leaving their boundaries without data; `columns` renames data columns.
     """
     files = generate_state(n_wards, seed=seed)
     lgas = lgas or {}
     data_name, data = files['data']
     rows = list(csv.reader(io.StringIO(data.decode('utf-8'))))
-    header, body = rows[0], rows[1:]
+    header, body = [(columns or {}).get(c, c) for c in rows[0]], rows[1:]
     name_col, lga_col = header.index('WardName'), header.index('lga_name')
     for i, row in enumerate(body):
         row[name_col] = names.get(i, row[name_col])
@@ -58,8 +59,14 @@ def niger_result():
 
 @pytest.fixture(scope='session')
 def hostile_result():
-    """Wards named like markup and like a spreadsheet formula, in both the data and the boundaries."""
-    return analyse(renamed_state(60, {0: IMG_WARD, 1: FORMULA_WARD}, lgas={2: SCRIPT_LGA}))
+    """Wards named like markup and like a spreadsheet formula, in both the data and the boundaries,
+    an LGA that tries to close a script, and a variable named like both."""
+    files = renamed_state(60, {0: IMG_WARD, 1: FORMULA_WARD}, lgas={2: SCRIPT_LGA},
+                          columns={'mean_rainfall': SVG_VARIABLE}, seed=4)
+    result = analyse(files, {'variables': ['u5_tpr_rdt', 'avgRAD', 'housing_quality', 'urbanPercentage',
+                                           'distance_to_water', SVG_VARIABLE]})
+    assert result['pca']['ran'], 'the fixture must draw every map, the PCA map too'
+    return result
 
 
 @pytest.fixture(scope='session')

@@ -5,7 +5,7 @@ import json
 
 import openpyxl
 
-from tests.viz.conftest import FORMULA_WARD, IMG_WARD, SCRIPT_LGA
+from tests.viz.conftest import FORMULA_WARD, IMG_WARD, SCRIPT_LGA, SVG_VARIABLE
 
 HTML_ARTIFACTS = ('vulnerability_map.html', 'pca_map.html', 'variable_maps.html', 'urban_map.html',
                   'rank_spread.html', 'report.html')
@@ -15,7 +15,7 @@ def test_every_html_file_holds_the_markup_names_only_as_escaped_text(hostile_art
     for name in HTML_ARTIFACTS:
         html = hostile_artifacts[name][0].decode('utf-8')
         lowered = html.lower()
-        assert '<img' not in lowered, name
+        assert '<img' not in lowered and '<svg' not in lowered, name
         assert 'alert(2)</script>' not in lowered, name
         # The ward is still named, as text a person reads in a table or a hover label.
         assert ('&lt;img src=x onerror=alert(1)&gt;' in html                      # HTML text
@@ -48,6 +48,8 @@ def test_xlsx_stores_the_formula_name_as_quoted_text_on_every_sheet(hostile_arti
         assert formula_cells, title
         assert all(c.value == "'" + FORMULA_WARD and c.data_type == 's' for c in formula_cells), title
         assert not any(c.data_type == 'f' for c in cells), title
+    header = [c.value for c in book['Data used'][1]]
+    assert f"'{SVG_VARIABLE} (value)" in header and f"'{SVG_VARIABLE} (normalised)" in header
 
 
 def test_xlsx_drops_control_characters_before_neutralising():
