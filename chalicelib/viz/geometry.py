@@ -4,8 +4,9 @@ A map of 275 wards must stay under 600 KB and one of 9,400 wards under 6 MB, so
 boundaries are simplified as a *coverage* (`shapely.coverage_simplify`): an edge
 two wards share is simplified once, so no slivers or gaps open between them.
 Coordinates are then rounded pointwise, which maps a shared vertex to the same
-rounded vertex on both sides. This is the one display simplification of the
-project: the engine's canonical display boundaries call it too.
+rounded vertex on both sides. This is meant as the one display simplification of
+the project: the engine's display boundaries (`analysis/spatial.py`) should call
+`simplify_for_display` rather than simplify polygon by polygon.
 """
 import json
 
