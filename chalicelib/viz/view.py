@@ -40,7 +40,7 @@ class Boundary:
     code: str
     name: str
     lga: str
-    geometry: MappingProxyType
+    geometry: dict  # GeoJSON geometry as the engine gave it
 
 
 @dataclass(frozen=True)
