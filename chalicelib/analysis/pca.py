@@ -89,7 +89,8 @@ def pca(values, names, directions, legacy=False):
     result = {'ran': False, 'checks': checks, 'kmo': None, 'bartlett': None}
     if p >= 2 and n >= 2:
         correlation = np.corrcoef(z, rowvar=False)
-        result['kmo'] = kmo(correlation)
+        # rounded so float noise cannot decide the threshold (collinear variables give exactly 0.5)
+        result['kmo'] = round(kmo(correlation), 10)
         chi2, df, p_value = bartlett(correlation, n)
         result['bartlett'] = {'chi2': chi2, 'df': df, 'p_value': p_value}
         checks['kmo'] = {'value': result['kmo'], 'required': f'>= {MIN_KMO}', 'passed': result['kmo'] >= MIN_KMO}

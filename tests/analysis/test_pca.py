@@ -107,3 +107,11 @@ def test_default_components_have_positive_loading_sums():
 @pytest.mark.parametrize('p,k', [(3, 2), (4, 3), (5, 4), (7, 5), (10, 8)])
 def test_component_count(p, k):
     assert component_count(p) == k
+
+
+def test_collinear_variables_give_the_same_decision_in_any_row_order():
+    values = np.array([[0.0] * 3, [1.0] * 3, [0.0] * 3, [0.0] * 3, [0.0] * 3, [0.0] * 3])
+    decisions = {pca(values[list(order)], list('abc'), ['direct'] * 3)['ran']
+                 for order in ([0, 1, 2, 3, 4, 5], [0, 2, 3, 4, 1, 5], [5, 4, 3, 2, 1, 0])}
+    assert len(decisions) == 1
+    assert pca(values, list('abc'), ['direct'] * 3)['kmo'] == 0.5
