@@ -25,7 +25,7 @@ from chalicelib.config import settings
 from chalicelib.errors import (ApiError, BadRequest, Forbidden, Throttled, Unauthorized,
                                error_body)
 from chalicelib.identity import Identity
-from chalicelib.services import analyses, audit, datasets, profiles
+from chalicelib.services import analyses, audit, datasets, profiles, programme
 from chalicelib.services.wiring import stores
 
 VERSION = '0.1.0'
@@ -253,6 +253,12 @@ def delete_dataset(identity, request, data, dataset_id):
     datasets.delete(identity.user_id, dataset_id, data.datasets, data.objects)
 
 
+@endpoint('/datasets/{dataset_id}/tpr', 'POST', 'datasets.tpr', 'dataset', writes=True)
+def compute_tpr(identity, request, data, dataset_id):
+    return programme.compute_tpr(identity.user_id, dataset_id, json_body(request),
+                                 programme.ProgrammeDeps.from_stores(data, settings()))
+
+
 # -- analyses ------------------------------------------------------------------
 
 @endpoint('/analyses', 'POST', 'analyses.create', 'analysis', writes=True, status=202)
@@ -287,6 +293,18 @@ def analysis_artifact(identity, request, data, analysis_id, name):
           status=204)
 def delete_analysis(identity, request, data, analysis_id):
     analyses.delete(identity.user_id, analysis_id, data.analyses, data.objects)
+
+
+@endpoint('/analyses/{analysis_id}/itn-plans', 'POST', 'analyses.itn_plan', 'analysis', writes=True,
+          status=201)
+def create_itn_plan(identity, request, data, analysis_id):
+    return programme.create_itn_plan(identity.user_id, analysis_id, json_body(request),
+                                     programme.ProgrammeDeps.from_stores(data, settings()))
+
+
+@endpoint('/analyses/{analysis_id}/itn-plans', action='analyses.itn_plans', resource='analysis')
+def list_itn_plans(identity, request, data, analysis_id):
+    return programme.list_itn_plans(identity.user_id, analysis_id, data.analyses)
 
 
 # -- Cognito triggers ----------------------------------------------------------

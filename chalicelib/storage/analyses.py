@@ -26,3 +26,27 @@ class Analyses(StatusTable):
         except self._error() as error:
             raise StaleTransition(f'analysis {analysis_id} is not RUNNING') from error
         return self._plain(result['Attributes'])
+
+    def add_itn_plan(self, user_id, analysis_id, summary, artifacts):
+        """Append a plan summary to `itn_plans` and register its files, in ONE write.
+
+        `artifacts` maps name -> {key, content_type, size}. Only on a SUCCEEDED
+        analysis (a deleted or re-run one gets no plan); StaleTransition otherwise.
+        """
+        names = {'#status': 'status'}
+        values = {':plan': [summary], ':empty': [], ':now': now_iso(), ':succeeded': SUCCEEDED}
+        sets = ['itn_plans = list_append(if_not_exists(itn_plans, :empty), :plan)', 'updated_at = :now']
+        for i, (name, artifact) in enumerate(sorted(artifacts.items())):
+            names[f'#a{i}'] = name
+            values[f':a{i}'] = artifact
+            sets.append(f'artifacts.#a{i} = :a{i}')
+        try:
+            result = self._client.update_item(
+                TableName=self.name, Key=self._key(user_id, analysis_id),
+                UpdateExpression='SET ' + ', '.join(sets),
+                ConditionExpression='attribute_exists(user_id) AND #status = :succeeded',
+                ExpressionAttributeNames=names, ExpressionAttributeValues=self._av(values),
+                ReturnValues='ALL_NEW')
+        except self._error() as error:
+            raise StaleTransition(f'analysis {analysis_id} is no longer SUCCEEDED') from error
+        return self._plain(result['Attributes'])

@@ -1,0 +1,285 @@
+"""Programme planning on the caller's own results: bed-net (ITN) plans of a finished
+analysis, and ward test positivity rates (TPR) from a dataset's facility export.
+
+The REST path imports this module: pandas, openpyxl and the engine load only
+inside the functions that compute. The pure parts (`population_by_code`,
+`plan_files`, `ward_tpr`, `join_ward_tpr`) take bytes and return bytes, so the
+upload processor and the worker can call them too.
+"""
+import csv
+import io
+import json
+from dataclasses import dataclass
+from types import MappingProxyType
+from typing import Literal, Optional
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from chalicelib.aws import client
+from chalicelib.errors import BadRequest, Conflict, InvalidData
+from chalicelib.services import owned
+from chalicelib.services.uploads import DataFiles, content_type
+from chalicelib.services.validation import parse
+from chalicelib.storage.analyses import SUCCEEDED, Analyses
+from chalicelib.storage.base import new_id, now_iso
+from chalicelib.storage.datasets import READY, Datasets
+
+RANKINGS = 'rankings.json'
+JSON_TYPE = 'application/json'
+XLSX = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet'
+PLAN_FILES = (('plan.json', '.json'), ('plan.csv', '.csv'), ('plan.xlsx', '.xlsx'))
+# The canonical files a ward TPR changes; the others (boundaries, neighbours) stay as uploaded.
+JOINED_FILES = ('wards.csv', 'validation.json')
+TPR_FILES = ('ward_tpr.csv', 'tpr_series.csv')
+WARD_TPR_FIELDS = ('ward_code', 'ward_name', 'lga', 'tpr', 'positives', 'tested', 'facilities', 'periods',
+                   'method')
+# An engine option error names the option as the engine calls it; the API names the body field.
+OPTION_FIELDS = MappingProxyType({'from': 'period_from', 'to': 'period_to', 'period': 'period_from'})
+NO_POPULATION = ('The dataset of this analysis has no ward population, so no bed-net plan can be made '
+                 '(a number is never invented). Create a dataset that includes a population file (role '
+                 '"population", columns WardCode and population) or ward data with a population column, '
+                 'run the analysis again and plan on it.')
+
+
+class CreateItnPlan(BaseModel):
+    model_config = ConfigDict(extra='forbid', strict=True)
+    total_nets: int = Field(ge=0, le=1_000_000_000)
+    household_size: float = Field(default=5, gt=0, le=100)
+    urban_threshold: float = Field(default=75, ge=0, le=100)
+    method: Literal['composite', 'pca'] = 'composite'
+
+
+class ComputeTpr(BaseModel):
+    model_config = ConfigDict(extra='forbid', strict=True)
+    age: Literal['all', 'u5', 'o5', 'pw'] = 'all'
+    test: Literal['both', 'rdt', 'microscopy'] = 'both'
+    level: Literal['all', 'primary', 'secondary', 'tertiary'] = 'all'
+    period_from: Optional[str] = Field(default=None, min_length=1, max_length=32)
+    period_to: Optional[str] = Field(default=None, min_length=1, max_length=32)
+
+
+@dataclass(frozen=True)
+class ProgrammeDeps:
+    analyses: Analyses
+    datasets: Datasets
+    files: DataFiles          # derived files live under an analysis's or a dataset's own prefix
+    max_bytes: int
+
+    @classmethod
+    def from_stores(cls, stores, s):
+        return cls(analyses=stores.analyses, datasets=stores.datasets,
+                   files=DataFiles(s.data_bucket, client('s3', s.region)), max_bytes=s.max_upload_bytes)
+
+
+def _engine_error(error):
+    """A DataError as the API answers it: a bad option is the request's fault (400 naming
+    the field), anything else is the data's (422 naming file, row and column)."""
+    if error.code == 'invalid_option':
+        return BadRequest(error.message, {'field': OPTION_FIELDS.get(error.column, error.column)})
+    return InvalidData(error.message, error.to_dict())
+
+
+# --- ITN plans ----------------------------------------------------------------------
+
+def create_itn_plan(user_id, analysis_id, body, deps):
+    """A bed-net plan on a SUCCEEDED analysis's ranking, stored and listed under it.
+
+    The preset is the analysis's own, so a legacy analysis plans the legacy way.
+    Files are written first and registered with the plan in one conditional write:
+    an analysis deleted meanwhile gets no plan (409).
+    """
+    from chalicelib.analysis.errors import DataError
+    from chalicelib.analysis.itn import plan_itn
+    request = parse(CreateItnPlan, body)
+    item = owned.find(deps.analyses, user_id, analysis_id, 'analysis')
+    ranking = (item.get('artifacts') or {}).get(RANKINGS)
+    if item['status'] != SUCCEEDED or ranking is None:
+        raise Conflict(f'analysis {analysis_id} is {item["status"]}; a bed-net plan needs a SUCCEEDED '
+                       'analysis', {'analysis_id': analysis_id, 'status': item['status']})
+    population = _dataset_population(user_id, item['dataset_id'], deps)
+    try:
+        plan = plan_itn(json.loads(deps.files.get_object(user_id, ranking['key'])), population,
+                        request.total_nets, request.household_size, request.urban_threshold,
+                        preset=(item.get('request') or {}).get('preset') or 'default', method=request.method)
+    except DataError as error:
+        raise _engine_error(error) from None
+    plan_id, created_at = new_id('plan'), now_iso()
+    artifacts = {}
+    for (name, ext), (data, ctype) in zip(PLAN_FILES, plan_files(plan)):
+        key = deps.files.put_file(user_id, 'analyses', analysis_id, ('itn-plans', plan_id, name), data, ctype)
+        artifacts[f'itn-plan-{plan_id}{ext}'] = {'key': key, 'content_type': ctype, 'size': len(data)}
+    summary = {'plan_id': plan_id, 'created_at': created_at, 'method': plan['method'], 'preset': plan['preset'],
+               'total_nets': request.total_nets, 'household_size': request.household_size,
+               'urban_threshold': request.urban_threshold, 'totals': plan['totals'],
+               'artifacts': sorted(artifacts)}
+    deps.analyses.add_itn_plan(user_id, analysis_id, summary, artifacts)
+    return dict(plan, plan_id=plan_id, created_at=created_at, artifacts=sorted(artifacts))
+
+
+def list_itn_plans(user_id, analysis_id, analyses):
+    """The analysis's plans, oldest first, as summaries (the rows are in each plan's files)."""
+    return {'items': owned.find(analyses, user_id, analysis_id, 'analysis').get('itn_plans') or []}
+
+
+def _dataset_population(user_id, dataset_id, deps):
+    dataset = deps.datasets.get(user_id, dataset_id) if dataset_id else None
+    key = ((dataset or {}).get('canonical') or {}).get('wards.csv')
+    if not dataset or dataset.get('status') != READY or key is None:
+        raise Conflict(f'the dataset {dataset_id} of this analysis was deleted or is being replaced, and the '
+                       'ward population comes from it: upload the data again and run a new analysis',
+                       {'dataset_id': dataset_id})
+    population = population_by_code(deps.files.get_object(user_id, key))
+    if not population:
+        raise InvalidData(NO_POPULATION, {'field': 'population', 'dataset_id': dataset_id})
+    return population
+
+
+def population_by_code(wards_csv):
+    """ward_code -> population from a dataset's canonical `wards.csv` (wards without either left out)."""
+    rows = csv.DictReader(io.StringIO(wards_csv.decode('utf-8'), newline=''))
+    return {row['ward_code']: float(row['population']) for row in rows
+            if row.get('ward_code') and row.get('population')}
+
+
+def plan_files(plan):
+    """The plan as (bytes, content type) for each of PLAN_FILES: JSON, CSV and XLSX."""
+    from chalicelib.analysis.itn import PLAN_COLUMNS, write_plan_csv
+    from chalicelib.reports.exports import xlsx_cell
+    from openpyxl import Workbook
+    text = io.StringIO()
+    write_plan_csv(plan, text)
+    book = Workbook(write_only=True)
+    sheets = (('ITN plan', PLAN_COLUMNS, ([row[c] for c in PLAN_COLUMNS] for row in plan['rows'])),
+              ('Totals', ('total', 'value'), _flat(plan['totals'])),
+              ('Warnings', ('warning',), ([w] for w in plan['warnings'])))
+    for title, header, rows in sheets:
+        sheet = book.create_sheet(title)
+        sheet.append(list(header))
+        for row in rows:
+            sheet.append([xlsx_cell(value) for value in row])
+    xlsx = io.BytesIO()
+    book.save(xlsx)
+    return ((json.dumps(plan, allow_nan=False).encode(), JSON_TYPE),
+            (text.getvalue().encode('utf-8'), content_type('.csv')),
+            (xlsx.getvalue(), XLSX))
+
+
+def _flat(totals, prefix=''):
+    for name, value in totals.items():
+        if isinstance(value, dict):
+            yield from _flat(value, f'{prefix}{name}.')
+        else:
+            yield [f'{prefix}{name}', value]
+
+
+# --- TPR ----------------------------------------------------------------------------
+
+def compute_tpr(user_id, dataset_id, body, deps):
+    """Ward TPR from the dataset's facility export (role `tpr`) with the chosen options.
+
+    The TPR becomes a variable of the dataset (`u5_tpr_rdt` for under-5 RDT, `tpr`
+    otherwise): the canonical ward table is re-written with it, from the files as
+    uploaded, so choosing other options later replaces it rather than stacking.
+    """
+    from chalicelib.analysis import Limits
+    from chalicelib.analysis.errors import DataError
+    options = parse(ComputeTpr, body)
+    dataset = owned.find(deps.datasets, user_id, dataset_id, 'dataset')
+    if dataset['status'] != READY:
+        raise Conflict(f'dataset {dataset_id} is {dataset["status"]}; TPR is computed on a READY dataset',
+                       {'dataset_id': dataset_id, 'status': dataset['status']})
+    upload = (dataset.get('files') or {}).get('tpr')
+    if not upload:
+        raise Conflict(f'dataset {dataset_id} has no facility export: create a dataset that includes one '
+                       '(files[].role "tpr", CSV or XLSX)', {'dataset_id': dataset_id})
+    previous = dataset.get('tpr') or {}
+    base = previous.get('base') or dataset['canonical']
+    canonical = {name: deps.files.get_object(user_id, base[name]) for name in JOINED_FILES}
+    facility_export = (upload['filename'], deps.files.get_object(user_id, upload['key']))
+    try:
+        result = ward_tpr(canonical, facility_export, options.model_dump(),
+                          Limits(max_bytes=deps.max_bytes))
+    except DataError as error:
+        raise _engine_error(error) from None
+    keys = {name: deps.files.put_file(user_id, 'datasets', dataset_id, ('tpr', name), data, content_type(name))
+            for name, data in result['files'].items()}
+    warnings = [f'{upload["filename"]}: {w}' for w in result['warnings']]
+    record = dict(result['summary'], options=options.model_dump(), computed_at=now_iso(), base=base,
+                  key=keys['ward_tpr.csv'], series_key=keys['tpr_series.csv'], warnings=warnings)
+    kept = [w for w in dataset.get('warnings') or () if w not in (previous.get('warnings') or ())]
+    deps.datasets.set_tpr(user_id, dataset_id, record, dict(base, **{n: keys[n] for n in JOINED_FILES}),
+                          json.loads(result['files']['validation.json'])['summary'], kept + warnings)
+    return dict(result['summary'], dataset_id=dataset_id, options=options.model_dump(), warnings=warnings,
+                wards=result['wards'], flagged=result['flagged'])
+
+
+def tpr_column(age, test):
+    """The variable a ward TPR becomes: the zone lists' `u5_tpr_rdt` exactly when it is one."""
+    return 'u5_tpr_rdt' if (age, test) == ('u5', 'rdt') else 'tpr'
+
+
+def ward_tpr(canonical, facility_export, options, limits):
+    """Pure: the ward TPR of a facility export over a dataset's wards, joined into its canonical files.
+
+    `canonical`: {'wards.csv', 'validation.json': bytes}; `facility_export`: (filename, bytes);
+    `options`: age, test, level, period_from, period_to. Returns {files (the joined canonical files
+    and TPR_FILES as bytes), summary, wards (rows), flagged (rows), warnings (header repairs first)}.
+    """
+    from chalicelib.analysis.tpr import compute_ward_tpr, read_facility_export, write_ward_tpr_csv
+    rows = list(csv.DictReader(io.StringIO(canonical['wards.csv'].decode('utf-8'), newline='')))
+    table, repairs = read_facility_export(*facility_export, limits)
+    result = compute_ward_tpr(table, wards=[{k: row[k] or None for k in ('ward_code', 'ward_name', 'lga', 'state')}
+                                            for row in rows], **options)
+    wards = [{k: _plain(row[k]) for k in WARD_TPR_FIELDS} for row in result.wards.to_dict('records')]
+    column = tpr_column(options['age'], options['test'])
+    files = join_ward_tpr(canonical, wards, column)
+    for name, frame in zip(TPR_FILES, (result.wards, result.series)):
+        text = io.StringIO()
+        write_ward_tpr_csv(frame, text)
+        files[name] = text.getvalue().encode('utf-8')
+    with_tpr = [w for w in wards if w['tpr'] is not None]
+    return {'files': files, 'wards': wards,
+            'flagged': [{k: _plain(v) for k, v in row.items()} for row in result.flagged.to_dict('records')],
+            'warnings': list(repairs) + list(result.warnings),
+            'summary': {'column': column, 'wards_total': len(wards), 'wards_with_tpr': len(with_tpr),
+                        'wards_without_tpr': len(wards) - len(with_tpr), 'flagged_rows': len(result.flagged)}}
+
+
+def join_ward_tpr(canonical, wards, column):
+    """Pure: the canonical `wards.csv` and `validation.json` with the ward TPR as variable `column`.
+
+    Joined by ward code; a ward without a TPR (or without a code) stays missing,
+    never 0. A column of that name in the ward data is replaced, with a warning.
+    """
+    import numpy as np
+    from chalicelib.analysis.dataset import variable_summary
+    tpr = {w['ward_code']: w['tpr'] for w in wards if w['ward_code'] is not None}
+    table = list(csv.reader(io.StringIO(canonical['wards.csv'].decode('utf-8'), newline='')))
+    header, rows = table[0], table[1:]
+    validation = json.loads(canonical['validation.json'])
+    code = header.index('ward_code')
+    values = [tpr.get(row[code]) if row[code] else None for row in rows]
+    cells = ['' if v is None else repr(float(v)) for v in values]
+    summary = variable_summary(column, np.array([np.nan if v is None else v for v in values], dtype=float))
+    variables = [v for v in validation['summary'].get('variables') or () if v['name'] != column]
+    if column in header:
+        at = header.index(column)
+        rows = [row[:at] + [cell] + row[at + 1:] for row, cell in zip(rows, cells)]
+        validation['warnings'] = list(validation.get('warnings') or ()) + [
+            f'The {column} column of the ward data was replaced by the TPR computed from the facility export.']
+    else:
+        header = header + [column]
+        rows = [row + [cell] for row, cell in zip(rows, cells)]
+        validation['variables'] = list(validation['variables']) + [column]
+    validation['summary'] = dict(validation['summary'], variables=variables + [summary])
+    out = io.StringIO()
+    csv.writer(out, lineterminator='\n').writerows([header] + rows)
+    return {'wards.csv': out.getvalue().encode('utf-8'),
+            'validation.json': json.dumps(validation, allow_nan=False).encode('utf-8')}
+
+
+def _plain(value):
+    """pandas/numpy cells as JSON values: NaN and None as None, numpy numbers as Python ones."""
+    if value is None or (isinstance(value, float) and value != value):
+        return None
+    return value.item() if hasattr(value, 'item') else value
