@@ -1,0 +1,185 @@
+"""POST /datasets/{id}/tpr: ward TPR from a dataset's facility export, joined as a variable."""
+import csv
+import io
+import json
+import pathlib
+
+import pytest
+
+from chalicelib.analysis import PreparedDataset, run_analysis
+from tests.analysis import fixtures_tpr as fx
+from tests.unit.test_itn_plans import put_prepared_dataset
+
+# Kwara wards as a programme's ward data names them; Eiyenkorin has no facility reports.
+WARDS = (('KWSASA01', 'Afon', 'Asa'), ('KWSILS01', 'Afon', 'Ilorin South'),
+         ('KWSILS02', 'Akanbi I', 'Ilorin South'), ('KWSASA02', 'Ogbondoroko', 'Asa'),
+         ('KWSASA03', 'Eiyenkorin', 'Asa'))
+# The same wards as the export names them, for the hand computation.
+EXPORT_NAMES = {'KWSASA01': ('Asa Local Government Area', 'Afon Ward'),
+                'KWSILS01': ('Ilorin South Local Government Area', 'Afon Ward'),
+                'KWSILS02': ('Ilorin South Local Government Area', 'Akanbi I Ward'),
+                'KWSASA02': ('Asa Local Government Area', 'Ogbondoroko Ward')}
+
+
+def ward_data():
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(['WardCode', 'WardName', 'LGA', 'State', 'population', 'housing_quality', 'mean_rainfall'])
+    for i, (code, name, lga) in enumerate(WARDS):
+        writer.writerow([code, name, lga, 'Kwara', 4000 + 1000 * i, 0.1 + 0.07 * i, 120 - 9 * i * i % 7])
+    return ('kwara_wards.csv', out.getvalue().encode())
+
+
+def kwara(stores, caller, export=None, filename='kwara_tpr.csv'):
+    export = fx.export_csv(mangled=True) if export is None else export
+    dataset_id, _ = put_prepared_dataset(stores, caller.user_id, {'data': ward_data()},
+                                         uploads=[('tpr', filename, export)])
+    return dataset_id
+
+
+def canonical(stores, user_id, dataset_id):
+    item = stores.datasets.get(user_id, dataset_id)
+    return {name: stores.objects.get_object(user_id, key) for name, key in item['canonical'].items()}
+
+
+def assert_hand_computed(wards, **options):
+    hand = fx.expected(fx.records(), **options)
+    for row in wards:
+        if row['ward_code'] in EXPORT_NAMES:
+            want = hand[EXPORT_NAMES[row['ward_code']]]
+            assert (row['method'], row['positives'], row['tested']) == (want['method'], want['positives'],
+                                                                        want['tested'])
+            assert (row['facilities'], row['periods']) == (want['facilities'], want['periods'])
+            assert row['tpr'] == pytest.approx(want['tpr'])
+
+
+def test_ward_tpr_is_computed_joined_and_its_header_repairs_reported(alice, stores):
+    dataset_id = kwara(stores, alice)
+    response = alice.post(f'/datasets/{dataset_id}/tpr', {})
+    assert response.status_code == 200, response.json_body
+    result = response.json_body
+    assert result['column'] == 'tpr' and result['options']['age'] == 'all'
+    assert [w['ward_code'] for w in result['wards']] == [code for code, _, _ in WARDS]
+    assert_hand_computed(result['wards'])
+    silent = result['wards'][-1]
+    assert silent['tpr'] is None and silent['tested'] is None          # no reports: missing, not 0
+    assert (result['wards_with_tpr'], result['wards_without_tpr']) == (4, 1)
+    repairs = ' '.join(result['warnings'])
+    assert 'â‰¥' in repairs and 'period0me' in repairs and '.1' in repairs and "'kw'" in repairs
+    dataset = alice.get(f'/datasets/{dataset_id}').json_body
+    assert set(result['warnings']) <= set(dataset['warnings'])
+    variables = {v['name']: v for v in dataset['summary']['variables']}
+    assert variables['tpr']['missing'] == 1 and variables['tpr']['direction'] == 'direct'
+    wards = list(csv.DictReader(io.StringIO(canonical(stores, alice.user_id, dataset_id)['wards.csv'].decode())))
+    by_code = {row['ward_code']: row['tpr'] for row in wards}
+    assert by_code['KWSASA03'] == ''
+    assert float(by_code['KWSILS02']) == pytest.approx(result['wards'][2]['tpr'])
+
+
+def test_the_tpr_becomes_a_variable_an_analysis_can_name(alice, stores):
+    dataset_id = kwara(stores, alice)
+    result = alice.post(f'/datasets/{dataset_id}/tpr', {'age': 'u5', 'test': 'rdt'}).json_body
+    assert result['column'] == 'u5_tpr_rdt'
+    assert_hand_computed(result['wards'], age='u5', test='rdt')
+    response = alice.post('/analyses', {'dataset_id': dataset_id, 'method': 'composite',
+                                        'variables': ['u5_tpr_rdt', 'housing_quality', 'mean_rainfall']})
+    assert response.status_code == 202
+    # What the worker's prepare stage loads: the dataset's canonical files, TPR included.
+    prepared = PreparedDataset.from_canonical(canonical(stores, alice.user_id, dataset_id))
+    ranked = run_analysis(prepared, {'method': 'composite', 'variables': ['u5_tpr_rdt', 'housing_quality']})
+    assert 'u5_tpr_rdt' in [v['name'] for v in ranked.to_dict()['variables']]
+    eiyenkorin = next(c for c in ranked.to_dict()['imputation'] if c['variable'] == 'u5_tpr_rdt')
+    assert eiyenkorin['row'] == 4                                       # filled like any gap, never 0
+
+
+def test_other_options_replace_the_tpr_rather_than_stack(alice, stores):
+    dataset_id = kwara(stores, alice)
+    alice.post(f'/datasets/{dataset_id}/tpr', {'age': 'u5', 'test': 'rdt'})
+    result = alice.post(f'/datasets/{dataset_id}/tpr', {'level': 'primary', 'period_from': '2024-02',
+                                                        'period_to': '2024-03'}).json_body
+    assert_hand_computed(result['wards'], level='primary', months=fx.MONTHS[1:])
+    dataset = alice.get(f'/datasets/{dataset_id}').json_body
+    names = [v['name'] for v in dataset['summary']['variables']]
+    assert 'tpr' in names and 'u5_tpr_rdt' not in names
+    assert len(dataset['warnings']) == len(set(dataset['warnings']))
+    header = canonical(stores, alice.user_id, dataset_id)['wards.csv'].decode().splitlines()[0].split(',')
+    assert header.count('tpr') == 1 and 'u5_tpr_rdt' not in header
+
+
+def test_positives_above_tests_are_kept_and_flagged(alice, stores):
+    dataset_id = kwara(stores, alice, fx.export_xlsx(), 'kwara_tpr.xlsx')
+    result = alice.post(f'/datasets/{dataset_id}/tpr', {'test': 'rdt', 'age': 'u5'}).json_body
+    facility, month = fx.OVER_POSITIVE
+    assert result['flagged_rows'] >= 1
+    assert any(row['facility'] == facility and row['period'] == '2024-02' and row['positives'] > row['tested']
+               for row in result['flagged'])
+    assert_hand_computed(result['wards'], test='rdt', age='u5')
+
+
+@pytest.mark.parametrize('body, field', [
+    ({'age': 'adults'}, 'age'),
+    ({'test': 'pcr'}, 'test'),
+    ({'period_from': 'last year'}, 'period_from'),
+    ({'period_to': '2024-13'}, 'period_to'),
+    ({'wards': []}, 'wards'),
+])
+def test_bad_options_are_400_naming_the_field(alice, stores, body, field):
+    dataset_id = kwara(stores, alice)
+    response = alice.post(f'/datasets/{dataset_id}/tpr', body)
+    assert response.status_code == 400
+    assert response.json_body['error']['details']['field'] == field
+
+
+def test_a_broken_export_is_422_naming_row_and_column(alice, stores):
+    export = fx.export_csv().decode().splitlines()
+    cells = export[3].split(',')
+    cells[-1] = 'twelve'
+    dataset_id = kwara(stores, alice, '\n'.join(export[:3] + [','.join(cells)] + export[4:]).encode())
+    response = alice.post(f'/datasets/{dataset_id}/tpr', {})
+    assert response.status_code == 422
+    details = response.json_body['error']['details']
+    assert details['row'] == 4 and details['file'] == 'kwara_tpr.csv' and 'twelve' in details['message']
+
+
+def test_another_users_dataset_is_404_and_nothing_is_written(alice, bob, stores):
+    dataset_id = kwara(stores, alice)
+    assert bob.post(f'/datasets/{dataset_id}/tpr', {}).status_code == 404
+    listed = stores.objects._client.list_objects_v2(Bucket=stores.objects.bucket,
+                                                    Prefix=f'users/{alice.user_id}/datasets/{dataset_id}/tpr/')
+    assert listed.get('KeyCount') == 0
+    assert 'tpr' not in stores.datasets.get(alice.user_id, dataset_id)
+
+
+def test_a_viewer_cannot_compute_tpr(carol, stores):
+    assert carol.post(f'/datasets/{kwara(stores, carol)}/tpr', {}).status_code == 403
+
+
+def test_a_dataset_without_a_facility_export_is_409(alice, stores):
+    dataset_id, _ = put_prepared_dataset(stores, alice.user_id, {'data': ward_data()})
+    response = alice.post(f'/datasets/{dataset_id}/tpr', {})
+    assert response.status_code == 409
+    assert '"tpr"' in response.json_body['error']['message']
+
+
+def test_a_dataset_accepts_a_tpr_upload(alice):
+    response = alice.post('/datasets', {'name': 'Kwara', 'files': [
+        {'role': 'data', 'filename': 'wards.csv', 'size': 10},
+        {'role': 'boundaries', 'filename': 'wards.geojson', 'size': 10},
+        {'role': 'tpr', 'filename': 'dhis2_export.xlsx', 'size': 10}]})
+    assert response.status_code == 201
+    assert [u['role'] for u in response.json_body['uploads']] == ['data', 'boundaries', 'tpr']
+    bad = alice.post('/datasets', {'name': 'Kwara', 'files': [
+        {'role': 'data', 'filename': 'wards.csv', 'size': 10},
+        {'role': 'boundaries', 'filename': 'wards.geojson', 'size': 10},
+        {'role': 'tpr', 'filename': 'dhis2_export.zip', 'size': 10}]})
+    assert bad.status_code == 400 and bad.json_body['error']['details']['field'] == 'files[2].filename'
+
+
+def test_the_request_schemas_are_the_documented_ones():
+    from chalicelib.services.programme import ComputeTpr, CreateItnPlan
+    doc = json.loads((pathlib.Path(__file__).resolve().parents[2] / 'chalicelib' / 'openapi.json').read_text())
+    for path, model in (('/datasets/{dataset_id}/tpr', ComputeTpr),
+                        ('/analyses/{analysis_id}/itn-plans', CreateItnPlan)):
+        ref = doc['paths'][path]['post']['requestBody']['content']['application/json']['schema']['$ref']
+        assert doc['components']['schemas'][ref.rsplit('/', 1)[-1]] == model.model_json_schema(
+            ref_template='#/components/schemas/{model}')
