@@ -70,6 +70,11 @@ class ProgrammeDeps:
         return cls(analyses=stores.analyses, datasets=stores.datasets,
                    files=DataFiles(s.data_bucket, client('s3', s.region)), max_bytes=s.max_upload_bytes)
 
+    @classmethod
+    def from_upload_deps(cls, deps):
+        """What the upload processor has: datasets and files (a TPR needs no analyses)."""
+        return cls(analyses=None, datasets=deps.datasets, files=deps.files, max_bytes=deps.max_bytes)
+
 
 def _engine_error(error):
     """A DataError as the API answers it: a bad option is the request's fault (400 naming
@@ -211,6 +216,18 @@ def compute_tpr(user_id, dataset_id, body, deps):
                           json.loads(result['files']['validation.json'])['summary'], kept + warnings)
     return dict(result['summary'], dataset_id=dataset_id, options=options.model_dump(), warnings=warnings,
                 wards=result['wards'], flagged=result['flagged'])
+
+
+def tpr_after_upload(user_id, dataset_id, deps):
+    """The upload processor's step for a READY dataset with a facility export: the ward
+    TPR with the default options, so `tpr` is a variable from the start. A broken
+    export becomes a dataset warning: the ward data stays usable without it."""
+    try:
+        return compute_tpr(user_id, dataset_id, {}, deps)
+    except (BadRequest, InvalidData) as error:
+        deps.datasets.append_warning(user_id, dataset_id, f'No TPR was computed from the facility export: '
+                                     f'{error.message}')
+        return None
 
 
 def tpr_column(age, test):

@@ -183,3 +183,17 @@ def test_the_request_schemas_are_the_documented_ones():
         ref = doc['paths'][path]['post']['requestBody']['content']['application/json']['schema']['$ref']
         assert doc['components']['schemas'][ref.rsplit('/', 1)[-1]] == model.model_json_schema(
             ref_template='#/components/schemas/{model}')
+
+
+def test_after_upload_the_default_tpr_is_joined_or_a_broken_export_is_a_warning(alice, stores, aws):
+    from chalicelib.services.programme import ProgrammeDeps, tpr_after_upload
+    from chalicelib.services.uploads import UploadDeps
+    deps = ProgrammeDeps.from_upload_deps(UploadDeps.from_settings(aws))
+    good = kwara(stores, alice)
+    assert tpr_after_upload(alice.user_id, good, deps)['column'] == 'tpr'
+    assert 'tpr' in [v['name'] for v in stores.datasets.get(alice.user_id, good)['summary']['variables']]
+    broken = kwara(stores, alice, b'orgunitlevel4,periodname\nAfon,2024-01\n')
+    assert tpr_after_upload(alice.user_id, broken, deps) is None
+    dataset = alice.get(f'/datasets/{broken}').json_body
+    assert dataset['status'] == 'READY' and 'tpr' not in [v['name'] for v in dataset['summary']['variables']]
+    assert any(w.startswith('No TPR was computed') and 'malaria test columns' in w for w in dataset['warnings'])
