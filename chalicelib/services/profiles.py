@@ -18,8 +18,13 @@ class Refused(Exception):
 
 
 def me(identity, users):
-    """The caller as the token names it, with the account's status when it has a profile."""
-    profile = users.get(identity.user_id) or {}
+    """The caller's profile, created from the token's claims on the first request.
+
+    Users an administrator created never pass through post confirmation, and
+    the local stack's user pool calls no triggers at all.
+    """
+    profile = users.get(identity.user_id) or users.create(
+        identity.user_id, identity.email, identity.organization, identity.role, identity.region)
     return {'user_id': identity.user_id, 'email': identity.email,
             'organization': identity.organization, 'role': identity.role,
             'region': identity.region, 'status': profile.get('status'),

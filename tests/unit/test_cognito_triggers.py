@@ -114,3 +114,13 @@ def test_me_shows_the_profile_status(alice, lambdas):
     lambdas.invoke('post_confirmation', confirmed(alice.user_id))
     body = alice.get('/me').json_body
     assert body['status'] == 'ACTIVE' and body['created_at']
+
+
+def test_the_first_me_creates_the_profile_from_the_token(alice, stores):
+    """Users created by an administrator (and the local pool's) fire no trigger."""
+    assert stores.users.get(alice.user_id) is None
+    body = alice.get('/me').json_body
+    profile = stores.users.get(alice.user_id)
+    assert profile['organization'] == 'nmep' and profile['status'] == 'ACTIVE'
+    assert body['status'] == 'ACTIVE' and body['created_at'] == profile['created_at']
+    assert alice.get('/me').json_body['created_at'] == profile['created_at']
