@@ -229,3 +229,12 @@ def test_plans_are_audited(admin, stores, niger):
     events = admin.get('/audit').json_body['items']
     assert any(e['action'] == 'analyses.itn_plan' and e['resource'] == f'analysis/{analysis_id}'
                and e['status'] == 201 for e in events)
+
+
+def test_a_plan_on_an_analysis_whose_dataset_was_deleted_is_409_saying_why(alice, stores, niger):
+    analysis_id = ranked(stores, alice, niger)
+    dataset_id = alice.get(f'/analyses/{analysis_id}').json_body['dataset_id']
+    assert alice.delete(f'/datasets/{dataset_id}').status_code == 204
+    response = alice.post(f'/analyses/{analysis_id}/itn-plans', {'total_nets': 100})
+    assert response.status_code == 409
+    assert 'population comes from it' in response.json_body['error']['message']

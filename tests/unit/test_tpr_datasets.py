@@ -5,6 +5,7 @@ import json
 import pathlib
 
 import pytest
+from hypothesis import given, settings, strategies as st
 
 from chalicelib.analysis import PreparedDataset, run_analysis
 from tests.analysis import fixtures_tpr as fx
@@ -197,3 +198,25 @@ def test_after_upload_the_default_tpr_is_joined_or_a_broken_export_is_a_warning(
     dataset = alice.get(f'/datasets/{broken}').json_body
     assert dataset['status'] == 'READY' and 'tpr' not in [v['name'] for v in dataset['summary']['variables']]
     assert any(w.startswith('No TPR was computed') and 'malaria test columns' in w for w in dataset['warnings'])
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.one_of(st.none(), st.floats(0, 100)), min_size=5, max_size=5),
+       st.sampled_from(['tpr', 'u5_tpr_rdt', 'housing_quality']))
+def test_joining_any_ward_tpr_keeps_every_other_value_and_leaves_gaps_missing(tprs, column):
+    """For any TPRs, the joined canonical files load, carry exactly those values (None as a gap,
+    never 0), and keep every other variable as it was."""
+    from chalicelib.analysis import prepare_dataset
+    from chalicelib.services.programme import join_ward_tpr
+    files = prepare_dataset({'data': ward_data()}).to_canonical()
+    before = PreparedDataset.from_canonical(files)
+    wards = [{'ward_code': code, 'tpr': tpr} for (code, _, _), tpr in zip(WARDS, tprs)]
+    after = PreparedDataset.from_canonical(dict(files, **join_ward_tpr(files, wards, column)))
+    got = after.values[:, after.variables.index(column)]
+    assert [None if v != v else v for v in got] == pytest.approx(tprs)
+    for name in before.variables:
+        if name != column:
+            assert list(after.values[:, after.variables.index(name)]) == list(
+                before.values[:, before.variables.index(name)])
+    assert after.variables.count(column) == 1
+    assert [v['name'] for v in after.summary['variables']].count(column) == 1
