@@ -1,10 +1,59 @@
-"""Ward neighbours (queen contiguity) and the display copy of the boundaries."""
+"""Ward neighbours (queen contiguity) and the display copy of the boundaries.
+
+The display copy is simplified as a *coverage* (`shapely.coverage_simplify`): an
+edge two wards share is simplified once, so no slivers or gaps open between
+neighbours, and coordinates are rounded pointwise so a shared vertex stays shared.
+This is the one display simplification of the project; the maps use it too.
+"""
 import json
 
 import numpy as np
+import shapely
 
-DISPLAY_TOLERANCE_DEGREES = 0.0005  # about 55 m: invisible on a state map, much smaller files
-DISPLAY_DECIMALS = 6
+DECIMALS = 4  # about 11 m at the equator: far below what a ward map shows
+BASE_VERTICES = 20_000  # a state map keeps this many vertices in all ...
+VERTICES_PER_WARD = 16  # ... and a national one about this many per ward
+
+
+def vertex_budget(n_wards):
+    """How many vertices a map of n wards may carry within the size budgets."""
+    return max(BASE_VERTICES, VERTICES_PER_WARD * n_wards)
+
+
+def simplify_for_display(geometries, max_vertices=None, decimals=DECIMALS):
+    """Simplify polygons as a coverage until they fit `max_vertices`, then round.
+
+    The tolerance starts at a ten-thousandth of the extent's diagonal and doubles
+    until the budget holds, so a detailed state keeps its detail and a national
+    map stays small. Returns a list in input order; a missing geometry stays None.
+    """
+    result = np.full(len(geometries), None, dtype=object)
+    present = np.flatnonzero([g is not None for g in geometries])
+    if len(present) == 0:
+        return list(result)
+    geoms = shapely.make_valid(np.asarray([geometries[i] for i in present], dtype=object))
+    budget = max_vertices or vertex_budget(len(geoms))
+    xmin, ymin, xmax, ymax = shapely.total_bounds(geoms)
+    tolerance = max(np.hypot(xmax - xmin, ymax - ymin), 1e-6) * 1e-4
+    simplified = geoms
+    while shapely.get_num_coordinates(simplified).sum() > budget and tolerance < 1.0:
+        simplified = shapely.coverage_simplify(geoms, tolerance)
+        tolerance *= 2
+    rounded = shapely.set_precision(simplified, 10.0 ** -decimals, mode='pointwise')
+    rounded = shapely.remove_repeated_points(rounded, 0.0)
+    # A ward smaller than the rounding grid would vanish: keep its unrounded shape.
+    vanished = shapely.is_empty(rounded) | (shapely.area(rounded) == 0)
+    rounded[vanished] = simplified[vanished]
+    result[present] = rounded
+    return list(result)
+
+
+def polygonal(geom):
+    """The polygons of a geometry (make_valid can add stray lines or points), as one geometry."""
+    if geom.geom_type in ('Polygon', 'MultiPolygon'):
+        return geom
+    parts = shapely.get_parts(shapely.get_parts(geom))
+    return shapely.multipolygons([p for p in parts if p.geom_type == 'Polygon'])
 
 
 def queen_neighbours(geometries):
@@ -13,7 +62,6 @@ def queen_neighbours(geometries):
     Built from an STRtree query, so cost grows with wards x neighbours, not wards squared.
     Rows without a geometry have no neighbours.
     """
-    import shapely
     n = len(geometries)
     present = np.flatnonzero([g is not None for g in geometries])
     if len(present) == 0:
@@ -31,17 +79,10 @@ def queen_neighbours(geometries):
 
 
 def display_geojson(geometries, properties):
-    """A FeatureCollection of simplified WGS84 polygons with the given per-feature properties."""
-    import shapely
+    """A FeatureCollection of the display-simplified WGS84 wards with the given properties."""
     features = []
-    geoms = np.asarray(geometries, dtype=object)
-    present = np.array([g is not None for g in geoms])
-    simplified = geoms.copy()
-    if present.any():
-        simplified[present] = shapely.transform(
-            shapely.simplify(geoms[present], DISPLAY_TOLERANCE_DEGREES, preserve_topology=True),
-            lambda coords: np.round(coords, DISPLAY_DECIMALS))
-    for geometry, props in zip(simplified, properties):
+    for geometry, props in zip(simplify_for_display(list(geometries)), properties):
         features.append({'type': 'Feature', 'properties': props,
-                         'geometry': json.loads(shapely.to_geojson(geometry)) if geometry is not None else None})
+                         'geometry': json.loads(shapely.to_geojson(polygonal(geometry)))
+                         if geometry is not None else None})
     return {'type': 'FeatureCollection', 'features': features}

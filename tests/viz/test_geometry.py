@@ -9,7 +9,8 @@ import shapely
 from hypothesis import given, settings, strategies as st
 from shapely.geometry import Polygon, shape
 
-from chalicelib.viz.geometry import display_feature_collection, simplify_for_display
+from chalicelib.analysis.spatial import simplify_for_display
+from chalicelib.viz.geometry import display_feature_collection
 from tests.viz.conftest import niger_files
 
 
@@ -93,9 +94,6 @@ def test_a_ward_without_geometry_is_kept_in_place_and_left_off_the_map():
     assert [f['id'] for f in collection['features']] == ['a', 'c', 'd', 'e']
 
 
-@pytest.mark.xfail(strict=True, reason='the engine simplifies its display boundaries polygon by polygon '
-                   '(chalicelib/analysis/spatial.py display_geojson); it should call '
-                   'chalicelib.viz.geometry.simplify_for_display so neighbours keep their shared edges')
 def test_drawn_niger_map_keeps_neighbours_touching(niger_result):
     from chalicelib.viz import draw
     from tests.viz.test_maps import wards_data
