@@ -7,7 +7,10 @@ STAMP := $(VENV)/.installed
 TOOLS := .venv-tools
 STAGE ?= dev
 
-.PHONY: install tools run test test-unit test-integration bench demo package deploy destroy clean
+# The browser tests draw the maps in Debian's Chromium; installed when missing and we are root.
+CHROMIUM := /usr/bin/chromium
+
+.PHONY: install tools browser run test test-unit test-integration bench demo package deploy destroy clean
 
 install: $(STAMP)
 
@@ -24,10 +27,16 @@ $(TOOLS)/.installed: infra/requirements-tools.txt
 	$(TOOLS)/bin/python -m pip install --quiet -r infra/requirements-tools.txt
 	touch $@
 
+browser:
+	@command -v chromium >/dev/null 2>&1 || test -x $(CHROMIUM) || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
+	    apt-get install -y -qq --no-install-recommends chromium; \
+	  else echo "Chromium is missing: sudo apt-get install chromium (the browser tests need it)"; exit 1; fi; }
+
 run: install
 	$(PY) -m devstack
 
-test: install tools
+test: install tools browser
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 test-unit: install
