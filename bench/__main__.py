@@ -6,7 +6,6 @@ analysis time grows with wards x models. Goals: Niger under 0.3 s of analysis
 compute, 9,400 wards under 5 s.
 """
 import argparse
-import pathlib
 import resource
 import sys
 import time
@@ -14,8 +13,8 @@ import tracemalloc
 
 from chalicelib.analysis import prepare_dataset, run_analysis
 from chalicelib.analysis.synthetic import generate_state
+from bench import bench_viz, niger_files
 
-SHARED_DATA = pathlib.Path(__file__).resolve().parent.parent.parent / 'shared' / 'data'
 SEVEN = ['u5_tpr_rdt', 'avgRAD', 'housing_quality', 'mean_soil_wetness', 'distance_to_water', 'NDMI',
          'urbanPercentage']
 TEN = SEVEN + ['mean_rainfall', 'elevation', 'NDWI']
@@ -81,13 +80,9 @@ def main(argv=None):
     args = parser.parse_args(argv)
     request = {'method': 'both'}
     rows = []
-    niger = SHARED_DATA / 'niger'
-    if niger.is_dir():
-        files = {'data': ('Niger_plus.csv', (niger / 'Niger_plus.csv').read_bytes()),
-                 'boundaries': ('Niger_State.zip', (niger / 'Niger_State.zip').read_bytes())}
+    files = niger_files()
+    if files:
         rows.append(bench_dataset('Niger (real, default request)', files, request, args.repeats))
-    else:
-        print(f'Niger data not found at {niger}: skipped', file=sys.stderr)
     sizes = [n for n in (275, 2350, 9400) if n <= args.max_wards]
     for variables in (SEVEN, TEN):
         for n in sizes:
@@ -98,6 +93,7 @@ def main(argv=None):
     for wards, models, seconds in rows:
         print(f'  {wards:>6} wards x {models:>5} models: {seconds:7.3f} s  '
               f'{seconds / (wards * models) * 1e6:8.3f} us per ward-model')
+    bench_viz.main()
     return 0
 
 

@@ -3,14 +3,14 @@
 `make bench` runs it through `bench/__main__.py` (`report(label, result_dict)` after
 each analysis); `python -m bench.bench_viz` runs it alone.
 """
-import pathlib
 import sys
 import time
 
 from chalicelib.reports import build
 from chalicelib.viz import draw
 
-SHARED_DATA = pathlib.Path(__file__).resolve().parent.parent.parent / 'shared' / 'data'
+from bench import niger_files
+
 STATE_BUDGET = 600 * 1024
 NATIONAL_BUDGET = 6 * 1024 * 1024
 STAGES = (('draw', lambda result: draw(result)),
@@ -42,13 +42,7 @@ def report(label, result):
 def main():
     from chalicelib.analysis import prepare_dataset, run_analysis
     from chalicelib.analysis.synthetic import generate_state
-    niger = SHARED_DATA / 'niger'
-    datasets = []
-    if niger.is_dir():
-        datasets.append(('Niger (real)', {'data': ('Niger_plus.csv', (niger / 'Niger_plus.csv').read_bytes()),
-                                          'boundaries': ('Niger_State.zip', (niger / 'Niger_State.zip').read_bytes())}))
-    else:
-        print(f'Niger data not found at {niger}: skipped', file=sys.stderr)
+    datasets = [('Niger (real)', files)] if (files := niger_files()) else []
     datasets.append(('synthetic 9400 wards', generate_state(9400, seed=0)))
     for label, files in datasets:
         report(label, run_analysis(prepare_dataset(files), {'method': 'both'}).to_dict())
