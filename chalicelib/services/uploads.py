@@ -138,7 +138,20 @@ def process_upload(key, deps):
         log.info('another event is processing this dataset', extra=where)
         return 'duplicate'
     status, fields = _validate(deps, claimed)
-    return _end(deps, user_id, dataset_id, PROCESSING, status, fields)
+    outcome = _end(deps, user_id, dataset_id, PROCESSING, status, fields)
+    if outcome == READY and 'tpr' in claimed['files']:
+        _join_tpr(deps, user_id, dataset_id)
+    return outcome
+
+
+def _join_tpr(deps, user_id, dataset_id):
+    """A facility export makes its ward TPR a variable from the start; when that
+    fails the READY dataset stays as it is (the programme service records why)."""
+    from chalicelib.services import programme
+    try:
+        programme.tpr_after_upload(user_id, dataset_id, programme.ProgrammeDeps.from_upload_deps(deps))
+    except Exception:
+        log.exception('ward TPR not joined', extra={'user_id': user_id, 'dataset_id': dataset_id})
 
 
 def _record_arrival(deps, dataset, role, ext, declared, where):

@@ -208,3 +208,37 @@ def test_processing_cut_short_is_taken_over_by_s3s_retry_once_its_lease_ran_out(
                                     clock=lambda: upload_deps.clock() + uploads.PROCESSING_SECONDS + 1)
     assert files.deliver(keys[1]) == 'READY'
     assert files.item(ALICE, dataset_id)['status'] == 'READY'
+
+
+def kwara_upload(export):
+    """Kwara ward data and boundaries with a facility export (tests/analysis' generator)."""
+    from tests.unit.test_tpr_datasets import WARDS, ward_data
+    wards = [{'WardCode': code, 'WardName': name, 'LGA': lga} for code, name, lga in WARDS]
+    return {'data': ward_data(), 'boundaries': ('kwara.geojson', b.geojson_bytes(wards, 3)),
+            'tpr': ('kwara_tpr.csv', export)}
+
+
+def test_a_facility_export_makes_the_ward_tpr_a_variable_once_ready(files):
+    from tests.analysis import fixtures_tpr
+    item = files.upload(ALICE, kwara_upload(fixtures_tpr.export_csv(mangled=True)))
+
+    assert item['status'] == 'READY', item['errors']
+    assert 'tpr' in [v['name'] for v in item['summary']['variables']]
+
+
+def test_a_broken_facility_export_leaves_the_dataset_ready_with_a_warning(files):
+    item = files.upload(ALICE, kwara_upload(b'orgunitlevel4,periodname\nAfon,2024-01\n'))
+
+    assert item['status'] == 'READY'
+    assert 'tpr' not in [v['name'] for v in item['summary']['variables']]
+    assert any(w.startswith('No TPR was computed') for w in item['warnings'])
+
+
+def test_a_failure_joining_the_tpr_never_undoes_ready(files, monkeypatch):
+    from chalicelib.services import programme
+
+    def broken(*args):
+        raise RuntimeError('bug in the TPR join')
+    monkeypatch.setattr(programme, 'tpr_after_upload', broken)
+
+    assert files.upload(ALICE, kwara_upload(b'x'))['status'] == 'READY'
