@@ -23,11 +23,15 @@ from chalicelib.services.validation import parse
 from chalicelib.storage.analyses import SUCCEEDED, Analyses
 from chalicelib.storage.base import new_id, now_iso
 from chalicelib.storage.datasets import READY, Datasets
+from chalicelib.storage.objects import object_key
 
 RANKINGS = 'rankings.json'
 JSON_TYPE = 'application/json'
 XLSX = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet'
-PLAN_FILES = (('plan.json', '.json'), ('plan.csv', '.csv'), ('plan.xlsx', '.xlsx'))
+HTML = 'text/html; charset=utf-8'
+# Each file of a plan: its name under the plan's folder and its artifact name ({} = plan id).
+PLAN_FILES = (('plan.json', 'itn-plan-{}.json'), ('plan.csv', 'itn-plan-{}.csv'),
+              ('plan.xlsx', 'itn-plan-{}.xlsx'), ('coverage_map.html', 'itn-coverage-{}.html'))
 # The canonical files a ward TPR changes; the others (boundaries, neighbours) stay as uploaded.
 JOINED_FILES = ('wards.csv', 'validation.json')
 TPR_FILES = ('ward_tpr.csv', 'tpr_series.csv')
@@ -102,17 +106,20 @@ def create_itn_plan(user_id, analysis_id, body, deps):
         raise Conflict(f'analysis {analysis_id} is {item["status"]}; a bed-net plan needs a SUCCEEDED '
                        'analysis', {'analysis_id': analysis_id, 'status': item['status']})
     population = _dataset_population(user_id, item['dataset_id'], deps)
+    # The worker keeps the engine's whole result: the ranking and the wards to map.
+    result = json.loads(deps.files.get_object(
+        user_id, object_key(user_id, 'analyses', analysis_id, 'work', 'result.json')))
     try:
-        plan = plan_itn(json.loads(deps.files.get_object(user_id, ranking['key'])), population,
+        plan = plan_itn(result['rankings'], population,
                         request.total_nets, request.household_size, request.urban_threshold,
                         preset=(item.get('request') or {}).get('preset') or 'default', method=request.method)
     except DataError as error:
         raise _engine_error(error) from None
     plan_id, created_at = new_id('plan'), now_iso()
     artifacts = {}
-    for (name, ext), (data, ctype) in zip(PLAN_FILES, plan_files(plan)):
+    for (name, artifact), (data, ctype) in zip(PLAN_FILES, plan_files(plan, result)):
         key = deps.files.put_file(user_id, 'analyses', analysis_id, ('itn-plans', plan_id, name), data, ctype)
-        artifacts[f'itn-plan-{plan_id}{ext}'] = {'key': key, 'content_type': ctype, 'size': len(data)}
+        artifacts[artifact.format(plan_id)] = {'key': key, 'content_type': ctype, 'size': len(data)}
     summary = {'plan_id': plan_id, 'created_at': created_at, 'method': plan['method'], 'preset': plan['preset'],
                'total_nets': request.total_nets, 'household_size': request.household_size,
                'urban_threshold': request.urban_threshold, 'totals': plan['totals'],
@@ -146,10 +153,12 @@ def population_by_code(wards_csv):
             if row.get('ward_code') and row.get('population')}
 
 
-def plan_files(plan):
-    """The plan as (bytes, content type) for each of PLAN_FILES: JSON, CSV and XLSX."""
+def plan_files(plan, result):
+    """The plan as (bytes, content type) for each of PLAN_FILES: JSON, CSV, XLSX and its
+    coverage map on the wards of the analysis `result` it was made from."""
     from chalicelib.analysis.itn import PLAN_COLUMNS, write_plan_csv
     from chalicelib.reports.exports import xlsx_cell
+    from chalicelib.viz import coverage_map
     from openpyxl import Workbook
     text = io.StringIO()
     write_plan_csv(plan, text)
@@ -166,7 +175,8 @@ def plan_files(plan):
     book.save(xlsx)
     return ((json.dumps(plan, allow_nan=False).encode(), JSON_TYPE),
             (text.getvalue().encode('utf-8'), content_type('.csv')),
-            (xlsx.getvalue(), XLSX))
+            (xlsx.getvalue(), XLSX),
+            (coverage_map(result, plan), HTML))
 
 
 def _flat(totals, prefix=''):

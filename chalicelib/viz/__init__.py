@@ -6,7 +6,8 @@
 percentage) and `rank_spread.html`. Options: `embed_plotlyjs` (default False:
 plotly.js loads from one pinned CDN URL; True inlines it for offline use) and
 `urban_threshold` (default 75). Plotly and shapely load only when `draw` runs,
-so importing this package costs nothing on the REST path.
+so importing this package costs nothing on the REST path. `coverage_map(result,
+plan)` draws an ITN plan's coverage on the same wards.
 """
 
 
@@ -14,3 +15,9 @@ def draw(result, options=None):
     """Draw every map and chart of one analysis result."""
     from chalicelib.viz import maps
     return maps.draw(result, options or {})
+
+
+def coverage_map(result, plan, options=None):
+    """The coverage map of an ITN plan (`chalicelib.analysis.itn.plan_itn`) as HTML bytes."""
+    from chalicelib.viz import maps
+    return maps.draw_coverage(result, plan, options or {})

@@ -19,6 +19,7 @@ MAP_HEIGHT = 640
 METHOD_LABELS = {'composite': 'composite score', 'pca': 'PCA score'}
 URBAN_THRESHOLDS = (30, 50, 75, 100)  # analysis spec section 8
 BELOW_THRESHOLD = -10  # the urban map's value for a greyed ward: a grey band below 0 on its scale
+EMPTY_ROW = {'nets_allocated': 0}  # a ward the plan does not list gets no nets
 
 
 def _numbers(values):
@@ -150,6 +151,37 @@ def urban_figure(view, keys, threshold):
     menu = {'type': 'buttons', 'direction': 'right', 'active': thresholds.index(threshold), 'buttons': buttons,
             'x': 0.01, 'xanchor': 'left', 'y': 1.0, 'yanchor': 'top'}
     return go.Figure([trace], _map_layout(_urban_title(z[threshold], threshold), updatemenus=[menu]))
+
+
+def coverage_figure(view, keys, plan):
+    """Bed-net coverage per ward under an ITN plan; wards that get no nets greyed.
+
+    Plan rows carry the rank of the plan's method, which is unique per ward, so
+    the rank finds each row's map key even where codes or names repeat.
+    """
+    method = plan['method']
+    key_of_rank = {getattr(w, f'{method}_rank'): w.key for w in view.wards}
+    rows = {key_of_rank[r['rank']]: r for r in plan['rows'] if r['rank'] in key_of_rank}
+    covered = [k for k in keys if (rows.get(k) or EMPTY_ROW)['nets_allocated']]
+    labels = dict(zip(keys, ward_labels(view, keys)))
+    traces = [go.Choropleth(
+        locations=_objects(covered), z=_numbers(rows[k]['coverage_percent'] for k in covered), zmin=0, zmax=100,
+        colorscale='Greens', marker={'line': {'width': 0.4, 'color': 'white'}},
+        colorbar={'title': {'text': 'People<br>covered %'}}, name='coverage',
+        customdata=_objects([labels[k] + [str(rows[k]['nets_allocated']), str(rows[k]['nets_needed']),
+                                          f"{rows[k]['people_covered']:,.0f}", escape(rows[k]['phase'])]
+                             for k in covered]),
+        hovertemplate=('<b>%{customdata[0]}</b><br>LGA: %{customdata[1]}<br>Nets: %{customdata[2]} of '
+                       '%{customdata[3]} needed<br>People covered: %{customdata[4]} (%{z:.0f}%)'
+                       '<br>Phase: %{customdata[5]}<extra></extra>'))]
+    uncovered = [k for k in keys if k not in covered]
+    if uncovered:
+        reason = 'No nets in this plan'
+        traces.append(_grey_trace(uncovered, [labels[k] + [reason] for k in uncovered], reason))
+    totals = plan['totals']
+    title = (f'ITN plan: {totals["nets_used"]:,} of {totals["nets_total"]:,} nets, '
+             f'{totals["people_covered"]:,.0f} people covered')
+    return go.Figure(traces, _map_layout(title))
 
 
 def rank_spread_figure(view):

@@ -63,3 +63,13 @@ def draw(result, options):
     return {name: (page.render_page(title, subtitle, {'figure': fig}, wards if name in MAPS else no_wards(), embed),
                    HTML)
             for name, (title, fig) in page_figures(view, keys, options).items()}
+
+
+def draw_coverage(result, plan, options):
+    """The ITN coverage map of one plan on the analysis's wards, as HTML bytes."""
+    view = from_result(result)
+    collection, keys = display_wards(view)
+    figure = figures.coverage_figure(view, keys, plan)
+    subtitle = f'{plan["preset"]} rules, {plan["method"]} ranking, urban threshold {plan["urban_threshold"]:g}%'
+    return page.render_page('Bed-net (ITN) coverage', subtitle, {'figure': figure},
+                            wards_block(view, collection, keys), bool(options.get('embed_plotlyjs', False)))

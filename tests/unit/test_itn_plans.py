@@ -41,15 +41,19 @@ def _put(stores, user_id, dataset_id, parts, body):
     return key
 
 
-def put_analysis(stores, user_id, dataset_id, rankings, status=SUCCEEDED, preset='default'):
-    """An analysis with its `rankings.json`, as the worker leaves it."""
+def put_analysis(stores, user_id, dataset_id, result, status=SUCCEEDED, preset='default'):
+    """An analysis as the worker leaves it: `rankings.json` and the engine's whole result kept in `work/`."""
     analysis_id = new_id('an')
     now = now_iso()
     stores.analyses.put_new(user_id, {
         'analysis_id': analysis_id, 'dataset_id': dataset_id, 'status': RUNNING, 'stage': 'report',
         'progress': 90, 'error': None, 'artifacts': {}, 'created_at': now, 'updated_at': now,
         'request': {'dataset_id': dataset_id, 'method': 'both', 'preset': preset}})
-    body = json.dumps(rankings).encode()
+    from chalicelib.storage.objects import object_key
+    stores.objects._client.put_object(Bucket=stores.objects.bucket,
+                                      Key=object_key(user_id, 'analyses', analysis_id, 'work', 'result.json'),
+                                      Body=json.dumps(result).encode())
+    body = json.dumps(result['rankings']).encode()
     key = stores.objects.put_artifact(user_id, analysis_id, 'rankings.json', body, 'application/json')
     stores.analyses.add_artifact(user_id, analysis_id, 'rankings.json', key, 'application/json', len(body))
     if status != RUNNING:
@@ -59,16 +63,16 @@ def put_analysis(stores, user_id, dataset_id, rankings, status=SUCCEEDED, preset
 
 @pytest.fixture(scope='module')
 def niger():
-    """30 synthetic Niger wards with population, and their composite ranking."""
+    """30 synthetic Niger wards with population, and their composite analysis result."""
     files = generate_state(30, seed=3)
     prepared = prepare_dataset(files)
-    return files, run_analysis(prepared, {'method': 'composite'}).to_dict()['rankings'], prepared
+    return files, run_analysis(prepared, {'method': 'composite'}).to_dict(), prepared
 
 
 def ranked(stores, caller, niger, **kwargs):
-    files, rankings, _ = niger
+    files, result, _ = niger
     dataset_id, _ = put_prepared_dataset(stores, caller.user_id, files)
-    return put_analysis(stores, caller.user_id, dataset_id, rankings, **kwargs)
+    return put_analysis(stores, caller.user_id, dataset_id, result, **kwargs)
 
 
 def objects_under(stores, prefix):
@@ -92,7 +96,8 @@ def test_a_plan_never_gives_more_nets_than_there_are_nor_a_ward_more_than_it_nee
     rural = [r['rank'] for r in rows if r['tier'] == 'rural' and r['nets_allocated']]
     assert rural == sorted(rural)
     assert plan['method'] == 'composite' and plan['preset'] == 'default' and plan['household_size'] == 5
-    assert plan['artifacts'] == sorted(f'itn-plan-{plan["plan_id"]}{ext}' for ext in ('.csv', '.json', '.xlsx'))
+    assert plan['artifacts'] == sorted([f'itn-plan-{plan["plan_id"]}{ext}' for ext in ('.csv', '.json', '.xlsx')]
+                                       + [f'itn-coverage-{plan["plan_id"]}.html'])
 
 
 def test_the_plan_is_listed_and_its_csv_downloads_through_the_artifact_route(alice, stores, niger):
@@ -113,6 +118,13 @@ def test_the_plan_is_listed_and_its_csv_downloads_through_the_artifact_route(ali
     body = stores.objects._client.get_object(Bucket=stores.objects.bucket, Key=key)['Body'].read()
     table = list(csv.DictReader(io.StringIO(body.decode())))
     assert [int(r['nets_allocated']) for r in table] == [r['nets_allocated'] for r in plan['rows']]
+    coverage = f'itn-coverage-{plan["plan_id"]}.html'
+    assert coverage in plan['artifacts'] and coverage in listed[0]['artifacts']
+    link = alice.get(f'/analyses/{analysis_id}/artifacts/{coverage}').json_body
+    path = urllib.parse.unquote(urllib.parse.urlparse(link['url']).path)
+    html = stores.objects._client.get_object(Bucket=stores.objects.bucket,
+                                             Key=path[path.index('users/'):])['Body'].read().decode()
+    assert 'Bed-net (ITN) coverage' in html and f'{plan["totals"]["nets_used"]:,} of 5,000 nets' in html
 
 
 def test_the_xlsx_keeps_a_formula_ward_name_as_text(alice, stores):
@@ -125,7 +137,7 @@ def test_the_xlsx_keeps_a_formula_ward_name_as_text(alice, stores):
     prepared = prepare_dataset(files)
     dataset_id, _ = put_prepared_dataset(stores, alice.user_id, files)
     analysis_id = put_analysis(stores, alice.user_id, dataset_id,
-                               run_analysis(prepared, {'method': 'composite'}).to_dict()['rankings'])
+                               run_analysis(prepared, {'method': 'composite'}).to_dict())
     plan = alice.post(f'/analyses/{analysis_id}/itn-plans', {'total_nets': 100}).json_body
     import openpyxl
     key = f'users/{alice.user_id}/analyses/{analysis_id}/itn-plans/{plan["plan_id"]}/plan.xlsx'
@@ -190,7 +202,7 @@ def test_without_population_it_is_422_saying_what_to_upload(alice, stores):
     prepared = prepare_dataset(files)
     dataset_id, _ = put_prepared_dataset(stores, alice.user_id, files)
     analysis_id = put_analysis(stores, alice.user_id, dataset_id,
-                               run_analysis(prepared, {'method': 'composite'}).to_dict()['rankings'])
+                               run_analysis(prepared, {'method': 'composite'}).to_dict())
     response = alice.post(f'/analyses/{analysis_id}/itn-plans', {'total_nets': 100})
     assert response.status_code == 422
     error = response.json_body['error']
