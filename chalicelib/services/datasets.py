@@ -82,6 +82,10 @@ def create(user_id, body, datasets, objects, max_bytes):
                         for f, u in zip(request.files, uploads)]}
 
 
+# Where a ward TPR's files are stored: not the caller's business.
+TPR_STORAGE_FIELDS = frozenset({'base', 'key', 'series_key'})
+
+
 def view(item):
     """A Datasets item as the API shows it (no storage keys)."""
     shown = {name: item.get(name) for name in PUBLIC_FIELDS}
@@ -92,6 +96,8 @@ def view(item):
                       for role, f in (item.get('files') or {}).items()}
     if item.get('status') == READY:
         shown['summary'] = item.get('summary')
+    if item.get('tpr'):
+        shown['tpr'] = {k: v for k, v in item['tpr'].items() if k not in TPR_STORAGE_FIELDS}
     return shown
 
 

@@ -105,6 +105,10 @@ def test_other_options_replace_the_tpr_rather_than_stack(alice, stores):
     assert len(dataset['warnings']) == len(set(dataset['warnings']))
     header = canonical(stores, alice.user_id, dataset_id)['wards.csv'].decode().splitlines()[0].split(',')
     assert header.count('tpr') == 1 and 'u5_tpr_rdt' not in header
+    # The dataset says which TPR it carries, and nothing of where it is stored.
+    assert dataset['tpr']['column'] == 'tpr'
+    assert dataset['tpr']['options']['level'] == 'primary' and dataset['tpr']['options']['period_from'] == '2024-02'
+    assert 'users/' not in json.dumps(dataset)
 
 
 def test_positives_above_tests_are_kept_and_flagged(alice, stores):
