@@ -5,9 +5,10 @@ lease on the Analyses item (a conditional write with an expiry) while it works, 
 a duplicate SQS delivery never runs the job in parallel, and records each finished
 stage in `stages_done`, so a redelivery after a crash resumes after the last one.
 Stages hand their results to the next through S3 under the analysis's `work/`
-prefix, so each stage can also run alone as a Step Functions task. A failure is
-stored as a message a programme officer can act on; the full error goes only to
-the logs.
+prefix, so each stage can also run alone as a Step Functions task; the engine's
+whole result stays in `work/result.json` after the job (ITN plans read it). A
+failure is stored as a message a programme officer can act on; the full error
+goes only to the logs.
 """
 import io
 import json

@@ -83,6 +83,9 @@ def test_the_queued_message_runs_every_stage_to_succeeded(aws, analysis, worker_
     assert [r['composite_rank'] for r in rankings] == list(range(1, 17))
     csv_lines = worker_deps.files.get_object(ALICE, done['artifacts']['rankings.csv']['key']).splitlines()
     assert len(csv_lines) == 17
+    kept = json.loads(worker_deps.files.get_object(
+        ALICE, f'users/{ALICE}/analyses/{analysis}/work/result.json'))
+    assert kept['rankings'] == rankings, 'ITN plans read the kept result'
 
 
 def test_progress_is_pushed_for_every_stage_in_order_then_the_status(analysis, worker_deps, sender):
