@@ -2,8 +2,9 @@
 
 Every record is one JSON object. The request id of the current invocation is
 kept in a context variable (per thread / per task, never shared between
-requests). A final scrub removes tokens, passwords and presigned URL signatures
-from whatever a caller logged by mistake.
+requests). A final scrub, over the fields before they become text, removes
+tokens, passwords and presigned URL signatures from whatever a caller logged by
+mistake.
 """
 import contextvars
 import json
@@ -14,23 +15,42 @@ import time
 
 REQUEST_ID = contextvars.ContextVar('request_id', default='-')
 
-# JWTs (three base64url parts, the first starting with eyJ), presigned query
-# strings, and password-like key/value pairs.
+# Fields whose value is a secret whatever it looks like (presigned POST fields,
+# credentials, headers), matched on the lower-cased key.
+_SECRET_KEYS = re.compile(r'password|passwd|secret|token|authorization|credential|signature|'
+                          r'^policy$|^x-amz-security-token$')
+
+# Secrets inside free text: JWTs (three base64url parts, the first starting with
+# eyJ), bearer values, presigned query strings, and password-like key/value pairs
+# (quoted with ", ' or an escaped \").
 _SECRET_PATTERNS = (
     (re.compile(r'eyJ[\w-]+\.[\w-]+\.[\w-]*'), '[token]'),
+    (re.compile(r'(?i)\b(Bearer\s+)\S+'), r'\1[redacted]'),
     (re.compile(r'(?i)(X-Amz-(?:Signature|Credential|Security-Token)=)[^&\s"\']+'), r'\1[redacted]'),
-    (re.compile(r'(?i)(Signature=|AWSAccessKeyId=|x-amz-signature["\']?\s*[:=]\s*["\']?)[^&\s"\']+'), r'\1[redacted]'),
-    (re.compile(r'(?i)("?(?:password|passwd|secret|authorization|token|policy)"?\s*[:=]\s*"?)[^",\s}]+'), r'\1[redacted]'),
+    (re.compile(r'(?i)(\b(?:Signature|AWSAccessKeyId)=)[^&\s"\']+'), r'\1[redacted]'),
+    (re.compile(r'(?i)((?:password|passwd|secret|x-amz-signature|policy)\\?["\']?\s*[:=]\s*\\?)'
+                r'(?:"[^"\\]*"|\'[^\']*\'|[^,\s}]+)'), r'\1"[redacted]"'),
 )
 
 _STANDARD_ATTRS = frozenset(vars(logging.makeLogRecord({})).keys()) | {'message', 'asctime'}
 
 
-def scrub(text):
-    """Text with every token, password and signature replaced by a marker."""
+def scrub(value):
+    """`value` (text, or a structure of dicts, lists and text) with every secret replaced.
+
+    Keys that name a secret lose their value outright; text anywhere is searched
+    for tokens, signatures and password pairs.
+    """
+    if isinstance(value, dict):
+        return {key: '[redacted]' if _SECRET_KEYS.search(str(key).lower()) else scrub(item)
+                for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [scrub(item) for item in value]
+    if not isinstance(value, str):
+        return value
     for pattern, replacement in _SECRET_PATTERNS:
-        text = pattern.sub(replacement, text)
-    return text
+        value = pattern.sub(replacement, value)
+    return value
 
 
 class JsonFormatter(logging.Formatter):
@@ -48,7 +68,7 @@ class JsonFormatter(logging.Formatter):
                 entry[key] = value
         if record.exc_info:
             entry['error'] = self.formatException(record.exc_info)
-        return scrub(json.dumps(entry, default=str))
+        return json.dumps(scrub(entry), default=lambda value: scrub(str(value)))
 
 
 def configure(logger, level='INFO'):

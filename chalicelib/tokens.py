@@ -72,7 +72,7 @@ def bare_token(value):
     if scheme.lower() == 'bearer':
         value = rest.strip()
     if not value:
-        raise TokenError('no token: send Authorization: Bearer <Cognito ID token>')
+        raise TokenError('no token')
     return value
 
 
@@ -116,7 +116,7 @@ def verify_id_token(authorization, settings, jwks=fetch_jwks):
     except jwt.PyJWTError as error:
         raise TokenError(f'invalid token: {error}')
     if claims['token_use'] != 'id':
-        raise TokenError(f'a {claims["token_use"]} token was sent where an ID token is needed')
+        raise TokenError(f'an {claims["token_use"]} token was sent where an ID token is needed')
     if claims.get('aud') != settings.user_pool_client_id:
         raise TokenError('token issued to another app client')
     return {name: _as_string(name, value) for name, value in claims.items()}

@@ -13,7 +13,7 @@ import signal
 import sys
 import time
 
-from devstack.stack import DEFAULT_HOST, DEFAULT_REGION, ROOT, STATE_FILE, Ports, Stack
+from devstack.stack import DEFAULT_HOST, DEFAULT_REGION, ROOT, STATE_FILE, Ports, Stack, aws_environment
 
 WAKE_SECONDS = 0.5
 
@@ -43,16 +43,21 @@ def parse_args(argv):
 
 def print_env(state_dir):
     """Shell exports that point plain `chalice local` at a running stack's moto server."""
-    state = json.loads((state_dir / STATE_FILE).read_text())
+    try:
+        state = json.loads((state_dir / STATE_FILE).read_text())
+    except FileNotFoundError:
+        print(f'No running stack: {state_dir / STATE_FILE} is missing. Start one with `make run`.',
+              file=sys.stderr)
+        return 1
     exports = {
-        'AWS_ENDPOINT_URL': state['aws_endpoint_url'], 'AWS_REGION': state['region'],
-        'AWS_DEFAULT_REGION': state['region'], 'AWS_ACCESS_KEY_ID': 'local',
-        'AWS_SECRET_ACCESS_KEY': 'local', 'USER_POOL_ID': state['user_pool_id'],
+        **aws_environment(state['aws_endpoint_url'], state['region']),
+        'USER_POOL_ID': state['user_pool_id'],
         'USER_POOL_CLIENT_ID': state['user_pool_client_id'], 'USER_POOL_ARN': state['user_pool_arn'],
         'JWKS_URL': state['jwks_url'],
     }
     for name, value in exports.items():
         print(f'export {name}={shlex.quote(value)}')
+    return 0
 
 
 def announce(state, seconds):
@@ -78,8 +83,7 @@ Ctrl-C stops everything.
 def main(argv=None):
     args = parse_args(sys.argv[1:] if argv is None else argv)
     if args.print_env:
-        print_env(args.state_dir)
-        return 0
+        return print_env(args.state_dir)
     received = []     # appended by the handler: no lock a handler could deadlock on
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, lambda signum, frame: received.append(signum))

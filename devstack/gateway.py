@@ -20,7 +20,7 @@ from http.server import BaseHTTPRequestHandler
 
 from chalicelib.config import settings
 from chalicelib.errors import error_body
-from chalicelib.logs import bind_request_id
+from chalicelib.logs import REQUEST_ID, bind_request_id
 from chalicelib.tokens import TokenError
 
 log = logging.getLogger('devstack.gateway')
@@ -32,7 +32,7 @@ class GatewayError(LocalGatewayException):
     """An answer the gateway gives without running the app, in the contract's format."""
 
     def __init__(self, status, code, message, details=None):
-        self.request_id = str(uuid.uuid4())
+        self.request_id = REQUEST_ID.get()
         self.CODE = status
         body = dict(error_body(status, code, message, details))
         body['error']['details'] = {**body['error']['details'], 'request_id': self.request_id}
@@ -53,6 +53,7 @@ class VerifyingAuthorizer(LocalGatewayAuthorizer):
 
     def authorize(self, raw_path, lambda_event, lambda_context):
         context = lambda_event['requestContext']
+        context['requestId'] = REQUEST_ID.get()  # the app logs under the gateway's id, as in AWS
         methods = self._app_object.routes.get(context['resourcePath'], {})
         if context['httpMethod'] not in methods:
             raise GatewayError(405, 'method_not_allowed',
@@ -103,13 +104,16 @@ class RequestHandler(ChaliceRequestHandler):
         BaseHTTPRequestHandler.__init__(self, request, client_address, server)
 
     def _generic_handle(self):
+        """One request id per request, bound before anything logs, as API Gateway's."""
+        bound = bind_request_id(str(uuid.uuid4()))
         try:
             super()._generic_handle()
         except Exception:
             error = GatewayError(500, 'internal', 'the local gateway failed; see the stack log')
-            bind_request_id(error.request_id)
             log.exception('request failed in the local gateway', extra={'path': self.path.split('?')[0]})
             self._send_error_response(error)
+        finally:
+            REQUEST_ID.reset(bound)
 
     do_GET = do_PUT = do_POST = do_HEAD = do_DELETE = do_PATCH = do_OPTIONS = _generic_handle
 

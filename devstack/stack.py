@@ -64,14 +64,13 @@ def chalice_config(project_dir):
     return Config(chalice_stage=STAGE, config_from_disk=disk, default_params={'project_dir': str(project_dir)})
 
 
-def aws_environment(endpoint_url, region, config, environ=os.environ):
-    """What every boto3 client of the stack and the app needs: moto, fake keys, the stage.
+def aws_environment(endpoint_url, region, environ=os.environ):
+    """What every boto3 client of the stack and the app needs: moto and fake keys.
 
     Loopback is exempted from any HTTP proxy: the JWKS fetch and boto3 must reach moto.
     """
     no_proxy = ','.join(filter(None, (environ.get('NO_PROXY') or environ.get('no_proxy'), LOOPBACK)))
     return {
-        **config.environment_variables,
         'NO_PROXY': no_proxy, 'no_proxy': no_proxy,
         'AWS_ENDPOINT_URL': endpoint_url,
         'AWS_ACCESS_KEY_ID': 'local', 'AWS_SECRET_ACCESS_KEY': 'local',
@@ -162,7 +161,8 @@ class Stack:
         endpoint_url = 'http://{}:{}'.format(*moto.get_host_and_port())
         os.environ.pop('AWS_PROFILE', None)
         os.environ.pop('AWS_SESSION_TOKEN', None)
-        os.environ.update(aws_environment(endpoint_url, self._region, config))
+        os.environ.update({**config.environment_variables,
+                           **aws_environment(endpoint_url, self._region)})
         aws.reset_clients()
         return endpoint_url
 

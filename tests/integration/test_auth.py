@@ -12,6 +12,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 
 from chalicelib.tokens import TokenError, verify_id_token
 from devstack.provision import AUTH_FLOWS, create_user, create_user_pool
+from tests.integration.support import wait_for
 
 pytestmark = pytest.mark.integration
 
@@ -166,3 +167,23 @@ def test_a_browser_on_an_allowed_origin_can_read_the_401(stack):
     other = stack.request('GET', '/me', headers={'Origin': 'https://evil.example.com'})
     assert other.status_code == 401
     assert 'Access-Control-Allow-Origin' not in other.headers
+
+
+def _logged(stack, request_id):
+    lines = [json.loads(line) for line in stack.log_text().splitlines() if line.startswith('{')]
+    return [line for line in lines if line.get('request_id') == request_id]
+
+
+def test_a_refused_request_is_found_in_the_log_by_its_id_without_the_token(stack):
+    token = _expired(stack.demo_token())
+    response = stack.request('GET', '/me', token=token)
+    request_id = response.json()['error']['details']['request_id']
+    logged = wait_for(lambda: _logged(stack, request_id))
+    assert logged and {line['message'] for line in logged} >= {'token refused', 'request'}
+    assert token not in stack.log_text() and token.split('.')[2] not in stack.log_text()
+
+
+def test_the_app_logs_an_accepted_request_under_the_gateways_id(stack):
+    response = stack.request('GET', '/me', token=stack.demo_token())
+    logged = wait_for(lambda: _logged(stack, response.headers['X-Request-Id']))
+    assert {line['logger'] for line in logged} >= {'chatmrpt', 'devstack.gateway'}

@@ -121,3 +121,39 @@ def test_prod_never_allows_any_origin():
                                               'ALLOWED_ORIGINS': 'https://chatmrpt.example.org'}))
     assert config.allow_origin == 'https://chatmrpt.example.org'
     assert app_module.cors_config(settings({'STAGE': 'prod'})) is None
+
+
+# what a careless log call could carry: (message or extra field, the secret in it)
+CARELESS = {
+    'password in a dict': ({'PASSWORD': 'Local-abc def'}, 'Local-abc def'),
+    'password pair in text': ('user said "PASSWORD": "p@ss word,x"', 'p@ss word,x'),
+    'password repr in text': ("{'password': 'Local-abc def'}", 'Local-abc def'),
+    'presigned POST fields': ({'key': 'users/u/d/data.csv', 'policy': 'eyJleHBpcmF0aW9uIjo',
+                               'x-amz-signature': 'ab12cd34', 'x-amz-credential': 'AKIA/x'},
+                              'ab12cd34'),
+    'presigned POST fields as text': (str({'policy': 'cG9saWN5', 'x-amz-signature': 'ab12cd34'}),
+                                      'ab12cd34'),
+    'opaque bearer value': ('Authorization: Bearer opaque-secret-123', 'opaque-secret-123'),
+    'presigned GET URL': ('https://b.s3.amazonaws.com/k?X-Amz-Signature=ff00ee&X-Amz-Credential=AKIA',
+                          'ff00ee'),
+    'a JWT anywhere': (['eyJhbGciOi.eyJzdWIiOi.c2lnbmF0dXJl'], 'eyJzdWIiOi'),
+}
+
+
+@pytest.mark.parametrize('case', sorted(CARELESS))
+def test_a_secret_logged_by_mistake_never_reaches_the_log(case):
+    value, secret = CARELESS[case]
+    record = logging.makeLogRecord({'msg': 'careless %s', 'args': ('x',), 'levelname': 'INFO',
+                                    'name': 'chatmrpt', 'detail': value})
+    line = JsonFormatter().format(record)
+    assert secret not in line
+    assert json.loads(line)['detail'] != value
+
+
+def test_ordinary_log_fields_pass_unchanged():
+    record = logging.makeLogRecord({'msg': 'no token: the request had no Authorization header',
+                                    'levelname': 'INFO', 'name': 'chatmrpt',
+                                    'path': '/datasets', 'status': 401, 'wards': [275, 'Kawo']})
+    entry = json.loads(JsonFormatter().format(record))
+    assert (entry['message'], entry['path'], entry['status'], entry['wards']) == (
+        'no token: the request had no Authorization header', '/datasets', 401, [275, 'Kawo'])
