@@ -6,8 +6,8 @@ imported here; the services import them where they compute.
 
 One mechanism shapes every answer: `endpoint` registers a route and turns the
 service's errors into the contract's format and audits it; the `http`
-middleware binds the request id, reshapes Chalice's own errors, echoes an
-allowed CORS origin and writes the access log line.
+middleware binds the request id, reshapes Chalice's own errors and writes the
+access log line.
 """
 import contextvars
 import json
@@ -54,15 +54,21 @@ REQUEST = contextvars.ContextVar('request')
 
 
 def cors_config(config):
-    """The CORS configuration of the stage: its first origin (the middleware echoes the others).
+    """The CORS configuration of the stage, for its one frontend origin.
 
-    None when no origin is configured (same-origin only); `*` is refused in prod.
+    One origin, because API Gateway answers the preflight itself with a fixed
+    origin: a second one would pass simple requests and fail every preflighted
+    call (all authenticated calls are). None when no origin is configured
+    (same-origin only); `*` is refused in prod.
     """
     origins = config.allowed_origins
     if not origins:
         return None
-    if config.stage == 'prod' and '*' in origins:
-        raise ValueError('ALLOWED_ORIGINS must name the frontend origins in prod, not *')
+    if len(origins) > 1:
+        raise ValueError(f'ALLOWED_ORIGINS names one frontend origin per stage, not {len(origins)}: '
+                         f'{", ".join(origins)}')
+    if config.stage == 'prod' and origins == ('*',):
+        raise ValueError('ALLOWED_ORIGINS must name the frontend origin in prod, not *')
     return CORSConfig(allow_origin=origins[0], allow_headers=['Authorization', 'Content-Type'],
                       expose_headers=['X-Request-Id'], max_age=600)
 
@@ -79,7 +85,6 @@ def per_request(event, get_response):
     try:
         response = _contract_errors(get_response(event), request_id)
         response.headers['X-Request-Id'] = request_id
-        _echo_origin(event, response)
         app.log.info('request', extra={
             'method': event.method, 'path': event.path, 'status': response.status_code,
             'user_id': _claims(event).get('sub'),
@@ -100,13 +105,6 @@ def _contract_errors(response, request_id):
         response.body = error_body(status, code, message, {'request_id': request_id})
         response.headers['Content-Type'] = 'application/json'
     return response
-
-
-def _echo_origin(request, response):
-    origin = request.headers.get('origin')
-    if CORS is not None and origin and origin != '*' and origin in settings().allowed_origins:
-        response.headers['Access-Control-Allow-Origin'] = origin
-        response.headers['Vary'] = 'Origin'
 
 
 def _claims(request):

@@ -4,7 +4,7 @@ import os
 import pytest
 
 # The local stage's origins, set before app.py is imported so its CORS config exists.
-os.environ.setdefault('ALLOWED_ORIGINS', 'http://localhost:3000,http://127.0.0.1:3000')
+os.environ.setdefault('ALLOWED_ORIGINS', 'http://localhost:3000')
 
 from tests.unit.support import Caller  # noqa: E402
 
