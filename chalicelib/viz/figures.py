@@ -19,6 +19,9 @@ MAP_HEIGHT = 640
 METHOD_LABELS = {'composite': 'composite score', 'pca': 'PCA score'}
 URBAN_THRESHOLDS = (30, 50, 75, 100)  # analysis spec section 8
 BELOW_THRESHOLD = -10  # the urban map's value for a greyed ward: a grey band below 0 on its scale
+VARIABLE_KINDS = (('raw', 'raw value', 'Viridis', {}),
+                  ('normalised', 'risk score 0–1', 'YlOrRd', {'zmin': 0, 'zmax': 1}))
+FILLED_FROM = {'neighbours': 'mean of the neighbouring wards', 'column_mean': 'mean of all wards'}
 EMPTY_ROW = {'nets_allocated': 0}  # a ward the plan does not list gets no nets
 
 
@@ -94,26 +97,39 @@ def vulnerability_figure(view, keys, method='composite'):
     return go.Figure(traces, _map_layout(f'Malaria vulnerability: {METHOD_LABELS[method]} rank'))
 
 
+def _missing_text(name, variable, key):
+    """Why a ward is grey on a raw variable map: its value was missing, and what scoring used instead."""
+    source = FILLED_FROM.get(variable.filled_from.get(key), 'filled in')
+    return f'{name}: missing in the data; {_number(variable.value.get(key), 4)} ({source}) used for scoring'
+
+
 def variable_figure(view, keys):
-    """One map per selected variable, raw and normalised, chosen from a drop-down."""
-    traces, buttons = [], []
-    kinds = (('value', 'value used', 'Viridis', {}),
-             ('normalised', 'risk score 0–1', 'YlOrRd', {'zmin': 0, 'zmax': 1}))
+    """Two maps per selected variable, chosen from a drop-down: the raw value as it was in the data
+    (wards where it was missing greyed, their hover saying what scoring used) and the 0–1 risk score."""
+    traces, views = [], []  # views: (button label, title, indices of the traces it shows)
     for variable in view.variables:
         name = escape(variable.name)
-        for attr, label, scale, bounds in kinds:
+        for attr, label, scale, bounds in VARIABLE_KINDS:
             values = getattr(variable, attr)
+            shown = [len(traces)]
             traces.append(go.Choropleth(
-                z=_numbers(values.get(k) for k in keys), colorscale=scale, visible=not traces, **bounds,
+                z=_numbers(values.get(k) for k in keys), colorscale=scale, **bounds,
                 marker={'line': {'width': 0.3, 'color': 'white'}}, colorbar={'title': {'text': label}},
                 hovertemplate=('<b>%{customdata[0]}</b><br>LGA: %{customdata[1]}'
                                f'<br>{name} ({label}): %{{z:.4g}}<extra></extra>'),
                 name=f'{name} ({label})'))
-            buttons.append({'label': f'{name} ({escape(variable.direction)}): {label}', 'method': 'update',
-                            'args': [None, {'title.text': f'{name}: {label}'}]})
-    for i, button in enumerate(buttons):
-        button['args'][0] = {'visible': [j == i for j in range(len(buttons))]}
-    title = buttons[0]['args'][1]['title.text'] if buttons else 'No variables'
+            missing = [k for k in keys if values.get(k) is None]
+            if missing:
+                shown.append(len(traces))
+                traces.append(_grey_trace(missing, [label_ + [_missing_text(name, variable, k)] for k, label_
+                                                    in zip(missing, ward_labels(view, missing))], 'missing'))
+            views.append((f'{name} ({escape(variable.direction)}): {label}', f'{name}: {label}', shown))
+    for i, trace in enumerate(traces):
+        trace.visible = bool(views) and i in views[0][2]
+    buttons = [{'label': button, 'method': 'update',
+                'args': [{'visible': [i in shown for i in range(len(traces))]}, {'title.text': title}]}
+               for button, title, shown in views]
+    title = views[0][1] if views else 'No variables'
     menu = {'buttons': buttons, 'direction': 'down', 'x': 0.01, 'xanchor': 'left', 'y': 1.0, 'yanchor': 'top'}
     return go.Figure(traces, _map_layout(title, updatemenus=[menu]))
 

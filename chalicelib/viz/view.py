@@ -47,8 +47,10 @@ class Boundary:
 class Variable:
     name: str
     direction: str
+    raw: MappingProxyType  # ward key -> value in the data (None where it was missing)
     value: MappingProxyType  # ward key -> value used (gaps filled)
     normalised: MappingProxyType  # ward key -> 0..1 risk score
+    filled_from: MappingProxyType  # ward key -> where a missing value was filled from ('neighbours', 'column_mean')
 
 
 @dataclass(frozen=True)
@@ -88,7 +90,7 @@ def _identity(record):
 
 
 def _per_ward(ward_values, kind, name):
-    """ward key -> one variable's value of one kind ('value' or 'normalised')."""
+    """ward key -> one variable's value of one kind ('raw', 'value' or 'normalised')."""
     return MappingProxyType({f'w{r["row"]}': (r.get(kind) or EMPTY).get(name) for r in ward_values})
 
 
@@ -141,9 +143,14 @@ def from_result(result):
             boundaries.append(Boundary(
                 key=f'w{row}' if row is not None else f'b{index}', code=props.get('ward_code'),
                 name=_text(props.get('ward_name')), lga=_text(props.get('lga')), geometry=feature['geometry']))
+    sources = {}
+    for cell in result.get('imputation') or ():
+        sources.setdefault(cell['variable'], {})[f'w{cell["row"]}'] = cell.get('source')
     variables = tuple(
-        Variable(name=v['name'], direction=_text(v.get('direction')), value=_per_ward(ward_values, 'value', v['name']),
-                 normalised=_per_ward(ward_values, 'normalised', v['name']))
+        Variable(name=v['name'], direction=_text(v.get('direction')), raw=_per_ward(ward_values, 'raw', v['name']),
+                 value=_per_ward(ward_values, 'value', v['name']),
+                 normalised=_per_ward(ward_values, 'normalised', v['name']),
+                 filled_from=MappingProxyType(sources.get(v['name']) or {}))
         for v in result.get('variables') or ())
     return ResultView(wards=tuple(wards), variables=variables, boundaries=tuple(boundaries),
                       pca_ran=bool((result.get('pca') or EMPTY).get('ran')), result=MappingProxyType(result))

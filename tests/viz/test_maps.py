@@ -70,13 +70,34 @@ def test_niger_vulnerability_map_has_every_ward_with_its_hover_facts(niger_resul
 def test_variable_maps_offer_raw_and_normalised_for_each_selected_variable(niger_result, niger_maps):
     figure = figure_data(niger_maps['variable_maps.html'][0].decode())
     names = [v['name'] for v in niger_result['variables']]
-    labels = [b['label'] for b in figure['layout']['updatemenus'][0]['buttons']]
-    assert len(figure['data']) == 2 * len(names) == len(labels)
+    buttons = figure['layout']['updatemenus'][0]['buttons']
+    labels = [b['label'] for b in buttons]
+    assert len(labels) == 2 * len(names)
     for name in names:
-        assert any(label.startswith(name) and 'value used' in label for label in labels)
+        assert any(label.startswith(name) and 'raw value' in label for label in labels)
         assert any(label.startswith(name) and 'risk score 0–1' in label for label in labels)
-    normalised = values(figure['data'][1]['z'])
-    assert min(v for v in normalised if v is not None) >= 0 and max(v for v in normalised if v is not None) <= 1
+    normalised = [values(figure['data'][i]['z']) for b in buttons if 'risk score' in b['label']
+                  for i, shown in enumerate(b['args'][0]['visible']) if shown]
+    assert all(0 <= v <= 1 for z in normalised for v in z if v is not None)
+
+
+def test_raw_variable_map_greys_the_wards_missing_in_the_data_and_says_what_was_filled(niger_result, niger_maps):
+    figure = figure_data(niger_maps['variable_maps.html'][0].decode())
+    [button] = [b for b in figure['layout']['updatemenus'][0]['buttons']
+                if b['label'].startswith('housing_quality') and 'raw value' in b['label']]
+    raw, grey = [figure['data'][i] for i, shown in enumerate(button['args'][0]['visible']) if shown]
+    z = values(raw['z'])
+    assert sum(1 for v in z if v is None) == 17 == len(grey['locations'])
+    data = {f'w{r["row"]}': r for r in niger_result['ward_values']}
+    assert all(data[k]['raw']['housing_quality'] is None for k in grey['locations'])
+    present = [v for v in z if v is not None]
+    assert present and all(data[k]['raw']['housing_quality'] is not None
+                           for k, v in zip(wards_data(niger_maps['variable_maps.html'][0].decode())['locations'], z)
+                           if v is not None)
+    filled = {f'w{c["row"]}': c['value'] for c in niger_result['imputation'] if c['variable'] == 'housing_quality'}
+    for key, row in zip(grey['locations'], grey['customdata']):
+        assert row[2].startswith('housing_quality: missing in the data; ')
+        assert f'{filled[key]:.4f}' in row[2] and 'used for scoring' in row[2]
 
 
 def test_urban_map_greys_the_wards_below_the_chosen_threshold(niger_result):
