@@ -128,15 +128,11 @@ def _error_response(error, request_id):
 
 
 def json_body(request):
-    """The request's JSON object; 400 for a body that is not JSON or not sent as JSON."""
+    """The request's JSON body; 400 for one that is not JSON (or nested past parsing)."""
     try:
-        body = request.json_body
-    except BadRequestError:
+        return request.json_body
+    except (BadRequestError, RecursionError):
         raise BadRequest('The request body is not valid JSON.', {'field': 'body'}) from None
-    if body is None and request.raw_body:
-        raise BadRequest('Send the body as JSON with "Content-Type: application/json".',
-                         {'field': 'body'})
-    return body
 
 
 def endpoint(path, method='GET', action=None, resource=None, writes=False, status=200):
@@ -360,6 +356,12 @@ def on_upload(event):
 def on_analysis_job(event):
     for record in event:
         worker.handle_message(record.to_dict(), _worker_deps())
+
+
+@app.on_sqs_message(queue=settings().analysis_dlq, batch_size=1)
+def on_analysis_dead_letter(event):
+    for record in event:
+        worker.handle_dead_letter(record.to_dict(), _worker_deps())
 
 
 @app.lambda_function(name='analysis_stage')

@@ -68,7 +68,7 @@ def decode_token(token):
     try:
         raw = base64.urlsafe_b64decode(token + '=' * (-len(token) % 4))
         payload = json.loads(raw)
-    except (ValueError, binascii.Error, UnicodeDecodeError):
+    except (ValueError, binascii.Error, UnicodeDecodeError, RecursionError):
         payload = None
     if not isinstance(payload, dict):
         raise BadRequest('next_token is not a token this list returned; '

@@ -160,3 +160,25 @@ def test_ordinary_log_fields_pass_unchanged():
     entry = json.loads(JsonFormatter().format(record))
     assert (entry['message'], entry['path'], entry['status'], entry['wards']) == (
         'no token: the request had no Authorization header', '/datasets', 401, [275, 'Kawo'])
+
+
+@pytest.mark.parametrize('path', ['/datasets', '/analyses'])
+def test_a_body_nested_past_parsing_is_a_400_naming_the_body(alice, path):
+    response = alice.post(path, b'[' * 100000)
+    assert response.status_code == 400
+    assert response.json_body['error']['details']['field'] == 'body'
+
+
+@pytest.mark.parametrize('path', ['/datasets', '/analyses', '/audit'])
+def test_a_next_token_nested_past_parsing_is_a_400_naming_it(admin, path):
+    import base64
+    token = base64.urlsafe_b64encode(b'[' * 50000).decode().rstrip('=')
+    response = admin.get(f'{path}?next_token={token}')
+    assert response.status_code == 400
+    assert response.json_body['error']['details']['field'] == 'next_token'
+
+
+def test_a_null_body_is_told_to_send_an_object(alice):
+    response = alice.post('/datasets', b'null')
+    assert response.status_code == 400
+    assert 'JSON object' in response.json_body['error']['message']

@@ -23,11 +23,14 @@ def routes_with_ids(dataset_id, analysis_id):
     """(method, path, body) for every route that names one of the caller's items."""
     return [
         ('GET', f'/datasets/{dataset_id}', None),
+        ('POST', f'/datasets/{dataset_id}/tpr', {}),
         ('DELETE', f'/datasets/{dataset_id}', None),
         ('POST', '/analyses', {'dataset_id': dataset_id}),
         ('GET', f'/analyses/{analysis_id}', None),
         ('GET', f'/analyses/{analysis_id}/rankings', None),
         ('GET', f'/analyses/{analysis_id}/artifacts/report.html', None),
+        ('POST', f'/analyses/{analysis_id}/itn-plans', {'total_nets': 1000}),
+        ('GET', f'/analyses/{analysis_id}/itn-plans', None),
         ('DELETE', f'/analyses/{analysis_id}', None),
     ]
 
@@ -46,6 +49,7 @@ def snapshot(owner, dataset_id, analysis_id, stores):
     return (owner.get(f'/datasets/{dataset_id}').json_body,
             owner.get(f'/analyses/{analysis_id}').json_body,
             owner.get(f'/analyses/{analysis_id}/rankings').json_body,
+            owner.get(f'/analyses/{analysis_id}/itn-plans').json_body,
             sorted((o['Key'], o['ETag']) for o in objects))
 
 
