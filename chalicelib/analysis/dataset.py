@@ -15,11 +15,13 @@ import numpy as np
 
 from . import ingest
 from .errors import DataError
+from .itn import POPULATION_NAMES, population_from_table
 from .matching import match_wards
 from .variables import rule_direction, resolve_state, concept_column
 
-IDENTIFIER_COLUMNS = ('ward_code', 'ward_name', 'lga', 'state', 'urban_percentage', 'population', 'boundary')
-POPULATION_NAMES = ('population', 'pop', 'total_population')
+# `ward_population` (not `population`): the data's own population column stays a variable
+# under its name, and the population used for plans is one unambiguous column.
+IDENTIFIER_COLUMNS = ('ward_code', 'ward_name', 'lga', 'state', 'urban_percentage', 'ward_population', 'boundary')
 CANONICAL_FILES = ('wards.csv', 'boundaries.geojson', 'neighbours.json', 'validation.json')
 
 
@@ -174,19 +176,22 @@ def urban_percentage(table, layer, boundary):
 
 
 def population_column(table, files, limits, ward_code):
-    """Ward population from an uploaded population table (by ward code) or the data's own column."""
+    """Ward population from an uploaded population table (by ward code), else the data's own column."""
     if 'population' in files:
-        extra = ingest.read_ward_table(*files['population'], limits=limits)
-        filename = files['population'][0]
-        if 'ward_code' not in extra.identifiers:
-            raise DataError('no_ward_code', 'The population table needs a WardCode column to join on.', file=filename)
-        column = next((n for n in extra.variables if n.lower() in POPULATION_NAMES), None)
-        if column is None:
-            raise DataError('no_population', 'The population table has no population column.', file=filename)
-        by_code = dict(zip(extra.identifiers['ward_code'], extra.values[:, extra.variables.index(column)]))
+        by_code = population_from_table(*files['population'], limits=limits)
         return np.array([by_code.get(code, np.nan) for code in ward_code])
     column = next((n for n in table.variables if n.lower() in POPULATION_NAMES), None)
     return table.values[:, table.variables.index(column)].copy() if column else np.full(len(ward_code), np.nan)
+
+
+def canonical_population(wards_csv):
+    """ward_code -> population from a canonical `wards.csv` (wards without either left out).
+
+    Read by position, so a ward-data variable of any name cannot be taken for it.
+    """
+    code, people = IDENTIFIER_COLUMNS.index('ward_code'), IDENTIFIER_COLUMNS.index('ward_population')
+    rows = list(csv.reader(io.StringIO(wards_csv.decode('utf-8'), newline='')))[1:]
+    return {row[code]: float(row[people]) for row in rows if row[code] and row[people]}
 
 
 def variable_summary(name, column):

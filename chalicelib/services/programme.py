@@ -2,9 +2,9 @@
 analysis, and ward test positivity rates (TPR) from a dataset's facility export.
 
 The REST path imports this module: pandas, openpyxl and the engine load only
-inside the functions that compute. The pure parts (`population_by_code`,
-`plan_files`, `ward_tpr`, `join_ward_tpr`) take bytes and return bytes, so the
-upload processor and the worker can call them too.
+inside the functions that compute. The pure parts (`plan_files`, `ward_tpr`,
+`join_ward_tpr`) take bytes and return bytes, so the upload processor and the
+worker can call them too.
 """
 import csv
 import io
@@ -140,17 +140,11 @@ def _dataset_population(user_id, dataset_id, deps):
         raise Conflict(f'the dataset {dataset_id} of this analysis was deleted or is being replaced, and the '
                        'ward population comes from it: upload the data again and run a new analysis',
                        {'dataset_id': dataset_id})
-    population = population_by_code(deps.files.get_object(user_id, key))
+    from chalicelib.analysis.dataset import canonical_population
+    population = canonical_population(deps.files.get_object(user_id, key))
     if not population:
         raise InvalidData(NO_POPULATION, {'field': 'population', 'dataset_id': dataset_id})
     return population
-
-
-def population_by_code(wards_csv):
-    """ward_code -> population from a dataset's canonical `wards.csv` (wards without either left out)."""
-    rows = csv.DictReader(io.StringIO(wards_csv.decode('utf-8'), newline=''))
-    return {row['ward_code']: float(row['population']) for row in rows
-            if row.get('ward_code') and row.get('population')}
 
 
 def plan_files(plan, result):

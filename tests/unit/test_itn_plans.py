@@ -250,3 +250,38 @@ def test_a_plan_on_an_analysis_whose_dataset_was_deleted_is_409_saying_why(alice
     response = alice.post(f'/analyses/{analysis_id}/itn-plans', {'total_nets': 100})
     assert response.status_code == 409
     assert 'population comes from it' in response.json_body['error']['message']
+
+
+def without_population(files):
+    """The files with the data's `population` column moved to a population file keyed by ward code
+    (people doubled, so a plan shows which source it used)."""
+    name, data = files['data']
+    table = list(csv.reader(io.StringIO(data.decode())))
+    at, code = table[0].index('population'), table[0].index('WardCode')
+    out, people = io.StringIO(), io.StringIO()
+    csv.writer(out).writerows([row[:at] + row[at + 1:] for row in table])
+    csv.writer(people).writerows([['WardCode', 'population']] +
+                                 [[row[code], 2 * float(row[at])] for row in table[1:]])
+    doubled = {row[code]: 2 * float(row[at]) for row in table[1:]}
+    return dict(files, data=(name, out.getvalue().encode())), ('people.csv', people.getvalue().encode()), doubled
+
+
+@pytest.mark.parametrize('keep_data_population', [False, True])
+def test_a_plan_takes_its_population_from_the_uploaded_population_file(alice, stores, keep_data_population):
+    """A population file keyed by ward code (WardCode, population) is what plans use, and it wins
+    over a `population` column of the ward data, which stays an analysis variable."""
+    files = generate_state(12, seed=4)
+    stripped, people, doubled = without_population(files)
+    files = dict(files if keep_data_population else stripped, population=people)
+    prepared = prepare_dataset(files)
+    assert ('population' in prepared.variables) == keep_data_population
+    dataset_id, _ = put_prepared_dataset(stores, alice.user_id, files)
+    wards_csv = stores.objects.get_object(alice.user_id, stores.datasets.get(alice.user_id, dataset_id)
+                                          ['canonical']['wards.csv'])
+    header = wards_csv.decode().splitlines()[0].split(',')
+    assert len(header) == len(set(header))
+    analysis_id = put_analysis(stores, alice.user_id, dataset_id,
+                               run_analysis(prepared, {'method': 'composite'}).to_dict())
+    response = alice.post(f'/analyses/{analysis_id}/itn-plans', {'total_nets': 1000})
+    assert response.status_code == 201, response.json_body
+    assert {r['ward_code']: r['population'] for r in response.json_body['rows']} == doubled
