@@ -267,7 +267,7 @@ def read_boundaries(filename, data, limits=Limits()):
 
 def boundary_identifiers(filename, properties):
     keys = {}
-    for record in properties[:1]:
+    for record in properties:   # a field missing from the first ward may name the others
         for name in record:
             key = column_key(name)
             for role, aliases in IDENTIFIER_ALIASES.items():
@@ -398,24 +398,38 @@ def polygon(filename, number, geometry):
 def read_geojson(filename, data):
     try:
         document = json.loads(data.decode('utf-8-sig'))
-    except (UnicodeDecodeError, ValueError) as exc:
+    except (UnicodeDecodeError, ValueError, RecursionError) as exc:
         raise DataError('unreadable_file', f'The GeoJSON is not valid JSON ({exc}).', file=filename) from None
     if isinstance(document, dict) and document.get('type') == 'Feature':
         document = {'type': 'FeatureCollection', 'features': [document]}
     if not isinstance(document, dict) or document.get('type') != 'FeatureCollection':
         raise DataError('not_feature_collection', 'The GeoJSON must be a FeatureCollection of ward polygons.',
                         file=filename)
-    crs_name = ((document.get('crs') or {}).get('properties') or {}).get('name')
-    crs = parse_crs(filename, crs_name) if crs_name else None
+    crs_name = _member(_member(document, 'crs'), 'properties').get('name')
+    crs = parse_crs(filename, str(crs_name)) if crs_name else None
+    features = document.get('features') or []
+    if not isinstance(features, list):
+        raise DataError('not_feature_collection', 'The GeoJSON "features" must be a list of ward polygons.',
+                        file=filename)
     properties, geometries = [], []
-    for number, feature in enumerate(document.get('features') or [], start=1):
-        geometry = (feature or {}).get('geometry')
+    for number, feature in enumerate(features, start=1):
+        if not isinstance(feature, dict) or not isinstance(feature.get('geometry') or {}, dict) \
+                or not isinstance(feature.get('properties') or {}, dict):
+            raise DataError('bad_feature', f'Feature {number} is not a GeoJSON Feature object with a geometry '
+                            'and properties: fix or delete it.', file=filename, row=number)
+        geometry = feature.get('geometry')
         if geometry and geometry.get('type') not in ('Polygon', 'MultiPolygon'):
             raise DataError('not_polygons', f'Feature {number} is a {geometry.get("type")}: ward boundaries must be '
                             'polygons.', file=filename, row=number)
         geometries.append(polygon(filename, number, geometry) if geometry else None)
         properties.append(feature.get('properties') or {})
     return properties, geometries, crs, []
+
+
+def _member(document, name):
+    """`document[name]` when it is an object, else an empty one (GeoJSON's optional members)."""
+    value = document.get(name)
+    return value if isinstance(value, dict) else {}
 
 
 def parse_crs(filename, text):

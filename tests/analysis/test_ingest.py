@@ -1,5 +1,6 @@
 """Reading ward data and boundaries: encodings, missing markers, and every refusal named."""
 import io
+import json
 import stat
 import zipfile
 
@@ -199,6 +200,31 @@ def test_geojson_that_is_not_polygons_is_refused():
            b'"geometry":{"type":"Point","coordinates":[1,2]}}]}'
     error = refusal('not_polygons', read_boundaries, 'b.geojson', data)
     assert error.row == 1
+
+
+@pytest.mark.parametrize('document, code, row', [
+    ({'type': 'FeatureCollection', 'features': ['x']}, 'bad_feature', 1),
+    ({'type': 'FeatureCollection', 'features': [
+        {'type': 'Feature', 'properties': {}, 'geometry': {'type': 'Polygon',
+                                                            'coordinates': [square(0, 0)]}},
+        {'type': 'Feature', 'properties': {}, 'geometry': [[0, 0], [1, 1]]}]}, 'bad_feature', 2),
+    ({'type': 'FeatureCollection', 'features': [
+        {'type': 'Feature', 'properties': ['WardName'], 'geometry': None}]}, 'bad_feature', 1),
+    ({'type': 'FeatureCollection', 'features': {'WardName': 'A'}}, 'not_feature_collection', None),
+])
+def test_geojson_members_of_the_wrong_kind_are_refused_by_feature(document, code, row):
+    error = refusal(code, read_boundaries, 'b.geojson', json.dumps(document).encode())
+    assert error.row == row
+
+
+def test_geojson_nested_past_parsing_is_unreadable_not_a_crash():
+    refusal('unreadable_file', read_boundaries, 'b.geojson', b'[' * 100000)
+
+
+def test_boundary_fields_missing_from_the_first_ward_are_found_on_the_others():
+    layer = read_boundaries('b.geojson', geojson_of([({}, square(0, 0)),
+                                                    ({'WardName': 'B', 'WardCode': 'W2'}, square(1, 0))]))
+    assert layer.identifiers == {'ward_name': [None, 'B'], 'ward_code': [None, 'W2']}
 
 
 def test_boundary_duplicate_codes_are_refused():
