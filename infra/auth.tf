@@ -17,6 +17,14 @@ resource "aws_cognito_user_pool" "users" {
   auto_verified_attributes = ["email"]
   deletion_protection      = var.deletion_protection ? "ACTIVE" : "INACTIVE"
 
+  # The web client may not write the attributes pre_signup requires, so a
+  # self sign-up could never pass it: administrators create users
+  # (AdminCreateUser, still checked by pre_signup), and the public client id
+  # opens no sign-up endpoint.
+  admin_create_user_config {
+    allow_admin_create_user_only = true
+  }
+
   mfa_configuration = var.mfa_configuration
   dynamic "software_token_mfa_configuration" {
     for_each = var.mfa_configuration == "OFF" ? [] : [true]
@@ -65,7 +73,6 @@ resource "aws_cognito_user_pool" "users" {
       pre_sign_up          = lookup(lambda_config.value, "pre_sign_up", null)
       post_confirmation    = lookup(lambda_config.value, "post_confirmation", null)
       pre_authentication   = lookup(lambda_config.value, "pre_authentication", null)
-      pre_token_generation = lookup(lambda_config.value, "pre_token_generation", null)
     }
   }
 }
@@ -86,9 +93,12 @@ resource "aws_cognito_user_pool_client" "web" {
     access_token  = "minutes"
     refresh_token = "days"
   }
-  read_attributes = ["email", "email_verified", "custom:organization", "custom:role", "custom:region"]
-  # custom:role is absent: a user must not grant himself a role; admins set it.
-  write_attributes = ["email", "custom:organization", "custom:region"]
+  read_attributes = ["email", "email_verified", "name", "custom:organization", "custom:role", "custom:region"]
+  # Only what authorises nothing. The token's email, organization, role and
+  # region decide what a user may see (GET /audit reads the organization claim),
+  # and pre_signup checks them only once: writable, a user could change them
+  # afterwards. Listed explicitly, since a client without the list writes all.
+  write_attributes = ["name"]
 }
 
 resource "aws_cognito_identity_pool" "users" {

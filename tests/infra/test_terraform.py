@@ -126,8 +126,45 @@ def test_analysis_queue_retries_then_dead_letters(infra, chalice_config, stage):
     assert all(q['kms_master_key_id'] == '${aws_kms_key.data.arn}' for q in queues.values())
 
 
+# What the browser's identity pool credentials may do: read, nothing else.
+READ_ONLY_ACTIONS = frozenset({'s3:GetObject', 's3:ListBucket', 'kms:Decrypt',
+                               'dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:BatchGetItem'})
+# The tables holding the caller's own items; users, connections and audit stay API-only.
+BROWSER_TABLES = ('datasets', 'analyses', 'sessions')
+CALLER = '$${aws:PrincipalTag/sub}'          # as the .tf spells it ($$ escapes Terraform's ${)
+DATA_BUCKET_ARN = '${module.data_bucket.arn}'
+
+
+def conditions_of(statement):
+    return [(c['test'], c['variable'], as_list(c['values'])) for c in as_list(statement.get('condition'))]
+
+
+def check_s3_statement(statement):
+    """Objects only under users/<caller>/; the bucket itself only to list that prefix."""
+    actions = set(as_list(statement['actions']))
+    for resource in as_list(statement['resources']):
+        if resource == DATA_BUCKET_ARN:
+            assert actions == {'s3:ListBucket'}, statement['sid']
+            assert conditions_of(statement) == [('StringLike', 's3:prefix', [f'users/{CALLER}/*'])], statement['sid']
+        else:
+            assert resource.startswith(f'{DATA_BUCKET_ARN}/users/{CALLER}/'), (statement['sid'], resource)
+
+
+def check_dynamodb_statement(statement):
+    """Exactly the browser's tables, every key in the request the caller's own."""
+    tables = {'${aws_dynamodb_table.app["%s"].arn}' % table for table in BROWSER_TABLES}
+    assert set(as_list(statement['resources'])) == tables, statement['sid']
+    assert conditions_of(statement) == [('ForAllValues:StringEquals', 'dynamodb:LeadingKeys', [CALLER])], \
+        statement['sid']
+
+
+def check_kms_statement(statement):
+    assert as_list(statement['resources']) == ['${aws_kms_key.data.arn}'], statement['sid']
+    assert conditions_of(statement) == [('StringEquals', 'kms:ViaService', [
+        's3.${var.region}.amazonaws.com', 'dynamodb.${var.region}.amazonaws.com'])], statement['sid']
+
+
 def test_identity_pool_role_reaches_only_the_callers_own_data(infra):
-    tag = '$${aws:PrincipalTag/sub}'
     pool = infra.blocks('resource', 'aws_cognito_identity_pool')['users']
     assert pool['allow_unauthenticated_identities'] is False
     mapping = infra.blocks('resource', 'aws_cognito_identity_pool_provider_principal_tag')['sub']
@@ -139,17 +176,24 @@ def test_identity_pool_role_reaches_only_the_callers_own_data(infra):
                           'cognito-identity.amazonaws.com:amr': 'authenticated'}
     roles = infra.blocks('resource', 'aws_cognito_identity_pool_roles_attachment')['users']['roles']
     assert set(roles) == {'authenticated'}
-    for statement in statements(infra.blocks('data', 'aws_iam_policy_document')['authenticated']):
-        assert statement.get('effect', 'Allow') == 'Allow'
-        actions = as_list(statement['actions'])
-        conditions = {c['variable']: as_list(c['values']) for c in as_list(statement.get('condition'))}
-        if any(a.startswith('s3:') for a in actions):
-            scoped = [r for r in as_list(statement['resources']) if f'/users/{tag}/' in r]
-            assert scoped or conditions.get('s3:prefix') == [f'users/{tag}/*'], statement['sid']
-        if any(a.startswith('dynamodb:') for a in actions):
-            assert conditions['dynamodb:LeadingKeys'] == [tag], statement['sid']
-            assert not {'dynamodb:Scan', 'dynamodb:PutItem', 'dynamodb:DeleteItem'} & set(actions)
-        assert not any('*' in a for a in actions), statement['sid']
+    # The one policy on the role is the document checked below.
+    role_ref = 'aws_iam_role.authenticated.'
+    attached = [body for kind in ('aws_iam_role_policy', 'aws_iam_role_policy_attachment')
+                for body in infra.blocks('resource', kind).values() if role_ref in str(body.get('role'))]
+    assert [body.get('policy', body.get('policy_arn')) for body in attached] == [
+        '${data.aws_iam_policy_document.authenticated.json}']
+    checks = {'s3': check_s3_statement, 'dynamodb': check_dynamodb_statement, 'kms': check_kms_statement}
+    document = statements(infra.blocks('data', 'aws_iam_policy_document')['authenticated'])
+    for statement in document:
+        assert statement.get('effect', 'Allow') == 'Allow', statement['sid']
+        assert not {'not_actions', 'not_resources'} & set(statement), statement['sid']
+        actions = set(as_list(statement['actions']))
+        assert actions <= READ_ONLY_ACTIONS, (statement['sid'], actions - READ_ONLY_ACTIONS)
+        services = {action.split(':')[0] for action in actions}
+        assert len(services) == 1, f'{statement["sid"]}: one service per statement, so its scope is clear'
+        checks[services.pop()](statement)
+    covered = {action for statement in document for action in as_list(statement['actions'])}
+    assert covered == READ_ONLY_ACTIONS, 'the browser reads its own objects, items and their key'
 
 
 def test_no_policy_grants_a_wildcard_action(infra):
@@ -190,10 +234,30 @@ def test_user_pool_mfa_passwords_attributes_and_triggers(infra):
     assert all(policy[k] is True for k in ('require_lowercase', 'require_uppercase', 'require_numbers', 'require_symbols'))
     assert infra.locals()['custom_attributes'] == ['organization', 'role', 'region']
     lambda_config = dynamic(pool, 'lambda_config')
-    assert {'pre_sign_up', 'post_confirmation', 'pre_authentication'} <= set(lambda_config['content'])
+    assert set(lambda_config['content']) == {'pre_sign_up', 'post_confirmation', 'pre_authentication'}
     client = infra.blocks('resource', 'aws_cognito_user_pool_client')['web']
     assert client['generate_secret'] is False
-    assert 'custom:role' in client['read_attributes'] and 'custom:role' not in client['write_attributes']
+    assert 'custom:role' in as_list(client['read_attributes'])
+
+
+# What the app's authorisation reads from the ID token (chalicelib/identity.py, pre_signup's checks).
+AUTHORISING_ATTRIBUTES = ('email', 'custom:organization', 'custom:role', 'custom:region')
+
+
+def test_users_cannot_rewrite_what_authorises_them(infra):
+    """The web client writes no authorising attribute, so nobody changes their organization after creation.
+
+    A client without write_attributes may write every mutable attribute: the list must be there.
+    """
+    client = infra.blocks('resource', 'aws_cognito_user_pool_client')['web']
+    assert 'write_attributes' in client, 'without write_attributes the client writes every attribute'
+    writable = set(as_list(client['write_attributes']))
+    assert writable, 'an empty list is read as "not set": name one harmless attribute'
+    assert not writable & set(AUTHORISING_ATTRIBUTES), writable & set(AUTHORISING_ATTRIBUTES)
+    assert not [a for a in writable if a.startswith('custom:')], 'every custom attribute feeds authorisation'
+    # Self sign-up could not set the attributes pre_signup demands: administrators create users.
+    pool = infra.blocks('resource', 'aws_cognito_user_pool')['users']
+    assert pool['admin_create_user_config'] == {'allow_admin_create_user_only': True}
 
 
 def test_api_stage_is_throttled_by_variables_and_logged(infra):
