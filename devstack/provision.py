@@ -7,9 +7,9 @@ import json
 import secrets
 from dataclasses import dataclass
 
+from chalicelib.services.worker import MAX_RECEIVES  # then the job moves to the dead-letter queue
 from chalicelib.storage.tables import create_tables
 
-MAX_RECEIVES = 3               # then the analysis job moves to the dead-letter queue
 ANALYSIS_VISIBILITY_SECONDS = 900
 
 

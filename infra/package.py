@@ -34,6 +34,7 @@ from devstack.provision import ANALYSIS_VISIBILITY_SECONDS  # noqa: E402  (infra
 MB = 1024 * 1024
 UNZIPPED_LIMIT = 250 * MB        # Lambda: per function, layers included
 DIRECT_UPLOAD_LIMIT = 50 * MB    # Lambda: zipped, without going through S3
+SQS_DEFAULT_VISIBILITY_SECONDS = 30  # a queue of infra/queues.tf that sets none
 INSTALL_FAILURE = 'Could not install dependencies'
 
 USER_POOL_ARN = '${aws_cognito_user_pool.users.arn}'
@@ -42,13 +43,12 @@ APP_ENVIRONMENT = MappingProxyType({
     'USER_POOL_ID': '${aws_cognito_user_pool.users.id}',
     'USER_POOL_CLIENT_ID': '${aws_cognito_user_pool_client.web.id}',
 })
-# Chalice function name (@app.lambda_function(name=...)) -> Cognito trigger.
+# Chalice function name (@app.lambda_function(name=...) in app.py) -> Cognito trigger
+# (infra/auth.tf's lambda_config wires exactly these).
 COGNITO_TRIGGERS = MappingProxyType({
     'pre_signup': 'pre_sign_up',
-    'pre_sign_up': 'pre_sign_up',
     'post_confirmation': 'post_confirmation',
     'pre_authentication': 'pre_authentication',
-    'pre_token_generation': 'pre_token_generation',
 })
 # Errors API Gateway answers itself, in the contract's error shape
 # (response type, status or None to keep API Gateway's, contract code).
@@ -131,7 +131,8 @@ def wire(tf, stage, api_stage_name, region):
         _harden_function(function)
     for policy in _resources(tf, 'aws_iam_role_policy').values():
         policy['policy'] = '${data.aws_iam_policy_document.lambda.json}'
-    _rest_api(tf, names)
+    origin = frontend_origin(names)
+    _rest_api(tf, origin)
     _websocket_api(tf)
     _s3_notifications(tf, names)
     _sqs_mappings(tf, names)
@@ -142,12 +143,12 @@ def wire(tf, stage, api_stage_name, region):
         'api_stage_name': api_stage_name,
         'lambda_function_names': sorted(f['function_name'] for f in functions.values()),
         'cognito_triggers': triggers,
-        'frontend_origins': list(names.allowed_origins),
+        'frontend_origins': [origin] if origin else [],
     }
 
 
 def _pins(tf):
-    """Drop Chalice's pins (Terraform < 1.4, AWS provider < 5): infra/versions.tf pins >= 1.5 and >= 5."""
+    """Drop Chalice's pins (Terraform < 1.4, AWS provider < 5): infra/versions.tf pins >= 1.10 and >= 5."""
     block = tf.get('terraform', {})
     block.pop('required_version', None)
     block.pop('required_providers', None)
@@ -210,14 +211,22 @@ def gateway_responses(origin):
     return responses
 
 
-def _rest_api(tf, names):
+def frontend_origin(names):
+    """The stage's one web origin ('' for none): API Gateway answers CORS with a single origin."""
+    origins = names.allowed_origins
+    if len(origins) > 1:
+        raise PackageError(f'ALLOWED_ORIGINS names {len(origins)} origins ({", ".join(origins)}); the API allows '
+                           'exactly one per stage: the frontend\'s (docs/runbook.md, "First deployment")')
+    return origins[0] if origins else ''
+
+
+def _rest_api(tf, origin):
     """Stage-unique API name, error shapes, and a deployment that infra/api.tf's stage serves."""
     api = _resources(tf, 'aws_api_gateway_rest_api')['rest_api']
     api['name'] = '${local.prefix}'
     api['lifecycle'] = {'create_before_destroy': True}
     swagger = json.loads(tf['locals']['chalice_api_swagger'])
-    origins = names.allowed_origins
-    swagger['x-amazon-apigateway-gateway-responses'] = gateway_responses(origins[0] if origins else '')
+    swagger['x-amazon-apigateway-gateway-responses'] = gateway_responses(origin)
     tf['locals']['chalice_api_swagger'] = json.dumps(swagger)
     deployment = _resources(tf, 'aws_api_gateway_deployment')['rest_api']
     # stage_name on a deployment is gone from AWS provider 6; aws_api_gateway_stage.api owns the stage.
@@ -272,18 +281,21 @@ def _s3_notifications(tf, names):
 
 def _sqs_mappings(tf, names):
     """Point each SQS mapping at infra's queue; Lambda refuses a consumer that outlasts the visibility timeout."""
-    queues = {names.analysis_queue: 'analysis', names.analysis_dlq: 'analysis_dlq'}
+    # queue name -> (infra/queues.tf resource, its visibility timeout; the DLQ keeps SQS's default)
+    queues = {names.analysis_queue: ('analysis', ANALYSIS_VISIBILITY_SECONDS),
+              names.analysis_dlq: ('analysis_dlq', SQS_DEFAULT_VISIBILITY_SECONDS)}
     functions = _resources(tf, 'aws_lambda_function')
     for mapping in _resources(tf, 'aws_lambda_event_source_mapping').values():
         queue = mapping['event_source_arn'].rsplit(':', 1)[-1]
         if queue not in queues:
             raise PackageError(f'the app consumes SQS queue {queue!r}, which infra/queues.tf does not '
                                f'define; use ANALYSIS_QUEUE ({names.analysis_queue})')
-        mapping['event_source_arn'] = _ref('aws_sqs_queue', queues[queue], 'arn')
+        resource, visibility = queues[queue]
+        mapping['event_source_arn'] = _ref('aws_sqs_queue', resource, 'arn')
         consumer = functions[mapping['function_name'].split('.')[1]]
-        if consumer.get('timeout', 3) > ANALYSIS_VISIBILITY_SECONDS:
+        if consumer.get('timeout', 3) > visibility:
             raise PackageError(f'{consumer["function_name"]} may run {consumer["timeout"]} s, longer than the '
-                               f'queue\'s {ANALYSIS_VISIBILITY_SECONDS} s visibility timeout: lower lambda_timeout '
+                               f'queue\'s {visibility} s visibility timeout: lower lambda_timeout '
                                'in .chalice/config.json')
 
 
@@ -295,9 +307,6 @@ def _cognito_triggers(tf, functions):
         trigger = COGNITO_TRIGGERS.get(name)
         if trigger is None:
             continue
-        if trigger in triggers:
-            raise PackageError(f'two functions for the Cognito {trigger} trigger: '
-                               f'{triggers[trigger]} and {function["function_name"]}')
         triggers[trigger] = function['function_name']
         permissions[f'{name}-cognito'] = {
             'statement_id': f'{name}-cognito',

@@ -203,22 +203,30 @@ def publish(job):
     })
 
 
+def drawing_options(job):
+    """What the request chose for the drawn files: `offline` embeds plotly.js in each one."""
+    return {'embed_plotlyjs': bool((job.item.get('request') or {}).get('offline'))}
+
+
 def draw(job):
-    """The vulnerability, variable and urban maps and the rank-spread chart."""
+    """The vulnerability, variable and urban maps and the rank-spread chart; the
+    simplified boundaries stay in `work/display.json` for the report."""
     from chalicelib import viz
-    job.publish(viz.draw(job.result(), {}))
+    result = job.result()
+    display = viz.display_boundaries(result)
+    job.write_work(('display.json',), _json(display))
+    job.publish(viz.draw(result, drawing_options(job), display))
 
 
 def report(job):
-    """report.html and the spreadsheet and GeoJSON exports (publish already stored
-    the rankings CSV: the same bytes, so it is not written twice)."""
+    """report.html and the spreadsheet and GeoJSON exports, on the boundaries the
+    draw stage simplified (publish already stored the rankings CSV)."""
     from chalicelib import reports
     inputs = json.loads(job.read_work('inputs.json'))
     meta = {'analysis_id': job.analysis_id, 'dataset_id': job.dataset_id,
             'dataset_name': inputs.get('dataset_name'), 'created_at': job.item.get('created_at'),
             'completed_at': now_iso()}
-    built = reports.build(job.result(), meta, {})
-    job.publish({name: body for name, body in built.items() if name != 'rankings.csv'})
+    job.publish(reports.build(job.result(), meta, drawing_options(job), json.loads(job.read_work('display.json'))))
 
 
 # THE list of stages: a new stage is one entry here (progress rises to 100).
@@ -239,27 +247,59 @@ def handle_message(record, deps, stages=STAGES):
     Raises for a failure SQS should redeliver; the third receive marks the analysis
     FAILED first, so it is settled before the message moves to the dead-letter queue.
     """
+    job = _job_of(record)
+    if job is None:
+        return None
+    receives = int((record.get('attributes') or {}).get('ApproximateReceiveCount', 1))
+    return run_job(*job, deps, attempt=receives, stages=stages)
+
+
+def handle_dead_letter(record, deps):
+    """One record of the dead-letter queue: a job whose last receive died (Lambda
+    timeout, out of memory) without settling its analysis; it ends FAILED."""
+    job = _job_of(record)
+    return abandon(*job, deps) if job else None
+
+
+def _job_of(record):
+    """`(user_id, analysis_id)` of an SQS record, or None for a malformed one."""
     try:
         body = json.loads(record['body'])
-        user_id, analysis_id = str(body['user_id']), str(body['analysis_id'])
+        return str(body['user_id']), str(body['analysis_id'])
     except (ValueError, KeyError, TypeError):
         log.error('analysis message without user_id and analysis_id dropped')
         return None
-    receives = int((record.get('attributes') or {}).get('ApproximateReceiveCount', 1))
-    return run_job(user_id, analysis_id, deps, attempt=receives, stages=stages)
 
 
 def run_stage_event(event, deps, stages=STAGES):
     """A Step Functions task: `{"user_id", "analysis_id", "stage", "retries"?}` runs one
     stage (`retries`: how often this task was retried, 0 first); returns
     `{"status", "stage"}`."""
+    if event.get('abandon'):
+        return {'status': abandon(event['user_id'], event['analysis_id'], deps, stages),
+                'stage': None}
     status = run_job(event['user_id'], event['analysis_id'], deps,
                      attempt=int(event.get('retries', 0)) + 1, only=event['stage'], stages=stages)
     return {'status': status, 'stage': event['stage']}
 
 
+def abandon(user_id, analysis_id, deps, stages=STAGES):
+    """End a job that can no longer run (its worker died on the last try, or the state
+    machine gave up) FAILED, unless it already ended; its status after."""
+    item = deps.analyses.get(user_id, analysis_id)
+    if item is None or item['status'] in TERMINAL:
+        return item and item['status']
+    log.error('analysis abandoned at stage %s', item.get('stage'),
+              extra={'user_id': user_id, 'analysis_id': analysis_id})
+    return _fail(deps, user_id, analysis_id,
+                 _our_problem(item.get('stage') or stages[0].name, analysis_id))
+
+
 def run_job(user_id, analysis_id, deps, attempt=1, only=None, stages=STAGES):
-    """Run the analysis's remaining stages (or only the one named); its status after."""
+    """Run the analysis's remaining stages (or only the one named); its status after.
+
+    The stages still to do come from the item the claim returned: another worker
+    may have finished some between a read and the claim."""
     where = {'user_id': user_id, 'analysis_id': analysis_id}
     item = deps.analyses.get(user_id, analysis_id)
     if item is None:
@@ -268,16 +308,19 @@ def run_job(user_id, analysis_id, deps, attempt=1, only=None, stages=STAGES):
     if item['status'] in TERMINAL:
         log.info('analysis already %s; duplicate job ignored', item['status'], extra=where)
         return item['status']
-    todo = [stage for stage in stages if stage.name not in (item.get('stages_done') or ())]
     if only is not None:
-        _check_order(stages, todo, only)
-        todo = [stage for stage in todo if stage.name == only]
+        _check_order(stages, _todo(stages, item), only)
     owner = secrets.token_hex(8)
     claimed = deps.analyses.claim(user_id, analysis_id, owner, deps.clock())
     if claimed is None:
         log.info('another worker holds this analysis; duplicate job ignored', extra=where)
         return RUNNING
+    todo = [stage for stage in _todo(stages, claimed) if only is None or stage.name == only]
     return _work(Job(claimed, owner, deps), todo, stages, attempt)
+
+
+def _todo(stages, item):
+    return [stage for stage in stages if stage.name not in (item.get('stages_done') or ())]
 
 
 def _work(job, todo, stages, attempt):
@@ -288,7 +331,7 @@ def _work(job, todo, stages, attempt):
             _run_stage(job, stages, stage)
         if set(job.item.get('stages_done') or ()) >= {stage.name for stage in stages}:
             job.advance(status=SUCCEEDED, progress=100, lease_until=0, finished_at=now_iso())
-            _tell_status(job, SUCCEEDED)
+            _tell_status(job.deps, job.user_id, job.analysis_id, SUCCEEDED)
             return SUCCEEDED
         job.advance(lease_until=0)
         return RUNNING
@@ -298,15 +341,13 @@ def _work(job, todo, stages, attempt):
             job.deps.files.delete_prefix(job.user_id, 'analyses', job.analysis_id)
         return None
     except JobRefused as error:
-        return _fail(job, str(error))
+        return _fail(job.deps, job.user_id, job.analysis_id, str(error))
     except DataError as error:
-        return _fail(job, error.one_line())
+        return _fail(job.deps, job.user_id, job.analysis_id, error.one_line())
     except Exception:
         log.exception('stage %s failed (attempt %s)', job.stage, attempt, extra=job.where)
         if attempt >= MAX_RECEIVES:
-            _fail(job, f'The analysis stopped at the "{job.stage}" step because of a problem on '
-                       'our side. Your data is unchanged: start the analysis again, and if it '
-                       f'fails again send the analysis id {job.analysis_id} to support.')
+            _fail(job.deps, job.user_id, job.analysis_id, _our_problem(job.stage, job.analysis_id))
         else:
             _release(job)
         raise
@@ -366,16 +407,22 @@ class Heartbeat:
                 log.warning('lease not renewed; trying again', exc_info=True, extra=job.where)
 
 
-def _fail(job, message):
+def _our_problem(stage, analysis_id):
+    """The message of a failure the user did not cause: what to do about it."""
+    return (f'The analysis stopped at the "{stage}" step because of a problem on our side. '
+            'Your data is unchanged: start the analysis again, and if it fails again send '
+            f'the analysis id {analysis_id} to support.')
+
+
+def _fail(deps, user_id, analysis_id, message):
     """FAILED with `message` (what to do about it), pushed to the owner."""
     try:
-        job.item = job.deps.analyses.transition(job.user_id, job.analysis_id, (QUEUED, RUNNING),
-                                                FAILED, error=message, lease_until=0,
-                                                finished_at=now_iso())
+        deps.analyses.transition(user_id, analysis_id, (QUEUED, RUNNING), FAILED, error=message,
+                                 lease_until=0, finished_at=now_iso())
     except StaleTransition:
-        current = job.deps.analyses.get(job.user_id, job.analysis_id)
+        current = deps.analyses.get(user_id, analysis_id)
         return current and current['status']
-    _tell_status(job, FAILED, message)
+    _tell_status(deps, user_id, analysis_id, FAILED, message)
     return FAILED
 
 
@@ -387,8 +434,8 @@ def _release(job):
         pass
 
 
-def _tell_status(job, status, error=None):
-    job.deps.sender.send(job.user_id, job.analysis_id, status_message(job.analysis_id, status, error))
+def _tell_status(deps, user_id, analysis_id, status, error=None):
+    deps.sender.send(user_id, analysis_id, status_message(analysis_id, status, error))
 
 
 def state_machine(function_arn, stages=STAGES):
@@ -396,20 +443,26 @@ def state_machine(function_arn, stages=STAGES):
     stage calling the `analysis_stage` function, retried like SQS redelivers.
 
     A stage that ends the analysis (FAILED) makes the later tasks no-ops, so the
-    chain needs no choice states; the last retry marks the analysis FAILED.
+    chain needs no choice states; the last retry marks the analysis FAILED. A task
+    that dies instead (timeout, out of memory) is caught: the `abandon` task ends
+    the analysis FAILED as the dead-letter handler does.
     """
+    def task(payload, **rest):
+        return {'Type': 'Task', 'Resource': 'arn:aws:states:::lambda:invoke',
+                'Parameters': {'FunctionName': function_arn, 'Payload': {
+                    'user_id.$': '$.user_id', 'analysis_id.$': '$.analysis_id', **payload}},
+                'ResultPath': None,
+                'Retry': [{'ErrorEquals': ['States.ALL'], 'MaxAttempts': MAX_RECEIVES - 1,
+                           'IntervalSeconds': 10, 'BackoffRate': 2.0}], **rest}
+
     names = [stage.name for stage in stages]
-    states = {}
-    for name, following in zip(names, names[1:] + [None]):
-        states[name] = {
-            'Type': 'Task', 'Resource': 'arn:aws:states:::lambda:invoke',
-            'Parameters': {'FunctionName': function_arn, 'Payload': {
-                'user_id.$': '$.user_id', 'analysis_id.$': '$.analysis_id', 'stage': name,
-                'retries.$': '$$.State.RetryCount'}},
-            'ResultPath': None,
-            'Retry': [{'ErrorEquals': ['States.ALL'], 'MaxAttempts': MAX_RECEIVES - 1,
-                       'IntervalSeconds': 10, 'BackoffRate': 2.0}],
-            **({'Next': following} if following else {'End': True})}
+    catch = [{'ErrorEquals': ['States.ALL'], 'ResultPath': '$.error', 'Next': 'abandon'}]
+    states = {name: task({'stage': name, 'retries.$': '$$.State.RetryCount'}, Catch=catch,
+                         **({'Next': following} if following else {'End': True}))
+              for name, following in zip(names, names[1:] + [None])}
+    states['abandon'] = task({'abandon': True}, Next='failed')
+    states['failed'] = {'Type': 'Fail', 'Error': 'AnalysisFailed',
+                        'Cause': 'the analysis is FAILED; its error says why'}
     return {'Comment': 'ChatMRPT analysis: the stages of chalicelib.services.worker.STAGES',
             'StartAt': names[0], 'States': states}
 

@@ -135,6 +135,24 @@ def test_a_queue_consumer_outlasting_the_visibility_timeout_is_refused(packager)
         packager.wire(tf, 'dev', 'api', 'eu-west-1')
 
 
+def test_a_dead_letter_consumer_outlasting_the_dead_letter_queues_visibility_is_refused(packager):
+    def with_dead_letter_consumer(timeout):
+        tf = chalice_template()
+        tf['resource']['aws_lambda_function']['on_dead'] = dict(
+            function('chatmrpt-dev-on_dead', 'app.on_dead'), timeout=timeout)
+        tf['resource']['aws_lambda_event_source_mapping']['on_dead-sqs-event-source'] = {
+            'event_source_arn': f'arn:aws:sqs:eu-west-1:{ACCOUNT}:chatmrpt-dev-analysis-dlq',
+            'function_name': '${aws_lambda_function.on_dead.arn}'}
+        return tf
+
+    with pytest.raises(packager.PackageError, match='chatmrpt-dev-on_dead may run 31 s.*30 s visibility'):
+        packager.wire(with_dead_letter_consumer(31), 'dev', 'api', 'eu-west-1')
+    tf = with_dead_letter_consumer(30)
+    packager.wire(tf, 'dev', 'api', 'eu-west-1')
+    mapping = tf['resource']['aws_lambda_event_source_mapping']['on_dead-sqs-event-source']
+    assert mapping['event_source_arn'] == '${aws_sqs_queue.analysis_dlq.arn}'
+
+
 def test_cognito_triggers_are_permitted_and_reported(wired):
     tf, tfvars = wired
     assert tfvars['cognito_triggers'] == {'pre_sign_up': 'chatmrpt-dev-pre_signup'}
@@ -252,6 +270,9 @@ def test_packaged_app_is_wired_to_infra(package):
     assert 'filename' not in json.dumps(tf['resource']['aws_lambda_function'])
     assert '"bucket": "chatmrpt-' not in text, 'a bucket is still named literally instead of referenced'
     assert ':sqs:' not in text, 'an SQS queue is still named literally instead of referenced'
+    # The dead-letter queue has a consumer: a job whose worker died still ends FAILED.
+    assert sorted(m['event_source_arn'] for m in tf['resource']['aws_lambda_event_source_mapping'].values()) \
+        == ['${aws_sqs_queue.analysis.arn}', '${aws_sqs_queue.analysis_dlq.arn}']
     swagger = json.loads(tf['locals']['chalice_api_swagger'])
     for scheme in swagger.get('securityDefinitions', {}).values():
         assert scheme['x-amazon-apigateway-authorizer']['providerARNs'] == ['${aws_cognito_user_pool.users.arn}']

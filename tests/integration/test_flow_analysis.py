@@ -120,3 +120,33 @@ def test_the_websocket_refuses_a_connection_without_a_valid_id_token(stack, toke
     with pytest.raises(websockets.InvalidStatus) as refused:
         asyncio.run(attempt())
     assert refused.value.response.status_code == 401
+
+
+def test_a_job_whose_worker_died_on_its_last_receive_ends_failed_for_the_subscriber(stack):
+    """The job's message reaches the dead-letter queue (Lambda killed it on the third
+    receive, so no handler settled the analysis): the stack polls that queue, the app's
+    dead-letter handler ends the analysis FAILED and the subscribed owner is told."""
+    from chalicelib.storage.analyses import Analyses
+    alice = stack.create_user()
+    analysis_id = 'an_died_on_last_receive'
+    Analyses(stack.settings.analyses_table, stack.client('dynamodb')).put_new(alice.sub, {
+        'analysis_id': analysis_id, 'status': 'RUNNING', 'stage': 'score', 'progress': 10,
+        'stages_done': ['prepare'], 'lease_until': 0})
+    sqs = stack.client('sqs')
+    dlq = sqs.get_queue_url(QueueName=stack.settings.analysis_dlq)['QueueUrl']
+
+    async def subscribe_then_die():
+        async with websockets.connect(ws_url(stack, alice.token)) as connection:
+            await connection.send(json.dumps({'action': 'subscribe', 'analysis_id': analysis_id}))
+            replay = [json.loads(await asyncio.wait_for(connection.recv(), 10)) for _ in range(3)]
+            sqs.send_message(QueueUrl=dlq, MessageBody=json.dumps(
+                {'user_id': alice.sub, 'analysis_id': analysis_id}))
+            return replay, json.loads(await asyncio.wait_for(connection.recv(), 30))
+
+    replay, status = asyncio.run(subscribe_then_die())
+
+    assert [m['type'] for m in replay] == ['subscribed', 'progress', 'progress']
+    assert status['type'] == 'status' and status['status'] == 'FAILED'
+    assert '"score" step' in status['error']
+    assert Api(stack.api_url, alice.token).call('GET', f'/analyses/{analysis_id}')['status'] == 'FAILED'
+    assert wait_for(lambda: queue_drained(sqs, dlq))

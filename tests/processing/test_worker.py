@@ -88,6 +88,37 @@ def test_the_queued_message_runs_every_stage_to_succeeded(aws, analysis, worker_
     assert kept['rankings'] == rankings, 'ITN plans read the kept result'
 
 
+def html_artifacts(worker_deps, analysis_id):
+    done = item(worker_deps, analysis_id)
+    return {name: worker_deps.files.get_object(ALICE, a['key']).decode('utf-8')
+            for name, a in done['artifacts'].items() if name.endswith('.html')}
+
+
+@pytest.mark.parametrize('offline', [False, True])
+def test_an_offline_analysis_embeds_plotlyjs_in_every_map_and_the_report(
+        aws, ready_dataset, worker_deps, monkeypatch, offline):
+    import plotly.offline
+    from chalicelib.viz import maps
+    from chalicelib.viz.page import PLOTLYJS_URL
+    simplified = []
+    simplify = maps.display_boundaries
+    monkeypatch.setattr(maps, 'display_boundaries', lambda view: simplified.append(1) or simplify(view))
+    s = stores(aws)
+    analysis_id = analysis_service.create(ALICE, {'dataset_id': ready_dataset['dataset_id'], 'offline': offline},
+                                          s.datasets, s.analyses, s.jobs)['analysis_id']
+
+    assert worker.run_job(ALICE, analysis_id, worker_deps) == 'SUCCEEDED'
+
+    pages = html_artifacts(worker_deps, analysis_id)
+    assert {'vulnerability_map.html', 'rank_spread.html', 'report.html'} <= set(pages)
+    for name, html in pages.items():
+        if offline:
+            assert '<script src=' not in html and plotly.offline.get_plotlyjs()[-2000:] in html, name
+        else:
+            assert html.count('<script src=') == 1 and PLOTLYJS_URL in html, name
+    assert simplified == [1], 'the report draws on the boundaries the draw stage simplified'
+
+
 def test_progress_is_pushed_for_every_stage_in_order_then_the_status(analysis, worker_deps, sender):
     worker.run_job(ALICE, analysis, worker_deps)
 
@@ -336,3 +367,74 @@ def test_the_last_step_functions_retry_marks_the_analysis_failed(analysis, worke
             worker.run_stage_event(dict(event, retries=retries), worker_deps, stages)
 
     assert item(worker_deps, analysis)['status'] == 'FAILED'
+
+
+def test_a_worker_killed_on_the_last_receive_ends_failed_when_the_job_reaches_the_dead_letter_queue(
+        aws, analysis, worker_deps, sender, monkeypatch):
+    """Lambda times out or runs out of memory on the third receive: no exception is
+    caught, SQS moves the message to the dead-letter queue, and its handler settles
+    the analysis FAILED and tells the owner's subscribed connections."""
+    from chalice.test import Client
+    import app as app_module
+    stages = counting(worker.STAGES, [], fail={'score': Killed()})
+    with pytest.raises(Killed):
+        worker.handle_message(record(analysis, worker.MAX_RECEIVES), worker_deps, stages)
+    assert item(worker_deps, analysis)['status'] == 'RUNNING'
+    monkeypatch.setattr(app_module, '_worker_deps', lambda: worker_deps)
+    body = json.dumps({'user_id': ALICE, 'analysis_id': analysis})
+
+    with Client(app_module.app, stage_name='local') as client:
+        client.lambda_.invoke('on_analysis_dead_letter', client.events.generate_sqs_event(
+            message_bodies=[body], queue_name=aws.analysis_dlq))
+
+    failed = item(worker_deps, analysis)
+    assert failed['status'] == 'FAILED'
+    assert '"score" step' in failed['error'] and analysis in failed['error']
+    assert sender.statuses() == ['FAILED']
+    assert [m for _, _, m in sender.sent][-1]['error'] == failed['error']
+
+
+def test_a_dead_letter_for_a_finished_analysis_changes_nothing(analysis, worker_deps, sender):
+    assert worker.run_job(ALICE, analysis, worker_deps) == 'SUCCEEDED'
+    sent = list(sender.sent)
+
+    assert worker.handle_dead_letter(record(analysis), worker_deps) == 'SUCCEEDED'
+    assert item(worker_deps, analysis)['status'] == 'SUCCEEDED'
+    assert sender.sent == sent
+
+
+def test_the_state_machine_catches_a_dead_task_and_ends_the_analysis_failed(analysis, worker_deps, sender):
+    definition = worker.state_machine('arn:aws:lambda:eu-west-1:1:function:chatmrpt-dev-analysis_stage')
+    stages = counting(worker.STAGES, [], fail={'score': Killed()})
+    worker.run_stage_event({'user_id': ALICE, 'analysis_id': analysis, 'stage': 'prepare'}, worker_deps, stages)
+    with pytest.raises(Killed):   # the task times out: Step Functions sees States.Timeout
+        worker.run_stage_event({'user_id': ALICE, 'analysis_id': analysis, 'stage': 'score'},
+                               worker_deps, stages)
+
+    [catch] = definition['States']['score']['Catch']
+    assert catch['ErrorEquals'] == ['States.ALL']
+    handler = definition['States'][catch['Next']]
+    payload = {key.removesuffix('.$'): value for key, value in handler['Parameters']['Payload'].items()}
+    event = dict(payload, user_id=ALICE, analysis_id=analysis)
+    assert worker.run_stage_event(event, worker_deps)['status'] == 'FAILED'
+    assert definition['States'][handler['Next']]['Type'] == 'Fail'
+    assert '"score" step' in item(worker_deps, analysis)['error']
+    assert sender.statuses() == ['FAILED']
+
+
+def test_the_remaining_stages_are_those_of_the_item_the_claim_returned(analysis, worker_deps):
+    """Another worker finished `prepare` and released its lease between this worker's
+    read and its claim: `prepare` must not run again."""
+    calls = []
+    stages = counting(worker.STAGES, calls)
+    claim = worker_deps.analyses.claim
+
+    def claim_after_another_worker(user_id, analysis_id, owner, now):
+        worker_deps.analyses.claim = claim
+        worker.run_stage_event({'user_id': ALICE, 'analysis_id': analysis, 'stage': 'prepare'},
+                               worker_deps)
+        return claim(user_id, analysis_id, owner, now)
+    worker_deps.analyses.claim = claim_after_another_worker
+
+    assert worker.run_job(ALICE, analysis, worker_deps, stages=stages) == 'SUCCEEDED'
+    assert calls == STAGE_NAMES[1:]
