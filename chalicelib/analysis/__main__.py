@@ -1,16 +1,22 @@
 """Command line for analysts who work offline: `python -m chalicelib.analysis rank ...`.
 
-Every subcommand maps a DataError to exit status 2 with a one-line reason.
-`itn` and `tpr` subcommands come from their own modules when present.
+Every subcommand maps bad input (a DataError, a usage mistake, an output it
+cannot write) to exit status 2 with a one-line reason. `itn` and `tpr` declare
+their subcommands in their own modules.
 """
 import argparse
-import importlib
 import pathlib
 import sys
 
+from . import itn, tpr
 from .errors import DataError
 
-OPTIONAL_SUBCOMMANDS = ('chalicelib.analysis.itn', 'chalicelib.analysis.tpr')
+
+class OneLineParser(argparse.ArgumentParser):
+    """A usage mistake is one line on stderr and exit status 2, like every other refusal."""
+
+    def error(self, message):
+        self.exit(2, f'error: {message} (see {self.prog} --help)\n')
 
 
 def read_file(path):
@@ -74,8 +80,8 @@ def print_summary(prepared, result, out, stream):
 
 
 def build_parser():
-    parser = argparse.ArgumentParser(prog='python -m chalicelib.analysis',
-                                     description='Malaria risk prioritisation of wards, offline.')
+    parser = OneLineParser(prog='python -m chalicelib.analysis',
+                           description='Malaria risk prioritisation of wards, offline.')
     subparsers = parser.add_subparsers(dest='command', required=True)
     ranking = subparsers.add_parser('rank', help='rank wards by malaria vulnerability')
     ranking.add_argument('--data', required=True, help='ward data, .csv or .xlsx')
@@ -87,12 +93,8 @@ def build_parser():
     ranking.add_argument('--state', help='state code or name (e.g. NI) when the files do not say')
     ranking.add_argument('--out', required=True, help='rankings CSV to write')
     ranking.set_defaults(func=rank)
-    for module_name in OPTIONAL_SUBCOMMANDS:
-        try:
-            module = importlib.import_module(module_name)
-        except ImportError:
-            continue
-        module.add_cli(subparsers)
+    itn.add_cli(subparsers)
+    tpr.add_cli(subparsers)
     return parser
 
 
@@ -102,6 +104,10 @@ def main(argv=None):
         return args.func(args) or 0
     except DataError as error:
         print(f'error: {error.one_line()}', file=sys.stderr)
+        return 2
+    except OSError as error:   # the output path: a missing folder, no permission
+        print(f'error: cannot write {error.filename or "the output"}: {error.strerror or error}',
+              file=sys.stderr)
         return 2
 
 

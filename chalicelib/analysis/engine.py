@@ -11,7 +11,7 @@ import numpy as np
 from . import imputation, pca as pca_module, scoring
 from .dataset import no_stage
 from .errors import DataError
-from .variables import select_variables
+from .variables import check_model_count, select_variables
 
 METHODS = ('composite', 'pca', 'both')
 PRESETS = ('default', 'mrpt-legacy')
@@ -108,6 +108,7 @@ def run_analysis(prepared, request, on_stage=None):
                                      request['state'] or prepared.state, legacy)
     warnings.extend(notes)
     chosen = scorable(prepared, chosen, warnings)
+    check_model_count(chosen, legacy)
     if len(chosen) < 2:
         raise DataError('too_few_variables', 'At least two usable variables are needed to rank wards; '
                         f'usable: {", ".join(n for n, _ in chosen) or "none"}. Choose other variables.',

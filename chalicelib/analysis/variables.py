@@ -114,9 +114,6 @@ def select_variables(available, request_variables, request_directions, state, le
                 chosen.append(column)
     else:
         chosen = default_selection(available, state, notes)
-    if not legacy and len(chosen) > MAX_DEFAULT_VARIABLES:
-        raise DataError('too_many_variables', f'{len(chosen)} variables chosen; at most {MAX_DEFAULT_VARIABLES} '
-                        'can be combined (every subset is a model): choose fewer.', column='variables')
     directions = {}
     for name, direction in (request_directions or {}).items():
         column = lookup.get(str(name).strip().lower())
@@ -129,6 +126,18 @@ def select_variables(available, request_variables, request_directions, state, le
         directions[column] = direction
     ordered = [name for name in available if name in chosen]
     return [(name, directions.get(name) or rule_direction(name)[0]) for name in ordered], notes
+
+
+def check_model_count(chosen, legacy):
+    """Refuse more variables than the default can combine (legacy caps itself at five).
+
+    Checked on the variables left after unusable ones are dropped: those are the
+    ones every subset of which becomes a model.
+    """
+    if not legacy and len(chosen) > MAX_DEFAULT_VARIABLES:
+        raise DataError('too_many_variables', f'{len(chosen)} usable variables chosen; at most '
+                        f'{MAX_DEFAULT_VARIABLES} can be combined (every subset is a model): choose fewer.',
+                        column='variables')
 
 
 def default_selection(available, state, notes):
@@ -145,10 +154,14 @@ def default_selection(available, state, notes):
                          f'{"it" if len(missing) == 1 else "them"} (no look-alike column was substituted).')
         if len(chosen) >= 2:
             return chosen
-        notes.append('Too few zone variables found; using every variable with a known direction instead.')
+        reason = (f'Only {len(chosen)} of the zone\'s variables found, too few to rank wards: using '
+                  'instead')
+    else:
+        reason = 'No state zone known: using'
     known = [name for name in available if rule_direction(name)[1]]
     known.sort(key=lambda name: not any(k in words(name) or k in squash(name) for k in PRIORITY_KEYWORDS))
     chosen = known[:MAX_UNZONED_VARIABLES]
-    notes.append(f'No state zone known: using {len(chosen)} variable(s) whose direction is known'
-                 f'{" (first 8, TPR/pfpr first)" if len(known) > MAX_UNZONED_VARIABLES else ""}.')
+    notes.append(f'{reason} {len(chosen)} variable(s) whose direction is known'
+                 f'{" (first 8, TPR/pfpr first)" if len(known) > MAX_UNZONED_VARIABLES else ""}: '
+                 f'{", ".join(chosen)}. Name the variables in the request to choose others.')
     return chosen

@@ -1,11 +1,8 @@
 """The offline command line: rankings CSV, summary on stderr, exit status 2 for bad input."""
 import csv
-import sys
-import types
 
 import pytest
 
-from chalicelib.analysis import DataError
 from chalicelib.analysis import __main__ as cli
 from chalicelib.analysis.exports import RANKINGS_CSV_COLUMNS
 from chalicelib.analysis.synthetic import generate_state
@@ -67,11 +64,17 @@ def test_bad_files_exit_2_naming_the_file(tmp_path, capsys):
     assert 'cannot read' in capsys.readouterr().err
 
 
-def test_optional_subcommands_are_added_when_present_and_their_errors_exit_2(monkeypatch, capsys):
-    def add_cli(subparsers):
-        parser = subparsers.add_parser('itn')
-        parser.set_defaults(func=lambda args: (_ for _ in ()).throw(DataError('no_population', 'No population.')))
-    monkeypatch.setitem(sys.modules, 'fake_itn', types.SimpleNamespace(add_cli=add_cli))
-    monkeypatch.setattr(cli, 'OPTIONAL_SUBCOMMANDS', ('fake_itn', 'not_installed_module_xyz'))
-    assert cli.main(['itn']) == 2
-    assert capsys.readouterr().err == 'error: No population.\n'
+@pytest.mark.parametrize('argv', [['rank', '--data', 'd.csv', '--out', 'r.csv', '--preset', 'foo'],
+                                  ['rank', '--out', 'r.csv'], ['no-such-command']])
+def test_usage_mistakes_exit_2_with_one_line(capsys, argv):
+    with pytest.raises(SystemExit) as stopped:
+        cli.main(argv)
+    err = capsys.readouterr().err
+    assert stopped.value.code == 2 and err.startswith('error: ') and err.count('\n') == 1
+
+
+def test_an_output_it_cannot_write_exits_2_with_one_line(upload, tmp_path, capsys):
+    out = tmp_path / 'no-such-folder' / 'r.csv'
+    assert cli.main(['rank', '--data', str(upload['data']), '--out', str(out)]) == 2
+    err = capsys.readouterr().err
+    assert err == f'error: cannot write {out}: No such file or directory\n'

@@ -80,6 +80,21 @@ def test_sparse_and_constant_variables_are_dropped_with_a_warning():
     assert any(w.startswith('sparse dropped') and '4 of 12' in w for w in result.warnings)
 
 
+def test_a_variable_with_exactly_half_its_values_is_kept():
+    matrix = [[float(i), None if i % 2 else float(i % 5), float(i % 4)] for i in range(12)]
+    result = run_analysis(prepare_dataset(grid_files(matrix, ['rain', 'half', 'flood'])),
+                          {'variables': ['rain', 'half', 'flood'], 'method': 'composite'})
+    assert [v['name'] for v in result.variables] == ['rain', 'half', 'flood']
+
+
+def test_the_ten_variable_limit_counts_usable_variables_only():
+    names = [f'v{i}' for i in range(10)] + ['flat']
+    matrix = [[float((i * (j + 1)) % 13) for j in range(10)] + [5.0] for i in range(12)]
+    result = run_analysis(prepare_dataset(grid_files(matrix, names)),
+                          {'variables': names, 'method': 'composite'})
+    assert len(result.variables) == 10 and any(w.startswith('flat dropped') for w in result.warnings)
+
+
 def test_too_few_usable_variables_is_a_request_error():
     matrix = [[float(i), 5.0] for i in range(6)]
     with pytest.raises(DataError) as caught:

@@ -56,6 +56,14 @@ def test_fuzzy_needs_080_and_a_clear_winner():
     assert [b['ward_name'] for b in report['boundaries_without_data']] == ['Fagge A', 'Fagge B', 'Fagge C', 'Yyyy']
 
 
+def test_fuzzy_threshold_is_080_exactly():
+    """Badeggi/Badeji scores 0.77 (a different ward to a programme officer); Emitswa/Emitsawu 0.80."""
+    assignment, report = match_wards(ids(['Badeggi', 'Emitswa']), ids(['Badeji', 'Emitsawu']))
+    assert assignment == [-1, 1]
+    assert report['fuzzy'][0]['score'] == pytest.approx(0.8)
+    assert report['unmatched'][0]['reason'] == 'below_threshold'
+
+
 def test_two_rows_wanting_the_same_boundary_get_neither():
     assignment, report = match_wards(ids(['Gawunab', 'Gawunac']), ids(['Gawuna', 'Other']))
     assert assignment == [-1, -1]

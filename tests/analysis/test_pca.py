@@ -7,33 +7,40 @@ import pytest
 from chalicelib.analysis.pca import bartlett, chi2_survival, component_count, kmo, pca
 
 
-def latent_data(n=60, seed=3):
-    """Three risk-related variables: two direct, one inverse (housing quality)."""
+def latent_data(n=60, seed=3, extra=0):
+    """Three risk-related variables: two direct, one inverse (housing quality), noise, and
+    `extra` more variables that follow the risk."""
     rng = np.random.default_rng(seed)
     risk = rng.standard_normal(n)
-    return np.column_stack([risk + 0.5 * rng.standard_normal(n), 0.8 * risk + 0.6 * rng.standard_normal(n),
-                            -risk + 0.5 * rng.standard_normal(n), rng.standard_normal(n)]) + 10
+    columns = [risk + 0.5 * rng.standard_normal(n), 0.8 * risk + 0.6 * rng.standard_normal(n),
+               -risk + 0.5 * rng.standard_normal(n), rng.standard_normal(n)]
+    columns += [(0.3 + 0.2 * i) * risk + rng.standard_normal(n) for i in range(extra)]
+    return np.column_stack(columns) + 10
 
 
-def test_pca_matches_the_eigen_decomposition_of_the_correlation_matrix():
-    values = latent_data()
-    result = pca(values, list('abcd'), ['direct'] * 4, legacy=True)
+@pytest.mark.parametrize('p', [4, 6])
+def test_pca_matches_the_eigen_decomposition_of_the_correlation_matrix(p):
+    """p = 6 keeps k = 4 components, of which only the first three make the score."""
+    values = latent_data(extra=p - 4)
+    names = [f'v{i}' for i in range(p)]
+    result = pca(values, names, ['direct'] * p, legacy=True)
+    assert result['ran'], result.get('reason')
     correlation = np.corrcoef(values, rowvar=False)
     eigenvalues, eigenvectors = np.linalg.eigh(correlation)
     order = np.argsort(eigenvalues)[::-1]
     eigenvalues, eigenvectors = eigenvalues[order], eigenvectors[:, order]
-    k = component_count(4)
-    assert k == 3 and result['components'] == 3
+    k = component_count(p)
+    assert k == {4: 3, 6: 4}[p] and result['components'] == k
     assert result['eigenvalues'] == pytest.approx(eigenvalues[:k])
-    assert result['explained_variance'] == pytest.approx(eigenvalues[:k] / 4)
-    loadings = np.array([result['loadings'][v] for v in 'abcd'])  # variables x components
+    assert result['explained_variance'] == pytest.approx(eigenvalues[:k] / p)
+    loadings = np.array([result['loadings'][v] for v in names])  # variables x components
     for j in range(k):
         vector = eigenvectors[:, j] * np.sign(eigenvectors[np.argmax(np.abs(eigenvectors[:, j])), j])
         assert loadings[:, j] == pytest.approx(vector, abs=1e-8)
     z = (values - values.mean(axis=0)) / values.std(axis=0)
-    expected = sum((z @ loadings[:, j]) * eigenvalues[j] / 4 for j in range(3))
+    expected = sum((z @ loadings[:, j]) * eigenvalues[j] / p for j in range(3))
     assert result['score'] == pytest.approx(expected)
-    importance = (np.abs(loadings) * (eigenvalues[:k] / 4)).sum(axis=1)
+    importance = (np.abs(loadings) * (eigenvalues[:k] / p)).sum(axis=1)
     assert list(result['importance'].values()) == pytest.approx(importance / importance.sum())
     assert sum(result['importance'].values()) == pytest.approx(1.0)
 

@@ -12,10 +12,12 @@ def test_niger_all_wards_matched_by_code_and_repeated_names_kept_apart(real):
     assert niger.summary['wards'] == 275
     assert niger.summary['matched'] == {'by_code': 275, 'by_name': 0, 'fuzzy': 0}
     assert niger.summary['unmatched'] == 0 and niger.state == 'NI'
-    sabon_gari = [i for i, name in enumerate(niger.ward_name) if name == 'Sabon Gari']
-    assert len(sabon_gari) == 3
-    assert len({niger.ward_code[i] for i in sabon_gari}) == 3
-    assert len({niger.lga[i] for i in sabon_gari}) == 3
+    repeated = {'Kawo': 2, 'Kodo': 2, 'Kudu': 2, 'Magajiya': 2, 'Sabon Gari': 3}
+    for name, times in repeated.items():
+        wards = [i for i, ward in enumerate(niger.ward_name) if ward == name]
+        assert len(wards) == times, name
+        assert len({niger.ward_code[i] for i in wards}) == times, name
+        assert len({niger.lga[i] for i in wards}) == times, name
     assert len(set(niger.boundary)) == 275
 
 

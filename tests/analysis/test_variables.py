@@ -2,7 +2,7 @@
 import pytest
 
 from chalicelib.analysis import DataError
-from chalicelib.analysis.variables import resolve_state, rule_direction, select_variables
+from chalicelib.analysis.variables import check_model_count, resolve_state, rule_direction, select_variables
 
 
 @pytest.mark.parametrize('name,direction', [
@@ -58,13 +58,20 @@ def test_request_names_variables_case_insensitively_and_sets_directions():
     (['nope'], None, 'unknown_variable', 'nope'),
     (None, {'nope': 'direct'}, 'unknown_variable', 'nope'),
     (['a'], {'a': 'upwards'}, 'bad_direction', 'a'),
-    ([f'v{i}' for i in range(11)], None, 'too_many_variables', 'variables'),
 ])
 def test_request_mistakes_name_the_field(variables, directions, code, column):
     available = ('a',) + tuple(f'v{i}' for i in range(11))
     with pytest.raises(DataError) as caught:
         select_variables(available, variables, directions, None, legacy=False)
     assert caught.value.code == code and caught.value.column == column
+
+
+def test_more_than_ten_usable_variables_is_refused_in_the_default_only():
+    with pytest.raises(DataError) as caught:
+        check_model_count([(f'v{i}', 'direct') for i in range(11)], legacy=False)
+    assert caught.value.code == 'too_many_variables' and caught.value.column == 'variables'
+    check_model_count([(f'v{i}', 'direct') for i in range(10)], legacy=False)
+    check_model_count([(f'v{i}', 'direct') for i in range(11)], legacy=True)
 
 
 def test_legacy_accepts_more_than_ten_variables():
