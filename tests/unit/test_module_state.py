@@ -20,6 +20,14 @@ MUTABLE_CALLS = frozenset({'list', 'dict', 'set', 'bytearray', 'defaultdict', 'O
 MUTATORS = frozenset({'append', 'extend', 'insert', 'add', 'update', 'setdefault', 'pop',
                       'popitem', 'clear', 'remove', 'discard', '__setitem__'})
 HEAVY = ('pandas', 'numpy', 'plotly', 'pyproj', 'shapely')
+CACHE_DECORATORS = frozenset({'lru_cache', 'cache', 'cached_property'})
+# Memoised functions, each with why it cannot hold a user's data: keyed on no user input.
+CACHES_ALLOWED = {
+    'chalicelib/aws.py': {'client'},                      # boto3 clients by service and endpoint
+    'chalicelib/tokens.py': {'_fetch_jwks_cached'},       # the user pool's public keys, by URL
+    'chalicelib/viz/page.py': {'environment'},            # compiled templates, no arguments
+    'chalicelib/reports/document.py': {'_environment'},   # compiled templates, no arguments
+}
 
 
 def _is_mutable(value):
@@ -55,7 +63,15 @@ def problems_in(source, path='<module>'):
                     constants.add(name)
                 else:
                     found.append(f'{path}:{line}: {name} is a mutable container at module/class level')
+    allowed = CACHES_ALLOWED.get(str(path), set())
     for node in ast.walk(tree):
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.name not in allowed:
+            for decorator in node.decorator_list:
+                target = decorator.func if isinstance(decorator, ast.Call) else decorator
+                name = target.id if isinstance(target, ast.Name) else getattr(target, 'attr', '')
+                if name in CACHE_DECORATORS:
+                    found.append(f'{path}:{node.lineno}: {node.name} memoises its calls ({name}): '
+                                 'add it to CACHES_ALLOWED only if no user data can reach it')
         if isinstance(node, ast.Global):
             found.append(f'{path}:{node.lineno}: global {", ".join(node.names)}')
         if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
@@ -82,6 +98,9 @@ def test_no_module_level_mutable_state(path):
     ('class Handler:\n    history = []\n', 'history is a mutable container'),
     ('state = None\ndef f():\n    global state\n', 'global state'),
     ('SEEN = set()\ndef f(x):\n    SEEN.add(x)\n', 'constant SEEN is mutated'),
+    ('import functools\n@functools.lru_cache(maxsize=64)\ndef ranking(analysis_id):\n    pass\n',
+     'ranking memoises its calls'),
+    ('from functools import cache\n@cache\ndef frame(dataset):\n    pass\n', 'frame memoises its calls'),
 ])
 def test_the_inspection_catches_shared_state(source, expected):
     assert any(expected in problem for problem in problems_in(source))
