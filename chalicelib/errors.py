@@ -15,7 +15,7 @@ class ApiError(Exception):
         self.details = details or {}
 
     def body(self):
-        return {'error': {'code': self.code, 'message': self.message, 'details': self.details}}
+        return error_body(self.status, self.code, self.message, self.details)
 
 
 class BadRequest(ApiError):
