@@ -9,6 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from chalicelib.errors import ApiError, BadRequest, Conflict, NotFound
 from chalicelib.nigeria import STATE_CODES, STATES
 from chalicelib.services import owned
+from chalicelib.services.programme import ComputeTpr, tpr_column
 from chalicelib.services.validation import page_limit, parse
 from chalicelib.storage.analyses import FAILED, QUEUED, SUCCEEDED
 from chalicelib.storage.base import decode_token, encode_token, new_id, now_iso
@@ -32,6 +33,8 @@ class CreateAnalysis(BaseModel):
     directions: Optional[Dict[str, Literal['direct', 'inverse']]] = None
     preset: Literal['default', 'mrpt-legacy'] = 'default'
     state: Optional[str] = None
+    offline: bool = False  # maps and report embed plotly.js, so they open without internet
+    tpr: Optional[ComputeTpr] = None  # the ward TPR options this analysis ranks with
 
     @field_validator('state')
     @classmethod
@@ -47,8 +50,11 @@ class CreateAnalysis(BaseModel):
 
 
 def _check_variables(request, summary):
-    """Every named variable and direction must be a column of the dataset."""
+    """Every named variable and direction must be a column of the dataset (or the
+    ward TPR the analysis asks for)."""
     known = [v.get('name') for v in (summary or {}).get('variables', [])]
+    if request.tpr is not None and tpr_column(request.tpr.age, request.tpr.test) not in known:
+        known.append(tpr_column(request.tpr.age, request.tpr.test))
     for i, name in enumerate(request.variables or ()):
         if name not in known:
             raise BadRequest(f'variables[{i}]: {name!r} is not a variable of this dataset',
@@ -72,6 +78,10 @@ def create(user_id, body, datasets, analyses, jobs):
         raise Conflict(f'dataset {request.dataset_id} is {dataset["status"]}; an analysis '
                        'needs a READY dataset', {'dataset_id': request.dataset_id,
                                                  'status': dataset['status']})
+    if request.tpr is not None and 'tpr' not in (dataset.get('files') or {}):
+        raise Conflict(f'tpr: dataset {request.dataset_id} has no facility export to compute a ward TPR '
+                       'from; leave "tpr" out, or use a dataset that includes one (files[].role "tpr")',
+                       {'dataset_id': request.dataset_id, 'field': 'tpr'})
     _check_variables(request, dataset.get('summary'))
     analysis_id = new_id('an')
     now = now_iso()

@@ -5,16 +5,26 @@
 (when PCA ran), `variable_maps.html`, `urban_map.html` (when wards carry an urban
 percentage) and `rank_spread.html`. Options: `embed_plotlyjs` (default False:
 plotly.js loads from one pinned CDN URL; True inlines it for offline use) and
-`urban_threshold` (default 75). Plotly and shapely load only when `draw` runs,
-so importing this package costs nothing on the REST path. `coverage_map(result,
-plan)` draws an ITN plan's coverage on the same wards.
+`urban_threshold` (default 75). `display` is the result's
+`display_boundaries(result)` when the caller already has it (the worker keeps
+it for the report), so the boundaries are simplified once. Plotly and shapely
+load only when these functions run, so importing this package costs nothing on
+the REST path. `coverage_map(result, plan)` draws an ITN plan's coverage on the
+same wards.
 """
 
 
-def draw(result, options=None):
+def display_boundaries(result):
+    """The result's ward boundaries simplified for display: a JSON-ready FeatureCollection."""
+    from chalicelib.viz import maps
+    from chalicelib.viz.view import from_result
+    return maps.display_boundaries(from_result(result))
+
+
+def draw(result, options=None, display=None):
     """Draw every map and chart of one analysis result."""
     from chalicelib.viz import maps
-    return maps.draw(result, options or {})
+    return maps.draw(result, options or {}, display)
 
 
 def coverage_map(result, plan, options=None):

@@ -10,10 +10,15 @@ DEFAULT_URBAN_THRESHOLD = 75  # the ITN plan's default: maps and plans agree out
 MAPS = frozenset({'vulnerability_map.html', 'pca_map.html', 'variable_maps.html', 'urban_map.html'})
 
 
-def display_wards(view):
-    """The display boundaries (simplified as a coverage) keyed by ward key, and the keys in map order."""
-    collection = display_feature_collection([b.key for b in view.boundaries],
-                                            [shape(b.geometry) for b in view.boundaries])
+def display_boundaries(view):
+    """The display boundaries (simplified as a coverage) as a FeatureCollection keyed by ward key."""
+    return display_feature_collection([b.key for b in view.boundaries], [shape(b.geometry) for b in view.boundaries])
+
+
+def display_wards(view, collection=None):
+    """The display boundaries and the ward keys in map order; `collection` is one
+    `display_boundaries` already made for this result (the simplification runs once per analysis)."""
+    collection = display_boundaries(view) if collection is None else collection
     return collection, [f['id'] for f in collection['features']]
 
 
@@ -53,10 +58,10 @@ def page_figures(view, keys, options):
     return drawn
 
 
-def draw(result, options):
+def draw(result, options, display=None):
     """{artifact name: (HTML bytes, content type)} for the maps and the rank-spread chart."""
     view = from_result(result)
-    collection, keys = display_wards(view)
+    collection, keys = display_wards(view, display)
     wards = wards_block(view, collection, keys)
     subtitle = f'{len(view.wards)} wards ranked on {len(view.variables)} variables'
     embed = bool(options.get('embed_plotlyjs', False))

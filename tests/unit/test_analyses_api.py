@@ -30,7 +30,14 @@ def test_create_writes_queued_and_hands_the_job_to_the_queue(alice, stores):
     assert got['request'] == {'dataset_id': dataset_id, 'method': 'both',
                               'variables': ['u5_tpr_rdt', 'housing_quality'],
                               'directions': {'housing_quality': 'inverse'},
-                              'preset': 'default', 'state': 'NI'}
+                              'preset': 'default', 'state': 'NI', 'offline': False}
+
+
+def test_an_offline_analysis_keeps_the_choice_for_its_maps_and_report(alice, stores):
+    dataset_id = ready_dataset(stores, alice.user_id)
+    response = alice.post('/analyses', {'dataset_id': dataset_id, 'offline': True})
+    assert response.status_code == 202
+    assert alice.get(f"/analyses/{response.json_body['analysis_id']}").json_body['request']['offline'] is True
 
 
 def test_analysing_a_dataset_that_is_not_ready_is_409(alice):
@@ -52,6 +59,7 @@ def test_analysing_a_dataset_that_is_not_ready_is_409(alice):
     ({'method': 'kmeans'}, 'method'),
     ({'preset': 'old'}, 'preset'),
     ({'state': 'Wakanda'}, 'state'),
+    ({'offline': 'yes'}, 'offline'),
     ({'user_id': 'someone-else'}, 'user_id'),
     ({'variables': 'u5_tpr_rdt'}, 'variables'),
 ])

@@ -55,11 +55,15 @@ class Browser:
         self.server.shutdown()
         self.server.server_close()
 
-    def publish(self, name, html_bytes):
-        """Store a page with plotly.js and the error hook local; its URL."""
+    def publish(self, name, html_bytes, offline=False):
+        """Store a page with plotly.js (unless `offline`: it carries its own) and the error hook local; its URL."""
         html = html_bytes.decode('utf-8')
-        assert PLOTLYJS_URL in html, 'the page should load plotly.js from the pinned URL'
-        html = html.replace(PLOTLYJS_URL, f'{self.base}/plotly.min.js').replace('<head>', '<head>' + ERROR_HOOK, 1)
+        if offline:
+            assert '<script src=' not in html, 'an offline page loads nothing from elsewhere'
+        else:
+            assert PLOTLYJS_URL in html, 'the page should load plotly.js from the pinned URL'
+            html = html.replace(PLOTLYJS_URL, f'{self.base}/plotly.min.js')
+        html = html.replace('<head>', '<head>' + ERROR_HOOK, 1)
         (self.folder / name).write_text(html, encoding='utf-8')
         return f'{self.base}/{name}'
 

@@ -44,6 +44,16 @@ def test_report_renders_without_script_errors_and_prints(browser, niger_result):
     assert pdf.startswith(b'%PDF') and len(re.findall(rb'/Type\s*/Page(?!s)', pdf)) > 1
 
 
+def test_offline_map_and_report_draw_with_their_own_plotlyjs(browser, niger_result):
+    offline = {'embed_plotlyjs': True}
+    pages = {'offline_map.html': (draw(niger_result, offline)['vulnerability_map.html'][0], 275),
+             'offline_report.html': (build(niger_result, {}, offline)['report.html'][0], 2 * 275)}
+    for name, (body, shapes) in pages.items():
+        dom = browser.dom(browser.publish(name, body, offline=True))
+        assert script_errors(dom) == '', name
+        assert dom.count(WARD_SHAPE) == shapes, name
+
+
 def test_markup_in_ward_names_never_becomes_an_element(browser, hostile_artifacts):
     for name in ('vulnerability_map.html', 'pca_map.html', 'variable_maps.html', 'urban_map.html',
                  'rank_spread.html', 'report.html'):
