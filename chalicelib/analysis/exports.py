@@ -5,6 +5,7 @@ formula in Excel; exports prefix it with a single quote so it stays text.
 No heavy imports: the REST path may use this module.
 """
 import csv
+import io
 
 FORMULA_STARTS = ('=', '+', '-', '@', '\t', '\r')
 
@@ -44,3 +45,10 @@ def write_rankings_csv(rankings, fileobj):
     writer.writerow(RANKINGS_CSV_COLUMNS)
     for row in rankings_rows(rankings):
         writer.writerow([safe_cell(row[key]) for key in RANKINGS_CSV_COLUMNS])
+
+
+def rankings_csv(rankings):
+    """The rankings CSV as UTF-8 bytes: what an analysis stores as rankings.csv."""
+    text = io.StringIO()
+    write_rankings_csv(rankings, text)
+    return text.getvalue().encode('utf-8')

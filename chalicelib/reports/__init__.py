@@ -4,13 +4,15 @@
 `AnalysisResult.to_dict()`, a few facts about the analysis (`analysis_id`,
 `dataset_id`, `dataset_name`, `created_at`, `completed_at`; all optional) and
 options (`embed_plotlyjs`, default False) and returns `{artifact name: (bytes,
-content type)}`: `report.html`, `rankings.csv`, `rankings.xlsx` (sheets
-Rankings, Models, Data used) and `wards.geojson`. Heavy modules load only when
-`build` runs.
+content type)}`: `report.html`, `rankings.xlsx` (sheets Rankings, Models, Data
+used) and `wards.geojson`. (`rankings.csv` is the engine's own export,
+`analysis.exports.rankings_csv`, which the worker stores with the rankings.)
+`display` is `viz.display_boundaries(result)` when the caller already has it.
+Heavy modules load only when `build` runs.
 """
 
 
-def build(result, analysis_meta=None, options=None):
+def build(result, analysis_meta=None, options=None, display=None):
     """Build the report and the export files of one analysis result."""
     from chalicelib.reports import builder
-    return builder.build(result, analysis_meta or {}, options or {})
+    return builder.build(result, analysis_meta or {}, options or {}, display)

@@ -4,14 +4,13 @@ from chalicelib.viz.maps import HTML, display_wards, wards_block
 from chalicelib.viz.view import from_result
 
 
-def build(result, analysis_meta, options):
-    """{artifact name: (bytes, content type)}: report.html, rankings.csv, rankings.xlsx, wards.geojson."""
+def build(result, analysis_meta, options, display=None):
+    """{artifact name: (bytes, content type)}: report.html, rankings.xlsx, wards.geojson."""
     view = from_result(result)
-    collection, keys = display_wards(view)
+    collection, keys = display_wards(view, display)
     return {
         'report.html': (document.render(view, analysis_meta, wards_block(view, collection, keys), keys,
                                         bool(options.get('embed_plotlyjs', False))), HTML),
-        'rankings.csv': (exports.rankings_csv(result), exports.CSV),
         'rankings.xlsx': (exports.rankings_xlsx(result), exports.XLSX),
         'wards.geojson': (exports.wards_geojson(view, collection), exports.GEOJSON),
     }

@@ -1,6 +1,6 @@
-"""The analysis's downloadable tables: rankings CSV and XLSX, and wards as GeoJSON.
+"""The analysis's downloadable tables: rankings XLSX and wards as GeoJSON.
 
-Every text cell of the CSV and XLSX passes through the engine's `safe_cell`
+(The rankings CSV is the engine's, `analysis.exports.rankings_csv`.) Every text cell of the XLSX passes through the engine's `safe_cell`
 (API spec "Exports"), so a ward named `=HYPERLINK(...)` stays text in a spreadsheet.
 """
 import io
@@ -10,18 +10,10 @@ from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.utils import get_column_letter
 
-from chalicelib.analysis.exports import RANKINGS_CSV_COLUMNS, rankings_rows, safe_cell, write_rankings_csv
+from chalicelib.analysis.exports import RANKINGS_CSV_COLUMNS, rankings_rows, safe_cell
 
-CSV = 'text/csv; charset=utf-8'
 XLSX = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet'
 GEOJSON = 'application/geo+json'
-
-
-def rankings_csv(result):
-    """The rankings CSV, the same bytes the engine's command line writes."""
-    text = io.StringIO()
-    write_rankings_csv(result.get('rankings') or (), text)
-    return text.getvalue().encode('utf-8')
 
 
 def xlsx_cell(value):

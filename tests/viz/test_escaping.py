@@ -5,6 +5,7 @@ import json
 
 import openpyxl
 
+from chalicelib.analysis.exports import rankings_csv
 from tests.viz.conftest import FORMULA_WARD, IMG_WARD, SCRIPT_LGA, SVG_VARIABLE
 
 HTML_ARTIFACTS = ('vulnerability_map.html', 'pca_map.html', 'variable_maps.html', 'urban_map.html',
@@ -31,8 +32,8 @@ def test_json_inside_script_blocks_cannot_close_the_script(hostile_artifacts):
             json.loads(payload)  # still valid JSON for the page script
 
 
-def test_csv_quotes_the_formula_name_and_keeps_the_markup_name(hostile_artifacts):
-    rows = list(csv.DictReader(io.StringIO(hostile_artifacts['rankings.csv'][0].decode('utf-8'))))
+def test_csv_quotes_the_formula_name_and_keeps_the_markup_name(hostile_result):
+    rows = list(csv.DictReader(io.StringIO(rankings_csv(hostile_result['rankings']).decode('utf-8'))))
     names = {row['ward_name'] for row in rows}
     assert "'" + FORMULA_WARD in names
     assert FORMULA_WARD not in names

@@ -1,5 +1,4 @@
 """report.html and the exports: what a programme officer reads and downloads."""
-import csv
 import io
 import json
 from html import escape
@@ -7,7 +6,6 @@ from html import escape
 import openpyxl
 import pytest
 
-from chalicelib.analysis.exports import write_rankings_csv
 from chalicelib.analysis.synthetic import generate_state
 from chalicelib.reports import build
 from tests.viz.conftest import analyse
@@ -27,9 +25,9 @@ def text_of(html):
     return ' '.join(re.sub(r'<[^>]+>', ' ', html.split('<body>', 1)[1].split('<section id="maps">')[0]).split())
 
 
-def test_build_returns_the_report_and_the_three_exports(niger_report):
+def test_build_returns_the_report_and_its_two_exports(niger_report):
     assert {name: ctype for name, (_, ctype) in niger_report.items()} == {
-        'report.html': 'text/html; charset=utf-8', 'rankings.csv': 'text/csv; charset=utf-8',
+        'report.html': 'text/html; charset=utf-8',
         'rankings.xlsx': 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',
         'wards.geojson': 'application/geo+json'}
 
@@ -78,14 +76,6 @@ def test_report_explains_when_pca_did_not_run():
     html = build(result, {})['report.html'][0].decode()
     assert escape(result['pca']['reason']) in html and 'id="pca-map"' not in html
     assert 'unnamed dataset' in html
-
-
-def test_csv_is_the_engines_rankings_csv(niger_result, niger_report):
-    expected = io.StringIO()
-    write_rankings_csv(niger_result['rankings'], expected)
-    assert niger_report['rankings.csv'][0].decode() == expected.getvalue()
-    rows = list(csv.DictReader(io.StringIO(expected.getvalue())))
-    assert len(rows) == 275 and rows[0]['composite_rank'] == '1'
 
 
 def test_xlsx_has_rankings_models_and_the_data_used(niger_result, niger_report):
