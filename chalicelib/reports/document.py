@@ -14,7 +14,6 @@ TEMPLATES = pathlib.Path(__file__).resolve().parent / 'templates'
 TOP_WARDS = 20
 LARGEST_DIFFERENCES = 10
 PRINT_WIDTH = 680  # pixels that fit an A4 page between 14 mm margins
-METHOD_LABELS = {'composite': 'composite score', 'pca': 'PCA score', 'both': 'composite score and PCA score'}
 
 
 def number(value, digits=3):
@@ -71,7 +70,7 @@ def render(view, meta, wards_block, keys, embed_plotlyjs=False):
         meta={'dataset_name': meta.get('dataset_name') or meta.get('dataset_id') or 'unnamed dataset',
               'analysis_id': meta.get('analysis_id'), 'created_at': meta.get('created_at'),
               'completed_at': meta.get('completed_at')},
-        request=request, method_label=METHOD_LABELS.get(request.get('method'), request.get('method')),
+        request=request, method_label=figures.METHOD_LABELS.get(request.get('method'), request.get('method')),
         legacy=request.get('preset') == 'mrpt-legacy', wards=view.wards, top_wards=view.wards[:TOP_WARDS],
         composite=view.primary_method == 'composite', models=result.get('models') or (),
         data=match_summary(result),

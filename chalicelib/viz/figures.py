@@ -16,7 +16,7 @@ import plotly.graph_objects as go
 RANK_COLOURS = ((0.0, '#800026'), (0.25, '#e31a1c'), (0.5, '#fd8d3c'), (0.75, '#fed976'), (1.0, '#ffffcc'))
 NO_DATA_GREY = '#d0d0d0'
 MAP_HEIGHT = 640
-METHOD_LABELS = {'composite': 'composite score', 'pca': 'PCA score'}
+METHOD_LABELS = {'composite': 'composite score', 'pca': 'PCA score', 'both': 'composite score and PCA score'}
 URBAN_THRESHOLDS = (30, 50, 75, 100)  # analysis spec section 8
 BELOW_THRESHOLD = -10  # the urban map's value for a greyed ward: a grey band below 0 on its scale
 VARIABLE_KINDS = (('raw', 'raw value', 'Viridis', {}),

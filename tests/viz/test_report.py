@@ -70,6 +70,14 @@ def test_report_shows_maps_diagnostics_comparison_warnings_and_prints_cleanly(ni
     assert '@media print' in html and '@page' in html
 
 
+def test_urban_section_names_the_urban_map_file_the_analysis_has(niger_result, niger_report):
+    import re
+    from chalicelib.viz import draw
+    urban = niger_report['report.html'][0].decode().split('<section id="urban">', 1)[1].split('</section>', 1)[0]
+    assert re.findall(r'[\w.]+\.html', urban) == ['urban_map.html']
+    assert 'urban_map.html' in draw(niger_result)
+
+
 def test_report_explains_when_pca_did_not_run():
     result = analyse(generate_state(40, seed=5), {'method': 'both', 'variables': ['u5_tpr_rdt', 'avgRAD']})
     assert not result['pca']['ran']
