@@ -70,7 +70,7 @@ def bench_dataset(label, files, request, repeats):
           f' = {prep_total + run_total:.3f} s')
     print(f'  peak traced memory {traced_peak(files, request) / 2 ** 20:.1f} MiB, process peak RSS '
           f'{resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MiB')
-    return prepared.summary['wards'], len(result.models), run_total
+    return (prepared.summary['wards'], len(result.models), run_total), result
 
 
 def main(argv=None):
@@ -79,21 +79,27 @@ def main(argv=None):
     parser.add_argument('--max-wards', type=int, default=9400)
     args = parser.parse_args(argv)
     request = {'method': 'both'}
-    rows = []
+    rows, drawn = [], []  # drawn: (label, result) the drawing and report bench reuses
     files = niger_files()
     if files:
-        rows.append(bench_dataset('Niger (real, default request)', files, request, args.repeats))
+        row, result = bench_dataset('Niger (real, default request)', files, request, args.repeats)
+        rows.append(row)
+        drawn.append(('Niger (real)', result))
     sizes = [n for n in (275, 2350, 9400) if n <= args.max_wards]
     for variables in (SEVEN, TEN):
         for n in sizes:
             files = generate_state(n, seed=0)
-            rows.append(bench_dataset(f'synthetic {n} wards', files, dict(request, variables=variables),
-                                      args.repeats if n < 9400 else 1))
+            row, result = bench_dataset(f'synthetic {n} wards', files, dict(request, variables=variables),
+                                        args.repeats if n < 9400 else 1)
+            rows.append(row)
+            if n == sizes[-1] and variables is SEVEN:
+                drawn.append((f'synthetic {n} wards', result))
     print('\nanalysis cost per ward x model (flat or falling = grows no faster than wards x models):')
     for wards, models, seconds in rows:
         print(f'  {wards:>6} wards x {models:>5} models: {seconds:7.3f} s  '
               f'{seconds / (wards * models) * 1e6:8.3f} us per ward-model')
-    bench_viz.main()
+    for label, result in drawn:
+        bench_viz.report(label, result.to_dict())
     return 0
 
 

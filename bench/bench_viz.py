@@ -1,29 +1,39 @@
 """Seconds and bytes per artifact of the drawing and report stages, on Niger and 9,400 wards.
 
-`make bench` runs it through `bench/__main__.py` (`report(label, result_dict)` after
-each analysis); `python -m bench.bench_viz` runs it alone.
+`make bench` (`bench/__main__.py`) calls `report(label, result_dict)` with the
+results its engine bench already computed for Niger and 9,400 wards;
+`python -m bench.bench_viz` runs those two analyses itself and reports them.
 """
 import sys
 import time
 
 from chalicelib.reports import build
-from chalicelib.viz import draw
+from chalicelib.viz import display_boundaries, draw
+from chalicelib.viz.maps import MAPS
 
 from bench import niger_files
 
 STATE_BUDGET = 600 * 1024
 NATIONAL_BUDGET = 6 * 1024 * 1024
-STAGES = (('draw', lambda result: draw(result)),
-          ('report', lambda result: build(result, {'dataset_name': 'bench'})))
+STAGES = (('draw', lambda result, display: draw(result, {}, display)),
+          ('report', lambda result, display: build(result, {'dataset_name': 'bench'}, {}, display)))
+
+
+def timed(function, *args):
+    started = time.perf_counter()
+    out = function(*args)
+    return out, time.perf_counter() - started
 
 
 def measure(result):
-    """[(stage, seconds, {artifact: bytes})] for the drawing and report stages of one result."""
-    rows = []
+    """[(stage, seconds, {artifact: bytes})] for the drawing and report stages of one result.
+
+    As in the worker, the boundaries are simplified once and both stages use them."""
+    display, seconds = timed(display_boundaries, result)
+    rows = [('simplify', seconds, {})]
     for name, stage in STAGES:
-        started = time.perf_counter()
-        artifacts = stage(result)
-        rows.append((name, time.perf_counter() - started, {k: len(body) for k, (body, _) in artifacts.items()}))
+        artifacts, seconds = timed(stage, result, display)
+        rows.append((name, seconds, {k: len(body) for k, (body, _) in artifacts.items()}))
     return rows
 
 
@@ -35,7 +45,7 @@ def report(label, result):
     for name, seconds, sizes in measure(result):
         print(f'  {name:<8}{seconds:9.3f} s')
         for artifact, size in sorted(sizes.items()):
-            over = '  OVER BUDGET' if artifact.endswith('map.html') and size > budget else ''
+            over = '  OVER BUDGET' if artifact in MAPS and size > budget else ''
             print(f'    {artifact:<24}{size / 1024:10.1f} KB{over}')
 
 
