@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Literal, Optional
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from chalicelib.aws import client
 from chalicelib.errors import BadRequest, Conflict, InvalidData
@@ -21,8 +21,8 @@ from chalicelib.services import owned
 from chalicelib.services.uploads import DataFiles, content_type
 from chalicelib.services.validation import parse
 from chalicelib.storage.analyses import SUCCEEDED, Analyses
-from chalicelib.storage.base import new_id, now_iso
-from chalicelib.storage.datasets import READY, Datasets
+from chalicelib.storage.base import StaleTransition, new_id, now_iso
+from chalicelib.storage.datasets import INVALID, READY, Datasets
 from chalicelib.storage.objects import object_key
 
 RANKINGS = 'rankings.json'
@@ -61,6 +61,22 @@ class ComputeTpr(BaseModel):
     period_from: Optional[str] = Field(default=None, min_length=1, max_length=32)
     period_to: Optional[str] = Field(default=None, min_length=1, max_length=32)
 
+    @field_validator('period_from', 'period_to')
+    @classmethod
+    def _period(cls, value, info):
+        """Checked when asked (POST /datasets/{id}/tpr or an analysis's `tpr`), not when the export is read."""
+        if value is not None:
+            from chalicelib.analysis.errors import DataError
+            from chalicelib.analysis.tpr import parse_period
+            try:
+                period = parse_period(value, info.field_name)
+            except DataError as error:
+                raise ValueError(error.message) from None
+            start = info.data.get('period_from')
+            if info.field_name == 'period_to' and start and parse_period(start).first > period.last:
+                raise ValueError(f'the period range starts ({start}) after it ends ({value})')
+        return value
+
 
 @dataclass(frozen=True)
 class ProgrammeDeps:
@@ -95,7 +111,7 @@ def create_itn_plan(user_id, analysis_id, body, deps):
 
     The preset is the analysis's own, so a legacy analysis plans the legacy way.
     Files are written first and registered with the plan in one conditional write:
-    an analysis deleted meanwhile gets no plan (409).
+    an analysis deleted meanwhile gets no plan (409) and its files are removed again.
     """
     from chalicelib.analysis.errors import DataError
     from chalicelib.analysis.itn import plan_itn
@@ -124,7 +140,12 @@ def create_itn_plan(user_id, analysis_id, body, deps):
                'total_nets': request.total_nets, 'household_size': request.household_size,
                'urban_threshold': request.urban_threshold, 'totals': plan['totals'],
                'artifacts': sorted(artifacts)}
-    deps.analyses.add_itn_plan(user_id, analysis_id, summary, artifacts)
+    try:
+        deps.analyses.add_itn_plan(user_id, analysis_id, summary, artifacts)
+    except StaleTransition:
+        deps.files.delete_files(user_id, 'analyses', analysis_id,
+                                [('itn-plans', plan_id, name) for name, _ in PLAN_FILES])
+        raise
     return dict(plan, plan_id=plan_id, created_at=created_at, artifacts=sorted(artifacts))
 
 
@@ -189,10 +210,10 @@ def compute_tpr(user_id, dataset_id, body, deps):
     The TPR becomes a variable of the dataset (`u5_tpr_rdt` for under-5 RDT, `tpr`
     otherwise): the canonical ward table is re-written with it, from the files as
     uploaded, so choosing other options later replaces it rather than stacking.
+    The per-period series comes back as a 5-minute download link.
     """
-    from chalicelib.analysis import Limits
     from chalicelib.analysis.errors import DataError
-    options = parse(ComputeTpr, body)
+    options = parse(ComputeTpr, body).model_dump()
     dataset = owned.find(deps.datasets, user_id, dataset_id, 'dataset')
     if dataset['status'] != READY:
         raise Conflict(f'dataset {dataset_id} is {dataset["status"]}; TPR is computed on a READY dataset',
@@ -200,38 +221,87 @@ def compute_tpr(user_id, dataset_id, body, deps):
     upload = (dataset.get('files') or {}).get('tpr')
     if not upload:
         raise Conflict(f'dataset {dataset_id} has no facility export: create a dataset that includes one '
-                       '(files[].role "tpr", CSV or XLSX)', {'dataset_id': dataset_id})
+                       '(files[].role "tpr", CSV or XLSX)', {'dataset_id': dataset_id, 'field': 'tpr'})
     previous = dataset.get('tpr') or {}
-    base = previous.get('base') or dataset['canonical']
-    canonical = {name: deps.files.get_object(user_id, base[name]) for name in JOINED_FILES}
-    facility_export = (upload['filename'], deps.files.get_object(user_id, upload['key']))
     try:
-        result = ward_tpr(canonical, facility_export, options.model_dump(),
-                          Limits(max_bytes=deps.max_bytes))
+        result, record, canonical = _store_ward_tpr(user_id, dataset_id, upload, tpr_base(dataset), options, deps)
     except DataError as error:
         raise _engine_error(error) from None
+    kept = [w for w in dataset.get('warnings') or () if w not in (previous.get('warnings') or ())]
+    try:
+        deps.datasets.set_tpr(user_id, dataset_id, record, canonical,
+                              json.loads(result['files']['validation.json'])['summary'], kept + record['warnings'])
+    except StaleTransition:
+        deps.files.delete_files(user_id, 'datasets', dataset_id, [('tpr', name) for name in result['files']])
+        raise
+    series = deps.files.presigned_download(user_id, record['series_key'], 'tpr_series.csv')
+    return dict(result['summary'], dataset_id=dataset_id, options=options, warnings=record['warnings'],
+                wards=result['wards'], flagged=result['flagged'], series_url=series['url'],
+                series_expires_at=series['expires_at'])
+
+
+def tpr_base(dataset):
+    """The canonical files as uploaded (before any ward TPR was joined into them)."""
+    return (dataset.get('tpr') or {}).get('base') or dataset['canonical']
+
+
+def _tpr_inputs(user_id, files, base, upload):
+    """The canonical files a ward TPR is joined into, and the facility export (filename, bytes)."""
+    return ({name: files.get_object(user_id, base[name]) for name in JOINED_FILES},
+            (upload['filename'], files.get_object(user_id, upload['processed_key'])))
+
+
+def _store_ward_tpr(user_id, dataset_id, upload, base, options, deps):
+    """Compute the ward TPR over the canonical files `base` (keys) and store its files under
+    the dataset; (result, the dataset's tpr record, the canonical keys that carry it).
+    Raises the engine's DataError for an export that cannot be used."""
+    from chalicelib.analysis import Limits
+    result = ward_tpr(*_tpr_inputs(user_id, deps.files, base, upload), options, Limits(max_bytes=deps.max_bytes))
     keys = {name: deps.files.put_file(user_id, 'datasets', dataset_id, ('tpr', name), data, content_type(name))
             for name, data in result['files'].items()}
-    warnings = [f'{upload["filename"]}: {w}' for w in result['warnings']]
-    record = dict(result['summary'], options=options.model_dump(), computed_at=now_iso(), base=base,
-                  key=keys['ward_tpr.csv'], series_key=keys['tpr_series.csv'], warnings=warnings)
-    kept = [w for w in dataset.get('warnings') or () if w not in (previous.get('warnings') or ())]
-    deps.datasets.set_tpr(user_id, dataset_id, record, dict(base, **{n: keys[n] for n in JOINED_FILES}),
-                          json.loads(result['files']['validation.json'])['summary'], kept + warnings)
-    return dict(result['summary'], dataset_id=dataset_id, options=options.model_dump(), warnings=warnings,
-                wards=result['wards'], flagged=result['flagged'])
+    record = dict(result['summary'], options=options, computed_at=now_iso(), base=base,
+                  key=keys['ward_tpr.csv'], series_key=keys['tpr_series.csv'],
+                  warnings=[f'{upload["filename"]}: {w}' for w in result['warnings']])
+    return result, record, dict(base, **{name: keys[name] for name in JOINED_FILES})
 
 
-def tpr_after_upload(user_id, dataset_id, deps):
-    """The upload processor's step for a READY dataset with a facility export: the ward
-    TPR with the default options, so `tpr` is a variable from the start. A broken
-    export becomes a dataset warning: the ward data stays usable without it."""
+def tpr_after_upload(user_id, dataset, fields, deps):
+    """The upload processor's step before a dataset with a facility export becomes READY:
+    (status, fields to write) with the ward TPR of the default options joined, so a READY
+    dataset carries `tpr` from the start. `fields` is what the READY transition would write."""
+    from chalicelib.analysis.errors import DataError
     try:
-        return compute_tpr(user_id, dataset_id, {}, deps)
-    except (BadRequest, InvalidData) as error:
-        deps.datasets.append_warning(user_id, dataset_id, f'No TPR was computed from the facility export: '
-                                     f'{error.message}')
-        return None
+        result, record, canonical = _store_ward_tpr(user_id, dataset['dataset_id'], dataset['files']['tpr'],
+                                                    fields['canonical'], ComputeTpr().model_dump(), deps)
+    except DataError as error:
+        return tpr_failed(dataset, fields, error.to_dict())
+    return READY, dict(fields, tpr=record, canonical=canonical,
+                       summary=json.loads(result['files']['validation.json'])['summary'],
+                       warnings=list(fields['warnings']) + record['warnings'])
+
+
+def tpr_failed(dataset, fields, error):
+    """When the facility export gives no TPR: ward data stays usable (READY, with a warning
+    saying why); boundaries with only a facility export have nothing to rank (INVALID)."""
+    if 'data' not in dataset['files']:
+        return INVALID, {'errors': [error]}
+    return READY, dict(fields, warnings=list(fields['warnings']) + [
+        f'No TPR was computed from the facility export: {error["message"]}'])
+
+
+def analysis_canonical(user_id, dataset, options, files):
+    """The canonical files an analysis that chose its own TPR options ranks: the dataset's
+    ward table as uploaded with that ward TPR joined (the dataset itself is not changed)."""
+    from chalicelib.analysis import Limits
+    from chalicelib.analysis.errors import DataError
+    upload = (dataset.get('files') or {}).get('tpr')
+    if not upload:
+        raise DataError('no_facility_export', 'The analysis asked for TPR options but its dataset has no facility '
+                        'export: start it without "tpr", or on a dataset that includes one.', column='tpr')
+    canonical, export = _tpr_inputs(user_id, files, tpr_base(dataset), upload)
+    # The upload processor already held the export to the configured size limit.
+    result = ward_tpr(canonical, export, options, Limits(max_bytes=max(len(export[1]), 1)))
+    return {name: result['files'][name] for name in JOINED_FILES}
 
 
 def tpr_column(age, test):
@@ -253,7 +323,7 @@ def ward_tpr(canonical, facility_export, options, limits):
                                             for row in rows], **options)
     wards = [{k: _plain(row[k]) for k in WARD_TPR_FIELDS} for row in result.wards.to_dict('records')]
     column = tpr_column(options['age'], options['test'])
-    files = join_ward_tpr(canonical, wards, column)
+    files, notes = join_ward_tpr(canonical, wards, column)
     for name, frame in zip(TPR_FILES, (result.wards, result.series)):
         text = io.StringIO()
         write_ward_tpr_csv(frame, text)
@@ -261,13 +331,14 @@ def ward_tpr(canonical, facility_export, options, limits):
     with_tpr = [w for w in wards if w['tpr'] is not None]
     return {'files': files, 'wards': wards,
             'flagged': [{k: _plain(v) for k, v in row.items()} for row in result.flagged.to_dict('records')],
-            'warnings': list(repairs) + list(result.warnings),
+            'warnings': list(repairs) + list(result.warnings) + notes,
             'summary': {'column': column, 'wards_total': len(wards), 'wards_with_tpr': len(with_tpr),
                         'wards_without_tpr': len(wards) - len(with_tpr), 'flagged_rows': len(result.flagged)}}
 
 
 def join_ward_tpr(canonical, wards, column):
-    """Pure: the canonical `wards.csv` and `validation.json` with the ward TPR as variable `column`.
+    """Pure: the canonical `wards.csv` and `validation.json` with the ward TPR as variable
+    `column`, and the warnings the dataset must show.
 
     Joined by ward code; a ward without a TPR (or without a code) stays missing,
     never 0. A column of that name in the ward data is replaced, with a warning.
@@ -278,6 +349,7 @@ def join_ward_tpr(canonical, wards, column):
     table = list(csv.reader(io.StringIO(canonical['wards.csv'].decode('utf-8'), newline='')))
     header, rows = table[0], table[1:]
     validation = json.loads(canonical['validation.json'])
+    notes = []
     code = header.index('ward_code')
     values = [tpr.get(row[code]) if row[code] else None for row in rows]
     cells = ['' if v is None else repr(float(v)) for v in values]
@@ -286,8 +358,9 @@ def join_ward_tpr(canonical, wards, column):
     if column in header:
         at = header.index(column)
         rows = [row[:at] + [cell] + row[at + 1:] for row, cell in zip(rows, cells)]
-        validation['warnings'] = list(validation.get('warnings') or ()) + [
-            f'The {column} column of the ward data was replaced by the TPR computed from the facility export.']
+        notes.append(f'The {column} column of the ward data was replaced by the TPR computed from the facility '
+                     'export.')
+        validation['warnings'] = list(validation.get('warnings') or ()) + notes
     else:
         header = header + [column]
         rows = [row + [cell] for row, cell in zip(rows, cells)]
@@ -296,7 +369,7 @@ def join_ward_tpr(canonical, wards, column):
     out = io.StringIO()
     csv.writer(out, lineterminator='\n').writerows([header] + rows)
     return {'wards.csv': out.getvalue().encode('utf-8'),
-            'validation.json': json.dumps(validation, allow_nan=False).encode('utf-8')}
+            'validation.json': json.dumps(validation, allow_nan=False).encode('utf-8')}, notes
 
 
 def _plain(value):

@@ -35,6 +35,8 @@ UNREADABLE = ('We could not read these files. Check that the ward data is a CSV 
               'table with one row per ward and a ward name column, and that the boundaries '
               'are a zipped shapefile (.shp, .shx, .dbf) or a GeoJSON FeatureCollection; '
               'then create a new dataset and upload them again.')
+TPR_UNREADABLE = ('We could not compute the ward TPR from the facility export. Check that it is the CSV or '
+                  'XLSX a DHIS2 export gives, with a ward column and the malaria test columns.')
 
 
 class DatasetUploads(Datasets):
@@ -91,6 +93,21 @@ class DataFiles(Objects):
                                 ContentType=content_type, ServerSideEncryption='AES256')
         return key
 
+    def freeze(self, user_id, dataset_id, upload):
+        """Copy an upload of the dataset to its `processed/` prefix; the copy's key."""
+        if (parse_upload_key(upload) or ())[:2] != (user_id, dataset_id):
+            raise PermissionError('not an upload of this dataset')
+        key = object_key(user_id, 'datasets', dataset_id, 'processed', upload.rsplit('/', 1)[-1])
+        self._client.copy_object(Bucket=self.bucket, Key=key, ServerSideEncryption='AES256',
+                                 CopySource={'Bucket': self.bucket, 'Key': upload})
+        return key
+
+    def delete_files(self, user_id, kind, item_id, names):
+        """Remove derived files (each `parts` as put_file took them) that a refused conditional
+        write left without an owner, so nothing half-written stays."""
+        keys = [{'Key': object_key(user_id, kind, item_id, *parts)} for parts in names]
+        self._client.delete_objects(Bucket=self.bucket, Delete={'Objects': keys, 'Quiet': True})
+
 
 @dataclass(frozen=True)
 class UploadDeps:
@@ -137,21 +154,36 @@ def process_upload(key, deps):
     if claimed is None:
         log.info('another event is processing this dataset', extra=where)
         return 'duplicate'
+    claimed = _freeze(deps, claimed)
     status, fields = _validate(deps, claimed)
-    outcome = _end(deps, user_id, dataset_id, PROCESSING, status, fields)
-    if outcome == READY and 'tpr' in claimed['files']:
-        _join_tpr(deps, user_id, dataset_id)
-    return outcome
+    if status == READY and 'tpr' in claimed['files']:
+        status, fields = _join_tpr(deps, claimed, fields)
+    return _end(deps, user_id, dataset_id, PROCESSING, status, dict(fields, files=claimed['files']))
 
 
-def _join_tpr(deps, user_id, dataset_id):
-    """A facility export makes its ward TPR a variable from the start; when that
-    fails the READY dataset stays as it is (the programme service records why)."""
+def _freeze(deps, dataset):
+    """The dataset with each file's `processed_key`: a copy of the upload that processing
+    and every later reader use. The presigned POST stays valid for minutes after READY,
+    and a late upload replaces the raw object, never what was checked."""
+    user_id, dataset_id = dataset['user_id'], dataset['dataset_id']
+    return dict(dataset, files={
+        role: dict(f, processed_key=deps.files.freeze(user_id, dataset_id, f['key']))
+        for role, f in dataset['files'].items()})
+
+
+def _join_tpr(deps, dataset, fields):
+    """A facility export makes its ward TPR a variable before the dataset is READY, so
+    READY always carries it; a failure is said in the dataset's warnings (or errors)."""
     from chalicelib.services import programme
     try:
-        programme.tpr_after_upload(user_id, dataset_id, programme.ProgrammeDeps.from_upload_deps(deps))
+        status, fields = programme.tpr_after_upload(dataset['user_id'], dataset, fields,
+                                                    programme.ProgrammeDeps.from_upload_deps(deps))
     except Exception:
-        log.exception('ward TPR not joined', extra={'user_id': user_id, 'dataset_id': dataset_id})
+        log.exception('ward TPR not joined', extra={'user_id': dataset['user_id'],
+                                                    'dataset_id': dataset['dataset_id']})
+        status, fields = programme.tpr_failed(dataset, fields, _error(
+            'unreadable', TPR_UNREADABLE, dataset['files']['tpr']['filename']))
+    return status, dict(fields, errors=[_bounded(e) for e in fields.get('errors') or ()])
 
 
 def _record_arrival(deps, dataset, role, ext, declared, where):
@@ -193,7 +225,7 @@ def size_problem(declared, size, max_bytes):
 def refuse_unmatched(summary, files):
     """A dataset whose rows match no boundary cannot be mapped or imputed: refuse it."""
     from chalicelib.analysis.errors import DataError
-    if 'boundaries' not in files or sum((summary.get('matched') or {}).values()):
+    if 'boundaries' not in files or 'data' not in files or sum((summary.get('matched') or {}).values()):
         return
     data, shapes = files['data'][0], files['boundaries'][0]
     raise DataError('no_matches', f'None of the {summary.get("wards")} wards in {data} matched a '
@@ -207,7 +239,7 @@ def _validate(deps, dataset):
     from chalicelib.analysis.errors import DataError
     user_id, dataset_id = dataset['user_id'], dataset['dataset_id']
     try:
-        files = {role: (f['filename'], deps.files.get_object(user_id, f['key']))
+        files = {role: (f['filename'], deps.files.get_object(user_id, f['processed_key']))
                  for role, f in dataset['files'].items() if role in ENGINE_ROLES}
         prepared = prepare_dataset(files, Limits(
             max_bytes=deps.max_bytes, max_uncompressed_bytes=deps.max_bytes * UNCOMPRESSED_FACTOR))

@@ -107,8 +107,9 @@ def test_a_bad_upload_through_the_stack_ends_invalid_and_stays_in_its_prefix(sta
     s3 = stack.client('s3')
     keys = [o['Key'] for o in s3.list_objects_v2(
         Bucket=stack.settings.data_bucket, Prefix=f'users/{alice.sub}/').get('Contents', [])]
-    assert keys and all(k.startswith(f'users/{alice.sub}/datasets/{dataset["dataset_id"]}/uploads/')
+    assert keys and all(k.startswith(f'users/{alice.sub}/datasets/{dataset["dataset_id"]}/')
                         for k in keys)
+    assert not [k for k in keys if '/canonical/' in k]
 
 
 @pytest.mark.parametrize('token', ['', 'garbage'])

@@ -242,3 +242,23 @@ def test_a_failure_joining_the_tpr_never_undoes_ready(files, monkeypatch):
     monkeypatch.setattr(programme, 'tpr_after_upload', broken)
 
     assert files.upload(ALICE, kwara_upload(b'x'))['status'] == 'READY'
+
+
+def test_a_late_upload_after_ready_never_changes_the_facility_export_the_tpr_is_computed_from(files):
+    """The presigned POST stays valid after READY: a second upload of a different file
+    replaces the raw object, but every later reader uses the copy that was checked."""
+    from chalicelib.services import programme
+    from tests.analysis import fixtures_tpr
+    item = files.upload(ALICE, kwara_upload(fixtures_tpr.export_csv(mangled=True)))
+    assert item['status'] == 'READY', item['errors']
+    deps = programme.ProgrammeDeps.from_upload_deps(files.deps)
+    before = programme.compute_tpr(ALICE, item['dataset_id'], {}, deps)
+
+    late = files.put(ALICE, item['dataset_id'], 'tpr', b'orgunitlevel4,periodname\nAfon,2024-01\n')
+    assert files.deliver(late) == 'duplicate'
+    after = programme.compute_tpr(ALICE, item['dataset_id'], {}, deps)
+
+    assert after['wards'] == before['wards'] and after['wards_with_tpr'] == 4
+    frozen = files.item(ALICE, item['dataset_id'])['files']
+    assert all(f['processed_key'].startswith(f'users/{ALICE}/datasets/{item["dataset_id"]}/processed/')
+               for f in frozen.values())

@@ -16,15 +16,17 @@ from chalicelib.storage.datasets import READY
 def put_prepared_dataset(stores, user_id, files, uploads=()):
     """A READY dataset as the upload processor leaves it: canonical files from the engine.
 
-    `uploads`: (role, filename, bytes) of raw uploads to keep beside it (e.g. the tpr export).
+    `uploads`: (role, filename, bytes) of raw uploads to keep beside it (e.g. the tpr export),
+    with the processed copy that readers use.
     """
     dataset_id = new_id('ds')
     prepared = prepare_dataset(files)
     canonical = {name: _put(stores, user_id, dataset_id, ('canonical', name), body)
                  for name, body in prepared.to_canonical().items()}
     declared = {role: {'filename': filename, 'size': len(body), 'uploaded': True,
-                       'key': _put(stores, user_id, dataset_id, ('uploads', role + filename[filename.rindex('.'):]),
-                                   body)}
+                       **{field: _put(stores, user_id, dataset_id, (folder, role + filename[filename.rindex('.'):]),
+                                      body)
+                          for field, folder in (('key', 'uploads'), ('processed_key', 'processed'))}}
                 for role, filename, body in uploads}
     now = now_iso()
     stores.datasets.put_new(user_id, {
@@ -285,3 +287,15 @@ def test_a_plan_takes_its_population_from_the_uploaded_population_file(alice, st
     response = alice.post(f'/analyses/{analysis_id}/itn-plans', {'total_nets': 1000})
     assert response.status_code == 201, response.json_body
     assert {r['ward_code']: r['population'] for r in response.json_body['rows']} == doubled
+
+
+def test_a_plan_refused_at_the_last_write_leaves_no_files(alice, stores, niger, monkeypatch):
+    from chalicelib.storage.analyses import Analyses
+    from chalicelib.storage.base import StaleTransition
+    analysis_id = ranked(stores, alice, niger)
+
+    def rerun(*args):
+        raise StaleTransition('analysis is no longer SUCCEEDED')
+    monkeypatch.setattr(Analyses, 'add_itn_plan', rerun)
+    assert alice.post(f'/analyses/{analysis_id}/itn-plans', {'total_nets': 100}).status_code == 409
+    assert objects_under(stores, f'users/{alice.user_id}/analyses/{analysis_id}/itn-plans/') == []
