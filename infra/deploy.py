@@ -15,6 +15,7 @@ import argparse
 import json
 import os
 import pathlib
+import re
 import shutil
 import subprocess
 import sys
@@ -23,6 +24,8 @@ ROOT = pathlib.Path(__file__).resolve().parent.parent
 BUILD = ROOT / 'build'
 STACKS = ROOT / 'infra' / 'stacks'
 PLAN_FILE = 'tfplan'
+# The S3 state lock file (use_lockfile below) came in Terraform 1.10; infra/versions.tf requires the same.
+MIN_TERRAFORM = (1, 10)
 
 
 class DeployError(Exception):
@@ -77,8 +80,15 @@ class Terraform:
     def __init__(self, build, binary='terraform'):
         self.build = build
         self.binary = shutil.which(binary)
+        wanted = '.'.join(map(str, MIN_TERRAFORM))
         if self.binary is None:
-            raise DeployError('terraform (>= 1.5) is not on PATH: https://developer.hashicorp.com/terraform/install')
+            raise DeployError(f'terraform (>= {wanted}) is not on PATH: '
+                              'https://developer.hashicorp.com/terraform/install')
+        found = terraform_version(self.binary)
+        if found[:2] < MIN_TERRAFORM:
+            raise DeployError(f'{self.binary} is Terraform {".".join(map(str, found))}; the S3 state lock '
+                              f'file needs >= {wanted}: install a newer one '
+                              '(https://developer.hashicorp.com/terraform/install)')
 
     def __call__(self, *args, capture=False):
         command = [self.binary, f'-chdir={self.build}', *args]
@@ -87,6 +97,15 @@ class Terraform:
         if proc.returncode != 0:
             raise DeployError(f'terraform {args[0]} failed (exit {proc.returncode})')
         return proc.stdout
+
+
+def terraform_version(binary):
+    """(major, minor, patch) from `terraform version`, whose first line every release spells the same."""
+    proc = subprocess.run([binary, 'version'], capture_output=True, text=True)
+    match = re.match(r'Terraform v(\d+)\.(\d+)\.(\d+)', proc.stdout)
+    if proc.returncode != 0 or match is None:
+        raise DeployError(f'`{binary} version` did not say its version: {(proc.stdout + proc.stderr)[:200]!r}')
+    return tuple(int(part) for part in match.groups())
 
 
 def confirm(question, expected):

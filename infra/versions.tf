@@ -1,7 +1,8 @@
 # The root module is build/: `make package` copies these files next to Chalice's
 # generated chalice.tf.json (whose own version pins it removes in favour of these).
 terraform {
-  required_version = ">= 1.5"
+  # 1.10: the S3 backend's lock file (infra/deploy.py passes use_lockfile=true).
+  required_version = ">= 1.10"
   required_providers {
     aws = {
       source  = "hashicorp/aws"

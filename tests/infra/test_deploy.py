@@ -3,7 +3,7 @@ import json
 
 import pytest
 
-from tests.infra.hcl import load_script
+from tests.infra.hcl import load_script, normalize
 
 
 @pytest.fixture(scope='module')
@@ -44,3 +44,35 @@ def test_a_build_for_another_stage_is_refused(deploy, tmp_path, monkeypatch, cap
     assert "build/ holds stage 'dev', not 'prod'" in capsys.readouterr().err
     monkeypatch.setattr(deploy, 'BUILD', tmp_path / 'absent')
     assert deploy.main(['destroy', '--stage', 'dev', '--state-bucket', 'b']) == 1
+
+
+def fake_terraform(directory, version):
+    """A `terraform` on PATH that reports `version` and logs every command line it is given."""
+    script = directory / 'terraform'
+    script.write_text(f'#!/bin/sh\necho "$@" >> "{directory}/calls"\necho "Terraform v{version}"\n'
+                      'echo "on linux_amd64"\n')
+    script.chmod(0o755)
+    return directory / 'calls'
+
+
+def test_a_terraform_without_the_state_lock_file_is_refused_before_init(deploy, tmp_path, monkeypatch, capsys):
+    calls = fake_terraform(tmp_path, '1.9.8')
+    monkeypatch.setenv('PATH', str(tmp_path))
+    (tmp_path / 'chalice.auto.tfvars.json').write_text(json.dumps({'stage': 'dev'}))
+    monkeypatch.setattr(deploy, 'BUILD', tmp_path)
+    assert deploy.main(['plan', '--stage', 'dev', '--state-bucket', 'b']) == 1
+    assert 'Terraform 1.9.8; the S3 state lock file needs >= 1.10' in capsys.readouterr().err
+    assert calls.read_text().split('\n')[:-1] == ['version'], 'nothing but the version check ran'
+
+
+@pytest.mark.parametrize('version', ['1.10.0', '1.11.4', '2.0.1'])
+def test_a_terraform_with_the_state_lock_file_is_used(deploy, tmp_path, monkeypatch, version):
+    fake_terraform(tmp_path, version)
+    monkeypatch.setenv('PATH', str(tmp_path))
+    assert deploy.Terraform(tmp_path).binary == str(tmp_path / 'terraform')
+
+
+def test_the_version_deploy_checks_is_the_one_the_configuration_requires(deploy, infra):
+    required = normalize(infra.files['versions.tf']['terraform'])['required_version']
+    assert required == '>= %d.%d' % deploy.MIN_TERRAFORM
+    assert '-backend-config=use_lockfile=true' in deploy.backend_args('dev', 'b', 'eu-west-1')

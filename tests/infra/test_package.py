@@ -1,13 +1,14 @@
 """infra/package.py: wiring Chalice's Terraform to infra/*.tf, size limits, and the real package."""
 import json
 import os
+import pathlib
 import shutil
 import subprocess
 import zipfile
 
 import pytest
 
-from tests.infra.hcl import INFRA
+from tests.infra.hcl import INFRA, ROOT, load_script
 
 ENV = {
     'STAGE': 'dev', 'DATA_BUCKET': 'chatmrpt-dev-data', 'ANALYSIS_QUEUE': 'chatmrpt-dev-analysis',
@@ -231,6 +232,15 @@ def test_the_packager_failing_to_install_dependencies_fails_the_build(packager, 
         packager.run_chalice('dev', tmp_path, 'eu-west-1', {})
 
 
+def test_more_than_one_frontend_origin_is_refused(packager):
+    """API Gateway answers CORS with one origin: a second would be silently left out."""
+    tf = chalice_template()
+    for fn in tf['resource']['aws_lambda_function'].values():
+        fn['environment']['variables']['ALLOWED_ORIGINS'] = 'https://a.example.org,https://b.example.org'
+    with pytest.raises(packager.PackageError, match='ALLOWED_ORIGINS names 2 origins'):
+        packager.wire(tf, 'dev', 'api', 'eu-west-1')
+
+
 def test_unknown_stage_is_refused(packager):
     with pytest.raises(packager.PackageError, match="'qa'"):
         packager.stage_environment({'stages': {'dev': {}}}, 'qa')
@@ -254,11 +264,12 @@ def test_package_is_one_root_module_with_current_pins(package):
     tf = json.loads((out / 'chalice.tf.json').read_text())
     assert 'terraform' not in tf
     versions = (out / 'versions.tf').read_text()
-    assert 'required_version = ">= 1.5"' in versions and 'version = ">= 5.0"' in versions
+    assert 'required_version = ">= 1.10"' in versions and 'version = ">= 5.0"' in versions
     assert (out / 'modules' / 'bucket' / 'main.tf').exists()
     assert {p.name for p in INFRA.glob('*.tf')} <= {p.name for p in out.glob('*.tf')}
     tfvars = json.loads((out / 'chalice.auto.tfvars.json').read_text())
     assert tfvars['stage'] == 'dev'
+    assert tfvars['frontend_origins'] == ['https://dev.chatmrpt.example.org']
     assert sorted(tfvars['lambda_function_names']) == sorted(
         f['function_name'] for f in tf['resource']['aws_lambda_function'].values())
 
@@ -279,30 +290,65 @@ def test_packaged_app_is_wired_to_infra(package):
     assert 'x-amazon-apigateway-gateway-responses' in swagger
 
 
-def test_package_is_valid_terraform(package, tmp_path):
-    """`terraform validate` on the package, where Terraform and the AWS provider are at hand.
+def test_package_wires_the_three_cognito_triggers_app_py_declares(package):
+    out, _ = package
+    tf = json.loads((out / 'chalice.tf.json').read_text())
+    tfvars = json.loads((out / 'chalice.auto.tfvars.json').read_text())
+    assert tfvars['cognito_triggers'] == {'pre_sign_up': 'chatmrpt-dev-pre_signup',
+                                          'post_confirmation': 'chatmrpt-dev-post_confirmation',
+                                          'pre_authentication': 'chatmrpt-dev-pre_authentication'}
+    functions = tf['resource']['aws_lambda_function']
+    permissions = tf['resource']['aws_lambda_permission']
+    for name in ('pre_signup', 'post_confirmation', 'pre_authentication'):
+        assert functions[name]['handler'] == f'app.{name}'
+        assert permissions[f'{name}-cognito']['principal'] == 'cognito-idp.amazonaws.com'
 
-    CI has no Terraform: this runs where `terraform` is on PATH and the provider
-    can be installed (from the registry, or from a local mirror named by
-    TF_PLUGIN_MIRROR, e.g. /opt/tf-plugins).
+
+TF_PLUGIN_MIRROR = '/opt/tf-plugins'     # where this project's machines keep the AWS provider
+
+
+@pytest.fixture(scope='module')
+def terraform(package, tmp_path_factory):
+    """A copy of the package, initialised from a local provider mirror: (run, directory).
+
+    Skips only when Terraform (new enough for the configuration) or the mirror is
+    absent; a failing init is a failure.
     """
     binary = shutil.which('terraform')
     if binary is None:
         pytest.skip('terraform is not installed; the parse and checkov checks still ran')
-    env = dict(os.environ)
-    if os.environ.get('TF_PLUGIN_MIRROR'):
-        cli_config = tmp_path / 'terraformrc'
-        cli_config.write_text(
-            'provider_installation {\n'
-            f'  filesystem_mirror {{\n    path = "{os.environ["TF_PLUGIN_MIRROR"]}"\n  }}\n'
-            '}\n')
-        env['TF_CLI_CONFIG_FILE'] = str(cli_config)
+    deploy = load_script('deploy')
+    found = deploy.terraform_version(binary)
+    if found[:2] < deploy.MIN_TERRAFORM:
+        pytest.skip(f'terraform {found} is older than the configuration requires ({deploy.MIN_TERRAFORM})')
+    mirror = pathlib.Path(os.environ.get('TF_PLUGIN_MIRROR') or TF_PLUGIN_MIRROR)
+    if not (mirror / 'registry.terraform.io' / 'hashicorp' / 'aws').is_dir():
+        pytest.skip(f'no AWS provider in a local mirror at {mirror}: set TF_PLUGIN_MIRROR')
+    directory = tmp_path_factory.mktemp('terraform') / 'build'
     out, _ = package
-    init = subprocess.run([binary, f'-chdir={out}', 'init', '-backend=false', '-input=false', '-no-color'],
-                          capture_output=True, text=True, env=env)
-    if init.returncode != 0 and 'registry.terraform.io' in init.stdout + init.stderr:
-        pytest.skip('the AWS provider cannot be installed here (no registry access): set TF_PLUGIN_MIRROR')
-    assert init.returncode == 0, init.stdout + init.stderr
-    validate = subprocess.run([binary, f'-chdir={out}', 'validate', '-no-color'],
+    shutil.copytree(out, directory, ignore=shutil.ignore_patterns('.terraform*'))
+    cli_config = directory.parent / 'terraformrc'
+    cli_config.write_text(f'provider_installation {{\n  filesystem_mirror {{\n    path = "{mirror}"\n  }}\n}}\n')
+    env = {**os.environ, 'TF_CLI_CONFIG_FILE': str(cli_config), 'TF_IN_AUTOMATION': '1'}
+
+    def run(*args):
+        proc = subprocess.run([binary, f'-chdir={directory}', *args, '-no-color'],
                               capture_output=True, text=True, env=env)
-    assert validate.returncode == 0, validate.stdout + validate.stderr
+        assert proc.returncode == 0, f'terraform {args[0]} failed:\n{proc.stdout[-4000:]}\n{proc.stderr[-4000:]}'
+        return proc.stdout
+
+    run('init', '-backend=false', '-input=false')
+    return run, directory
+
+
+def test_package_is_valid_terraform(terraform):
+    run, _ = terraform
+    assert 'The configuration is valid' in run('validate')
+
+
+def test_package_plans_offline_against_a_mocked_aws(terraform):
+    """A whole plan with `mock_provider "aws"`: references, types and the provider's own validation."""
+    run, directory = terraform
+    (directory / 'tests').mkdir()
+    shutil.copy2(ROOT / 'tests' / 'infra' / 'offline_plan.tftest.hcl', directory / 'tests')
+    assert '1 passed, 0 failed' in run('test')
