@@ -95,14 +95,15 @@ def prepare_dataset(files, limits=None, on_stage=None):
     """Read, match and check the uploaded files; raises DataError for any problem a user must fix.
 
     `files` maps role ('data', 'boundaries', optional 'population') to (filename, bytes).
+    Boundaries without data give the wards with no variables yet (a ward TPR joins them).
     """
     limits = limits or ingest.Limits()
     on_stage = on_stage or no_stage
-    if 'data' not in files:
+    if 'data' not in files and 'boundaries' not in files:
         raise DataError('missing_file', 'No ward data file was given: upload a CSV or XLSX of ward variables.')
     on_stage('read')
-    table = ingest.read_ward_table(*files['data'], limits=limits)
     layer = ingest.read_boundaries(*files['boundaries'], limits=limits) if 'boundaries' in files else None
+    table = ingest.read_ward_table(*files['data'], limits=limits) if 'data' in files else boundary_wards(layer)
     warnings = list(table.warnings) + (layer.warnings if layer else [])
     on_stage('match')
     n = len(table.identifiers['ward_name'])
@@ -128,7 +129,7 @@ def prepare_dataset(files, limits=None, on_stage=None):
         indptr, indices = np.zeros(n + 1, dtype=np.int64), np.zeros(0, dtype=np.int64)
         geojson = {'type': 'FeatureCollection', 'features': []}
     if report is not None:
-        warnings.extend(match_warnings(report, files))
+        warnings.extend(match_warnings(report, table.file))
     summary = {
         'wards': n,
         'matched': ({'by_code': report['by_code'], 'by_name': len(report['by_name']), 'fuzzy': len(report['fuzzy'])}
@@ -143,6 +144,19 @@ def prepare_dataset(files, limits=None, on_stage=None):
                            population=population, boundary=boundary, indptr=indptr, indices=indices,
                            geojson=geojson, state=state, summary=summary, warnings=warnings,
                            match_report=report or {})
+
+
+def boundary_wards(layer):
+    """The boundaries as the ward table (one ward per polygon, no variables), for a dataset of
+    boundaries and a facility export alone."""
+    n = len(layer.geometries)
+    codes = layer.identifiers.get('ward_code') or [None] * n
+    names = [name or code for name, code in zip(layer.identifiers.get('ward_name') or [None] * n, codes)]
+    if not n or None in names:
+        raise DataError('no_ward_name', 'Without a ward data file the wards come from the boundaries, and some '
+                        'polygons have neither a ward name nor a ward code: add a ward data file.', file=layer.file)
+    return ingest.RawTable(file=layer.file, identifiers=dict(layer.identifiers, ward_name=names), variables=(),
+                           values=np.zeros((n, 0)), warnings=[])
 
 
 def pick_identifier(table, layer, boundary, role):
@@ -216,11 +230,11 @@ def display_features(table, layer, boundary, ward_code, lga):
     return layer.geometries, properties
 
 
-def match_warnings(report, files):
+def match_warnings(report, filename):
     out = []
     if report['unmatched']:
         names = ', '.join(str(u['ward_name']) for u in report['unmatched'][:10])
-        out.append(f'{len(report["unmatched"])} ward(s) of {files["data"][0]} match no boundary ({names}'
+        out.append(f'{len(report["unmatched"])} ward(s) of {filename} match no boundary ({names}'
                    f'{" ..." if len(report["unmatched"]) > 10 else ""}): they are ranked but not mapped.')
     if report['boundaries_without_data']:
         out.append(f'{len(report["boundaries_without_data"])} boundary polygon(s) have no data row: '

@@ -17,7 +17,9 @@ CONTENT_TYPES = MappingProxyType({'.csv': 'text/csv', '.xlsx': XLSX, '.zip': 'ap
 TABLE_EXTENSIONS = ('.csv', '.xlsx')
 EXTENSIONS = MappingProxyType({'data': TABLE_EXTENSIONS, 'boundaries': ('.zip', '.geojson', '.json'),
                               'population': TABLE_EXTENSIONS, 'tpr': TABLE_EXTENSIONS})
-REQUIRED_ROLES = ('data', 'boundaries')
+REQUIRED_ROLES = ('boundaries',)
+# The wards' values: ward data, or a facility export whose ward TPR is used alone with the boundaries.
+WARD_VALUE_ROLES = ('data', 'tpr')
 PUBLIC_FIELDS = ('dataset_id', 'name', 'status', 'errors', 'warnings', 'created_at', 'updated_at')
 
 
@@ -55,9 +57,11 @@ def _check_files(files, max_bytes):
                 {'field': f'files[{i}].size', 'filename': f.filename, 'limit': max_bytes})
         extensions.append(ext)
     missing = [role for role in REQUIRED_ROLES if role not in seen]
+    if seen.isdisjoint(WARD_VALUE_ROLES):
+        missing.insert(0, 'data')
     if missing:
-        raise BadRequest(f'files: a dataset needs a {" and a ".join(missing)} file',
-                         {'field': 'files', 'missing': missing})
+        raise BadRequest(f'files: a dataset needs a {" and a ".join(missing)} file (a tpr facility export '
+                         'can stand in for the data file)', {'field': 'files', 'missing': missing})
     return extensions
 
 

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Callable
 
 from chalicelib.aws import client
+from chalicelib.services.leases import Heartbeat
 from chalicelib.storage.base import StaleTransition, now_iso
 from chalicelib.storage.datasets import AWAITING_UPLOAD, INVALID, PROCESSING, READY, Datasets
 from chalicelib.storage.objects import Objects, object_key, parse_upload_key, upload_key
@@ -23,9 +24,12 @@ log = logging.getLogger('chatmrpt.uploads')
 
 # The roles the engine reads; `tpr` facility exports are read by their own feature.
 ENGINE_ROLES = ('data', 'boundaries', 'population')
-# The upload function's timeout: an invocation that dies while processing has
-# released the dataset by the time S3 retries the event.
-PROCESSING_SECONDS = 300
+# A live invocation renews its lease on a PROCESSING dataset every HEARTBEAT_SECONDS;
+# one that dies (timeout, out of memory) stops, so its lease runs out within
+# PROCESSING_SECONDS. S3's asynchronous retries come about 1 and 3 minutes later: a
+# retry that meets a live lease raises, so Lambda tries again and a later one takes over.
+PROCESSING_SECONDS = 60
+HEARTBEAT_SECONDS = 20
 # A zip may expand to this many times the upload limit before it is refused.
 UNCOMPRESSED_FACTOR = 10
 CONTENT_TYPES = (('.csv', 'text/csv; charset=utf-8'), ('.geojson', 'application/geo+json'),
@@ -71,6 +75,17 @@ class DatasetUploads(Datasets):
             {':awaiting': AWAITING_UPLOAD, ':processing': PROCESSING, ':now': now},
             {'#status': 'status'})
 
+    def renew_processing(self, user_id, dataset_id, now):
+        """Extend the lease of a PROCESSING dataset; False once it is no longer processing."""
+        return self.update(user_id, dataset_id, {'processing_until': now + PROCESSING_SECONDS},
+                           '#status = :processing', {':processing': PROCESSING},
+                           {'#status': 'status'}) is not None
+
+
+class ProcessingElsewhere(Exception):
+    """Another invocation holds a live lease on the dataset: raised so that Lambda retries
+    the event later, when that invocation has finished or its lease has run out."""
+
 
 class DataFiles(Objects):
     """The data bucket as the event side uses it: real sizes and derived files."""
@@ -115,6 +130,7 @@ class UploadDeps:
     files: DataFiles
     max_bytes: int
     clock: Callable[[], float] = time.time
+    heartbeat_seconds: float = HEARTBEAT_SECONDS
 
     @classmethod
     def from_settings(cls, s):
@@ -131,7 +147,8 @@ def content_type(name):
 
 def process_upload(key, deps):
     """Handle one ObjectCreated event for `key`; returns what happened, for logs and tests:
-    `ignored`, `duplicate`, `waiting`, READY or INVALID."""
+    `ignored`, `duplicate`, `waiting`, READY or INVALID. Raises ProcessingElsewhere while
+    another invocation holds the dataset (Lambda retries the event)."""
     parsed = parse_upload_key(key)
     if parsed is None:
         log.info('object is not an upload; ignored', extra={'key_kind': _kind(key)})
@@ -152,12 +169,18 @@ def process_upload(key, deps):
         return 'duplicate'
     claimed = deps.datasets.start_processing(user_id, dataset_id, deps.clock())
     if claimed is None:
-        log.info('another event is processing this dataset', extra=where)
+        current = deps.datasets.get(user_id, dataset_id)
+        if current and current['status'] == PROCESSING:
+            log.info('another invocation holds the dataset; the event will be retried', extra=where)
+            raise ProcessingElsewhere(dataset_id)
+        log.info('dataset processed meanwhile; event ignored', extra=where)
         return 'duplicate'
-    claimed = _freeze(deps, claimed)
-    status, fields = _validate(deps, claimed)
-    if status == READY and 'tpr' in claimed['files']:
-        status, fields = _join_tpr(deps, claimed, fields)
+    with Heartbeat(lambda: deps.datasets.renew_processing(user_id, dataset_id, deps.clock()),
+                   deps.heartbeat_seconds, where):
+        claimed = _freeze(deps, claimed)
+        status, fields = _validate(deps, claimed)
+        if status == READY and 'tpr' in claimed['files']:
+            status, fields = _join_tpr(deps, claimed, fields)
     return _end(deps, user_id, dataset_id, PROCESSING, status, dict(fields, files=claimed['files']))
 
 

@@ -14,13 +14,13 @@ import io
 import json
 import logging
 import secrets
-import threading
 import time
 from dataclasses import dataclass
 from typing import Callable
 
 from chalicelib.analysis.errors import DataError
 from chalicelib.aws import client
+from chalicelib.services.leases import Heartbeat
 from chalicelib.services.progress import progress_message, status_message
 from chalicelib.services.uploads import DataFiles
 from chalicelib.storage.analyses import FAILED, QUEUED, RUNNING, SUCCEEDED, Analyses
@@ -373,7 +373,7 @@ def _run_stage(job, stages, stage):
     job.advance(stage=stage.name, progress=before, lease_until=job.deps.clock() + LEASE_SECONDS)
     job.tell(stage.name, before, stage.message)
     log.info('stage %s started', stage.name, extra=job.where)
-    with Heartbeat(job) as heartbeat:
+    with Heartbeat(_renewal(job), job.deps.heartbeat_seconds, job.where) as heartbeat:
         stage.run(job)
     if heartbeat.lost:
         raise LeaseLost(job.analysis_id)
@@ -382,34 +382,16 @@ def _run_stage(job, stages, stage):
     job.tell(stage.name, stage.progress, stage.message)
 
 
-class Heartbeat:
-    """Renews the job's lease while a stage runs, so that only a dead worker loses it."""
-
-    def __init__(self, job):
-        self.job = job
-        self.lost = False
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._beat, daemon=True)
-
-    def __enter__(self):
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc):
-        self._stop.set()
-        self._thread.join()
-
-    def _beat(self):
-        job = self.job
-        while not self._stop.wait(job.deps.heartbeat_seconds):
-            try:
-                job.deps.analyses.advance(job.user_id, job.analysis_id, job.owner,
-                                          lease_until=job.deps.clock() + LEASE_SECONDS)
-            except LeaseLost:
-                self.lost = True
-                return
-            except Exception:
-                log.warning('lease not renewed; trying again', exc_info=True, extra=job.where)
+def _renewal(job):
+    """The heartbeat's `renew` for the job's lease: False once the lease is lost."""
+    def renew():
+        try:
+            job.deps.analyses.advance(job.user_id, job.analysis_id, job.owner,
+                                      lease_until=job.deps.clock() + LEASE_SECONDS)
+        except LeaseLost:
+            return False
+        return True
+    return renew
 
 
 def _our_problem(stage, analysis_id):

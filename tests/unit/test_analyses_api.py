@@ -30,7 +30,7 @@ def test_create_writes_queued_and_hands_the_job_to_the_queue(alice, stores):
     assert got['request'] == {'dataset_id': dataset_id, 'method': 'both',
                               'variables': ['u5_tpr_rdt', 'housing_quality'],
                               'directions': {'housing_quality': 'inverse'},
-                              'preset': 'default', 'state': 'NI', 'offline': False}
+                              'preset': 'default', 'state': 'NI', 'offline': False, 'tpr': None}
 
 
 def test_an_offline_analysis_keeps_the_choice_for_its_maps_and_report(alice, stores):

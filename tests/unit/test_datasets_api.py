@@ -176,3 +176,20 @@ def test_an_id_no_dataset_can_have_is_404_not_a_storage_error(dataset_id):
     from chalicelib.services import datasets
     with pytest.raises(NotFound):
         datasets.get('u-1', dataset_id, KeyLimitedStore())
+
+
+@pytest.mark.parametrize('roles, missing', [
+    (('boundaries', 'tpr'), None),                 # the ward TPR alone with the boundaries
+    (('boundaries', 'population'), ['data']),
+    (('data', 'tpr'), ['boundaries']),
+    (('tpr',), ['boundaries']),
+])
+def test_a_dataset_needs_boundaries_and_ward_data_or_a_facility_export(alice, roles, missing):
+    names = {'data': 'wards.csv', 'boundaries': 'wards.geojson', 'population': 'pop.csv', 'tpr': 'dhis2.csv'}
+    response = create(alice, files=[{'role': r, 'filename': names[r], 'size': 10} for r in roles])
+    if missing is None:
+        assert response.status_code == 201, response.json_body
+        assert [u['role'] for u in response.json_body['uploads']] == list(roles)
+    else:
+        assert response.status_code == 400
+        assert response.json_body['error']['details'] == {'field': 'files', 'missing': missing}

@@ -3,6 +3,7 @@ import csv
 import io
 import json
 import pathlib
+import urllib.parse
 
 import pytest
 from hypothesis import given, settings, strategies as st
@@ -190,18 +191,74 @@ def test_the_request_schemas_are_the_documented_ones():
             ref_template='#/components/schemas/{model}')
 
 
-def test_after_upload_the_default_tpr_is_joined_or_a_broken_export_is_a_warning(alice, stores, aws):
-    from chalicelib.services.programme import ProgrammeDeps, tpr_after_upload
-    from chalicelib.services.uploads import UploadDeps
-    deps = ProgrammeDeps.from_upload_deps(UploadDeps.from_settings(aws))
-    good = kwara(stores, alice)
-    assert tpr_after_upload(alice.user_id, good, deps)['column'] == 'tpr'
-    assert 'tpr' in [v['name'] for v in stores.datasets.get(alice.user_id, good)['summary']['variables']]
-    broken = kwara(stores, alice, b'orgunitlevel4,periodname\nAfon,2024-01\n')
-    assert tpr_after_upload(alice.user_id, broken, deps) is None
-    dataset = alice.get(f'/datasets/{broken}').json_body
-    assert dataset['status'] == 'READY' and 'tpr' not in [v['name'] for v in dataset['summary']['variables']]
-    assert any(w.startswith('No TPR was computed') and 'malaria test columns' in w for w in dataset['warnings'])
+def test_the_per_period_series_downloads_from_a_link_in_the_response(alice, stores):
+    dataset_id = kwara(stores, alice)
+    result = alice.post(f'/datasets/{dataset_id}/tpr', {'test': 'rdt'}).json_body
+    path = urllib.parse.unquote(urllib.parse.urlparse(result['series_url']).path)
+    assert path.endswith(f'/users/{alice.user_id}/datasets/{dataset_id}/tpr/tpr_series.csv')
+    body = stores.objects._client.get_object(Bucket=stores.objects.bucket,
+                                             Key=path[path.index('users/'):])['Body'].read().decode()
+    series = list(csv.DictReader(io.StringIO(body)))
+    akanbi = [row for row in series if row['ward_code'] == 'KWSILS02']
+    assert [row['period'] for row in akanbi] == ['2024-01', '2024-02', '2024-03']
+    assert sum(int(row['tested']) for row in akanbi) == next(
+        w['tested'] for w in result['wards'] if w['ward_code'] == 'KWSILS02')
+
+
+def test_a_tpr_column_of_the_ward_data_being_replaced_is_a_dataset_warning(alice, stores):
+    name, data = ward_data()
+    lines = data.decode().splitlines()
+    data = '\n'.join([lines[0] + ',tpr'] + [line + ',12.5' for line in lines[1:]]).encode()
+    dataset_id, _ = put_prepared_dataset(stores, alice.user_id, {'data': (name, data)},
+                                         uploads=[('tpr', 'kwara_tpr.csv', fx.export_csv())])
+    alice.post(f'/datasets/{dataset_id}/tpr', {})
+    warnings = alice.get(f'/datasets/{dataset_id}').json_body['warnings']
+    assert any('tpr column of the ward data was replaced' in w for w in warnings)
+
+
+def test_a_tpr_refused_at_the_last_write_leaves_no_files(alice, stores, monkeypatch):
+    from chalicelib.storage.base import StaleTransition
+    from chalicelib.storage.datasets import Datasets
+    dataset_id = kwara(stores, alice)
+
+    def replaced(*args):
+        raise StaleTransition('dataset is no longer READY')
+    monkeypatch.setattr(Datasets, 'set_tpr', replaced)
+    assert alice.post(f'/datasets/{dataset_id}/tpr', {}).status_code == 409
+    listed = stores.objects._client.list_objects_v2(Bucket=stores.objects.bucket,
+                                                    Prefix=f'users/{alice.user_id}/datasets/{dataset_id}/tpr/')
+    assert listed.get('KeyCount') == 0
+
+
+def test_an_analysis_can_choose_its_tpr_options(alice, stores):
+    dataset_id = kwara(stores, alice)
+    response = alice.post('/analyses', {'dataset_id': dataset_id, 'variables': ['u5_tpr_rdt', 'housing_quality'],
+                                        'tpr': {'age': 'u5', 'test': 'rdt', 'period_from': '2024-02'}})
+    assert response.status_code == 202, response.json_body
+    request = alice.get(f'/analyses/{response.json_body["analysis_id"]}').json_body['request']
+    assert request['tpr'] == {'age': 'u5', 'test': 'rdt', 'level': 'all', 'period_from': '2024-02',
+                              'period_to': None}
+
+
+@pytest.mark.parametrize('tpr, field', [
+    ({'age': 'adults'}, 'tpr.age'),
+    ({'period_to': '2024-13'}, 'tpr.period_to'),
+    ({'period_from': '2024-03', 'period_to': '2024-01'}, 'tpr.period_to'),
+    ({'wards': []}, 'tpr.wards'),
+    ('u5', 'tpr'),
+])
+def test_an_analysis_with_bad_tpr_options_is_400_naming_the_field(alice, stores, tpr, field):
+    response = alice.post('/analyses', {'dataset_id': kwara(stores, alice), 'tpr': tpr})
+    assert response.status_code == 400
+    assert response.json_body['error']['details']['field'] == field
+
+
+def test_an_analysis_asking_for_tpr_on_a_dataset_without_a_facility_export_is_409(alice, stores):
+    dataset_id, _ = put_prepared_dataset(stores, alice.user_id, {'data': ward_data()})
+    response = alice.post('/analyses', {'dataset_id': dataset_id, 'tpr': {}})
+    assert response.status_code == 409
+    assert response.json_body['error']['details']['field'] == 'tpr'
+    assert alice.get('/analyses').json_body['items'] == []
 
 
 @settings(max_examples=40, deadline=None)
@@ -215,7 +272,9 @@ def test_joining_any_ward_tpr_keeps_every_other_value_and_leaves_gaps_missing(tp
     files = prepare_dataset({'data': ward_data()}).to_canonical()
     before = PreparedDataset.from_canonical(files)
     wards = [{'ward_code': code, 'tpr': tpr} for (code, _, _), tpr in zip(WARDS, tprs)]
-    after = PreparedDataset.from_canonical(dict(files, **join_ward_tpr(files, wards, column)))
+    joined, notes = join_ward_tpr(files, wards, column)
+    after = PreparedDataset.from_canonical(dict(files, **joined))
+    assert bool(notes) == (column == 'housing_quality')   # a replaced column of the ward data is said
     got = after.values[:, after.variables.index(column)]
     assert [None if v != v else v for v in got] == pytest.approx(tprs)
     for name in before.variables:
