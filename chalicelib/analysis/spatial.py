@@ -2,7 +2,8 @@
 
 The display copy is simplified as a *coverage* (`shapely.coverage_simplify`): an
 edge two wards share is simplified once, so no slivers or gaps open between
-neighbours, and coordinates are rounded pointwise so a shared vertex stays shared.
+neighbours, and coordinates are rounded pointwise so a shared vertex stays shared
+(the vertices of a ward smaller than the rounding grid stay exact on every side).
 This is the one display simplification of the project; the maps use it too.
 """
 import json
@@ -39,13 +40,34 @@ def simplify_for_display(geometries, max_vertices=None, decimals=DECIMALS):
     while shapely.get_num_coordinates(simplified).sum() > budget and tolerance < 1.0:
         simplified = shapely.coverage_simplify(geoms, tolerance)
         tolerance *= 2
-    rounded = shapely.set_precision(simplified, 10.0 ** -decimals, mode='pointwise')
-    rounded = shapely.remove_repeated_points(rounded, 0.0)
-    # A ward smaller than the rounding grid would vanish: keep its unrounded shape.
-    vanished = shapely.is_empty(rounded) | (shapely.area(rounded) == 0)
-    rounded[vanished] = simplified[vanished]
-    result[present] = rounded
+    result[present] = round_to_grid(simplified, decimals)
     return list(result)
+
+
+def _grid(coords, decimals):
+    scale = 10.0 ** decimals
+    return np.floor(coords * scale + 0.5) / scale  # the nearest double to k / scale: written as k / scale
+
+
+def round_to_grid(geoms, decimals):
+    """Coordinates rounded pointwise, except the vertices of rings the grid would spoil.
+
+    A ward (or hole) about as thin as a grid cell would vanish or cross itself when rounded. Its vertices
+    stay exact wherever they occur, in the neighbours that share them too, so every
+    edge stays identical on both sides: no sliver or gap opens around a tiny ward.
+    """
+    parts = shapely.get_parts(shapely.get_parts(geoms))
+    rings = shapely.get_rings(parts[shapely.get_type_id(parts) == shapely.GeometryType.POLYGON])
+    on_grid = shapely.polygons(shapely.transform(rings, lambda c: _grid(c, decimals)))
+    spoilt = (shapely.area(on_grid) == 0) | ~shapely.is_valid(on_grid)  # collapsed, or crossing itself
+    exact = shapely.get_coordinates(rings[spoilt]) @ (1, 1j)
+
+    def to_grid(coords):
+        rounded = _grid(coords, decimals)
+        keep = np.isin(coords @ (1, 1j), exact)
+        rounded[keep] = coords[keep]
+        return rounded
+    return shapely.remove_repeated_points(shapely.transform(geoms, to_grid), 0.0)
 
 
 def polygonal(geom):

@@ -33,6 +33,10 @@ def assert_coverage_kept(original, simplified):
     assert holes(shapely.union_all(simplified)) <= holes(shapely.union_all(original))
 
 
+def vertices(geom):
+    return {tuple(p) for p in shapely.get_coordinates(geom)}
+
+
 def holes(geom):
     return sum(len(p.interiors) for p in getattr(geom, 'geoms', [geom]))
 
@@ -58,14 +62,25 @@ def test_niger_boundaries_shrink_and_neighbours_still_touch(shared_data):
     assert_coverage_kept(original, simplified)
 
 
-def jittered_grid(rows, cols, jitter, seed):
-    """A coverage: grid cells whose shared corners (and a wiggly edge midpoint) are moved together."""
+TINY = 0.002  # grid units: 2e-5 degrees on the map, a fifth of the rounding grid
+
+
+def jittered_grid(rows, cols, jitter, seed, tiny_column=None):
+    """A coverage: grid cells whose shared corners (and a wiggly edge midpoint) are moved together.
+
+    `tiny_column`: the wards of that column are TINY wide, smaller than the rounding grid.
+    """
     rng = np.random.default_rng(seed)
     corners = np.stack(np.meshgrid(np.arange(cols + 1), np.arange(rows + 1)), axis=-1).astype(float)
     corners += rng.uniform(-jitter, jitter, corners.shape)
     # One extra vertex on every horizontal and vertical edge, shared by the two cells along it.
     horizontal = (corners[:, :-1] + corners[:, 1:]) / 2 + rng.uniform(-jitter, jitter, (rows + 1, cols, 2)) / 3
     vertical = (corners[:-1, :] + corners[1:, :]) / 2 + rng.uniform(-jitter, jitter, (rows, cols + 1, 2)) / 3
+    if tiny_column is not None:  # its right edge is its left edge moved TINY to the right
+        k = tiny_column
+        corners[:, k + 1] = corners[:, k] + (TINY, 0)
+        vertical[:, k + 1] = vertical[:, k] + (TINY, 0)
+        horizontal[:, k] = (corners[:, k] + corners[:, k + 1]) / 2
     cells = []
     for r in range(rows):
         for c in range(cols):
@@ -76,13 +91,27 @@ def jittered_grid(rows, cols, jitter, seed):
 
 
 @settings(max_examples=25, deadline=None)
-@given(rows=st.integers(2, 7), cols=st.integers(2, 7), jitter=st.floats(0.0, 0.25), seed=st.integers(0, 10 ** 6),
-       budget=st.integers(4, 400))
-def test_any_coverage_simplified_to_any_budget_keeps_shared_edges(rows, cols, jitter, seed, budget):
-    original = jittered_grid(rows, cols, jitter, seed)
+@given(rows=st.integers(2, 7), cols=st.integers(3, 7), jitter=st.floats(0.0, 0.25), seed=st.integers(0, 10 ** 6),
+       budget=st.integers(4, 400), tiny=st.booleans())
+def test_any_coverage_simplified_to_any_budget_keeps_shared_edges(rows, cols, jitter, seed, budget, tiny):
+    original = jittered_grid(rows, cols, jitter, seed, tiny_column=1 if tiny else None)
     simplified = simplify_for_display(original, max_vertices=budget)
     assert all(g is not None and not g.is_empty for g in simplified)
     assert_coverage_kept(original, simplified)
+
+
+def test_wards_smaller_than_the_rounding_grid_share_their_exact_edges_with_their_neighbours():
+    cols = 4
+    original = jittered_grid(3, cols, 0.2, 7, tiny_column=1)
+    simplified = simplify_for_display(original)
+    assert_coverage_kept(original, simplified)
+    for row in range(3):
+        index = row * cols + 1
+        tiny, left, right = simplified[index], simplified[index - 1], simplified[index + 1]
+        assert tiny.area > 0 and tiny.is_valid
+        for neighbour in (left, right):  # the edge between them: the same vertices on both sides
+            assert len(vertices(tiny) & vertices(neighbour)) >= 2
+            assert shapely.intersection(tiny, neighbour).length > 0
 
 
 def test_a_ward_without_geometry_is_kept_in_place_and_left_off_the_map():
