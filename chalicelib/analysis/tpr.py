@@ -204,13 +204,19 @@ def layout(columns, warnings=None):
 
 
 def _strip_prefix(table, column, warnings):
-    """`kw Kwara State` -> `Kwara State`, only when every value carries the same two-letter prefix."""
+    """`kw Kwara State` -> `Kwara State`: when every value carries a two-letter state prefix, each
+    loses its own (an export may span states: `kw ...`, `ni ...`); when only some do, nothing is
+    guessed and the column is reported."""
     values = [value for value in table[column] if value is not None]
-    prefixes = {m.group(1) if (m := STATE_PREFIX.match(value)) else None for value in values}
-    if len(prefixes) == 1 and None not in prefixes:
-        prefix = prefixes.pop()
-        table[column] = [None if value is None else value[len(prefix) + 1:] for value in table[column]]
-        warnings.append(f'Removed the state prefix {prefix!r} from the values of column {column!r}.')
+    prefixes = [m.group(1) if (m := STATE_PREFIX.match(value)) else None for value in values]
+    if values and None not in prefixes:
+        table[column] = [None if value is None else STATE_PREFIX.sub('', value, count=1) for value in table[column]]
+        warnings.append(f'Removed the state prefix {", ".join(map(repr, sorted(set(prefixes))))} from the values '
+                        f'of column {column!r}.')
+    elif any(prefixes):
+        example = next(value for value, prefix in zip(values, prefixes) if prefix)
+        warnings.append(f'Some values of column {column!r} start with a two-letter state prefix (e.g. {example!r}) '
+                        'and others do not, so none was removed: check that those names match the boundaries.')
 
 
 def _counts(filename, column, cells):
@@ -528,6 +534,7 @@ def add_cli(subparsers):
     parser.add_argument('--from', dest='period_from', help='first period, e.g. 2024-01')
     parser.add_argument('--to', dest='period_to', help='last period, e.g. 2024-12')
     parser.add_argument('--out', required=True, help='where to write the ward TPR CSV')
+    parser.add_argument('--series-out', help='where to write the per-period series CSV (ward, period, TPR)')
     parser.set_defaults(func=_run_cli)
 
 
@@ -536,11 +543,17 @@ def _run_cli(args):
     table, repairs = read_facility_export(*read_file(args.facilities))
     result = compute_ward_tpr(table, age=args.age, test=args.test, level=args.level,
                               period_from=args.period_from, period_to=args.period_to)
-    with open(args.out, 'w', newline='', encoding='utf-8') as out:
-        write_ward_tpr_csv(result.wards, out)
+    for path, frame in ((args.out, result.wards), (args.series_out, result.series)):
+        if path:
+            with open(path, 'w', newline='', encoding='utf-8') as out:
+                write_ward_tpr_csv(frame, out)
     known = result.wards['tpr'].notna()
+    written = args.out + (f' and {args.series_out}' if args.series_out else '')
     print(f'TPR ({args.age}, {args.test}, {args.level}): {int(known.sum())} of {len(known)} wards with a TPR, '
-          f'{len(result.flagged)} flagged rows. Written to {args.out}', file=sys.stderr)
+          f'{len(result.flagged)} flagged rows. Written to {written}', file=sys.stderr)
+    for row in result.flagged.to_dict('records'):
+        print(f'flagged: row {row["row"]}: {row["facility"]} ({row["ward_name"]}, {row["lga"]}) {row["period"]} '
+              f'{row["method"]} {row["age"]}: {row["positives"]} positives > {row["tested"]} tested', file=sys.stderr)
     for warning in (*repairs, *result.warnings):
         print(f'warning: {warning}', file=sys.stderr)
     return 0

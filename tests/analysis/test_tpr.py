@@ -268,6 +268,22 @@ def test_cli_writes_ward_tpr_for_the_chosen_options(tmp_path):
     assert "'period0me' repaired to 'periodname'" in done.stderr and 'flagged' in done.stderr
 
 
+def test_cli_writes_the_series_and_lists_the_flagged_rows(tmp_path):
+    (tmp_path / 'kwara.csv').write_bytes(fx.export_csv(mangled=True))
+    done = run_cli('tpr', '--facilities', 'kwara.csv', '--age', 'u5', '--test', 'rdt', '--out', 'wards.csv',
+                   '--series-out', 'series.csv', cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    with open(tmp_path / 'series.csv', newline='', encoding='utf-8') as handle:
+        series = list(csv.DictReader(handle))
+    akanbi = [r for r in series if r['ward_name'] == 'Akanbi I Ward']
+    assert [r['period'] for r in akanbi] == ['2024-01', '2024-02', '2024-03']
+    hand = fx.expected(fx.records(), age='u5', test='rdt')[('Ilorin South Local Government Area', 'Akanbi I Ward')]
+    assert sum(int(r['tested']) for r in akanbi) == hand['tested']
+    facility, _ = fx.OVER_POSITIVE
+    flagged = [line for line in done.stderr.splitlines() if line.startswith('flagged:')]
+    assert any(facility in line and '2024-02' in line and 'positives >' in line for line in flagged)
+
+
 def test_cli_refuses_a_bad_export_with_status_2(tmp_path):
     (tmp_path / 'wrong.csv').write_text('orgunitlevel4,periodname,cases\nAfon,January 2024,3\n')
     done = run_cli('tpr', '--facilities', 'wrong.csv', '--out', 'wards.csv', cwd=tmp_path)
@@ -318,3 +334,29 @@ def test_dhis2_ward_names_match_the_real_ilorin_boundaries(shared_data):
     assert result[0]['tpr'] is None and result[0]['tested'] is None
     reported = [(row['positives'], row['tested']) for row in result[1:]]
     assert reported == [(n % 10, 10 + n) for n in range(len(names) - 1)]
+
+
+def prefixed_rows(states, wards):
+    """One facility row per (state, ward) pair, with one RDT under-5 count."""
+    rows = []
+    for n, (state, ward) in enumerate(zip(states, wards)):
+        counts = {key: None for key in fx.INDICATOR_KEYS}
+        counts.update({('rdt', 'tested', 'u5'): 10, ('rdt', 'positives', 'u5'): n + 1})
+        rows.append({'state': state, 'lga': 'Asa Local Government Area', 'ward': ward, 'facility': f'Clinic {n}',
+                     'level': 'primary', 'period': 'January 2024', 'counts': counts})
+    return rows
+
+
+def test_each_value_loses_its_own_state_prefix_when_every_value_has_one():
+    rows = prefixed_rows(['kw Kwara State', 'ni Niger State'], ['kw Afon Ward', 'ni Bosso Ward'])
+    table, repairs = read_facility_export('two_states.csv', fx.export_csv(rows))
+    assert list(table['orgunitlevel2']) == ['Kwara State', 'Niger State']
+    assert list(table['orgunitlevel4']) == ['Afon Ward', 'Bosso Ward']
+    assert "Removed the state prefix 'kw', 'ni' from the values of column 'orgunitlevel2'." in repairs
+
+
+def test_a_column_where_only_some_values_have_a_prefix_is_reported_and_left_alone():
+    rows = prefixed_rows(['Kwara State', 'Kwara State'], ['kw Afon Ward', 'Bosso Ward'])
+    table, repairs = read_facility_export('some.csv', fx.export_csv(rows))
+    assert list(table['orgunitlevel4']) == ['kw Afon Ward', 'Bosso Ward']
+    assert any("column 'orgunitlevel4'" in r and "'kw Afon Ward'" in r for r in repairs)
