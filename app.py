@@ -56,20 +56,14 @@ REQUEST = contextvars.ContextVar('request')
 def cors_config(config):
     """The CORS configuration of the stage, for its one frontend origin.
 
-    One origin, because API Gateway answers the preflight itself with a fixed
-    origin: a second one would pass simple requests and fail every preflighted
-    call (all authenticated calls are). None when no origin is configured
-    (same-origin only); `*` is refused in prod.
+    None when no origin is configured (same-origin only); `*` is refused in prod.
     """
-    origins = config.allowed_origins
-    if not origins:
+    origin = config.frontend_origin
+    if not origin:
         return None
-    if len(origins) > 1:
-        raise ValueError(f'ALLOWED_ORIGINS names one frontend origin per stage, not {len(origins)}: '
-                         f'{", ".join(origins)}')
-    if config.stage == 'prod' and origins == ('*',):
+    if config.stage == 'prod' and origin == '*':
         raise ValueError('ALLOWED_ORIGINS must name the frontend origin in prod, not *')
-    return CORSConfig(allow_origin=origins[0], allow_headers=['Authorization', 'Content-Type'],
+    return CORSConfig(allow_origin=origin, allow_headers=['Authorization', 'Content-Type'],
                       expose_headers=['X-Request-Id'], max_age=600)
 
 

@@ -32,6 +32,20 @@ class Settings:
     log_level: str
 
     @property
+    def frontend_origin(self):
+        """The stage's one web origin ('' for none).
+
+        One, because API Gateway answers the CORS preflight itself with a fixed
+        origin: a second one would pass simple requests and fail every
+        preflighted call (all authenticated calls are).
+        """
+        if len(self.allowed_origins) > 1:
+            raise ValueError(f'ALLOWED_ORIGINS names one frontend origin per stage, not '
+                             f'{len(self.allowed_origins)}: {", ".join(self.allowed_origins)} '
+                             '(docs/runbook.md, "First deployment")')
+        return self.allowed_origins[0] if self.allowed_origins else ''
+
+    @property
     def tables(self):
         """Table name by role, as `.local/stack.json` lists them."""
         return {

@@ -212,12 +212,11 @@ def gateway_responses(origin):
 
 
 def frontend_origin(names):
-    """The stage's one web origin ('' for none): API Gateway answers CORS with a single origin."""
-    origins = names.allowed_origins
-    if len(origins) > 1:
-        raise PackageError(f'ALLOWED_ORIGINS names {len(origins)} origins ({", ".join(origins)}); the API allows '
-                           'exactly one per stage: the frontend\'s (docs/runbook.md, "First deployment")')
-    return origins[0] if origins else ''
+    """The stage's one web origin ('' for none), as the app's CORS configuration takes it."""
+    try:
+        return names.frontend_origin
+    except ValueError as error:
+        raise PackageError(str(error)) from None
 
 
 def _rest_api(tf, origin):

@@ -237,7 +237,7 @@ def test_more_than_one_frontend_origin_is_refused(packager):
     tf = chalice_template()
     for fn in tf['resource']['aws_lambda_function'].values():
         fn['environment']['variables']['ALLOWED_ORIGINS'] = 'https://a.example.org,https://b.example.org'
-    with pytest.raises(packager.PackageError, match='ALLOWED_ORIGINS names 2 origins'):
+    with pytest.raises(packager.PackageError, match='one frontend origin per stage, not 2'):
         packager.wire(tf, 'dev', 'api', 'eu-west-1')
 
 
