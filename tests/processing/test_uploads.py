@@ -121,8 +121,13 @@ def test_events_for_both_files_at_once_process_the_dataset_once(files, monkeypat
     dataset_id = files.create(ALICE, GOOD)
     keys = [files.put(ALICE, dataset_id, role, data) for role, (_, data) in GOOD.items()]
     outcomes = []
-    threads = [threading.Thread(target=lambda k=k: outcomes.append(files.deliver(k)))
-               for k in keys * 3]
+
+    def deliver(key):
+        try:
+            outcomes.append(files.deliver(key))
+        except uploads.ProcessingElsewhere:
+            outcomes.append('retried later')
+    threads = [threading.Thread(target=deliver, args=(k,)) for k in keys * 3]
     for thread in threads:
         thread.start()
     for thread in threads:
@@ -203,11 +208,67 @@ def test_processing_cut_short_is_taken_over_by_s3s_retry_once_its_lease_ran_out(
     assert upload_deps.datasets.mark_uploaded(ALICE, dataset_id, 'boundaries', 1)
     assert upload_deps.datasets.start_processing(ALICE, dataset_id, upload_deps.clock())
 
-    assert files.deliver(keys[1]) == 'duplicate', 'the lease is still live'
+    # S3's first retry meets the live lease: it fails, so Lambda retries it again later.
+    with pytest.raises(uploads.ProcessingElsewhere):
+        files.deliver(keys[1])
     files.deps = uploads.UploadDeps(upload_deps.datasets, upload_deps.files, upload_deps.max_bytes,
                                     clock=lambda: upload_deps.clock() + uploads.PROCESSING_SECONDS + 1)
     assert files.deliver(keys[1]) == 'READY'
     assert files.item(ALICE, dataset_id)['status'] == 'READY'
+
+
+def test_an_invocation_that_dies_while_processing_is_recovered_by_a_later_retry(files, upload_deps, monkeypatch):
+    """Out of memory while the engine reads the files: nothing is caught, the dataset stays
+    PROCESSING; the retries S3 makes fail while the lease is live, and the one after it
+    has run out finishes the dataset."""
+    import chalicelib.analysis
+
+    class Killed(BaseException):
+        """The function dies: no handler runs."""
+    real = chalicelib.analysis.prepare_dataset
+
+    def dies(*args, **kwargs):
+        raise Killed()
+    dataset_id = files.create(ALICE, GOOD)
+    keys = [files.put(ALICE, dataset_id, role, data) for role, (_, data) in GOOD.items()]
+    assert files.deliver(keys[0]) == 'waiting'
+    monkeypatch.setattr(chalicelib.analysis, 'prepare_dataset', dies)
+    with pytest.raises(Killed):
+        files.deliver(keys[1])
+    monkeypatch.setattr(chalicelib.analysis, 'prepare_dataset', real)
+    assert files.item(ALICE, dataset_id)['status'] == 'PROCESSING'
+
+    with pytest.raises(uploads.ProcessingElsewhere):
+        files.deliver(keys[1])
+    files.deps = uploads.UploadDeps(upload_deps.datasets, upload_deps.files, upload_deps.max_bytes,
+                                    clock=lambda: upload_deps.clock() + uploads.PROCESSING_SECONDS + 1)
+    assert files.deliver(keys[1]) == 'READY'
+
+
+def test_a_live_invocation_keeps_its_lease_through_processing_longer_than_the_lease(
+        files, upload_deps, monkeypatch):
+    """Only a dead invocation's lease runs out: the heartbeat renews a live one, so a
+    retry during a long processing is not let in beside it."""
+    import chalicelib.analysis
+    from tests.integration.support import wait_for
+    now = [1_000_000.0]
+    files.deps = uploads.UploadDeps(upload_deps.datasets, upload_deps.files, upload_deps.max_bytes,
+                                    clock=lambda: now[0], heartbeat_seconds=0.01)
+    real = chalicelib.analysis.prepare_dataset
+    dataset_id = files.create(ALICE, GOOD)
+    keys = [files.put(ALICE, dataset_id, role, data) for role, (_, data) in GOOD.items()]
+    taken_over = []
+
+    def slow(*args, **kwargs):
+        now[0] += uploads.PROCESSING_SECONDS + 1
+        assert wait_for(lambda: files.item(ALICE, dataset_id)['processing_until'] > now[0])
+        taken_over.append(upload_deps.datasets.start_processing(ALICE, dataset_id, now[0]))
+        return real(*args, **kwargs)
+    monkeypatch.setattr(chalicelib.analysis, 'prepare_dataset', slow)
+    assert files.deliver(keys[0]) == 'waiting'
+
+    assert files.deliver(keys[1]) == 'READY'
+    assert taken_over == [None]
 
 
 def kwara_upload(export):
