@@ -10,6 +10,7 @@ import functools
 import json
 import logging
 import re
+import time
 from dataclasses import dataclass
 from typing import Callable
 
@@ -26,6 +27,12 @@ log = logging.getLogger('chatmrpt.progress')
 
 ANALYSIS_ID = re.compile(r'^[A-Za-z0-9_-]{1,64}$')
 SUBSCRIBE_HELP = 'Send {"action": "subscribe", "analysis_id": "<one of your analyses>"}.'
+# The owner of a connection is read from an eventually consistent index: a subscribe
+# sent right after connecting looks again after these pauses (seconds) before the
+# client is told to send it again.
+OWNER_LOOKUP_PAUSES = (0.1, 0.3, 0.6)
+NOT_READY = {'type': 'error', 'code': 'conflict',
+             'message': 'This connection is not ready yet: send the subscribe message again in a moment.'}
 
 
 def progress_message(analysis_id, stage, progress, message):
@@ -63,13 +70,13 @@ class ProgressSender:
 
     def send(self, user_id, analysis_id, message):
         """Push `message` to every connection of `user_id` subscribed to `analysis_id`."""
-        for connection in self._connections.list(user_id):
-            if analysis_id in connection.get('subscriptions', ()):
-                self.send_to(user_id, connection, message)
+        for connection in self._connections.subscribers(user_id, analysis_id):
+            self.send_to(user_id, connection, message)
 
     def send_to(self, user_id, connection, message):
-        """Push to one connection; a closed one is forgotten, a failed push never
-        fails the work that reports it."""
+        """Push to one connection; a closed one is forgotten (when its user is known:
+        `user_id` None is a connection not found yet), a failed push never fails the
+        work that reports it."""
         connection_id = connection['connection_id']
         # The worker runs outside any WebSocket event: point the API at the endpoint
         # the connection came in through (a no-op once configured).
@@ -78,7 +85,8 @@ class ProgressSender:
             self._ws.send(connection_id, json.dumps(message))
         except WebsocketDisconnectedError:
             log.info('connection gone; forgotten', extra={'user_id': user_id})
-            self._connections.delete(user_id, connection_id)
+            if user_id is not None:
+                self._connections.delete(user_id, connection_id)
         except Exception:
             log.warning('progress message not delivered', exc_info=True, extra={'user_id': user_id})
 
@@ -90,6 +98,7 @@ class WsDeps:
     verify: Callable[[str], dict]        # token -> verified claims; raises TokenError
     sender: ProgressSender
     catch_up: Callable[[dict], list]     # analysis item -> messages a late subscriber missed
+    pause: Callable[[float], None] = time.sleep
 
     @classmethod
     def from_settings(cls, s, websocket_api, catch_up):
@@ -123,9 +132,10 @@ def receive(event, deps):
     context = event['requestContext']
     connection = {'connection_id': context['connectionId'], 'domain': context['domainName'],
                   'stage': context['stage']}
-    owner = deps.connections.owner_of(connection['connection_id'])
+    owner = _owner(deps, connection['connection_id'])
     if owner is None:
-        log.info('message from an unknown connection ignored')
+        log.info('message from a connection not found; told to send it again')
+        deps.sender.send_to(None, connection, NOT_READY)
         return
     try:
         body = json.loads(event.get('body') or '')
@@ -144,6 +154,17 @@ def receive(event, deps):
         return
     for message in [{'type': 'subscribed', 'analysis_id': analysis_id}] + deps.catch_up(item):
         deps.sender.send_to(owner, connection, message)
+
+
+def _owner(deps, connection_id):
+    """The user of the connection, looked up again while the index catches up; or None."""
+    owner = deps.connections.owner_of(connection_id)
+    for seconds in OWNER_LOOKUP_PAUSES:
+        if owner is not None:
+            break
+        deps.pause(seconds)
+        owner = deps.connections.owner_of(connection_id)
+    return owner
 
 
 def disconnect(event, deps):

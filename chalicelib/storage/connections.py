@@ -1,7 +1,8 @@
 """The Connections table: a user's open WebSocket connections and subscriptions.
 
 A WebSocket message carries only its connection id; `owner_of` finds the user
-through the `connection-index` GSI, and every other call is keyed by that user.
+through the `connection-index` GSI (eventually consistent: a connection made a
+moment ago may not be there yet), and every other call is keyed by that user.
 """
 import time
 
@@ -14,10 +15,14 @@ CONNECTION_TTL_SECONDS = 2 * 60 * 60   # API Gateway closes a WebSocket after 2 
 class Connections(Table):
     sort_key = 'connection_id'
 
+    def __init__(self, name, client, clock=time.time):
+        super().__init__(name, client)
+        self._clock = clock
+
     def put(self, user_id, connection_id, ttl_seconds=CONNECTION_TTL_SECONDS, **fields):
         return self.put_new(user_id, dict(
             fields, connection_id=connection_id, subscriptions=[],
-            **{TTL_ATTRIBUTE: int(time.time()) + ttl_seconds}))
+            **{TTL_ATTRIBUTE: int(self._clock()) + ttl_seconds}))
 
     def list(self, user_id):
         return self.all(user_id)
@@ -44,6 +49,5 @@ class Connections(Table):
         return True
 
     def subscribers(self, user_id, analysis_id):
-        """The user's connection ids subscribed to `analysis_id`."""
-        return [c['connection_id'] for c in self.list(user_id)
-                if analysis_id in c.get('subscriptions', ())]
+        """The user's connections subscribed to `analysis_id`."""
+        return [c for c in self.list(user_id) if analysis_id in c.get('subscriptions', ())]

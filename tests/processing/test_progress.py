@@ -12,6 +12,7 @@ from tests.processing.conftest import ALICE, BOB
 from tests.unit.test_tokens import mint, verify
 
 DOMAIN, STAGE = 'abc123.execute-api.eu-west-1.amazonaws.com', 'api'
+NOW = 1_800_000_000.0
 
 
 class FakeWebsocketApi:
@@ -41,13 +42,18 @@ def ws():
 
 
 @pytest.fixture
-def deps(aws, ws):
+def pauses():
+    return []
+
+
+@pytest.fixture
+def deps(aws, ws, pauses):
     from chalicelib.aws import client
     dynamodb = client('dynamodb', aws.region)
-    connections = Connections(aws.connections_table, dynamodb)
+    connections = Connections(aws.connections_table, dynamodb, clock=lambda: NOW)
     return progress.WsDeps(connections=connections, analyses=Analyses(aws.analyses_table, dynamodb),
                            verify=verify, sender=progress.ProgressSender(connections, ws),
-                           catch_up=worker.catch_up)
+                           catch_up=worker.catch_up, pause=pauses.append)
 
 
 def event(connection_id, body=None, token=None):
@@ -73,7 +79,7 @@ def test_connect_keeps_the_verified_user_with_domain_stage_and_a_two_hour_ttl(de
     [stored] = deps.connections.list(ALICE)
     assert stored['connection_id'] == 'conn-a'
     assert (stored['domain'], stored['stage']) == (DOMAIN, STAGE)
-    assert abs(stored['expires_at'] - (time.time() + 2 * 3600)) < 60
+    assert stored['expires_at'] == NOW + 2 * 3600
     assert stored['subscriptions'] == []
 
 
@@ -97,7 +103,7 @@ def test_subscribing_to_ones_own_analysis_acknowledges_and_catches_up(deps, ws):
     messages = ws.to('conn-a')
     assert messages[0] == {'type': 'subscribed', 'analysis_id': mine}
     assert [(m['stage'], m['progress']) for m in messages[1:]] == [('prepare', 10), ('score', 10)]
-    assert deps.connections.subscribers(ALICE, mine) == ['conn-a']
+    assert [c['connection_id'] for c in deps.connections.subscribers(ALICE, mine)] == ['conn-a']
 
 
 def test_subscribing_to_someone_elses_analysis_gets_exactly_not_found(deps, ws):
@@ -122,6 +128,47 @@ def test_a_message_other_than_a_subscription_gets_a_short_error(deps, ws, body):
 
     [reply] = ws.to('conn-a')
     assert reply['type'] == 'error' and reply['code'] in ('bad_request', 'not_found')
+
+
+class LaggingIndex(Connections):
+    """The connection-index GSI before it caught up: the owner shows after `lag` lookups."""
+
+    def __init__(self, connections, lag):
+        super().__init__(connections.name, connections._client)
+        self.lag = lag
+
+    def owner_of(self, connection_id):
+        self.lag -= 1
+        return None if self.lag >= 0 else super().owner_of(connection_id)
+
+
+@pytest.mark.parametrize('lag', [1, 3])
+def test_a_subscribe_right_after_connect_is_answered_once_the_index_has_the_connection(
+        deps, ws, pauses, lag):
+    import dataclasses
+    connect(deps, 'conn-a', ALICE)
+    mine = analysis(deps, ALICE, 'an_mine')
+    lagging = dataclasses.replace(deps, connections=LaggingIndex(deps.connections, lag))
+
+    progress.receive(event('conn-a', {'action': 'subscribe', 'analysis_id': mine}), lagging)
+
+    assert ws.to('conn-a')[0] == {'type': 'subscribed', 'analysis_id': mine}
+    assert len(pauses) == lag
+
+
+def test_a_subscribe_the_index_never_finds_is_told_to_send_it_again_not_ignored(deps, ws, pauses):
+    import dataclasses
+    connect(deps, 'conn-a', ALICE)
+    mine = analysis(deps, ALICE, 'an_mine')
+    lagging = dataclasses.replace(deps, connections=LaggingIndex(deps.connections, 99))
+
+    progress.receive(event('conn-a', {'action': 'subscribe', 'analysis_id': mine}), lagging)
+
+    [reply] = ws.to('conn-a')
+    assert reply['type'] == 'error' and reply['code'] == 'conflict'
+    assert 'send the subscribe message again' in reply['message']
+    assert len(pauses) == len(progress.OWNER_LOOKUP_PAUSES)
+    assert deps.connections.subscribers(ALICE, mine) == []
 
 
 def test_progress_goes_to_the_owners_subscribed_connections_only(deps, ws):
