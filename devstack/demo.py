@@ -88,11 +88,16 @@ async def follow(ws_url, token, analysis_id, on_message=None, seconds=WAIT_SECON
     import websockets
     url = f'{ws_url.rstrip("/")}/?token={urllib.parse.quote(token)}'
     messages = []
+    subscribe = json.dumps({'action': 'subscribe', 'analysis_id': analysis_id})
     async with websockets.connect(url) as connection:
-        await connection.send(json.dumps({'action': 'subscribe', 'analysis_id': analysis_id}))
+        await connection.send(subscribe)
         async with asyncio.timeout(seconds):
             async for raw in connection:
                 message = json.loads(raw)
+                if message['type'] == 'error' and message['code'] == 'conflict':
+                    await asyncio.sleep(0.5)           # the connection was not ready yet
+                    await connection.send(subscribe)
+                    continue
                 messages.append(message)
                 if on_message:
                     on_message(message)
