@@ -113,12 +113,31 @@ def read_csv_rows(filename, data):
     text, warnings = decode_text(filename, data)
     first_line = text.split('\n', 1)[0]
     delimiter = max((',', ';', '\t'), key=first_line.count)
+    reader = csv.reader(io.StringIO(text, newline=''), delimiter=delimiter)
+    rows = []
     try:
-        rows = list(csv.reader(io.StringIO(text, newline=''), delimiter=delimiter))
+        for row in reader:
+            rows.append(row)
     except csv.Error as exc:
+        if 'field larger than field limit' in str(exc):
+            raise _cell_too_long(filename, rows[0] if rows else [], text, reader.line_num, delimiter) from None
         raise DataError('unreadable_file', f'The CSV could not be parsed ({exc}): check quotes and save it again '
                         'as CSV.', file=filename) from None
     return rows, warnings
+
+
+def _cell_too_long(filename, header, text, line_num, delimiter):
+    """The refusal of a cell longer than the csv module's field limit, naming its row and,
+    when the line splits plainly, its column: no ward name or value is that long."""
+    limit = csv.field_size_limit()
+    cells = text.split('\n', line_num)[line_num - 1].split(delimiter)
+    index = next((i for i, cell in enumerate(cells) if len(cell) > limit), None)
+    column = header[index] if index is not None and index < len(header) else None
+    what = f'the {column} value' if column else 'a cell'
+    return DataError('cell_too_long', f'Row {line_num}: {what} is longer than {limit} characters, far more '
+                     'than any ward name or value (an unclosed quote or text pasted into the cell can '
+                     'cause this). Correct that cell and upload the file again.',
+                     file=filename, row=line_num, column=column)
 
 
 def read_xlsx_rows(filename, data, sheet=None):

@@ -32,51 +32,58 @@ def renamed_wards(**changes):
     return [dict(w, **changes) for w in WARDS]
 
 
-# (case id, files, the file the error must name, words the message must contain)
+# (case id, files, the file the error must name, the error's code, words the message must contain)
 CORPUS = [
-    ('empty_csv', data('wards.csv', b''), 'wards.csv', ('empty',)),
-    ('binary_garbage_csv', data('wards.csv', os.urandom(4096) + b'\0\0\0'), 'wards.csv', ()),
+    ('empty_csv', data('wards.csv', b''), 'wards.csv', 'empty_file', ('empty',)),
+    ('binary_garbage_csv', data('wards.csv', os.urandom(4096) + b'\0\0\0'), 'wards.csv',
+     'unreadable_encoding', ()),
     ('csv_without_ward_names', data('wards.csv', b.csv_bytes(WARDS, ['WardCode', 'LGA', 'u5_tpr_rdt', 'mean_rainfall'])),
-     'wards.csv', ('ward',)),
+     'wards.csv', 'no_ward_name', ('ward',)),
     ('duplicate_ward_codes', data('wards.csv', b.csv_bytes([dict(w, WardCode='NIS000') for w in WARDS])),
-     'wards.csv', ('NIS000',)),
-    ('csv_header_only', data('wards.csv', b'WardCode,WardName,u5_tpr_rdt\n'), 'wards.csv', ()),
+     'wards.csv', 'duplicate_ward_code', ('NIS000',)),
+    ('csv_header_only', data('wards.csv', b'WardCode,WardName,u5_tpr_rdt\n'), 'wards.csv', 'empty_file', ()),
     ('csv_without_numbers', data('wards.csv', b.csv_bytes(WARDS, ['WardCode', 'WardName', 'LGA'])),
-     'wards.csv', ('numeric',)),
-    ('xlsx_without_data', data('wards.xlsx', b.xlsx_bytes([])), 'wards.xlsx', ()),
-    ('xlsx_header_only', data('wards.xlsx', b.xlsx_bytes([['WardCode', 'WardName', 'tpr']])), 'wards.xlsx', ()),
-    ('xlsx_that_is_not', data('wards.xlsx', b'PK\x03\x04 not really a workbook'), 'wards.xlsx', ()),
+     'wards.csv', 'no_numeric_variable', ('numeric',)),
+    ('xlsx_without_data', data('wards.xlsx', b.xlsx_bytes([])), 'wards.xlsx', 'empty_file', ()),
+    ('xlsx_header_only', data('wards.xlsx', b.xlsx_bytes([['WardCode', 'WardName', 'tpr']])), 'wards.xlsx',
+     'empty_file', ()),
+    ('xlsx_that_is_not', data('wards.xlsx', b'PK\x03\x04 not really a workbook'), 'wards.xlsx', 'unreadable_file', ()),
     ('ward_name_of_1mb', data('wards.csv', b.csv_bytes(
-        [dict(w, WardName='x' * MB) if i == 0 else w for i, w in enumerate(WARDS)])), 'wards.csv', ()),
+        [dict(w, WardName='x' * MB) if i == 0 else w for i, w in enumerate(WARDS)])), 'wards.csv', 'cell_too_long',
+     ('WardName', 'longer than')),
     ('zip_with_parent_member', boundaries('wards.zip', b.zip_bytes(dict(SHAPEFILE, **{'../evil.shp': b'x'}))),
-     'wards.zip', ('..',)),
+     'wards.zip', 'unsafe_zip_path', ('..',)),
     ('zip_with_absolute_member', boundaries('wards.zip', b.zip_bytes(dict(SHAPEFILE, **{'/etc/evil.shp': b'x'}))),
-     'wards.zip', ()),
-    ('zip_with_link', boundaries('wards.zip', b.symlink_zip('/etc/passwd')), 'wards.zip', ('link',)),
-    ('zip_bomb', boundaries('wards.zip', b.zip_bomb(48 * MB)), 'wards.zip', ()),
+     'wards.zip', 'unsafe_zip_path', ()),
+    ('zip_with_link', boundaries('wards.zip', b.symlink_zip('/etc/passwd')), 'wards.zip', 'zip_link', ('link',)),
+    ('zip_bomb', boundaries('wards.zip', b.zip_bomb(48 * MB)), 'wards.zip', 'too_large', ('expands',)),
     ('shapefile_without_dbf', boundaries('wards.zip', b.zip_bytes(without(SHAPEFILE, 'wards.dbf'))),
-     'wards.zip', ('.dbf',)),
-    ('zip_without_shapefile', boundaries('wards.zip', b.zip_bytes({'readme.txt': b'hello'})), 'wards.zip', ()),
-    ('zip_that_is_not', boundaries('wards.zip', b'definitely not a zip'), 'wards.zip', ()),
+     'wards.zip', 'missing_dbf', ('.dbf',)),
+    ('zip_without_shapefile', boundaries('wards.zip', b.zip_bytes({'readme.txt': b'hello'})), 'wards.zip',
+     'no_shapefile', ()),
+    ('zip_that_is_not', boundaries('wards.zip', b'definitely not a zip'), 'wards.zip', 'unreadable_file', ()),
     ('two_shapefiles', boundaries('wards.zip', b.zip_bytes(dict(
-        SHAPEFILE, **{f'other/{k}': v for k, v in SHAPEFILE.items()}))), 'wards.zip', ()),
+        SHAPEFILE, **{f'other/{k}': v for k, v in SHAPEFILE.items()}))), 'wards.zip', 'several_shapefiles', ()),
     ('wrong_crs_without_prj', boundaries('wards.zip', b.zip_bytes(b.shapefile_members(WARDS, SIDE, scale=111000.0))),
-     'wards.zip', ()),
+     'wards.zip', 'unknown_projection', ()),
     ('geojson_bare_geometry', boundaries('wards.geojson', json.dumps(
         json.loads(GOOD['boundaries'][1])['features'][0]['geometry']).encode()), 'wards.geojson',
-     ('FeatureCollection',)),
-    ('geojson_list', boundaries('wards.geojson', b'[1, 2, 3]'), 'wards.geojson', ()),
+     'not_feature_collection', ('FeatureCollection',)),
+    ('geojson_list', boundaries('wards.geojson', b'[1, 2, 3]'), 'wards.geojson', 'not_feature_collection', ()),
     ('geojson_broken_json', boundaries('wards.geojson', b'{"type": "FeatureCollection", "features": ['),
-     'wards.geojson', ()),
+     'wards.geojson', 'unreadable_file', ()),
     ('geojson_no_features', boundaries('wards.geojson', b'{"type": "FeatureCollection", "features": []}'),
-     'wards.geojson', ()),
+     'wards.geojson', 'empty_file', ()),
     ('geojson_points', boundaries('wards.geojson', json.dumps({'type': 'FeatureCollection', 'features': [
         {'type': 'Feature', 'properties': {'WardCode': w['WardCode'], 'WardName': w['WardName']},
          'geometry': {'type': 'Point', 'coordinates': [6.0, 9.0]}} for w in WARDS]}).encode()),
-     'wards.geojson', ()),
+     'wards.geojson', 'not_polygons', ()),
     ('no_ward_matches', data('wards.csv', b.csv_bytes([dict(w, WardCode=f'XX{i}', WardName=f'Elsewhere {i}')
-                                                       for i, w in enumerate(WARDS)])), None, ('match',)),
+                                                       for i, w in enumerate(WARDS)])), None, 'no_matches', ('match',)),
 ]
+# Where the error must point, for the cases that have a row or a column.
+WHERE = {'duplicate_ward_codes': (3, 'WardCode'), 'ward_name_of_1mb': (2, 'WardName'),
+         'geojson_points': (1, None)}
 
 
 @pytest.fixture
@@ -92,9 +99,9 @@ def test_corpus_has_at_least_twenty_cases():
     assert len(set(IDS)) == len(CORPUS) >= 20
 
 
-@pytest.mark.parametrize('case, upload, named_file, words', CORPUS, ids=IDS)
+@pytest.mark.parametrize('case, upload, named_file, code, words', CORPUS, ids=IDS)
 def test_bad_upload_ends_invalid_with_a_specific_message(files, small_limit_deps, case, upload,
-                                                         named_file, words):
+                                                         named_file, code, words):
     files.deps = small_limit_deps
     item = files.upload(ALICE, upload)
 
@@ -102,8 +109,11 @@ def test_bad_upload_ends_invalid_with_a_specific_message(files, small_limit_deps
     [error] = item['errors']
     assert error['message'] != uploads.UNREADABLE, 'a specific reason, not the generic one'
     assert set(error) == {'code', 'message', 'file', 'row', 'column'}
+    assert error['code'] == code
     if named_file:
         assert error['file'] == named_file
+    if case in WHERE:
+        assert (error['row'], error['column']) == WHERE[case]
     for word in words:
         assert word.lower() in error['message'].lower()
     assert len(error['message']) < 1000
