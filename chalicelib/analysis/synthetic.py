@@ -1,8 +1,11 @@
 """Synthetic wards shaped like a real upload, for tests, demos and scale runs.
 
-A grid of square wards with spatially correlated variables (smoothed random
-fields sharing a common rural/urban gradient, so PCA finds structure) and a few
-gaps, returned as the files of a dataset: 275 wards is a state, 9,400 all of Nigeria.
+A grid of wards with spatially correlated variables (smoothed random fields
+sharing a common rural/urban gradient, so PCA finds structure) and a few gaps,
+returned as the files of a dataset: 275 wards is a state, 9,400 all of Nigeria.
+Ward edges wiggle like real boundaries (about 100 vertices a ward) and two
+neighbours share the very same edge coordinates, so display simplification has
+real work to do at every scale.
 """
 import csv
 import io
@@ -31,6 +34,10 @@ VARIABLES = MappingProxyType({
     'elevation': (100, 700, -0.1, 0),
     'urbanPercentage': (0, 100, -0.9, 0),
 })
+EDGE_POINTS = 24  # vertices inside each ward edge: four edges make about 100 a ward
+CORNER_JITTER = 0.15  # how far a ward corner moves, in cells
+WIGGLE = 0.06  # the widest sideways swing of an edge, in cells: edges never cross
+COORDINATE_DECIMALS = 6  # as real boundary files carry (about 0.1 m)
 
 
 def smooth_field(rng, rows, cols, passes=4):
@@ -73,22 +80,55 @@ def generate_state(n_wards, seed=0, state_code='NI', gap_rate=0.02, cell_degrees
     properties = [{'StateCode': state_code, 'WardCode': codes[i], 'WardName': names[i],
                    'LGACode': str(27000 + lga[i]), 'Urban': 'Yes' if values['urbanPercentage'][i] >= 50 else 'No'}
                   for i in range(n_wards)]
-    squares = []
-    for i in range(n_wards):
-        x0, y0 = 3.5 + (i % cols) * cell_degrees, 8.0 + (i // cols) * cell_degrees
-        squares.append([(x0, y0), (x0 + cell_degrees, y0), (x0 + cell_degrees, y0 + cell_degrees),
-                        (x0, y0 + cell_degrees), (x0, y0)])
+    rings = ward_rings(np.random.default_rng([seed, 1]), rows, cols, n_wards, cell_degrees)
     stem = f'synthetic_{state_code.lower()}_{n_wards}'
     if boundaries_format == 'shapefile':
-        boundaries = (f'{stem}.zip', shapefile_zip(stem, squares, properties))
+        boundaries = (f'{stem}.zip', shapefile_zip(stem, rings, properties))
     else:
-        boundaries = (f'{stem}.geojson', geojson_bytes(squares, properties))
+        boundaries = (f'{stem}.geojson', geojson_bytes(rings, properties))
     return {'data': (f'{stem}.csv', table.getvalue().encode('utf-8')), 'boundaries': boundaries}
 
 
+def _edges(rng, starts, ends):
+    """Wiggly lines from each start to its end (both left out): a smooth random sideways
+    swing, fading to nothing at the corners, so the edges meeting at a corner never cross."""
+    t = np.linspace(0.0, 1.0, EDGE_POINTS + 2)[1:-1]
+    direction = ends - starts
+    normal = np.stack([-direction[..., 1], direction[..., 0]], axis=-1)
+    phases = rng.uniform(0, 2 * np.pi, starts.shape[:-1] + (3,))
+    swing = sum(np.sin((k + 1) * np.pi * t + phases[..., k, None]) / (k + 1) for k in range(3)) / 1.84
+    swing *= np.sin(np.pi * t) * WIGGLE * rng.uniform(0.5, 1.0, starts.shape[:-1] + (1,))
+    return starts[..., None, :] + t[:, None] * direction[..., None, :] + swing[..., None] * normal[..., None, :]
+
+
+def ward_rings(rng, rows, cols, n_wards, cell_degrees):
+    """The outer ring (counter-clockwise, closed) of each ward of a rows x cols lattice, row by row.
+
+    Corners and edges are made once, so neighbours share exactly the same coordinates.
+    """
+    corners = np.stack(np.meshgrid(np.arange(cols + 1.0), np.arange(rows + 1.0)), axis=-1)
+    corners += rng.uniform(-CORNER_JITTER, CORNER_JITTER, corners.shape)
+    along = _edges(rng, corners[:, :-1], corners[:, 1:])  # [r, c]: corner (r, c) to (r, c + 1)
+    up = _edges(rng, corners[:-1, :], corners[1:, :])  # [r, c]: corner (r, c) to (r + 1, c)
+    origin = np.array([3.5, 8.0])
+
+    def degrees(points):
+        return np.round(origin + points * cell_degrees, COORDINATE_DECIMALS)
+    corners, along, up = degrees(corners), degrees(along), degrees(up)
+    rings = []
+    for i in range(n_wards):
+        r, c = divmod(i, cols)
+        rings.append(np.concatenate([
+            corners[r, c, None], along[r, c], corners[r, c + 1, None], up[r, c + 1],
+            corners[r + 1, c + 1, None], along[r + 1, c][::-1], corners[r + 1, c, None], up[r, c][::-1],
+            corners[r, c, None]]).tolist())
+    return rings
+
+
 def geojson_bytes(rings, properties):
+    """A GeoJSON FeatureCollection of one polygon per ring (a list of [x, y] lists)."""
     features = [{'type': 'Feature', 'properties': props,
-                 'geometry': {'type': 'Polygon', 'coordinates': [[list(p) for p in ring]]}}
+                 'geometry': {'type': 'Polygon', 'coordinates': [ring]}}
                 for ring, props in zip(rings, properties)]
     return json.dumps({'type': 'FeatureCollection', 'features': features}).encode('utf-8')
 

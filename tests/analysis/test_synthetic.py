@@ -1,6 +1,10 @@
 """The synthetic generator behaves like a real upload: matched by code, correlated neighbours, gaps."""
+import json
+
 import numpy as np
 import pytest
+import shapely
+from shapely.geometry import shape
 
 from chalicelib.analysis import prepare_dataset, run_analysis
 from chalicelib.analysis.synthetic import generate_state
@@ -14,6 +18,16 @@ def test_a_state_of_275_wards_reads_like_an_upload(fmt):
     missing = {v['name']: v['missing'] for v in prepared.summary['variables']}
     assert missing['housing_quality'] > 0
     assert prepared.state == 'NI'
+
+
+def test_wards_have_wiggly_edges_that_neighbours_share_exactly():
+    collection = json.loads(generate_state(30, seed=2)['boundaries'][1])
+    wards = np.asarray([shape(f['geometry']) for f in collection['features']], dtype=object)
+    assert shapely.is_valid(wards).all() and shapely.get_num_coordinates(wards).min() >= 100
+    assert shapely.coverage_is_valid(wards)  # no overlaps, and every shared edge has the same vertices on both sides
+    left, right = shapely.STRtree(wards).query(wards, predicate='touches')
+    shared = shapely.intersection(wards[left], wards[right])
+    assert (shapely.get_num_coordinates(shared) > 20).sum() >= 2 * 49  # 5 x 6 lattice: 49 shared edges, each twice
 
 
 def test_variables_are_spatially_correlated():

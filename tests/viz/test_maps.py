@@ -5,6 +5,8 @@ import json
 import numpy as np
 import plotly.offline
 import pytest
+import shapely
+from shapely.geometry import shape
 
 from chalicelib.analysis.synthetic import generate_state
 from chalicelib.viz import draw
@@ -145,11 +147,19 @@ def test_boundaries_without_data_are_drawn_grey():
 
 
 def test_national_scale_maps_stay_within_six_megabytes():
-    result = analyse(generate_state(9400, seed=1))
+    from tests.viz.test_geometry import assert_coverage_kept
+    files = generate_state(9400, seed=1)
+    result = analyse(files)
     drawn = draw(result)
     for name in MAPS:
         assert len(drawn[name][0]) <= NATIONAL_BUDGET, f'{name} is {len(drawn[name][0])} bytes'
-    assert len(wards_data(drawn['vulnerability_map.html'][0].decode())['locations']) == 9400
+    shared = wards_data(drawn['vulnerability_map.html'][0].decode())
+    assert len(shared['locations']) == 9400
+    original = [shape(f['geometry']) for f in json.loads(files['boundaries'][1])['features']]
+    shown = [shape(f['geometry']) for f in shared['geojson']['features']]
+    vertices = shapely.get_num_coordinates(np.asarray(original)).sum()
+    assert shapely.get_num_coordinates(np.asarray(shown)).sum() < vertices / 4  # simplification did the work
+    assert_coverage_kept(original, shown)
 
 
 def test_without_boundaries_only_the_chart_is_drawn_and_the_report_says_why():
