@@ -55,6 +55,8 @@ def test_maps_load_plotlyjs_from_one_pinned_url_or_embed_it(niger_result, niger_
     offline = draw(niger_result, {'embed_plotlyjs': True})['vulnerability_map.html'][0].decode()
     assert '<script src=' not in offline
     assert plotly.offline.get_plotlyjs()[-2000:] in offline  # plotly.js itself is inside
+    # Where plotly.js cannot load, the page says how to get the offline version.
+    assert 'start the analysis with offline: true' in html
 
 
 def test_niger_vulnerability_map_has_every_ward_with_its_hover_facts(niger_result, niger_maps):
