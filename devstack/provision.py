@@ -11,6 +11,7 @@ from chalicelib.services.worker import MAX_RECEIVES  # then the job moves to the
 from chalicelib.storage.tables import create_tables
 
 ANALYSIS_VISIBILITY_SECONDS = 900
+DEAD_LETTER_VISIBILITY_SECONDS = 60   # its consumer only marks the analysis FAILED
 
 
 def create_data_resources(clients, settings):
@@ -23,7 +24,8 @@ def create_data_resources(clients, settings):
     s3.create_bucket(Bucket=settings.data_bucket,
                      CreateBucketConfiguration={'LocationConstraint': settings.region})
     sqs = clients('sqs')
-    dlq_url = sqs.create_queue(QueueName=settings.analysis_dlq)['QueueUrl']
+    dlq_url = sqs.create_queue(QueueName=settings.analysis_dlq, Attributes={
+        'VisibilityTimeout': str(DEAD_LETTER_VISIBILITY_SECONDS)})['QueueUrl']
     dlq_arn = sqs.get_queue_attributes(
         QueueUrl=dlq_url, AttributeNames=['QueueArn'])['Attributes']['QueueArn']
     sqs.create_queue(QueueName=settings.analysis_queue, Attributes={

@@ -45,7 +45,7 @@ data "aws_iam_policy_document" "lambda" {
       "sqs:SendMessage", "sqs:ReceiveMessage", "sqs:DeleteMessage",
       "sqs:ChangeMessageVisibility", "sqs:GetQueueAttributes", "sqs:GetQueueUrl",
     ]
-    resources = [aws_sqs_queue.analysis.arn]
+    resources = [aws_sqs_queue.analysis.arn, aws_sqs_queue.analysis_dlq.arn]
   }
   statement {
     sid       = "FailedEvents"

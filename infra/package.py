@@ -29,12 +29,12 @@ CHECKOV = ROOT / '.venv-tools' / 'bin' / 'checkov'
 sys.path.insert(0, str(ROOT))
 
 from chalicelib.config import settings  # noqa: E402  (needs ROOT on the path)
-from devstack.provision import ANALYSIS_VISIBILITY_SECONDS  # noqa: E402  (infra/queues.tf uses the same)
+from devstack.provision import (  # noqa: E402  (infra/queues.tf uses the same)
+    ANALYSIS_VISIBILITY_SECONDS, DEAD_LETTER_VISIBILITY_SECONDS)
 
 MB = 1024 * 1024
 UNZIPPED_LIMIT = 250 * MB        # Lambda: per function, layers included
 DIRECT_UPLOAD_LIMIT = 50 * MB    # Lambda: zipped, without going through S3
-SQS_DEFAULT_VISIBILITY_SECONDS = 30  # a queue of infra/queues.tf that sets none
 INSTALL_FAILURE = 'Could not install dependencies'
 
 USER_POOL_ARN = '${aws_cognito_user_pool.users.arn}'
@@ -280,9 +280,9 @@ def _s3_notifications(tf, names):
 
 def _sqs_mappings(tf, names):
     """Point each SQS mapping at infra's queue; Lambda refuses a consumer that outlasts the visibility timeout."""
-    # queue name -> (infra/queues.tf resource, its visibility timeout; the DLQ keeps SQS's default)
+    # queue name -> (infra/queues.tf resource, its visibility timeout)
     queues = {names.analysis_queue: ('analysis', ANALYSIS_VISIBILITY_SECONDS),
-              names.analysis_dlq: ('analysis_dlq', SQS_DEFAULT_VISIBILITY_SECONDS)}
+              names.analysis_dlq: ('analysis_dlq', DEAD_LETTER_VISIBILITY_SECONDS)}
     functions = _resources(tf, 'aws_lambda_function')
     for mapping in _resources(tf, 'aws_lambda_event_source_mapping').values():
         queue = mapping['event_source_arn'].rsplit(':', 1)[-1]

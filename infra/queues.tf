@@ -1,13 +1,16 @@
 # Analysis jobs: a failed job is retried, then parked in the dead-letter queue
-# (same receive count as devstack/provision.py's MAX_RECEIVES).
+# (same receive count and visibility timeouts as devstack/provision.py).
 locals {
   max_receives = 3
   # At least the worker's Lambda timeout, so a running job is not handed out twice.
   analysis_visibility_seconds = 900
+  # Its consumer only marks the analysis FAILED (app.py on_analysis_dead_letter).
+  dead_letter_visibility_seconds = 60
 }
 
 resource "aws_sqs_queue" "analysis_dlq" {
   name                              = "${local.prefix}-analysis-dlq"
+  visibility_timeout_seconds        = local.dead_letter_visibility_seconds
   message_retention_seconds         = 1209600
   kms_master_key_id                 = aws_kms_key.data.arn
   kms_data_key_reuse_period_seconds = 300

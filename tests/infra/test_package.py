@@ -146,9 +146,11 @@ def test_a_dead_letter_consumer_outlasting_the_dead_letter_queues_visibility_is_
             'function_name': '${aws_lambda_function.on_dead.arn}'}
         return tf
 
-    with pytest.raises(packager.PackageError, match='chatmrpt-dev-on_dead may run 31 s.*30 s visibility'):
-        packager.wire(with_dead_letter_consumer(31), 'dev', 'api', 'eu-west-1')
-    tf = with_dead_letter_consumer(30)
+    limit = packager.DEAD_LETTER_VISIBILITY_SECONDS
+    with pytest.raises(packager.PackageError,
+                       match=f'chatmrpt-dev-on_dead may run {limit + 1} s.*{limit} s visibility'):
+        packager.wire(with_dead_letter_consumer(limit + 1), 'dev', 'api', 'eu-west-1')
+    tf = with_dead_letter_consumer(limit)
     packager.wire(tf, 'dev', 'api', 'eu-west-1')
     mapping = tf['resource']['aws_lambda_event_source_mapping']['on_dead-sqs-event-source']
     assert mapping['event_source_arn'] == '${aws_sqs_queue.analysis_dlq.arn}'

@@ -3,7 +3,7 @@ import pytest
 
 from chalicelib.config import settings
 from chalicelib.storage.tables import TTL_ATTRIBUTE, table_definitions
-from devstack.provision import ANALYSIS_VISIBILITY_SECONDS, MAX_RECEIVES
+from devstack.provision import ANALYSIS_VISIBILITY_SECONDS, DEAD_LETTER_VISIBILITY_SECONDS, MAX_RECEIVES
 from tests.infra.hcl import INFRA, as_list
 
 STAGES = ('dev', 'prod')
@@ -121,6 +121,8 @@ def test_analysis_queue_retries_then_dead_letters(infra, chalice_config, stage):
     queue_locals = infra.locals()
     assert queue_locals['max_receives'] == MAX_RECEIVES == 3
     assert queue_locals['analysis_visibility_seconds'] == ANALYSIS_VISIBILITY_SECONDS
+    assert queue_locals['dead_letter_visibility_seconds'] == DEAD_LETTER_VISIBILITY_SECONDS
+    assert queues['analysis_dlq']['visibility_timeout_seconds'] == '${local.dead_letter_visibility_seconds}'
     assert 'aws_sqs_queue.analysis_dlq.arn' in queues['analysis']['redrive_policy']
     assert 'local.max_receives' in queues['analysis']['redrive_policy']
     assert all(q['kms_master_key_id'] == '${aws_kms_key.data.arn}' for q in queues.values())
@@ -220,6 +222,15 @@ def test_app_role_touches_only_user_prefixes_and_its_own_resources(infra):
     assert as_list(by_sid['UserObjects']['resources']) == ['${module.data_bucket.arn}/users/*']
     assert by_sid['ListUserObjects']['condition']['values'] == 'users/*'
     assert not [a for a in as_list(by_sid['Tables']['actions']) if a in ('dynamodb:Scan', 'dynamodb:DeleteTable')]
+
+
+def test_app_role_may_consume_every_queue_the_app_handles(infra):
+    """The worker reads the analysis queue, the dead-letter handler its DLQ: Lambda's mapping needs both."""
+    lambda_policy = infra.blocks('data', 'aws_iam_policy_document')['lambda']
+    consuming = [s for s in statements(lambda_policy) if 'sqs:ReceiveMessage' in as_list(s['actions'])]
+    queues = {arn for s in consuming for arn in as_list(s['resources'])}
+    assert queues == {'${aws_sqs_queue.analysis.arn}', '${aws_sqs_queue.analysis_dlq.arn}'}
+    assert all({'sqs:DeleteMessage', 'sqs:GetQueueAttributes'} <= set(as_list(s['actions'])) for s in consuming)
 
 
 def test_user_pool_mfa_passwords_attributes_and_triggers(infra):
