@@ -10,7 +10,6 @@ whole result stays in `work/result.json` after the job (ITN plans read it). A
 failure is stored as a message a programme officer can act on; the full error
 goes only to the logs.
 """
-import io
 import json
 import logging
 import secrets
@@ -192,15 +191,13 @@ def score(job):
 def publish(job):
     """The rankings (JSON for the API, CSV for spreadsheets), models, diagnostics,
     match and imputation reports."""
-    from chalicelib.analysis.exports import write_rankings_csv
+    from chalicelib.analysis.exports import rankings_csv
     result = job.result()
-    rankings_csv = io.StringIO()
-    write_rankings_csv(result['rankings'], rankings_csv)
     diagnostics = {key: result.get(key) for key in
                    ('pca', 'comparison', 'variables', 'warnings', 'urban_thresholds')}
     job.publish({
         'rankings.json': (_json(result['rankings']), JSON_TYPE),
-        'rankings.csv': (rankings_csv.getvalue().encode('utf-8'), 'text/csv; charset=utf-8'),
+        'rankings.csv': (rankings_csv(result['rankings']), 'text/csv; charset=utf-8'),
         'models.json': (_json(result.get('models')), JSON_TYPE),
         'diagnostics.json': (_json(diagnostics), JSON_TYPE),
         'match_report.json': (_json(result.get('match_report')), JSON_TYPE),
