@@ -26,7 +26,9 @@ def simplify_for_display(geometries, max_vertices=None, decimals=DECIMALS):
 
     The tolerance starts at a ten-thousandth of the extent's diagonal and doubles
     until the budget holds, so a detailed state keeps its detail and a national
-    map stays small. Returns a list in input order; a missing geometry stays None.
+    map stays small. Each round simplifies the previous one (still a coverage),
+    so only the first pays for every input vertex. Returns a list in input order;
+    a missing geometry stays None.
     """
     result = np.full(len(geometries), None, dtype=object)
     present = np.flatnonzero([g is not None for g in geometries])
@@ -38,7 +40,7 @@ def simplify_for_display(geometries, max_vertices=None, decimals=DECIMALS):
     tolerance = max(np.hypot(xmax - xmin, ymax - ymin), 1e-6) * 1e-4
     simplified = geoms
     while shapely.get_num_coordinates(simplified).sum() > budget and tolerance < 1.0:
-        simplified = shapely.coverage_simplify(geoms, tolerance)
+        simplified = shapely.coverage_simplify(simplified, tolerance)
         tolerance *= 2
     result[present] = round_to_grid(simplified, decimals)
     return list(result)
