@@ -130,7 +130,8 @@ def _cell_too_long(filename, header, text, line_num, delimiter):
     """The refusal of a cell longer than the csv module's field limit, naming its row and,
     when the line splits plainly, its column: no ward name or value is that long."""
     limit = csv.field_size_limit()
-    cells = text.split('\n', line_num)[line_num - 1].split(delimiter)
+    lines = text.splitlines()   # as the csv module counts them, CR-only line ends too
+    cells = lines[line_num - 1].split(delimiter) if 0 < line_num <= len(lines) else []
     index = next((i for i, cell in enumerate(cells) if len(cell) > limit), None)
     column = header[index] if index is not None and index < len(header) else None
     what = f'the {column} value' if column else 'a cell'
@@ -406,12 +407,18 @@ def read_zipped_shapefile(filename, data, limits):
 
 def polygon(filename, number, geometry):
     """A shapely polygon from GeoJSON-like coordinates, refusing malformed rings by record number."""
+    import shapely
     from shapely.geometry import shape as to_shape
     try:
-        return to_shape(geometry)
+        with np.errstate(invalid='ignore'):   # NaN coordinates: refused below, by record
+            shape = to_shape(geometry)
     except Exception:  # shapely raises several types for malformed coordinates
+        shape = None
+    if shape is None or not np.isfinite(shapely.get_coordinates(shape)).all():
         raise DataError('bad_geometry', f'Record {number} has malformed coordinates (a ring needs at least '
-                        'four points): fix or delete it.', file=filename, row=number) from None
+                        'four points, each a pair of numbers): fix or delete it.', file=filename,
+                        row=number)
+    return shape
 
 
 def read_geojson(filename, data):
@@ -432,11 +439,12 @@ def read_geojson(filename, data):
                         file=filename)
     properties, geometries = [], []
     for number, feature in enumerate(features, start=1):
-        if not isinstance(feature, dict) or not isinstance(feature.get('geometry') or {}, dict) \
+        geometry = feature.get('geometry') if isinstance(feature, dict) else None
+        if not isinstance(feature, dict) or feature.get('type') != 'Feature' \
+                or not (geometry is None or isinstance(geometry, dict) and geometry) \
                 or not isinstance(feature.get('properties') or {}, dict):
             raise DataError('bad_feature', f'Feature {number} is not a GeoJSON Feature object with a geometry '
                             'and properties: fix or delete it.', file=filename, row=number)
-        geometry = feature.get('geometry')
         if geometry and geometry.get('type') not in ('Polygon', 'MultiPolygon'):
             raise DataError('not_polygons', f'Feature {number} is a {geometry.get("type")}: ward boundaries must be '
                             'polygons.', file=filename, row=number)
@@ -464,6 +472,9 @@ def parse_crs(filename, text):
 def to_wgs84(filename, geometries, crs, warnings):
     import shapely
     present = np.array([g is not None for g in geometries])
+    if not present.any():
+        raise DataError('empty_file', 'No ward in the boundary file has a polygon: export the ward '
+                        'boundaries again.', file=filename)
     if crs is None:
         bounds = shapely.total_bounds(geometries[present])
         if not (-180 <= bounds[0] <= bounds[2] <= 180 and -90 <= bounds[1] <= bounds[3] <= 90):

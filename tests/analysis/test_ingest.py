@@ -211,10 +211,28 @@ def test_geojson_that_is_not_polygons_is_refused():
     ({'type': 'FeatureCollection', 'features': [
         {'type': 'Feature', 'properties': ['WardName'], 'geometry': None}]}, 'bad_feature', 1),
     ({'type': 'FeatureCollection', 'features': {'WardName': 'A'}}, 'not_feature_collection', None),
+    ({'type': 'FeatureCollection', 'features': [{'type': 'Polygon', 'coordinates': [square(0, 0)]}]},
+     'bad_feature', 1),
+    ({'type': 'FeatureCollection', 'features': [{'type': 'Feature', 'properties': {}, 'geometry': {}}]},
+     'bad_feature', 1),
+    ({'type': 'FeatureCollection', 'features': [{'type': 'Feature', 'properties': {'WardName': 'A'},
+                                                 'geometry': None}]}, 'empty_file', None),
 ])
 def test_geojson_members_of_the_wrong_kind_are_refused_by_feature(document, code, row):
     error = refusal(code, read_boundaries, 'b.geojson', json.dumps(document).encode())
     assert error.row == row
+
+
+def test_coordinates_that_are_not_numbers_are_refused_by_record():
+    data = b'{"type":"FeatureCollection","features":[{"type":"Feature","properties":{"WardName":"A"},' \
+           b'"geometry":{"type":"Polygon","coordinates":[[[0,0],[1,0],[1,NaN],[0,0]]]}}]}'
+    assert refusal('bad_geometry', read_boundaries, 'b.geojson', data).row == 1
+
+
+def test_a_huge_cell_in_a_csv_with_mac_line_ends_names_its_row():
+    data = ('WardName,pop\rA,1\rB' + 'x' * 200_000 + ',2\r').encode()
+    error = refusal('cell_too_long', read_ward_table, 'w.csv', data)
+    assert (error.row, error.column) == (3, 'WardName')
 
 
 def test_geojson_nested_past_parsing_is_unreadable_not_a_crash():
