@@ -90,11 +90,14 @@ def vulnerability_figure(view, keys, method='composite'):
                        f'<br>Rank: %{{z}} of {n}<br>Category: %{{customdata[3]}}'
                        '<br>Rank across models: %{customdata[4]}<extra></extra>'),
         name=METHOD_LABELS[method])]
-    missing = [k for k in keys if k not in ranked]
-    if missing:
-        reason = 'No ranking (no data matched)'
-        traces.append(_grey_trace(missing, [label + [reason] for label in ward_labels(view, missing)], reason))
+    traces.extend(_unmatched_traces(view, [k for k in keys if k not in ranked]))
     return go.Figure(traces, _map_layout(f'Malaria vulnerability: {METHOD_LABELS[method]} rank'))
+
+
+def _unmatched_traces(view, keys):
+    """The grey trace of boundaries no data row matched (none when every boundary has data)."""
+    reason = 'No ranking (no data matched)'
+    return [_grey_trace(keys, [label + [reason] for label in ward_labels(view, keys)], reason)] if keys else []
 
 
 def _missing_text(name, variable, key):
@@ -106,19 +109,22 @@ def _missing_text(name, variable, key):
 def variable_figure(view, keys):
     """Two maps per selected variable, chosen from a drop-down: the raw value as it was in the data
     (wards where it was missing greyed, their hover saying what scoring used) and the 0–1 risk score."""
-    traces, views = [], []  # views: (button label, title, indices of the traces it shows)
+    with_data = {w.key for w in view.wards}
+    traces = _unmatched_traces(view, [k for k in keys if k not in with_data])
+    unmatched = list(range(len(traces)))   # shown under every variable
+    views = []  # (button label, title, indices of the traces it shows)
     for variable in view.variables:
         name = escape(variable.name)
         for attr, label, scale, bounds in VARIABLE_KINDS:
             values = getattr(variable, attr)
-            shown = [len(traces)]
+            shown = [len(traces), *unmatched]
             traces.append(go.Choropleth(
                 z=_numbers(values.get(k) for k in keys), colorscale=scale, **bounds,
                 marker={'line': {'width': 0.3, 'color': 'white'}}, colorbar={'title': {'text': label}},
                 hovertemplate=('<b>%{customdata[0]}</b><br>LGA: %{customdata[1]}'
                                f'<br>{name} ({label}): %{{z:.4g}}<extra></extra>'),
                 name=f'{name} ({label})'))
-            missing = [k for k in keys if values.get(k) is None]
+            missing = [k for k in keys if k in with_data and values.get(k) is None]
             if missing:
                 shown.append(len(traces))
                 traces.append(_grey_trace(missing, [label_ + [_missing_text(name, variable, k)] for k, label_

@@ -148,6 +148,18 @@ def test_boundaries_without_data_are_drawn_grey():
     assert all(row[2] == 'No ranking (no data matched)' for row in grey['customdata'])
 
 
+def test_variable_maps_tell_boundaries_without_data_from_values_missing_in_the_data():
+    result = analyse(renamed_state(30, {}, drop_rows={4, 5}))
+    figure = figure_data(draw(result)['variable_maps.html'][0].decode())
+    for button in figure['layout']['updatemenus'][0]['buttons']:
+        shown = [figure['data'][i] for i, visible in enumerate(button['args'][0]['visible']) if visible]
+        no_data = [t for t in shown if t['name'] == 'No ranking (no data matched)']
+        assert len(no_data) == 1 and set(no_data[0]['locations']) == {'b4', 'b5'}, button['label']
+        for trace in shown:
+            if trace['name'] == 'missing':
+                assert not set(trace['locations']) & set(no_data[0]['locations']), button['label']
+
+
 def test_national_scale_maps_stay_within_six_megabytes():
     from tests.viz.test_geometry import assert_coverage_kept
     files = generate_state(9400, seed=1)
