@@ -120,7 +120,7 @@ class RequestHandler(ChaliceRequestHandler):
     def _send_error_response(self, error):
         """Gateway errors carry CORS headers for allowed origins, or a browser could not read them."""
         origin = self.headers.get('Origin')
-        if origin and origin in settings().allowed_origins:
+        if origin and origin == settings().frontend_origin:
             error.headers = {**error.headers, 'Access-Control-Allow-Origin': origin, 'Vary': 'Origin'}
         super()._send_error_response(error)
 
