@@ -6,7 +6,6 @@ microscopy) and age group. Real exports arrive damaged (mojibake headers,
 duplicated columns, state prefixes); what is unambiguous is repaired and every
 repair is reported. Pure: bytes or tables in, tables out.
 """
-import calendar
 import csv
 import math
 import re
@@ -20,6 +19,7 @@ from chalicelib.analysis.errors import DataError
 from chalicelib.analysis.exports import safe_cell
 from chalicelib.analysis.ingest import Limits, check_size, identifier_text, read_csv_rows, read_xlsx_rows
 from chalicelib.analysis.matching import match_wards
+from chalicelib.analysis.periods import parse_period, period_or_none
 
 AGES = ('all', 'u5', 'o5', 'pw')
 TESTS = ('both', 'rdt', 'microscopy')
@@ -55,28 +55,10 @@ DIGIT_FOR_NA = re.compile(r'(?<=[A-Za-z])0(?=[A-Za-z])')  # `period0me`: "na" lo
 DUPLICATE_SUFFIX = re.compile(r'^(?P<base>.+)\.(?P<n>\d+)$')
 LGA_SUFFIX = re.compile(r'\s+(local government area|lga)$', re.IGNORECASE)
 
-MONTH_NUMBERS = MappingProxyType({name.lower(): number for names in (calendar.month_name, calendar.month_abbr)
-                                  for number, name in enumerate(names) if name})
-PERIOD_FORMATS = (
-    (re.compile(r'^(\d{4})$'), 'year'),
-    (re.compile(r'^(\d{4})\s*q([1-4])$'), 'quarter'),
-    (re.compile(r'^(\d{4})(\d{2})$'), 'month'),
-    (re.compile(r'^(\d{4})[-/](\d{1,2})(?:[-/]\d{1,2})?(?:[ t].*)?$'), 'month'),
-    (re.compile(r'^([a-z]+)\.?[\s\-]+(\d{4})$'), 'named_month'),
-)
-
 WARD_COLUMNS = ('ward_code', 'ward_name', 'lga', 'state', 'tpr', 'positives', 'tested', 'facilities', 'periods',
                 'method')
 SERIES_COLUMNS = ('ward_code', 'ward_name', 'lga', 'state', 'period', 'tpr', 'positives', 'tested', 'method')
 FLAGGED_COLUMNS = ('row', 'ward_name', 'lga', 'facility', 'period', 'method', 'age', 'positives', 'tested')
-
-
-@dataclass(frozen=True)
-class Period:
-    """A reporting period as the months it spans (months counted from year 0)."""
-    label: str
-    first: int
-    last: int
 
 
 @dataclass(frozen=True)
@@ -340,39 +322,11 @@ def _periods(table, roles, period_from, period_to, warnings):
 def _row_period(value, number, column):
     if value is None:
         return None
-    period = _period_or_none(value)
+    period = period_or_none(value)
     if period is None:
         raise DataError('invalid_period', f'Row {number}: period {value!r} is not a year, quarter or month '
                         '(e.g. 2024, 2024Q1, 202401, 2024-01, January 2024).', row=int(number), column=column)
     return period
-
-
-def parse_period(text, option='period'):
-    """A Period from `2024`, `2024Q1`, `202401`, `2024-01(-15)` or `January 2024`; DataError otherwise."""
-    period = _period_or_none(text)
-    if period is None:
-        raise DataError('invalid_option', f'{option} period {text!r} is not a year, quarter or month '
-                        '(e.g. 2024, 2024Q1, 202401, 2024-01, January 2024).', column=option)
-    return period
-
-
-def _period_or_none(value):
-    text = str(identifier_text(value) or '').lower()
-    for pattern, kind in PERIOD_FORMATS:
-        match = pattern.match(text)
-        if not match:
-            continue
-        if kind == 'year':
-            year = int(match.group(1))
-            return Period(str(year), year * 12, year * 12 + 11)
-        if kind == 'quarter':
-            year, quarter = int(match.group(1)), int(match.group(2))
-            return Period(f'{year}Q{quarter}', year * 12 + 3 * (quarter - 1), year * 12 + 3 * quarter - 1)
-        year, month = ((int(match.group(2)), MONTH_NUMBERS.get(match.group(1))) if kind == 'named_month'
-                       else (int(match.group(1)), int(match.group(2))))
-        if month and 1 <= month <= 12:
-            return Period(f'{year}-{month:02d}', year * 12 + month - 1, year * 12 + month - 1)
-    return None
 
 
 def _ward_identity(table, roles, wards, warnings):
@@ -505,7 +459,7 @@ def _series(reported, order, chosen):
     grouped[['positives', 'tested']] = grouped[['positives', 'tested']].astype(int)
     grouped['tpr'] = pd.Series([_tpr(p, t) for p, t in zip(grouped['positives'], grouped['tested'])], dtype=object)
     merged = grouped.merge(order, left_on='ward', right_index=True, how='left')
-    merged['_month'] = [_period_or_none(p).first for p in merged['period']]
+    merged['_month'] = [period_or_none(p).first for p in merged['period']]
     merged = merged.sort_values(['ward', '_month'])
     return merged.loc[:, list(SERIES_COLUMNS)].reset_index(drop=True)
 

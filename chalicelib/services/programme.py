@@ -67,7 +67,7 @@ class ComputeTpr(BaseModel):
         """Checked when asked (POST /datasets/{id}/tpr or an analysis's `tpr`), not when the export is read."""
         if value is not None:
             from chalicelib.analysis.errors import DataError
-            from chalicelib.analysis.tpr import parse_period
+            from chalicelib.analysis.periods import parse_period
             try:
                 period = parse_period(value, info.field_name)
             except DataError as error:
