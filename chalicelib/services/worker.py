@@ -35,6 +35,9 @@ log = logging.getLogger('chatmrpt.worker')
 LEASE_SECONDS = 120
 HEARTBEAT_SECONDS = 30
 MAX_RECEIVES = 3          # the queue's maxReceiveCount: the last try before the DLQ
+# A Step Functions retry comes after a dead task's lease has run out (it was renewed
+# at most LEASE_SECONDS before the death), so the retry can claim the stage and run it.
+RETRY_SECONDS = LEASE_SECONDS + 15
 TERMINAL = (SUCCEEDED, FAILED)
 REQUEST_FIELDS = ('method', 'variables', 'directions', 'preset', 'state')
 JSON_TYPE = 'application/json'
@@ -46,6 +49,12 @@ class JobRefused(Exception):
 
 class LeaseLost(Exception):
     """Another worker took the job over, or the analysis was deleted: stop quietly."""
+
+
+class StageElsewhere(Exception):
+    """A Step Functions task met a live lease, most often that of its own earlier try
+    that died: raised so the state machine retries the stage once the lease has run out,
+    instead of the next task finding the stage not done."""
 
 
 @dataclass(frozen=True)
@@ -276,7 +285,7 @@ def _job_of(record):
 def run_stage_event(event, deps, stages=STAGES):
     """A Step Functions task: `{"user_id", "analysis_id", "stage", "retries"?}` runs one
     stage (`retries`: how often this task was retried, 0 first); returns
-    `{"status", "stage"}`."""
+    `{"status", "stage"}`. Raises StageElsewhere while a live lease holds the analysis."""
     if event.get('abandon'):
         return {'status': abandon(event['user_id'], event['analysis_id'], deps, stages),
                 'stage': None}
@@ -315,8 +324,12 @@ def run_job(user_id, analysis_id, deps, attempt=1, only=None, stages=STAGES):
     owner = secrets.token_hex(8)
     claimed = deps.analyses.claim(user_id, analysis_id, owner, deps.clock())
     if claimed is None:
+        current = deps.analyses.get(user_id, analysis_id)
+        if only is not None and current and current['status'] == RUNNING:
+            log.info('another worker holds this analysis; the stage will be retried', extra=where)
+            raise StageElsewhere(analysis_id)
         log.info('another worker holds this analysis; duplicate job ignored', extra=where)
-        return RUNNING
+        return current and current['status']
     todo = [stage for stage in _todo(stages, claimed) if only is None or stage.name == only]
     return _work(Job(claimed, owner, deps), todo, stages, attempt)
 
@@ -424,7 +437,8 @@ def _tell_status(deps, user_id, analysis_id, status, error=None):
 
 def state_machine(function_arn, stages=STAGES):
     """The Step Functions definition (ASL) that runs `stages` in AWS: one Task per
-    stage calling the `analysis_stage` function, retried like SQS redelivers.
+    stage calling the `analysis_stage` function, retried like SQS redelivers, each
+    retry after the lease of a task that died has run out (RETRY_SECONDS).
 
     A stage that ends the analysis (FAILED) makes the later tasks no-ops, so the
     chain needs no choice states; the last retry marks the analysis FAILED. A task
@@ -437,7 +451,7 @@ def state_machine(function_arn, stages=STAGES):
                     'user_id.$': '$.user_id', 'analysis_id.$': '$.analysis_id', **payload}},
                 'ResultPath': None,
                 'Retry': [{'ErrorEquals': ['States.ALL'], 'MaxAttempts': MAX_RECEIVES - 1,
-                           'IntervalSeconds': 10, 'BackoffRate': 2.0}], **rest}
+                           'IntervalSeconds': RETRY_SECONDS, 'BackoffRate': 2.0}], **rest}
 
     names = [stage.name for stage in stages]
     catch = [{'ErrorEquals': ['States.ALL'], 'ResultPath': '$.error', 'Next': 'abandon'}]

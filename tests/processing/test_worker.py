@@ -260,6 +260,30 @@ def test_each_stage_runs_alone_as_a_step_functions_task(analysis, worker_deps):
     assert EXPECTED_ARTIFACTS <= set(item(worker_deps, analysis)['artifacts'])
 
 
+def test_a_retried_stage_task_whose_first_try_died_runs_the_stage_once_the_lease_ran_out(
+        analysis, worker_deps):
+    """A stage Lambda killed mid-stage leaves its lease live: the state machine's retry
+    must not report the stage done (the next task would find it missing) but fail until
+    the lease has run out, and then run it."""
+    calls = []
+    event = {'user_id': ALICE, 'analysis_id': analysis, 'stage': 'prepare'}
+    with pytest.raises(Killed):
+        worker.run_stage_event(event, worker_deps, counting(worker.STAGES, calls, fail={'prepare': Killed()}))
+
+    with pytest.raises(worker.StageElsewhere):
+        worker.run_stage_event(dict(event, retries=1), worker_deps, counting(worker.STAGES, calls))
+    retry = worker.state_machine('arn:aws:lambda:eu-west-1:1:function:f')['States']['prepare']['Retry'][0]
+    assert retry['IntervalSeconds'] > worker.LEASE_SECONDS
+    later = worker.WorkerDeps(worker_deps.analyses, worker_deps.datasets, worker_deps.files,
+                              worker_deps.sender, clock=lambda: worker_deps.clock() + retry['IntervalSeconds'])
+    result = worker.run_stage_event(dict(event, retries=2), later, counting(worker.STAGES, calls))
+
+    assert result == {'status': 'RUNNING', 'stage': 'prepare'}
+    assert calls == ['prepare', 'prepare']
+    assert item(worker_deps, analysis)['stages_done'] == ['prepare']
+    assert worker.run_stage_event(dict(event, stage='score'), later)['status'] == 'RUNNING'
+
+
 def test_a_stage_task_out_of_order_is_refused(analysis, worker_deps):
     with pytest.raises(ValueError, match='cannot run before'):
         worker.run_stage_event({'user_id': ALICE, 'analysis_id': analysis, 'stage': 'publish'},
