@@ -15,8 +15,8 @@ import numpy as np
 
 from . import ingest
 from .errors import DataError
-from .itn import POPULATION_NAMES, population_from_table
 from .matching import match_wards
+from .population import POPULATION_NAMES, column_index, population_from_table
 from .variables import rule_direction, resolve_state, concept_column
 
 # `ward_population` (not `population`): the data's own population column stays a variable
@@ -194,8 +194,8 @@ def population_column(table, files, limits, ward_code):
     if 'population' in files:
         by_code = population_from_table(*files['population'], limits=limits)
         return np.array([by_code.get(code, np.nan) for code in ward_code])
-    column = next((n for n in table.variables if n.lower() in POPULATION_NAMES), None)
-    return table.values[:, table.variables.index(column)].copy() if column else np.full(len(ward_code), np.nan)
+    column = column_index(table.variables, POPULATION_NAMES)
+    return table.values[:, column].copy() if column is not None else np.full(len(ward_code), np.nan)
 
 
 def canonical_population(wards_csv):

@@ -10,12 +10,11 @@ import numbers
 import sys
 from fractions import Fraction
 
-import pandas as pd
-
 from chalicelib.analysis.errors import DataError
 from chalicelib.analysis.exports import safe_cell
-from chalicelib.analysis.ingest import Limits, column_key, identifier_text, read_ward_table
-from chalicelib.analysis.tpr import number_column, read_rows
+from chalicelib.analysis.ingest import identifier_text, read_ward_table
+from chalicelib.analysis.population import population_from_table
+from chalicelib.analysis.tables import plain_number
 
 PEOPLE_PER_NET = Fraction(9, 5)
 PRESETS = ('default', 'mrpt-legacy')
@@ -23,8 +22,6 @@ METHODS = ('composite', 'pca')
 TIERS = ('rural', 'urban')
 PLAN_COLUMNS = ('ward_code', 'ward_name', 'lga', 'rank', 'population', 'urban_percentage', 'tier',
                 'nets_needed', 'nets_allocated', 'people_covered', 'coverage_percent', 'phase')
-WARD_CODE_NAMES = ('wardcode', 'ward_code')
-POPULATION_NAMES = ('population', 'pop', 'total_population')
 
 
 def plan_itn(rankings, population, total_nets, household_size=5, urban_threshold=75,
@@ -139,7 +136,7 @@ def _plan_row(ward, rank, population, household_size, urban_threshold):
     plannable = people is not None and people > 0
     return {
         'ward_code': code, 'ward_name': ward.get('ward_name'), 'lga': ward.get('lga'), 'rank': rank,
-        'population': _plain(people) if people is not None else None,
+        'population': plain_number(people) if people is not None else None,
         'urban_percentage': urban,
         'tier': 'urban' if urban is not None and urban >= urban_threshold else 'rural',
         'nets_needed': nets_needed(_exact(people), household_size) if plannable else None,
@@ -220,51 +217,12 @@ def _number(value):
     return number if math.isfinite(number) else None
 
 
-def _plain(number):
-    """12345.0 -> 12345 so whole populations read as whole numbers."""
-    return int(number) if float(number).is_integer() else float(number)
-
-
 def write_plan_csv(plan, fileobj):
     """The plan's ward rows as CSV; text cells are neutralised against spreadsheet formulas."""
     writer = csv.writer(fileobj, lineterminator='\n')
     writer.writerow(PLAN_COLUMNS)
     for row in plan['rows']:
         writer.writerow([safe_cell(row[column]) for column in PLAN_COLUMNS])
-
-
-def population_from_table(filename, data, limits=Limits()):
-    """ward_code -> population from a CSV/XLSX keyed by ward code.
-
-    Empty cells are left out (those wards cannot be planned); text that is not a
-    number, or one ward code given two populations, is refused naming the row.
-    """
-    header, body, _ = read_rows(filename, data, limits)
-    code_index = _column_index(header, WARD_CODE_NAMES, filename, 'WardCode (or ward_code)')
-    pop_index = _column_index(header, POPULATION_NAMES, filename, 'population (or pop, total_population)')
-    cells = pd.Series([row[pop_index] if pop_index < len(row) else None for _, row in body],
-                      index=[number for number, _ in body], dtype=object)
-    people = number_column(filename, header[pop_index], cells, "give the ward's number of people, or leave it empty")
-    result = {}
-    for (number, row), value in zip(body, people.values):
-        code = identifier_text(row[code_index]) if code_index < len(row) else None
-        if code is None or value != value:
-            continue
-        if code in result and result[code] != value:
-            raise DataError('duplicate_ward_code', f'Row {number}: ward code {code} is given two populations '
-                            f'({_plain(result[code])} and {_plain(value)}); keep one row per ward.',
-                            file=filename, row=number, column=header[code_index])
-        result[code] = float(value)
-    return result
-
-
-def _column_index(header, names, filename, wanted):
-    keys = [column_key(name) for name in header]
-    for name in names:
-        if name in keys:
-            return keys.index(name)
-    raise DataError('missing_column', f'No {wanted} column: the population table needs a ward code column and a '
-                    'population column.', file=filename)
 
 
 def add_cli(subparsers):

@@ -7,7 +7,6 @@ duplicated columns, state prefixes); what is unambiguous is repaired and every
 repair is reported. Pure: bytes or tables in, tables out.
 """
 import csv
-import math
 import re
 import sys
 from dataclasses import dataclass
@@ -17,9 +16,10 @@ import pandas as pd
 
 from chalicelib.analysis.errors import DataError
 from chalicelib.analysis.exports import safe_cell
-from chalicelib.analysis.ingest import Limits, check_size, identifier_text, read_csv_rows, read_xlsx_rows
+from chalicelib.analysis.ingest import Limits, identifier_text
 from chalicelib.analysis.matching import match_wards
 from chalicelib.analysis.periods import parse_period, period_or_none
+from chalicelib.analysis.tables import cell_numbers, read_rows
 
 AGES = ('all', 'u5', 'o5', 'pw')
 TESTS = ('both', 'rdt', 'microscopy')
@@ -97,24 +97,6 @@ def read_facility_export(filename, data, limits=Limits()):
     for column in indicators.values():
         table[column] = _counts(filename, column, table[column])
     return table, warnings
-
-
-def read_rows(filename, data, limits=Limits()):
-    """(header, [(row number, cells)], warnings) of a CSV or the first sheet of an XLSX."""
-    check_size(filename, data, limits)
-    lower = filename.lower()
-    if lower.endswith(('.xlsx', '.xlsm')):
-        rows, warnings = read_xlsx_rows(filename, data)
-    elif lower.endswith(('.csv', '.txt')):
-        rows, warnings = read_csv_rows(filename, data)
-    else:
-        raise DataError('unsupported_file', 'Use a .csv or .xlsx file.', file=filename)
-    numbered = [(number, row) for number, row in enumerate(rows, start=1)
-                if any(identifier_text(cell) is not None for cell in row)]
-    if len(numbered) < 2:
-        raise DataError('empty_file', 'The file has no facility rows under its header.', file=filename)
-    header = ['' if cell is None else str(cell).strip() for cell in numbered[0][1]]
-    return header, numbered[1:], list(warnings)
 
 
 def repair_headers(header, body, warnings):
@@ -203,29 +185,14 @@ def _strip_prefix(table, column, warnings):
 
 def _counts(filename, column, cells):
     """Whole non-negative numbers, NaN where blank; anything else is refused, naming the cell."""
-    values = number_column(filename, column, cells, 'use a whole number of persons, or leave it empty')
+    values = pd.Series(cell_numbers(filename, column, cells.items(), 'use a whole number of persons, or leave it empty'),
+                       index=cells.index, dtype=float)
     for number, value in values.items():
         if value == value and (value < 0 or not value.is_integer()):
             raise DataError('invalid_count', f'Row {number}: {value:g} is not a count of persons in column '
                             f'{column!r}: use a whole number, 0 or more.', file=filename, row=int(number),
                             column=column)
     return values
-
-
-def number_column(filename, column, cells, advice):
-    """A Series of cells (indexed by file row) as floats, NaN where missing; text is refused, naming the cell."""
-    values = []
-    for number, cell in cells.items():
-        text = identifier_text(cell)
-        try:
-            value = float('nan') if text is None else float(text)
-        except ValueError:
-            value = None
-        if value is None or math.isinf(value):
-            raise DataError('non_numeric_value', f'Row {number}: {text!r} in column {column!r} is not a number: '
-                            f'{advice}.', file=filename, row=int(number), column=column)
-        values.append(value)
-    return pd.Series(values, index=cells.index, dtype=float)
 
 
 # --- computing TPR ---------------------------------------------------------------

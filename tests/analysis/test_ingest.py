@@ -265,6 +265,14 @@ def test_population_table_joins_by_ward_code():
     assert prepared.population[:2].tolist() == [100.0, 500.0] and np.isnan(prepared.population[2])
 
 
+def test_the_data_file_population_is_the_column_a_population_table_would_use():
+    from chalicelib.analysis.population import population_from_table
+    data = b'WardCode,WardName,pop,Population\nW1,A1,7,100\nW2,A2,9,500\n'
+    prepared = prepare_dataset({'data': ('w.csv', data)})
+    assert prepared.population.tolist() == [100.0, 500.0]
+    assert population_from_table('w.csv', data) == {'W1': 100.0, 'W2': 500.0}
+
+
 def test_error_rows_keep_their_file_line_after_blank_lines():
     error = refusal('non_numeric_value', read_ward_table, 'w.csv', b'WardName,v\nA,1\n\n,,\nB,2\nC,x\nD,3\n')
     assert error.row == 6

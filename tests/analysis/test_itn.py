@@ -12,7 +12,8 @@ from hypothesis import given, settings, strategies as st
 
 from chalicelib.analysis.errors import DataError
 from chalicelib.analysis.exports import RANKINGS_CSV_COLUMNS
-from chalicelib.analysis.itn import nets_needed, plan_itn, population_from_table, write_plan_csv
+from chalicelib.analysis.itn import nets_needed, plan_itn, write_plan_csv
+from chalicelib.analysis.population import population_from_table
 
 
 ROOT = Path(__file__).resolve().parents[2]
