@@ -69,16 +69,14 @@ class PreparedDataset:
     def from_canonical(cls, files):
         validation = json.loads(files['validation.json'])
         neighbours = json.loads(files['neighbours.json'])
-        rows = list(csv.reader(io.StringIO(files['wards.csv'].decode('utf-8'), newline='')))[1:]
-        fixed = len(IDENTIFIER_COLUMNS)
-        columns = list(zip(*rows)) if rows else [()] * (fixed + len(validation['variables']))
-        numbers = np.array([[float(c) if c else np.nan for c in row[fixed:]] for row in rows]).reshape(
+        ids, rows = canonical_wards(files['wards.csv'])
+        numbers = np.array([[number_or_nan(c) for c in row] for row in rows]).reshape(
             len(rows), len(validation['variables']))
-        return cls(ward_code=[c or None for c in columns[0]], ward_name=list(columns[1]),
-                   lga=[c or None for c in columns[2]], variables=tuple(validation['variables']), values=numbers,
-                   urban_percentage=np.array([float(c) if c else np.nan for c in columns[4]]),
-                   population=np.array([float(c) if c else np.nan for c in columns[5]]),
-                   boundary=np.array([int(c) for c in columns[6]], dtype=np.int64),
+        return cls(ward_code=[c or None for c in ids['ward_code']], ward_name=ids['ward_name'],
+                   lga=[c or None for c in ids['lga']], variables=tuple(validation['variables']), values=numbers,
+                   urban_percentage=np.array([number_or_nan(c) for c in ids['urban_percentage']]),
+                   population=np.array([number_or_nan(c) for c in ids['ward_population']]),
+                   boundary=np.array([int(c) for c in ids['boundary']], dtype=np.int64),
                    indptr=np.array(neighbours['indptr'], dtype=np.int64),
                    indices=np.array(neighbours['indices'], dtype=np.int64),
                    geojson=json.loads(files['boundaries.geojson']), state=validation['state'],
@@ -198,14 +196,26 @@ def population_column(table, files, limits, ward_code):
     return table.values[:, column].copy() if column is not None else np.full(len(ward_code), np.nan)
 
 
-def canonical_population(wards_csv):
-    """ward_code -> population from a canonical `wards.csv` (wards without either left out).
+def canonical_wards(wards_csv):
+    """(identifier column name -> cells, variable cells per ward) of a canonical `wards.csv`.
 
-    Read by position, so a ward-data variable of any name cannot be taken for it.
+    Read by position, so a ward-data variable of any name cannot be taken for an identifier.
     """
-    code, people = IDENTIFIER_COLUMNS.index('ward_code'), IDENTIFIER_COLUMNS.index('ward_population')
     rows = list(csv.reader(io.StringIO(wards_csv.decode('utf-8'), newline='')))[1:]
-    return {row[code]: float(row[people]) for row in rows if row[code] and row[people]}
+    fixed = len(IDENTIFIER_COLUMNS)
+    ids = {name: [row[i] for row in rows] for i, name in enumerate(IDENTIFIER_COLUMNS)}
+    return ids, [row[fixed:] for row in rows]
+
+
+def number_or_nan(cell):
+    """A stored number cell; empty is unknown (NaN), never 0."""
+    return float(cell) if cell else np.nan
+
+
+def canonical_population(wards_csv):
+    """ward_code -> population from a canonical `wards.csv` (wards without either left out)."""
+    ids, _ = canonical_wards(wards_csv)
+    return {code: float(people) for code, people in zip(ids['ward_code'], ids['ward_population']) if code and people}
 
 
 def variable_summary(name, column):
