@@ -7,6 +7,9 @@ duplicated columns, state prefixes); what is unambiguous is repaired and every
 repair is reported. Pure: bytes or tables in, tables out.
 """
 import csv
+import errno
+import io
+import os
 import re
 import sys
 from dataclasses import dataclass
@@ -185,8 +188,8 @@ def _strip_prefix(table, column, warnings):
 
 def _counts(filename, column, cells):
     """Whole non-negative numbers, NaN where blank; anything else is refused, naming the cell."""
-    values = pd.Series(cell_numbers(filename, column, cells.items(), 'use a whole number of persons, or leave it empty'),
-                       index=cells.index, dtype=float)
+    advice = 'use a whole number of persons, or leave it empty'
+    values = pd.Series(cell_numbers(filename, column, cells.items(), advice), index=cells.index, dtype=float)
     for number, value in values.items():
         if value == value and (value < 0 or not value.is_integer()):
             raise DataError('invalid_count', f'Row {number}: {value:g} is not a count of persons in column '
@@ -434,7 +437,8 @@ def _series(reported, order, chosen):
 # --- output ----------------------------------------------------------------------
 
 def write_ward_tpr_csv(table, fileobj):
-    """The ward table as CSV (missing TPR as an empty cell); text cells neutralised for spreadsheets."""
+    """A TPR table (the wards or their per-period series) as CSV: missing TPR as an empty cell, text cells
+    neutralised for spreadsheets."""
     writer = csv.writer(fileobj, lineterminator='\n')
     writer.writerow(table.columns)
     for values in table.itertuples(index=False):
@@ -443,6 +447,29 @@ def write_ward_tpr_csv(table, fileobj):
 
 def _missing(value):
     return value is None or (isinstance(value, float) and value != value)
+
+
+def write_all_or_none(outputs):
+    """Write every (path, text), or none of them when one cannot be written (a missing folder, no
+    permission): each goes to a file beside its path, renamed into place only once all are written."""
+    parts = []
+    try:
+        for path, text in outputs:
+            if os.path.isdir(path):
+                raise IsADirectoryError(errno.EISDIR, 'it is a folder', path)
+            part = f'{path}.{os.getpid()}.part'
+            try:
+                with open(part, 'x', newline='', encoding='utf-8') as out:
+                    parts.append(part)
+                    out.write(text)
+            except OSError as error:
+                raise type(error)(error.errno, error.strerror, path) from error
+        for part, (path, _) in zip(parts, outputs):
+            os.replace(part, path)
+    finally:
+        for part in parts:
+            if os.path.exists(part):
+                os.remove(part)
 
 
 def add_cli(subparsers):
@@ -464,10 +491,13 @@ def _run_cli(args):
     table, repairs = read_facility_export(*read_file(args.facilities))
     result = compute_ward_tpr(table, age=args.age, test=args.test, level=args.level,
                               period_from=args.period_from, period_to=args.period_to)
+    outputs = []
     for path, frame in ((args.out, result.wards), (args.series_out, result.series)):
         if path:
-            with open(path, 'w', newline='', encoding='utf-8') as out:
-                write_ward_tpr_csv(frame, out)
+            text = io.StringIO()
+            write_ward_tpr_csv(frame, text)
+            outputs.append((path, text.getvalue()))
+    write_all_or_none(outputs)
     known = result.wards['tpr'].notna()
     written = args.out + (f' and {args.series_out}' if args.series_out else '')
     print(f'TPR ({args.age}, {args.test}, {args.level}): {int(known.sum())} of {len(known)} wards with a TPR, '

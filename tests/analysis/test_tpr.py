@@ -284,6 +284,16 @@ def test_cli_writes_the_series_and_lists_the_flagged_rows(tmp_path):
     assert any(facility in line and '2024-02' in line and 'positives >' in line for line in flagged)
 
 
+def test_cli_writes_nothing_when_the_series_cannot_be_written(tmp_path):
+    (tmp_path / 'kwara.csv').write_bytes(fx.export_csv(mangled=True))
+    (tmp_path / 'wards.csv').write_text('the previous result\n')
+    done = run_cli('tpr', '--facilities', 'kwara.csv', '--out', 'wards.csv', '--series-out', 'missing/series.csv',
+                   cwd=tmp_path)
+    assert done.returncode == 2 and 'missing/series.csv' in done.stderr
+    assert (tmp_path / 'wards.csv').read_text() == 'the previous result\n'
+    assert sorted(p.name for p in tmp_path.iterdir()) == ['kwara.csv', 'wards.csv']
+
+
 def test_cli_refuses_a_bad_export_with_status_2(tmp_path):
     (tmp_path / 'wrong.csv').write_text('orgunitlevel4,periodname,cases\nAfon,January 2024,3\n')
     done = run_cli('tpr', '--facilities', 'wrong.csv', '--out', 'wards.csv', cwd=tmp_path)
