@@ -7,15 +7,22 @@ import threading
 log = logging.getLogger('chatmrpt.leases')
 
 
+def pause(stop, seconds):
+    """Wait `seconds`, or less if the work ends (`stop` is set); True once it has ended."""
+    return stop.wait(seconds)
+
+
 class Heartbeat:
     """Calls `renew()` every `seconds` while the `with` block runs; `lost` becomes True
-    (and renewing stops) once `renew()` returns False: someone else holds the work now."""
+    (and renewing stops) once `renew()` returns False: someone else holds the work now.
+    `wait` is how it waits between renewals (a test passes one it drives)."""
 
-    def __init__(self, renew, seconds, where=None):
+    def __init__(self, renew, seconds, where=None, wait=pause):
         self.lost = False
         self._renew = renew
         self._seconds = seconds
         self._where = where
+        self._wait = wait
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._beat, daemon=True)
 
@@ -28,10 +35,10 @@ class Heartbeat:
         self._thread.join()
 
     def _beat(self):
-        while not self._stop.wait(self._seconds):
+        while not self._wait(self._stop, self._seconds):
             try:
                 if self._renew() is False:
                     self.lost = True
-                    return
+                    self._stop.set()
             except Exception:
                 log.warning('lease not renewed; trying again', exc_info=True, extra=self._where)

@@ -248,7 +248,7 @@ def tpr_base(dataset):
 def _tpr_inputs(user_id, files, base, upload):
     """The canonical files a ward TPR is joined into, and the facility export (filename, bytes)."""
     return ({name: files.get_object(user_id, base[name]) for name in JOINED_FILES},
-            (upload['filename'], files.get_object(user_id, upload['processed_key'])))
+            (upload['filename'], files.read_upload(user_id, upload)))
 
 
 def _store_ward_tpr(user_id, dataset_id, upload, base, options, deps):

@@ -10,12 +10,13 @@ ends INVALID with errors naming file, row and column; no exception escapes for
 it, and nothing is written outside the dataset's own prefix.
 """
 import logging
+import secrets
 import time
 from dataclasses import dataclass
 from typing import Callable
 
 from chalicelib.aws import client
-from chalicelib.services.leases import Heartbeat
+from chalicelib.services.leases import Heartbeat, pause
 from chalicelib.storage.base import StaleTransition, now_iso
 from chalicelib.storage.datasets import AWAITING_UPLOAD, INVALID, PROCESSING, READY, Datasets
 from chalicelib.storage.objects import Objects, object_key, parse_upload_key, upload_key
@@ -39,6 +40,9 @@ UNREADABLE = ('We could not read these files. Check that the ward data is a CSV 
               'table with one row per ward and a ward name column, and that the boundaries '
               'are a zipped shapefile (.shp, .shx, .dbf) or a GeoJSON FeatureCollection; '
               'then create a new dataset and upload them again.')
+NOT_STORED = ('We could not store a copy of your files because of a problem on our side; they '
+              'were not checked. Create a new dataset and upload them again; if it fails again, '
+              'send the dataset id to support.')
 TPR_UNREADABLE = ('We could not compute the ward TPR from the facility export. Check that it is the CSV or '
                   'XLSX a DHIS2 export gives, with a ward column and the malaria test columns.')
 
@@ -63,23 +67,36 @@ class DatasetUploads(Datasets):
             return None
         return self._plain(result['Attributes'])
 
-    def start_processing(self, user_id, dataset_id, now):
-        """AWAITING_UPLOAD -> PROCESSING with a lease, or take over a PROCESSING dataset
-        whose lease ran out (its function died and S3's retry came); the item, or None
-        when another invocation holds it or it is already processed."""
+    def start_processing(self, user_id, dataset_id, owner, now):
+        """AWAITING_UPLOAD -> PROCESSING with `owner`'s lease, or take over a PROCESSING
+        dataset whose lease ran out (its function died and S3's retry came); the item, or
+        None when another invocation holds it or it is already processed."""
         return self.update(
             user_id, dataset_id,
-            {'status': PROCESSING, 'processing_until': now + PROCESSING_SECONDS,
-             'updated_at': now_iso()},
+            {'status': PROCESSING, 'processing_owner': owner,
+             'processing_until': now + PROCESSING_SECONDS, 'updated_at': now_iso()},
             '#status = :awaiting OR (#status = :processing AND processing_until < :now)',
             {':awaiting': AWAITING_UPLOAD, ':processing': PROCESSING, ':now': now},
             {'#status': 'status'})
 
-    def renew_processing(self, user_id, dataset_id, now):
-        """Extend the lease of a PROCESSING dataset; False once it is no longer processing."""
+    def renew_processing(self, user_id, dataset_id, owner, now):
+        """Extend `owner`'s lease; False once it is lost (taken over, processed or deleted),
+        so an invocation that lost it never keeps the new holder's lease alive."""
         return self.update(user_id, dataset_id, {'processing_until': now + PROCESSING_SECONDS},
-                           '#status = :processing', {':processing': PROCESSING},
-                           {'#status': 'status'}) is not None
+                           *self._held(owner)) is not None
+
+    def finish_processing(self, user_id, dataset_id, owner, status, **fields):
+        """PROCESSING -> `status` while `owner` still holds the lease; StaleTransition
+        otherwise (another invocation took over, or the dataset was deleted)."""
+        if self.update(user_id, dataset_id, dict(fields, status=status, updated_at=now_iso()),
+                       *self._held(owner)) is None:
+            raise StaleTransition(f'dataset_id {dataset_id} is no longer processed by this invocation')
+
+    @staticmethod
+    def _held(owner):
+        """The condition (and its values and names) that `owner` holds the processing lease."""
+        return ('#status = :processing AND processing_owner = :me',
+                {':processing': PROCESSING, ':me': owner}, {'#status': 'status'})
 
 
 class ProcessingElsewhere(Exception):
@@ -108,6 +125,11 @@ class DataFiles(Objects):
                                 ContentType=content_type, ServerSideEncryption='AES256')
         return key
 
+    def read_upload(self, user_id, upload):
+        """The bytes of a dataset's file as processing checked them: its `processed/` copy,
+        or the upload itself for a dataset processed before uploads were frozen."""
+        return self.get_object(user_id, upload.get('processed_key') or upload['key'])
+
     def freeze(self, user_id, dataset_id, upload):
         """Copy an upload of the dataset to its `processed/` prefix; the copy's key."""
         if (parse_upload_key(upload) or ())[:2] != (user_id, dataset_id):
@@ -131,6 +153,7 @@ class UploadDeps:
     max_bytes: int
     clock: Callable[[], float] = time.time
     heartbeat_seconds: float = HEARTBEAT_SECONDS
+    heartbeat_wait: Callable = pause
 
     @classmethod
     def from_settings(cls, s):
@@ -167,7 +190,8 @@ def process_upload(key, deps):
     elif dataset['status'] != PROCESSING:
         log.info('dataset already %s; late or duplicate event ignored', dataset['status'], extra=where)
         return 'duplicate'
-    claimed = deps.datasets.start_processing(user_id, dataset_id, deps.clock())
+    owner = secrets.token_hex(8)
+    claimed = deps.datasets.start_processing(user_id, dataset_id, owner, deps.clock())
     if claimed is None:
         current = deps.datasets.get(user_id, dataset_id)
         if current and current['status'] == PROCESSING:
@@ -175,23 +199,33 @@ def process_upload(key, deps):
             raise ProcessingElsewhere(dataset_id)
         log.info('dataset processed meanwhile; event ignored', extra=where)
         return 'duplicate'
-    with Heartbeat(lambda: deps.datasets.renew_processing(user_id, dataset_id, deps.clock()),
-                   deps.heartbeat_seconds, where):
-        claimed = _freeze(deps, claimed)
+    with Heartbeat(lambda: deps.datasets.renew_processing(user_id, dataset_id, owner, deps.clock()),
+                   deps.heartbeat_seconds, where, deps.heartbeat_wait) as heartbeat:
         status, fields = _validate(deps, claimed)
-        if status == READY and 'tpr' in claimed['files']:
-            status, fields = _join_tpr(deps, claimed, fields)
-    return _end(deps, user_id, dataset_id, PROCESSING, status, dict(fields, files=claimed['files']))
+        if status == READY and 'tpr' in fields['files']:
+            status, fields = _join_tpr(deps, dict(claimed, files=fields['files']), fields)
+    if heartbeat.lost:
+        log.info('lease lost: another invocation took the dataset over; result dropped', extra=where)
+        return 'duplicate'
+    return _end(deps, user_id, dataset_id, PROCESSING, status, fields, owner)
 
 
 def _freeze(deps, dataset):
     """The dataset with each file's `processed_key`: a copy of the upload that processing
     and every later reader use. The presigned POST stays valid for minutes after READY,
-    and a late upload replaces the raw object, never what was checked."""
+    and a late upload replaces the raw object, never what was checked. A failed copy
+    removes those made before it, so nothing half-written stays."""
     user_id, dataset_id = dataset['user_id'], dataset['dataset_id']
-    return dict(dataset, files={
-        role: dict(f, processed_key=deps.files.freeze(user_id, dataset_id, f['key']))
-        for role, f in dataset['files'].items()})
+    files = {}
+    try:
+        for role, f in dataset['files'].items():
+            files[role] = dict(f, processed_key=deps.files.freeze(user_id, dataset_id, f['key']))
+    except Exception:
+        if files:
+            deps.files.delete_files(user_id, 'datasets', dataset_id, [
+                ('processed', f['processed_key'].rsplit('/', 1)[-1]) for f in files.values()])
+        raise
+    return dict(dataset, files=files)
 
 
 def _join_tpr(deps, dataset, fields):
@@ -206,7 +240,8 @@ def _join_tpr(deps, dataset, fields):
                                                     'dataset_id': dataset['dataset_id']})
         status, fields = programme.tpr_failed(dataset, fields, _error(
             'unreadable', TPR_UNREADABLE, dataset['files']['tpr']['filename']))
-    return status, dict(fields, errors=[_bounded(e) for e in fields.get('errors') or ()])
+    return status, dict(fields, files=dataset['files'],
+                        errors=[_bounded(e) for e in fields.get('errors') or ()])
 
 
 def _record_arrival(deps, dataset, role, ext, declared, where):
@@ -257,12 +292,18 @@ def refuse_unmatched(summary, files):
 
 
 def _validate(deps, dataset):
-    """READY with the summary, or INVALID with the errors: the engine reads the files."""
+    """READY with the summary, or INVALID with the errors: the engine reads the files,
+    frozen first; either way `files` are the dataset's files (with their copies' keys)."""
     from chalicelib.analysis import Limits, prepare_dataset
     from chalicelib.analysis.errors import DataError
     user_id, dataset_id = dataset['user_id'], dataset['dataset_id']
     try:
-        files = {role: (f['filename'], deps.files.get_object(user_id, f['processed_key']))
+        dataset = _freeze(deps, dataset)
+    except Exception:
+        log.exception('dataset files could not be copied', extra={'user_id': user_id, 'dataset_id': dataset_id})
+        return INVALID, {'errors': [_error('not_stored', NOT_STORED)], 'files': dataset['files']}
+    try:
+        files = {role: (f['filename'], deps.files.read_upload(user_id, f))
                  for role, f in dataset['files'].items() if role in ENGINE_ROLES}
         prepared = prepare_dataset(files, Limits(
             max_bytes=deps.max_bytes, max_uncompressed_bytes=deps.max_bytes * UNCOMPRESSED_FACTOR))
@@ -273,20 +314,24 @@ def _validate(deps, dataset):
             for name, body in prepared.to_canonical().items()}
     except DataError as error:
         log.info('dataset refused: %s', error.code, extra={'user_id': user_id, 'dataset_id': dataset_id})
-        return INVALID, {'errors': [_bounded(error.to_dict())]}
+        return INVALID, {'errors': [_bounded(error.to_dict())], 'files': dataset['files']}
     except Exception:
         log.exception('dataset could not be processed',
                       extra={'user_id': user_id, 'dataset_id': dataset_id})
-        return INVALID, {'errors': [_error('unreadable', UNREADABLE)]}
+        return INVALID, {'errors': [_error('unreadable', UNREADABLE)], 'files': dataset['files']}
     return READY, {'summary': prepared.summary, 'warnings': list(prepared.warnings),
-                   'canonical': canonical, 'errors': []}
+                   'canonical': canonical, 'errors': [], 'files': dataset['files']}
 
 
-def _end(deps, user_id, dataset_id, expected, status, fields):
-    """Move the dataset to its final status; a dataset deleted meanwhile loses its leftovers."""
+def _end(deps, user_id, dataset_id, expected, status, fields, owner=None):
+    """Move the dataset to its final status (from PROCESSING only while `owner` holds the
+    lease); a dataset deleted meanwhile loses its leftovers."""
     where = {'user_id': user_id, 'dataset_id': dataset_id}
     try:
-        deps.datasets.transition(user_id, dataset_id, expected, status, **fields)
+        if owner is None:
+            deps.datasets.transition(user_id, dataset_id, expected, status, **fields)
+        else:
+            deps.datasets.finish_processing(user_id, dataset_id, owner, status, **fields)
     except StaleTransition:
         log.info('dataset changed while it was processed; result dropped', extra=where)
         if deps.datasets.get(user_id, dataset_id) is None:
@@ -297,7 +342,7 @@ def _end(deps, user_id, dataset_id, expected, status, fields):
             raise
         log.exception('dataset summary could not be stored', extra=where)
         return _end(deps, user_id, dataset_id, expected, INVALID,
-                    {'errors': [_error('unreadable', UNREADABLE)]})
+                    {'errors': [_error('unreadable', UNREADABLE)]}, owner)
     log.info('dataset %s', status, extra=where)
     return status
 

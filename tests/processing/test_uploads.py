@@ -206,7 +206,7 @@ def test_processing_cut_short_is_taken_over_by_s3s_retry_once_its_lease_ran_out(
     assert files.deliver(keys[0]) == 'waiting'
     # The invocation of the second file marked it, claimed the dataset and died.
     assert upload_deps.datasets.mark_uploaded(ALICE, dataset_id, 'boundaries', 1)
-    assert upload_deps.datasets.start_processing(ALICE, dataset_id, upload_deps.clock())
+    assert upload_deps.datasets.start_processing(ALICE, dataset_id, 'dead-invocation', upload_deps.clock())
 
     # S3's first retry meets the live lease: it fails, so Lambda retries it again later.
     with pytest.raises(uploads.ProcessingElsewhere):
@@ -245,30 +245,149 @@ def test_an_invocation_that_dies_while_processing_is_recovered_by_a_later_retry(
     assert files.deliver(keys[1]) == 'READY'
 
 
+class OneBeat:
+    """A Heartbeat `wait` the test drives: the heartbeat renews exactly once, when `beat()`
+    asks, and `beat()` returns after that renewal has run; then the heartbeat ends."""
+
+    def __init__(self):
+        self._go, self._done = threading.Event(), threading.Event()
+
+    def wait(self, stop, seconds):
+        if self._go.is_set():
+            self._done.set()
+            return True
+        return not self._go.wait(timeout=10)
+
+    def beat(self):
+        self._go.set()
+        assert self._done.wait(timeout=10), 'the heartbeat did not renew'
+
+
+def during_processing(monkeypatch, step):
+    """Run `step()` while the engine reads the dataset's files (a long processing)."""
+    import chalicelib.analysis
+    real = chalicelib.analysis.prepare_dataset
+
+    def slow(*args, **kwargs):
+        step()
+        return real(*args, **kwargs)
+    monkeypatch.setattr(chalicelib.analysis, 'prepare_dataset', slow)
+
+
+def driven(files, upload_deps, now):
+    """The files' deps with the clock `now[0]` and a heartbeat the test drives; its OneBeat."""
+    beats = OneBeat()
+    files.deps = uploads.UploadDeps(upload_deps.datasets, upload_deps.files, upload_deps.max_bytes,
+                                    clock=lambda: now[0], heartbeat_wait=beats.wait)
+    return beats
+
+
 def test_a_live_invocation_keeps_its_lease_through_processing_longer_than_the_lease(
         files, upload_deps, monkeypatch):
     """Only a dead invocation's lease runs out: the heartbeat renews a live one, so a
     retry during a long processing is not let in beside it."""
-    import chalicelib.analysis
-    from tests.integration.support import wait_for
     now = [1_000_000.0]
-    files.deps = uploads.UploadDeps(upload_deps.datasets, upload_deps.files, upload_deps.max_bytes,
-                                    clock=lambda: now[0], heartbeat_seconds=0.01)
-    real = chalicelib.analysis.prepare_dataset
+    beats = driven(files, upload_deps, now)
     dataset_id = files.create(ALICE, GOOD)
     keys = [files.put(ALICE, dataset_id, role, data) for role, (_, data) in GOOD.items()]
     taken_over = []
 
-    def slow(*args, **kwargs):
+    def outlast_the_lease():
         now[0] += uploads.PROCESSING_SECONDS + 1
-        assert wait_for(lambda: files.item(ALICE, dataset_id)['processing_until'] > now[0])
-        taken_over.append(upload_deps.datasets.start_processing(ALICE, dataset_id, now[0]))
-        return real(*args, **kwargs)
-    monkeypatch.setattr(chalicelib.analysis, 'prepare_dataset', slow)
+        beats.beat()
+        taken_over.append(upload_deps.datasets.start_processing(ALICE, dataset_id, 'retry', now[0]))
+    during_processing(monkeypatch, outlast_the_lease)
     assert files.deliver(keys[0]) == 'waiting'
 
     assert files.deliver(keys[1]) == 'READY'
     assert taken_over == [None]
+
+
+def test_an_invocation_whose_lease_was_taken_over_neither_renews_it_nor_ends_the_dataset(
+        files, upload_deps, monkeypatch):
+    """A stalled invocation whose lease ran out and was taken over by S3's retry: its
+    heartbeat must not keep the new holder's lease alive, and it must not write its result
+    over the dataset the new holder is processing."""
+    now = [1_000_000.0]
+    beats = driven(files, upload_deps, now)
+    dataset_id = files.create(ALICE, GOOD)
+    keys = [files.put(ALICE, dataset_id, role, data) for role, (_, data) in GOOD.items()]
+    seen = {}
+
+    def stalled_then_taken_over():
+        now[0] += uploads.PROCESSING_SECONDS + 1
+        seen['new'] = upload_deps.datasets.start_processing(ALICE, dataset_id, 'retry', now[0])
+        now[0] += 10
+        beats.beat()
+    during_processing(monkeypatch, stalled_then_taken_over)
+    written = []
+    real_finish = upload_deps.datasets.finish_processing
+    monkeypatch.setattr(upload_deps.datasets, 'finish_processing',
+                        lambda *a, **k: written.append(a) or real_finish(*a, **k))
+    assert files.deliver(keys[0]) == 'waiting'
+
+    assert files.deliver(keys[1]) == 'duplicate'
+    item = files.item(ALICE, dataset_id)
+    assert item['status'] == 'PROCESSING'
+    assert item['processing_owner'] == 'retry'
+    assert item['processing_until'] == seen['new']['processing_until'], 'the old heartbeat renewed it'
+    assert written == [], 'a lost lease is noticed: nothing is written'
+
+
+def test_an_invocation_that_lost_its_lease_unnoticed_cannot_end_the_dataset(files, upload_deps, monkeypatch):
+    """Taken over between two heartbeats: the final write is refused, the new holder's
+    processing decides."""
+    now = [1_000_000.0]
+    beats = driven(files, upload_deps, now)
+    dataset_id = files.create(ALICE, GOOD)
+    keys = [files.put(ALICE, dataset_id, role, data) for role, (_, data) in GOOD.items()]
+
+    def taken_over():
+        beats.beat()
+        now[0] += uploads.PROCESSING_SECONDS + 1
+        assert upload_deps.datasets.start_processing(ALICE, dataset_id, 'retry', now[0])
+    during_processing(monkeypatch, taken_over)
+    assert files.deliver(keys[0]) == 'waiting'
+
+    assert files.deliver(keys[1]) == 'duplicate'
+    item = files.item(ALICE, dataset_id)
+    assert (item['status'], item['processing_owner']) == ('PROCESSING', 'retry')
+
+
+def test_a_failed_copy_of_the_uploads_ends_invalid_and_leaves_no_copies(files, upload_deps, monkeypatch):
+    real = upload_deps.files.freeze
+    copies = []
+
+    def second_copy_fails(user_id, dataset_id, upload):
+        if copies:
+            raise RuntimeError('S3 copy_object: InternalError')
+        copies.append(real(user_id, dataset_id, upload))
+        return copies[-1]
+    monkeypatch.setattr(upload_deps.files, 'freeze', second_copy_fails)
+
+    item = files.upload(ALICE, GOOD)
+
+    assert item['status'] == 'INVALID'
+    assert item['errors'][0]['message'] == uploads.NOT_STORED
+    assert copies and not [k for k in files.keys() if '/processed/' in k]
+
+
+def test_a_dataset_processed_before_uploads_were_frozen_is_read_from_its_upload(files, upload_deps):
+    """Datasets made before `processed_key` existed: readers use the upload itself."""
+    from chalicelib.services import programme
+    from tests.analysis import fixtures_tpr
+    item = files.upload(ALICE, kwara_upload(fixtures_tpr.export_csv(mangled=True)))
+    assert item['status'] == 'READY', item['errors']
+    files.stores.datasets.update(ALICE, item['dataset_id'], {'files': {
+        role: {k: v for k, v in f.items() if k != 'processed_key'} for role, f in item['files'].items()}},
+        'attribute_exists(user_id)')
+
+    computed = programme.compute_tpr(ALICE, item['dataset_id'], {},
+                                     programme.ProgrammeDeps.from_upload_deps(files.deps))
+
+    assert computed['wards_with_tpr'] == 4
+    assert upload_deps.files.read_upload(ALICE, files.item(ALICE, item['dataset_id'])['files']['data']) == \
+        kwara_upload(b'')['data'][1]
 
 
 def kwara_upload(export):
