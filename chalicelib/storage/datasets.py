@@ -19,17 +19,3 @@ class Datasets(StatusTable):
         if updated is None:
             raise StaleTransition(f'dataset {dataset_id} is no longer READY; reload it')
         return updated
-
-    def append_warning(self, user_id, dataset_id, warning):
-        """Add one warning to a READY dataset; False when it is no longer READY."""
-        try:
-            self._client.update_item(
-                TableName=self.name, Key=self._key(user_id, dataset_id),
-                UpdateExpression='SET warnings = list_append(if_not_exists(warnings, :none), :w), updated_at = :now',
-                ConditionExpression='attribute_exists(user_id) AND #status = :ready',
-                ExpressionAttributeNames={'#status': 'status'},
-                ExpressionAttributeValues=self._av({':none': [], ':w': [warning], ':now': now_iso(),
-                                                    ':ready': READY}))
-        except self._error():
-            return False
-        return True
