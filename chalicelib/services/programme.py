@@ -218,22 +218,21 @@ def compute_tpr(user_id, dataset_id, body, deps):
     if dataset['status'] != READY:
         raise Conflict(f'dataset {dataset_id} is {dataset["status"]}; TPR is computed on a READY dataset',
                        {'dataset_id': dataset_id, 'status': dataset['status']})
-    upload = (dataset.get('files') or {}).get('tpr')
-    if not upload:
+    if not (dataset.get('files') or {}).get('tpr'):
         raise Conflict(f'dataset {dataset_id} has no facility export: create a dataset that includes one '
                        '(files[].role "tpr", CSV or XLSX)', {'dataset_id': dataset_id, 'field': 'tpr'})
-    previous = dataset.get('tpr') or {}
     try:
-        result, record, canonical = _store_ward_tpr(user_id, dataset_id, upload, tpr_base(dataset), options, deps)
+        result, fields = _store_ward_tpr(user_id, dataset, tpr_base(dataset), options, deps)
     except DataError as error:
         raise _engine_error(error) from None
-    kept = [w for w in dataset.get('warnings') or () if w not in (previous.get('warnings') or ())]
+    record = fields['tpr']
     try:
-        deps.datasets.set_tpr(user_id, dataset_id, record, canonical,
-                              json.loads(result['files']['validation.json'])['summary'], kept + record['warnings'])
+        deps.datasets.set_tpr(user_id, dataset_id, **fields, replacing=dataset['canonical']['wards.csv'])
     except StaleTransition:
-        deps.files.delete_files(user_id, 'datasets', dataset_id, [('tpr', name) for name in result['files']])
+        _delete_tpr_files(user_id, dataset_id, record, deps.files)
         raise
+    if dataset.get('tpr'):
+        _delete_tpr_files(user_id, dataset_id, dataset['tpr'], deps.files)
     series = deps.files.presigned_download(user_id, record['series_key'], 'tpr_series.csv')
     return dict(result['summary'], dataset_id=dataset_id, options=options, warnings=record['warnings'],
                 wards=result['wards'], flagged=result['flagged'], series_url=series['url'],
@@ -251,18 +250,35 @@ def _tpr_inputs(user_id, files, base, upload):
             (upload['filename'], files.read_upload(user_id, upload)))
 
 
-def _store_ward_tpr(user_id, dataset_id, upload, base, options, deps):
-    """Compute the ward TPR over the canonical files `base` (keys) and store its files under
-    the dataset; (result, the dataset's tpr record, the canonical keys that carry it).
+def _store_ward_tpr(user_id, dataset, base, options, deps, warnings=None):
+    """Compute the ward TPR of the dataset's facility export over the canonical files `base`
+    (keys) and store its files in a folder of their own, so a reader of the dataset as it was
+    never gets them; (result, the fields that record it: tpr, canonical, summary and the
+    dataset's `warnings` (default its own) with the previous TPR's replaced by this one's).
     Raises the engine's DataError for an export that cannot be used."""
     from chalicelib.analysis import Limits
+    upload = dataset['files']['tpr']
     result = ward_tpr(*_tpr_inputs(user_id, deps.files, base, upload), options, Limits(max_bytes=deps.max_bytes))
-    keys = {name: deps.files.put_file(user_id, 'datasets', dataset_id, ('tpr', name), data, content_type(name))
+    folder = ('tpr', new_id('tpr'))
+    keys = {name: deps.files.put_file(user_id, 'datasets', dataset['dataset_id'], folder + (name,), data,
+                                      content_type(name))
             for name, data in result['files'].items()}
     record = dict(result['summary'], options=options, computed_at=now_iso(), base=base,
                   key=keys['ward_tpr.csv'], series_key=keys['tpr_series.csv'],
                   warnings=[f'{upload["filename"]}: {w}' for w in result['warnings']])
-    return result, record, dict(base, **{name: keys[name] for name in JOINED_FILES})
+    replaced = (dataset.get('tpr') or {}).get('warnings') or ()
+    kept = [w for w in (dataset.get('warnings') if warnings is None else warnings) or () if w not in replaced]
+    return result, {'tpr': record, 'canonical': dict(base, **{name: keys[name] for name in JOINED_FILES}),
+                    'summary': json.loads(result['files']['validation.json'])['summary'],
+                    'warnings': kept + record['warnings']}
+
+
+def _delete_tpr_files(user_id, dataset_id, record, files):
+    """Remove the files of the TPR `record` (its folder holds JOINED_FILES and TPR_FILES): the
+    ones a refused write left without an owner, or the ones a newly recorded TPR replaced."""
+    prefix = object_key(user_id, 'datasets', dataset_id) + '/'
+    folder = tuple(record['key'].removeprefix(prefix).split('/')[:-1])
+    files.delete_files(user_id, 'datasets', dataset_id, [folder + (name,) for name in JOINED_FILES + TPR_FILES])
 
 
 def tpr_after_upload(user_id, dataset, fields, deps):
@@ -271,13 +287,11 @@ def tpr_after_upload(user_id, dataset, fields, deps):
     dataset carries `tpr` from the start. `fields` is what the READY transition would write."""
     from chalicelib.analysis.errors import DataError
     try:
-        result, record, canonical = _store_ward_tpr(user_id, dataset['dataset_id'], dataset['files']['tpr'],
-                                                    fields['canonical'], ComputeTpr().model_dump(), deps)
+        _, joined = _store_ward_tpr(user_id, dataset, fields['canonical'], ComputeTpr().model_dump(), deps,
+                                    fields['warnings'])
     except DataError as error:
         return tpr_failed(dataset, fields, error.to_dict())
-    return READY, dict(fields, tpr=record, canonical=canonical,
-                       summary=json.loads(result['files']['validation.json'])['summary'],
-                       warnings=list(fields['warnings']) + record['warnings'])
+    return READY, dict(fields, **joined)
 
 
 def tpr_failed(dataset, fields, error):

@@ -101,3 +101,20 @@ def test_an_analysis_ranks_with_the_tpr_options_it_chose(files, aws, worker_deps
     # The dataset keeps the TPR it had: the analysis's options changed only its own copy.
     dataset = s.datasets.get(ALICE, item['dataset_id'])
     assert 'u5_tpr_rdt' not in [v['name'] for v in dataset['summary']['variables']]
+
+
+def test_a_reader_of_the_dataset_before_new_tpr_options_never_gets_their_files(files):
+    """An analysis that read the dataset before other TPR options were chosen loads the files
+    that dataset named or none (and is retried), never the new computation's under the old record."""
+    from botocore.exceptions import ClientError
+    item = files.upload(ALICE, kwara(fx.export_csv(mangled=True)))
+    before = {name: files.deps.files.get_object(ALICE, key) for name, key in item['canonical'].items()}
+    deps = programme.ProgrammeDeps.from_upload_deps(files.deps)
+    programme.compute_tpr(ALICE, item['dataset_id'], {'age': 'u5', 'test': 'rdt'}, deps)
+    for name, key in item['canonical'].items():
+        try:
+            assert files.deps.files.get_object(ALICE, key) == before[name], name
+        except ClientError as error:
+            assert error.response['Error']['Code'] == 'NoSuchKey'
+    now = files.deps.datasets.get(ALICE, item['dataset_id'])
+    assert 'u5_tpr_rdt' in canonical_wards(files, now)[0]

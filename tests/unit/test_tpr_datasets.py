@@ -44,6 +44,19 @@ def canonical(stores, user_id, dataset_id):
     return {name: stores.objects.get_object(user_id, key) for name, key in item['canonical'].items()}
 
 
+def tpr_files(stores, user_id, dataset_id):
+    """The keys stored under the dataset's TPR folder."""
+    listed = stores.objects._client.list_objects_v2(Bucket=stores.objects.bucket,
+                                                    Prefix=f'users/{user_id}/datasets/{dataset_id}/tpr/')
+    return sorted(o['Key'] for o in listed.get('Contents', ()))
+
+
+def carried_tpr_files(dataset):
+    """The keys of the TPR files the dataset names: its ward TPR, series and joined canonical files."""
+    return sorted([dataset['tpr']['key'], dataset['tpr']['series_key'], dataset['canonical']['wards.csv'],
+                   dataset['canonical']['validation.json']])
+
+
 def assert_hand_computed(wards, **options):
     hand = fx.expected(fx.records(), **options)
     for row in wards:
@@ -110,6 +123,9 @@ def test_other_options_replace_the_tpr_rather_than_stack(alice, stores):
     assert dataset['tpr']['column'] == 'tpr'
     assert dataset['tpr']['options']['level'] == 'primary' and dataset['tpr']['options']['period_from'] == '2024-02'
     assert 'users/' not in json.dumps(dataset)
+    # The files of the options chosen first are gone with them.
+    assert tpr_files(stores, alice.user_id, dataset_id) == carried_tpr_files(
+        stores.datasets.get(alice.user_id, dataset_id))
 
 
 def test_positives_above_tests_are_kept_and_flagged(alice, stores):
@@ -150,9 +166,7 @@ def test_a_broken_export_is_422_naming_row_and_column(alice, stores):
 def test_another_users_dataset_is_404_and_nothing_is_written(alice, bob, stores):
     dataset_id = kwara(stores, alice)
     assert bob.post(f'/datasets/{dataset_id}/tpr', {}).status_code == 404
-    listed = stores.objects._client.list_objects_v2(Bucket=stores.objects.bucket,
-                                                    Prefix=f'users/{alice.user_id}/datasets/{dataset_id}/tpr/')
-    assert listed.get('KeyCount') == 0
+    assert tpr_files(stores, alice.user_id, dataset_id) == []
     assert 'tpr' not in stores.datasets.get(alice.user_id, dataset_id)
 
 
@@ -195,7 +209,7 @@ def test_the_per_period_series_downloads_from_a_link_in_the_response(alice, stor
     dataset_id = kwara(stores, alice)
     result = alice.post(f'/datasets/{dataset_id}/tpr', {'test': 'rdt'}).json_body
     path = urllib.parse.unquote(urllib.parse.urlparse(result['series_url']).path)
-    assert path.endswith(f'/users/{alice.user_id}/datasets/{dataset_id}/tpr/tpr_series.csv')
+    assert f'/users/{alice.user_id}/datasets/{dataset_id}/tpr/' in path and path.endswith('/tpr_series.csv')
     body = stores.objects._client.get_object(Bucket=stores.objects.bucket,
                                              Key=path[path.index('users/'):])['Body'].read().decode()
     series = list(csv.DictReader(io.StringIO(body)))
@@ -221,13 +235,11 @@ def test_a_tpr_refused_at_the_last_write_leaves_no_files(alice, stores, monkeypa
     from chalicelib.storage.datasets import Datasets
     dataset_id = kwara(stores, alice)
 
-    def replaced(*args):
+    def replaced(*args, **kwargs):
         raise StaleTransition('dataset is no longer READY')
     monkeypatch.setattr(Datasets, 'set_tpr', replaced)
     assert alice.post(f'/datasets/{dataset_id}/tpr', {}).status_code == 409
-    listed = stores.objects._client.list_objects_v2(Bucket=stores.objects.bucket,
-                                                    Prefix=f'users/{alice.user_id}/datasets/{dataset_id}/tpr/')
-    assert listed.get('KeyCount') == 0
+    assert tpr_files(stores, alice.user_id, dataset_id) == []
 
 
 def test_an_analysis_can_choose_its_tpr_options(alice, stores):
@@ -283,3 +295,32 @@ def test_joining_any_ward_tpr_keeps_every_other_value_and_leaves_gaps_missing(tp
                 before.values[:, before.variables.index(name)])
     assert after.variables.count(column) == 1
     assert [v['name'] for v in after.summary['variables']].count(column) == 1
+
+
+def test_two_tpr_requests_at_once_leave_the_dataset_naming_the_files_it_carries(alice, stores, monkeypatch):
+    """A request whose files are written while another's lands is refused (409), never recorded
+    over the other's files; the dataset keeps one computation, whole, and no leftover files."""
+    from chalicelib.services.programme import ProgrammeDeps, compute_tpr
+    from chalicelib.services.uploads import DataFiles
+    from chalicelib.storage.datasets import Datasets
+    dataset_id = kwara(stores, alice)
+    record = Datasets.set_tpr
+    deps = ProgrammeDeps(stores.analyses, stores.datasets, DataFiles(stores.objects.bucket, stores.objects._client),
+                         10_000_000)
+    later = {}
+
+    def meanwhile(self, *args, **kwargs):
+        if not later:       # the other request runs whole between this one's files and its write
+            later['request'] = None
+            later['request'] = compute_tpr(alice.user_id, dataset_id, {}, deps)
+        return record(self, *args, **kwargs)
+    monkeypatch.setattr(Datasets, 'set_tpr', meanwhile)
+    first = alice.post(f'/datasets/{dataset_id}/tpr', {'age': 'u5', 'test': 'rdt'})
+    assert later['request']['column'] == 'tpr' and first.status_code == 409, first.json_body
+    dataset = stores.datasets.get(alice.user_id, dataset_id)
+    files = canonical(stores, alice.user_id, dataset_id)
+    header = files['wards.csv'].decode().splitlines()[0].split(',')
+    assert dataset['tpr']['column'] == 'tpr' and 'tpr' in header and 'u5_tpr_rdt' not in header
+    assert [v['name'] for v in json.loads(files['validation.json'])['summary']['variables']] == [
+        v['name'] for v in dataset['summary']['variables']]
+    assert tpr_files(stores, alice.user_id, dataset_id) == carried_tpr_files(dataset)
