@@ -307,12 +307,8 @@ def analysis_canonical(user_id, dataset, options, files):
     """The canonical files an analysis that chose its own TPR options ranks: the dataset's
     ward table as uploaded with that ward TPR joined (the dataset itself is not changed)."""
     from chalicelib.analysis import Limits
-    from chalicelib.analysis.errors import DataError
-    upload = (dataset.get('files') or {}).get('tpr')
-    if not upload:
-        raise DataError('no_facility_export', 'The analysis asked for TPR options but its dataset has no facility '
-                        'export: start it without "tpr", or on a dataset that includes one.', column='tpr')
-    canonical, export = _tpr_inputs(user_id, files, tpr_base(dataset), upload)
+    # analyses.create refused an analysis with `tpr` on a dataset without a facility export.
+    canonical, export = _tpr_inputs(user_id, files, tpr_base(dataset), dataset['files']['tpr'])
     # The upload processor already held the export to the configured size limit.
     result = ward_tpr(canonical, export, options, Limits(max_bytes=max(len(export[1]), 1)))
     return {name: result['files'][name] for name in JOINED_FILES}
