@@ -19,7 +19,7 @@ from typing import Callable
 
 from chalicelib.analysis.errors import DataError
 from chalicelib.aws import client
-from chalicelib.services.leases import Heartbeat
+from chalicelib.services.leases import Heartbeat, pause
 from chalicelib.services.progress import progress_message, status_message
 from chalicelib.services.uploads import DataFiles
 from chalicelib.storage.analyses import FAILED, QUEUED, RUNNING, SUCCEEDED, Analyses
@@ -97,6 +97,7 @@ class WorkerDeps:
     sender: object                        # send(user_id, analysis_id, message)
     clock: Callable[[], float] = time.time
     heartbeat_seconds: float = HEARTBEAT_SECONDS
+    heartbeat_wait: Callable = pause
 
     @classmethod
     def from_settings(cls, s, sender):
@@ -383,7 +384,7 @@ def _run_stage(job, stages, stage):
     job.advance(stage=stage.name, progress=before, lease_until=job.deps.clock() + LEASE_SECONDS)
     job.tell(stage.name, before, stage.message)
     log.info('stage %s started', stage.name, extra=job.where)
-    with Heartbeat(_renewal(job), job.deps.heartbeat_seconds, job.where) as heartbeat:
+    with Heartbeat(_renewal(job), job.deps.heartbeat_seconds, job.where, job.deps.heartbeat_wait) as heartbeat:
         stage.run(job)
     if heartbeat.lost:
         raise LeaseLost(job.analysis_id)

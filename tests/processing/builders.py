@@ -1,4 +1,5 @@
-"""Small upload files built in code: a valid grid of wards and the ways files go wrong.
+"""Small upload files built in code: a valid grid of wards and the ways files go wrong;
+and a lease heartbeat the tests drive.
 
 No data files are checked in: every test builds exactly the bytes it needs.
 """
@@ -6,6 +7,7 @@ import csv
 import io
 import json
 import random
+import threading
 import zipfile
 
 import shapefile
@@ -119,3 +121,21 @@ def xlsx_bytes(rows):
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
+
+
+class OneBeat:
+    """A Heartbeat `wait` the test drives: the heartbeat renews exactly once, when `beat()`
+    asks, and `beat()` returns after that renewal has run; then the heartbeat ends."""
+
+    def __init__(self):
+        self._go, self._done = threading.Event(), threading.Event()
+
+    def wait(self, stop, seconds):
+        if self._go.is_set():
+            self._done.set()
+            return True
+        return not self._go.wait(timeout=10)
+
+    def beat(self):
+        self._go.set()
+        assert self._done.wait(timeout=10), 'the heartbeat did not renew'

@@ -245,24 +245,6 @@ def test_an_invocation_that_dies_while_processing_is_recovered_by_a_later_retry(
     assert files.deliver(keys[1]) == 'READY'
 
 
-class OneBeat:
-    """A Heartbeat `wait` the test drives: the heartbeat renews exactly once, when `beat()`
-    asks, and `beat()` returns after that renewal has run; then the heartbeat ends."""
-
-    def __init__(self):
-        self._go, self._done = threading.Event(), threading.Event()
-
-    def wait(self, stop, seconds):
-        if self._go.is_set():
-            self._done.set()
-            return True
-        return not self._go.wait(timeout=10)
-
-    def beat(self):
-        self._go.set()
-        assert self._done.wait(timeout=10), 'the heartbeat did not renew'
-
-
 def during_processing(monkeypatch, step):
     """Run `step()` while the engine reads the dataset's files (a long processing)."""
     import chalicelib.analysis
@@ -276,7 +258,7 @@ def during_processing(monkeypatch, step):
 
 def driven(files, upload_deps, now):
     """The files' deps with the clock `now[0]` and a heartbeat the test drives; its OneBeat."""
-    beats = OneBeat()
+    beats = b.OneBeat()
     files.deps = uploads.UploadDeps(upload_deps.datasets, upload_deps.files, upload_deps.max_bytes,
                                     clock=lambda: now[0], heartbeat_wait=beats.wait)
     return beats

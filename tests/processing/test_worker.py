@@ -6,7 +6,7 @@ import pytest
 
 from chalicelib.services import analyses as analysis_service, worker
 from chalicelib.services.wiring import stores
-from tests.integration.support import wait_for
+from tests.processing.builders import OneBeat
 from tests.processing.conftest import ALICE
 
 STAGE_NAMES = [stage.name for stage in worker.STAGES]
@@ -343,15 +343,15 @@ def test_a_live_worker_keeps_its_lease_through_a_long_stage(analysis, worker_dep
     """Only a dead worker's lease runs out: a stage longer than the lease is not
     taken over by a duplicate delivery, because the heartbeat renews it."""
     now = [1_000_000.0]
+    beats = OneBeat()
     deps = worker.WorkerDeps(worker_deps.analyses, worker_deps.datasets, worker_deps.files,
-                             worker_deps.sender, clock=lambda: now[0], heartbeat_seconds=0.01)
+                             worker_deps.sender, clock=lambda: now[0], heartbeat_wait=beats.wait)
     taken_over = []
 
     def long_stage(job):
         now[0] += worker.LEASE_SECONDS + 1          # the stage outlasts the lease it started with
-        renewed = wait_for(lambda: item(deps, analysis)['lease_until'] > now[0])
+        beats.beat()
         taken_over.append(deps.analyses.claim(ALICE, analysis, 'duplicate', now[0]))
-        assert renewed
         worker.score(job)
     stages = tuple(worker.Stage(st.name, long_stage if st.name == 'score' else st.run,
                                 st.progress, st.message) for st in worker.STAGES)
