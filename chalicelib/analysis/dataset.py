@@ -122,6 +122,7 @@ def prepare_dataset(files, limits=None, on_stage=None):
         from .spatial import queen_neighbours, display_geojson
         geometries = [layer.geometries[j] if j >= 0 else None for j in boundary]
         indptr, indices = queen_neighbours(geometries)
+        on_stage('display')
         geojson = display_geojson(*display_features(table, layer, boundary, ward_code, lga))
     else:
         indptr, indices = np.zeros(n + 1, dtype=np.int64), np.zeros(0, dtype=np.int64)
