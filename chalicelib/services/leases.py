@@ -7,17 +7,13 @@ import threading
 log = logging.getLogger('chatmrpt.leases')
 
 
-def pause(stop, seconds):
-    """Wait `seconds`, or less if the work ends (`stop` is set); True once it has ended."""
-    return stop.wait(seconds)
-
-
 class Heartbeat:
     """Calls `renew()` every `seconds` while the `with` block runs; `lost` becomes True
     (and renewing stops) once `renew()` returns False: someone else holds the work now.
-    `wait` is how it waits between renewals (a test passes one it drives)."""
+    `wait(stop, seconds)` waits between renewals, True once the work has ended (a test
+    passes one it drives)."""
 
-    def __init__(self, renew, seconds, where=None, wait=pause):
+    def __init__(self, renew, seconds, where=None, wait=threading.Event.wait):
         self.lost = False
         self._renew = renew
         self._seconds = seconds

@@ -11,12 +11,13 @@ it, and nothing is written outside the dataset's own prefix.
 """
 import logging
 import secrets
+import threading
 import time
 from dataclasses import dataclass
 from typing import Callable
 
 from chalicelib.aws import client
-from chalicelib.services.leases import Heartbeat, pause
+from chalicelib.services.leases import Heartbeat
 from chalicelib.storage.base import StaleTransition, now_iso
 from chalicelib.storage.datasets import AWAITING_UPLOAD, INVALID, PROCESSING, READY, Datasets
 from chalicelib.storage.objects import Objects, object_key, parse_upload_key, upload_key
@@ -153,7 +154,7 @@ class UploadDeps:
     max_bytes: int
     clock: Callable[[], float] = time.time
     heartbeat_seconds: float = HEARTBEAT_SECONDS
-    heartbeat_wait: Callable = pause
+    heartbeat_wait: Callable = threading.Event.wait
 
     @classmethod
     def from_settings(cls, s):

@@ -13,13 +13,14 @@ goes only to the logs.
 import json
 import logging
 import secrets
+import threading
 import time
 from dataclasses import dataclass
 from typing import Callable
 
 from chalicelib.analysis.errors import DataError
 from chalicelib.aws import client
-from chalicelib.services.leases import Heartbeat, pause
+from chalicelib.services.leases import Heartbeat
 from chalicelib.services.progress import progress_message, status_message
 from chalicelib.services.uploads import DataFiles
 from chalicelib.storage.analyses import FAILED, QUEUED, RUNNING, SUCCEEDED, Analyses
@@ -97,7 +98,7 @@ class WorkerDeps:
     sender: object                        # send(user_id, analysis_id, message)
     clock: Callable[[], float] = time.time
     heartbeat_seconds: float = HEARTBEAT_SECONDS
-    heartbeat_wait: Callable = pause
+    heartbeat_wait: Callable = threading.Event.wait
 
     @classmethod
     def from_settings(cls, s, sender):
