@@ -173,14 +173,17 @@ def prepare(job):
     so a dataset deleted or replaced later cannot change a running analysis. An analysis
     that chose TPR options gets that ward TPR joined into its own copy."""
     from chalicelib.analysis import PreparedDataset
-    from chalicelib.services.programme import analysis_canonical
+    from chalicelib.services.programme import JOINED_FILES, analysis_canonical
     dataset = job.deps.datasets.get(job.user_id, job.dataset_id) if job.dataset_id else None
     if not dataset or dataset.get('status') != READY or not dataset.get('canonical'):
         raise JobRefused('The dataset of this analysis is no longer ready: it was deleted or '
                          'replaced. Upload the ward data again and start a new analysis.')
-    files = {name: job.deps.files.get_object(job.user_id, key)
-             for name, key in sorted(dataset['canonical'].items())}
     tpr = (job.item.get('request') or {}).get('tpr')
+    if tpr == (dataset.get('tpr') or {}).get('options'):
+        tpr = None   # the dataset's canonical files already carry the ward TPR of these options
+    files = {name: job.deps.files.get_object(job.user_id, key)
+             for name, key in sorted(dataset['canonical'].items())
+             if not (tpr and name in JOINED_FILES)}   # recomputed below from the dataset's base
     if tpr:
         files.update(analysis_canonical(job.user_id, dataset, tpr, job.deps.files))
     PreparedDataset.from_canonical(files)
