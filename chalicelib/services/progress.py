@@ -139,7 +139,7 @@ def receive(event, deps):
         return
     try:
         body = json.loads(event.get('body') or '')
-    except ValueError:
+    except (ValueError, RecursionError):  # nested past parsing is as unreadable as garbage
         body = None
     if not isinstance(body, dict) or body.get('action') != 'subscribe' \
             or not isinstance(body.get('analysis_id'), str):

@@ -130,6 +130,17 @@ def test_a_message_other_than_a_subscription_gets_a_short_error(deps, ws, body):
     assert reply['type'] == 'error' and reply['code'] in ('bad_request', 'not_found')
 
 
+def test_a_frame_nested_past_parsing_gets_the_same_reply_as_other_bad_frames(deps, ws):
+    connect(deps, 'conn-a', ALICE)
+
+    progress.receive(event('conn-a', '[' * 50000), deps)
+    progress.receive(event('conn-a', 'not json'), deps)
+
+    nested, garbled = ws.to('conn-a')
+    assert nested == garbled == {'type': 'error', 'code': 'bad_request',
+                                 'message': progress.SUBSCRIBE_HELP}
+
+
 class LaggingIndex(Connections):
     """The connection-index GSI before it caught up: the owner shows after `lag` lookups."""
 
