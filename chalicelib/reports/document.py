@@ -58,6 +58,14 @@ def match_summary(result):
             'unmatched': unmatched, 'boundaries_without_data': len(report.get('boundaries_without_data') or ())}
 
 
+def pca_facts(view, request, pca):
+    """What the report says about PCA, with every key present: a composite-only analysis has
+    no checks, and the report says PCA was not requested rather than that it failed."""
+    return {'requested': request.get('method', 'both') in ('pca', 'both'), 'ran': view.pca_ran,
+            'checks': pca.get('checks') or {}, 'reason': pca.get('reason'),
+            'score_components': pca.get('score_components')}
+
+
 def render(view, meta, wards_block, keys, embed_plotlyjs=False):
     """The report as UTF-8 bytes."""
     result = view.result
@@ -75,7 +83,7 @@ def render(view, meta, wards_block, keys, embed_plotlyjs=False):
         composite=view.primary_method == 'composite', models=result.get('models') or (),
         data=match_summary(result),
         variables=[{'name': v.name, 'direction': v.direction, 'imputed': filled[v.name]} for v in view.variables],
-        pca=pca, pca_components=list(zip(pca.get('explained_variance') or (), pca.get('cumulative_variance') or ())),
+        pca=pca_facts(view, request, pca), pca_components=list(zip(pca.get('explained_variance') or (), pca.get('cumulative_variance') or ())),
         pca_importance=sorted((pca.get('importance') or {}).items(), key=lambda kv: -kv[1]),
         comparison=comparison,
         agreement=(sum(w['category_agrees'] for w in compared) / len(compared)) if compared else None,

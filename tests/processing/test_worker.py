@@ -119,6 +119,27 @@ def test_an_offline_analysis_embeds_plotlyjs_in_every_map_and_the_report(
     assert simplified == [1], 'the report draws on the boundaries the draw stage simplified'
 
 
+@pytest.mark.parametrize('method, maps, absent', [
+    ('composite', {'vulnerability_map.html', 'rank_spread.html'}, {'pca_map.html'}),
+    ('pca', {'vulnerability_map.html'}, {'pca_map.html', 'rank_spread.html'}),
+])
+def test_an_analysis_of_one_method_succeeds_and_its_report_says_what_ran(
+        aws, ready_dataset, worker_deps, method, maps, absent):
+    s = stores(aws)
+    analysis_id = analysis_service.create(ALICE, {'dataset_id': ready_dataset['dataset_id'], 'method': method},
+                                          s.datasets, s.analyses, s.jobs)['analysis_id']
+
+    assert worker.run_job(ALICE, analysis_id, worker_deps) == 'SUCCEEDED', item(worker_deps, analysis_id)['error']
+
+    pages = html_artifacts(worker_deps, analysis_id)
+    assert maps | {'report.html'} <= set(pages) and not absent & set(pages)
+    pca = pages['report.html'].split('<section id="pca">', 1)[1].split('</section>', 1)[0]
+    if method == 'composite':
+        assert 'PCA was not requested' in pca and '<table>' not in pca
+    else:
+        assert 'Explained variance' in pca and 'not requested' not in pca
+
+
 def test_progress_is_pushed_for_every_stage_in_order_then_the_status(analysis, worker_deps, sender):
     worker.run_job(ALICE, analysis, worker_deps)
 
