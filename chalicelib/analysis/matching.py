@@ -5,6 +5,7 @@ ward the row is), and unmatched rows stay unmatched rather than getting a zero.
 """
 import difflib
 import re
+from collections import Counter
 from types import MappingProxyType
 
 FUZZY_THRESHOLD = 0.80
@@ -25,12 +26,57 @@ def normalise_name(name):
 
 
 def lga_keys(data_ids, boundary_ids):
-    """How to compare LGAs: by code when both sides carry one, else by name, else not at all."""
-    for role in ('lga_code', 'lga'):
-        if role in data_ids and role in boundary_ids:
-            fix = (lambda v: v) if role == 'lga_code' else (lambda v: normalise_name(v) if v else None)
-            return [fix(v) for v in data_ids[role]], [fix(v) for v in boundary_ids[role]]
+    """How to compare LGAs: by code when both sides carry codes they share, else by name when
+    both name them, else by the correspondence the wards themselves show (boundaries often carry
+    only a numeric LGACode while data and facility exports name the LGA), else not at all."""
+    data, boundaries = lga_sides(data_ids), lga_sides(boundary_ids)
+    if set(filter(None, data[0])) & set(filter(None, boundaries[0])):
+        return data[0], boundaries[0]
+    if any(data[1]) and any(boundaries[1]):
+        return data[1], boundaries[1]
+    if any(data[1]) and any(boundaries[0]):
+        return data[1], translated(boundaries[0], learned_lgas(boundary_ids, boundaries[0], data_ids, data[1]))
+    if any(data[0]) and any(boundaries[1]):
+        return translated(data[0], learned_lgas(data_ids, data[0], boundary_ids, boundaries[1])), boundaries[1]
     return [None] * len(data_ids['ward_name']), [None] * len(next(iter(boundary_ids.values())))
+
+
+def lga_sides(ids):
+    """Per row (LGA code, normalised LGA name): a code is an LGA value of digits alone, as in
+    INEC's `LGACode`, whichever column it came in."""
+    n = len(next(iter(ids.values())))
+    codes, names = list(ids.get('lga_code') or [None] * n), [None] * n
+    for i, value in enumerate(ids.get('lga') or ()):
+        if value and value.strip().isdigit():
+            codes[i] = codes[i] or value.strip()
+        elif value:
+            names[i] = normalise_name(value)
+    return codes, names
+
+
+def learned_lgas(coded_ids, codes, named_ids, names):
+    """LGA code -> name, read off the wards whose normalised name occurs once on each side: a code
+    takes the name most of its wards agree on, when that is more than half of them."""
+    def unique(ids):
+        keys = [normalise_name(v) if v else None for v in ids['ward_name']]
+        counts = Counter(keys)
+        return {key: i for i, key in enumerate(keys) if key and counts[key] == 1}
+    coded, named = unique(coded_ids), unique(named_ids)
+    votes = {}
+    for key, j in coded.items():
+        i = named.get(key)
+        if i is not None and codes[j] and names[i]:
+            votes.setdefault(codes[j], Counter())[names[i]] += 1
+    learned = {}
+    for code, counter in votes.items():
+        name, count = counter.most_common(1)[0]
+        if 2 * count > sum(counter.values()):
+            learned[code] = name
+    return learned
+
+
+def translated(codes, names_by_code):
+    return [names_by_code.get(code) for code in codes]
 
 
 def match_wards(data_ids, boundary_ids):
