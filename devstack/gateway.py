@@ -117,6 +117,13 @@ class RequestHandler(ChaliceRequestHandler):
 
     do_GET = do_PUT = do_POST = do_HEAD = do_DELETE = do_PATCH = do_OPTIONS = _generic_handle
 
+    def __getattr__(self, name):
+        """Any other verb (TRACE, CONNECT, a made-up one) reaches the gateway too and gets
+        the contract's 405; without a `do_<VERB>` the server would answer a 501 HTML page."""
+        if name.startswith('do_'):
+            return self._generic_handle
+        raise AttributeError(name)
+
     def _send_error_response(self, error):
         """Gateway errors carry CORS headers for allowed origins, or a browser could not read them."""
         origin = self.headers.get('Origin')

@@ -139,10 +139,13 @@ def test_unknown_route_is_404_not_found(stack):
     assert response.json()['error']['code'] == 'not_found'
 
 
-def test_undeclared_method_is_405(stack):
-    response = stack.request('DELETE', '/health')
+@pytest.mark.parametrize('method', ['DELETE', 'TRACE', 'CONNECT', 'PROPFIND', 'BREW'])
+def test_undeclared_method_is_405_in_the_contract_format(stack, method):
+    response = stack.request(method, '/health')
     assert response.status_code == 405
-    assert response.json()['error']['code'] == 'method_not_allowed'
+    error = response.json()['error']
+    assert (error['code'], error['details']['allowed']) == ('method_not_allowed', ['GET'])
+    assert method in error['message']
 
 
 def test_verifier_fetches_the_pools_jwks_from_moto(stack):
