@@ -79,12 +79,15 @@ def aws_environment(endpoint_url, region, environ=os.environ):
 
 
 def ensure_free(host, ports):
-    """Raise OSError naming the first port that is taken (0 is always free).
+    """Raise OSError naming the first port something listens on (0 is always free).
 
-    Checked up front: moto binds inside its own thread and would hang instead.
+    Checked up front: moto binds inside its own thread and would hang instead. The
+    probe binds as the servers do (SO_REUSEADDR), so the TIME_WAIT connections a
+    stopped stack leaves for a minute do not count as taken.
     """
     for port in ports:
         with socket.socket() as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
             try:
                 probe.bind((host, port))
             except OSError as error:
