@@ -37,6 +37,9 @@ CHALICE_ERROR_CODES = MappingProxyType({
     400: 'bad_request', 401: 'unauthorized', 403: 'forbidden', 404: 'not_found',
     405: 'method_not_allowed', 413: 'too_large', 415: 'unsupported_media_type',
     429: 'throttled'})
+# What a client does about Chalice's own refusals, added to its message.
+CHALICE_ERROR_HINTS = MappingProxyType({
+    415: 'Send the body as JSON with the header "Content-Type: application/json".'})
 
 app = Chalice(app_name='chatmrpt')
 # The WebSocket API is still behind a feature flag in Chalice 1.x.
@@ -96,6 +99,8 @@ def _contract_errors(response, request_id):
         status = response.status_code
         code = CHALICE_ERROR_CODES.get(status, 'internal' if status >= 500 else 'bad_request')
         message = body.get('Message') if status < 500 else 'An internal error occurred.'
+        if status in CHALICE_ERROR_HINTS:
+            message = f'{message}. {CHALICE_ERROR_HINTS[status]}'
         response.body = error_body(status, code, message, {'request_id': request_id})
         response.headers['Content-Type'] = 'application/json'
     return response

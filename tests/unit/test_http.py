@@ -182,3 +182,15 @@ def test_a_null_body_is_told_to_send_an_object(alice):
     response = alice.post('/datasets', b'null')
     assert response.status_code == 400
     assert 'JSON object' in response.json_body['error']['message']
+
+
+@pytest.mark.parametrize('path', ['/datasets', '/analyses'])
+def test_a_json_body_sent_as_a_form_is_told_to_send_the_json_content_type(alice, path):
+    """What `curl -d '{...}'` sends without -H: a form content type."""
+    response = alice.post(path, b'{"name": "x"}',
+                          headers={'Content-Type': 'application/x-www-form-urlencoded'})
+    assert response.status_code == 415
+    error = response.json_body['error']
+    assert error['code'] == 'unsupported_media_type'
+    assert 'application/x-www-form-urlencoded' in error['message']
+    assert 'Content-Type: application/json' in error['message']
