@@ -22,6 +22,8 @@ from .variables import rule_direction, resolve_state, concept_column
 # `ward_population` (not `population`): the data's own population column stays a variable
 # under its name, and the population used for plans is one unambiguous column.
 IDENTIFIER_COLUMNS = ('ward_code', 'ward_name', 'lga', 'state', 'urban_percentage', 'ward_population', 'boundary')
+# The summary lists this many unmatched wards (the item stays small); match_report.json has them all.
+UNMATCHED_LISTED = 100
 CANONICAL_FILES = ('wards.csv', 'boundaries.geojson', 'neighbours.json', 'validation.json')
 
 
@@ -107,6 +109,8 @@ def prepare_dataset(files, limits=None, on_stage=None):
     n = len(table.identifiers['ward_name'])
     if layer is not None:
         assignment, report = match_wards(table.identifiers, layer.identifiers)
+        if 'data' in files:
+            refuse_mismatched_files(report, n, table.file, layer.file)
         boundary = np.array(assignment, dtype=np.int64)
     else:
         boundary, report = np.full(n, -1, dtype=np.int64), None
@@ -134,6 +138,8 @@ def prepare_dataset(files, limits=None, on_stage=None):
         'matched': ({'by_code': report['by_code'], 'by_name': len(report['by_name']), 'fuzzy': len(report['fuzzy'])}
                     if report else {'by_code': 0, 'by_name': 0, 'fuzzy': 0}),
         'unmatched': len(report['unmatched']) if report else n,
+        'unmatched_wards': [{'ward_name': u['ward_name'], 'reason': u['reason']}
+                            for u in (report['unmatched'][:UNMATCHED_LISTED] if report else ())],
         'boundaries_without_data': len(report['boundaries_without_data']) if report else 0,
         'state': state,
         'variables': [variable_summary(name, table.values[:, i]) for i, name in enumerate(table.variables)],
@@ -143,6 +149,22 @@ def prepare_dataset(files, limits=None, on_stage=None):
                            population=population, boundary=boundary, indptr=indptr, indices=indices,
                            geojson=geojson, state=state, summary=summary, warnings=warnings,
                            match_report=report or {})
+
+
+def refuse_mismatched_files(report, wards, data_file, boundary_file):
+    """Under half of the data rows on a boundary means the files describe different places (or
+    boundaries of another year): ranking the few that matched, or mapping a wrong fuzzy match over
+    empty wards, would mislead, so the dataset is refused with what matched and what to check."""
+    matched = wards - len(report['unmatched'])
+    if 2 * matched >= wards:
+        return
+    shown = ', '.join(str(u['ward_name']) for u in report['unmatched'][:5])
+    more = f' and {len(report["unmatched"]) - 5} more' if len(report['unmatched']) > 5 else ''
+    raise DataError('no_matches' if matched == 0 else 'too_few_matched',
+                    f'Only {matched} of the {wards} wards in {data_file} matched a ward in {boundary_file} by '
+                    f'code or by name (unmatched: {shown}{more}). Check that both files describe the same state '
+                    'and the same year of ward boundaries, and that they use the same ward codes (WardCode) or '
+                    'ward names.', file=data_file)
 
 
 def boundary_wards(layer):

@@ -348,6 +348,14 @@ def _match_boundaries(reported, keys, wards, warnings):
     boundary_ids.setdefault('ward_name', [v or '' for v in order['ward_name']])
     assignment, report = match_wards(data_ids, boundary_ids)
     unmatched = [f'{name} ({lga})' for name, lga, j in zip(reported['ward_name'], reported['lga'], assignment) if j < 0]
+    matched = len(assignment) - len(unmatched)
+    if 2 * matched < len(assignment):
+        raise DataError('no_matches' if matched == 0 else 'too_few_matched',
+                        f'Only {matched} of the {len(assignment)} wards the facility export reports matched a '
+                        'boundary ward (unmatched: ' + ', '.join(map(str, unmatched[:5]))
+                        + (f' and {len(unmatched) - 5} more' if len(unmatched) > 5 else '') + '). Check that the '
+                        'export and the boundaries are of the same state and that ward and LGA names agree.',
+                        column='ward')
     if unmatched:
         warnings.append(f'{len(unmatched)} reported wards match no boundary ward and were not used: '
                         + ', '.join(map(str, unmatched[:5])) + (' ...' if len(unmatched) > 5 else '') + '.')

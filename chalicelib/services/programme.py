@@ -326,11 +326,16 @@ def ward_tpr(canonical, facility_export, options, limits):
     `options`: age, test, level, period_from, period_to. Returns {files (the joined canonical files
     and TPR_FILES as bytes), summary, wards (rows), flagged (rows), warnings (header repairs first)}.
     """
+    from chalicelib.analysis.errors import DataError
     from chalicelib.analysis.tpr import compute_ward_tpr, read_facility_export, write_ward_tpr_csv
     rows = list(csv.DictReader(io.StringIO(canonical['wards.csv'].decode('utf-8'), newline='')))
     table, repairs = read_facility_export(*facility_export, limits)
-    result = compute_ward_tpr(table, wards=[{k: row[k] or None for k in ('ward_code', 'ward_name', 'lga', 'state')}
-                                            for row in rows], **options)
+    try:
+        result = compute_ward_tpr(table, wards=[{k: row[k] or None for k in ('ward_code', 'ward_name', 'lga', 'state')}
+                                                for row in rows], **options)
+    except DataError as error:
+        error.file = error.file or facility_export[0]   # the export is what the officer must look at
+        raise
     wards = [{k: _plain(row[k]) for k in WARD_TPR_FIELDS} for row in result.wards.to_dict('records')]
     column = tpr_column(options['age'], options['test'])
     files, notes = join_ward_tpr(canonical, wards, column)

@@ -281,17 +281,6 @@ def size_problem(declared, size, max_bytes):
     return None
 
 
-def refuse_unmatched(summary, files):
-    """A dataset whose rows match no boundary cannot be mapped or imputed: refuse it."""
-    from chalicelib.analysis.errors import DataError
-    if 'boundaries' not in files or 'data' not in files or sum((summary.get('matched') or {}).values()):
-        return
-    data, shapes = files['data'][0], files['boundaries'][0]
-    raise DataError('no_matches', f'None of the {summary.get("wards")} wards in {data} matched a '
-                    f'ward in {shapes} by code or by name. Check that both files describe the '
-                    'same state and use the same ward codes (WardCode) or ward names.', file=data)
-
-
 def _validate(deps, dataset):
     """READY with the summary, or INVALID with the errors: the engine reads the files,
     frozen first; either way `files` are the dataset's files (with their copies' keys)."""
@@ -308,7 +297,6 @@ def _validate(deps, dataset):
                  for role, f in dataset['files'].items() if role in ENGINE_ROLES}
         prepared = prepare_dataset(files, Limits(
             max_bytes=deps.max_bytes, max_uncompressed_bytes=deps.max_bytes * UNCOMPRESSED_FACTOR))
-        refuse_unmatched(prepared.summary, files)
         canonical = {
             name: deps.files.put_file(user_id, 'datasets', dataset_id, ('canonical', name),
                                       body, content_type(name))

@@ -82,3 +82,22 @@ def test_matching_does_not_depend_on_row_order():
     forward, _ = match_wards(ids(names), boundaries)
     backward, _ = match_wards(ids(names[::-1]), boundaries)
     assert forward == backward[::-1]
+
+
+@pytest.mark.parametrize('matched, ready', [(2, True), (1, False), (0, False)])
+def test_a_dataset_needs_half_of_its_rows_on_a_boundary(matched, ready):
+    """Half the data rows matched is READY (the rest listed); fewer is refused, naming the count."""
+    from analysis_builders import strip_geojson
+    from chalicelib.analysis import prepare_dataset
+    from chalicelib.analysis.errors import DataError
+    names = [f'A{i + 1}' if i < matched else f'Elsewhere {i}' for i in range(4)]
+    data = 'WardName,rain,heat\n' + ''.join(f'{name},{i},{i * i}\n' for i, name in enumerate(names))
+    files = {'data': ('wards.csv', data.encode()), 'boundaries': ('wards.geojson', strip_geojson(4, codes=False))}
+    if ready:
+        prepared = prepare_dataset(files)
+        assert [u['ward_name'] for u in prepared.summary['unmatched_wards']] == ['Elsewhere 2', 'Elsewhere 3']
+        return
+    with pytest.raises(DataError) as refused:
+        prepare_dataset(files)
+    assert f'Only {matched} of the 4 wards in wards.csv' in refused.value.message
+    assert refused.value.code == ('no_matches' if matched == 0 else 'too_few_matched')

@@ -164,3 +164,45 @@ def test_a_facility_export_naming_lgas_matches_boundaries_that_carry_only_lga_co
     expected = {r['WardCode']: 100 * (5 + n % 7) / (20 + n) for n, r in enumerate(chosen)}
     assert tpr == pytest.approx(expected)
     assert not any('match no boundary' in w for w in result.warnings)
+
+
+def test_ward_data_of_another_state_is_refused_saying_how_many_matched(shared_data):
+    """Warri's wards against Niger's boundaries: one wrong fuzzy match used to make a READY dataset
+    of 274 empty wards."""
+    from chalicelib.analysis import prepare_dataset
+    from chalicelib.analysis.errors import DataError
+    files = {'data': ('warri_training_data.csv', (shared_data / 'warri' / 'warri_training_data.csv').read_bytes()),
+             'boundaries': ('Niger_State.zip', (shared_data / 'niger' / 'Niger_State.zip').read_bytes())}
+
+    with pytest.raises(DataError) as refused:
+        prepare_dataset(files)
+
+    error = refused.value
+    assert (error.code, error.file) == ('too_few_matched', 'warri_training_data.csv')
+    assert 'Only 1 of the 30 wards' in error.message and 'Tsekelewu' in error.message
+    assert 'same state' in error.message and 'year' in error.message
+
+
+def test_a_partial_match_stays_ready_listing_the_unmatched_wards(real):
+    kano = real('kano')
+    assert kano.summary['unmatched'] == 1
+    assert kano.summary['unmatched_wards'] == [{'ward_name': 'Fagg c', 'reason': 'tie'}]
+
+
+def test_a_facility_export_of_another_state_is_refused(shared_data):
+    """An export whose wards are not the boundaries' is refused, not turned into a TPR of empty wards."""
+    import csv
+    import io
+    from chalicelib.analysis import prepare_dataset
+    from chalicelib.analysis.errors import DataError
+    from chalicelib.analysis.tpr import compute_ward_tpr, read_facility_export
+    ilorin = prepare_dataset({'boundaries': ('Ilorin_3LGA.zip',
+                                             (shared_data / 'ilorin' / 'Ilorin_3LGA.zip').read_bytes())})
+    wards = list(csv.DictReader(io.StringIO(ilorin.to_canonical()['wards.csv'].decode())))
+    table, _ = read_facility_export('niger_tpr.csv', niger_export(niger_rows(shared_data)[:20]))
+
+    with pytest.raises(DataError) as refused:
+        compute_ward_tpr(table, wards=[{k: w[k] or None for k in ('ward_code', 'ward_name', 'lga', 'state')}
+                                       for w in wards])
+    assert refused.value.code in ('no_matches', 'too_few_matched')
+    assert 'of the 20 wards the facility export reports' in refused.value.message

@@ -1,21 +1,21 @@
 """Rules that hold for every order of events and every state of an analysis."""
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from chalicelib.services import uploads, worker
+from chalicelib import analysis
+from chalicelib.services import worker
 from tests.processing import builders as b
 from tests.processing.conftest import ALICE
 
 GOOD = b.grid_files(3)
 STAGE_NAMES = [stage.name for stage in worker.STAGES]
-CHECK_MATCHES = uploads.refuse_unmatched   # called once per processing: counts them
+PREPARE = analysis.prepare_dataset   # called once per processing: counts them
 
 
 @settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(events=st.lists(st.sampled_from(['data', 'boundaries']), max_size=7))
 def test_any_order_of_repeated_events_processes_a_dataset_at_most_once(files, monkeypatch, events):
     processed = []
-    monkeypatch.setattr(uploads, 'refuse_unmatched',
-                        lambda *a: processed.append(1) or CHECK_MATCHES(*a))
+    monkeypatch.setattr(analysis, 'prepare_dataset', lambda *a: processed.append(1) or PREPARE(*a))
     dataset_id = files.create(ALICE, GOOD)
     keys = {role: files.put(ALICE, dataset_id, role, data) for role, (_, data) in GOOD.items()}
 

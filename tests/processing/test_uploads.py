@@ -3,6 +3,7 @@ import threading
 
 import pytest
 
+from chalicelib import analysis
 from chalicelib.services import uploads
 from tests.processing import builders as b
 from tests.processing.conftest import ALICE, BOB
@@ -116,8 +117,8 @@ def test_an_object_over_the_configured_limit_is_refused(files, upload_deps):
 
 def test_events_for_both_files_at_once_process_the_dataset_once(files, monkeypatch):
     calls = []
-    real = uploads.refuse_unmatched
-    monkeypatch.setattr(uploads, 'refuse_unmatched', lambda *a: calls.append(1) or real(*a))
+    real = analysis.prepare_dataset
+    monkeypatch.setattr(analysis, 'prepare_dataset', lambda *a: calls.append(1) or real(*a))
     dataset_id = files.create(ALICE, GOOD)
     keys = [files.put(ALICE, dataset_id, role, data) for role, (_, data) in GOOD.items()]
     outcomes = []
