@@ -115,6 +115,25 @@ def export_xlsx(rows=None, mangled=False):
     return out.getvalue()
 
 
+def niger_rows(shared_data):
+    """The rows of the shared Niger ward data (WardCode, WardName, lga_name, ...)."""
+    with open(shared_data / 'niger' / 'Niger_plus.csv', newline='') as handle:
+        return list(csv.DictReader(handle))
+
+
+def niger_export(wards):
+    """An export for `wards` (Niger rows) naming LGA and ward as real exports do, one facility each:
+    under-5 RDT, 20 + n tested and 5 + n % 7 positive for the n-th ward."""
+    rows = []
+    for n, ward in enumerate(wards):
+        counts = {key: None for key in INDICATOR_KEYS}
+        counts[('rdt', 'tested', 'u5')], counts[('rdt', 'positives', 'u5')] = 20 + n, 5 + n % 7
+        rows.append({'state': 'ni Niger State', 'lga': f'ni {ward["lga_name"]} Local Government Area',
+                     'ward': f'ni {ward["WardName"]} Ward', 'facility': f'{ward["WardName"]} PHC {n}',
+                     'level': 'primary', 'period': 'January 2024', 'counts': counts})
+    return export_csv(rows)
+
+
 def clean_name(text):
     """What the export's names become after the prefix repair: `kw Afon Ward` -> `Afon Ward`."""
     return text[3:]

@@ -3,6 +3,7 @@ import numpy as np
 import pytest
 
 from chalicelib.analysis import run_analysis
+from tests.analysis import fixtures_tpr as fx
 
 pytestmark = pytest.mark.shared_data
 
@@ -124,25 +125,6 @@ def test_canonical_files_give_the_same_result_as_the_upload(real):
     assert loaded.summary == niger.summary
 
 
-def niger_export(wards):
-    """A DHIS2-style export for `wards` (Niger_plus rows), naming LGA and ward as real exports do."""
-    import fixtures_tpr as fx
-    rows = []
-    for n, ward in enumerate(wards):
-        counts = {key: None for key in fx.INDICATOR_KEYS}
-        counts[('rdt', 'tested', 'u5')], counts[('rdt', 'positives', 'u5')] = 20 + n, 5 + n % 7
-        rows.append({'state': 'ni Niger State', 'lga': f'ni {ward["lga_name"]} Local Government Area',
-                     'ward': f'ni {ward["WardName"]} Ward', 'facility': f'{ward["WardName"]} PHC {n}',
-                     'level': 'primary', 'period': 'January 2024', 'counts': counts})
-    return fx.export_csv(rows)
-
-
-def niger_rows(shared_data):
-    import csv
-    with open(shared_data / 'niger' / 'Niger_plus.csv', newline='') as handle:
-        return list(csv.DictReader(handle))
-
-
 def test_a_facility_export_naming_lgas_matches_boundaries_that_carry_only_lga_codes(shared_data):
     """Niger's shapefile has the numeric LGACode alone; the export names the LGA: the three Sabon
     Gari wards of three LGAs must each get their own facility's TPR."""
@@ -150,12 +132,12 @@ def test_a_facility_export_naming_lgas_matches_boundaries_that_carry_only_lga_co
     import io
     from chalicelib.analysis import prepare_dataset
     from chalicelib.analysis.tpr import compute_ward_tpr, read_facility_export
-    rows = niger_rows(shared_data)
+    rows = fx.niger_rows(shared_data)
     chosen = rows[:57] + [r for r in rows if r['WardName'] == 'Sabon Gari']
     boundaries = prepare_dataset({'boundaries': ('Niger_State.zip',
                                                  (shared_data / 'niger' / 'Niger_State.zip').read_bytes())})
     wards = list(csv.DictReader(io.StringIO(boundaries.to_canonical()['wards.csv'].decode())))
-    table, _ = read_facility_export('niger_tpr.csv', niger_export(chosen))
+    table, _ = read_facility_export('niger_tpr.csv', fx.niger_export(chosen))
 
     result = compute_ward_tpr(table, wards=[{k: w[k] or None for k in ('ward_code', 'ward_name', 'lga', 'state')}
                                             for w in wards], age='u5', test='rdt')
@@ -199,7 +181,7 @@ def test_a_facility_export_of_another_state_is_refused(shared_data):
     ilorin = prepare_dataset({'boundaries': ('Ilorin_3LGA.zip',
                                              (shared_data / 'ilorin' / 'Ilorin_3LGA.zip').read_bytes())})
     wards = list(csv.DictReader(io.StringIO(ilorin.to_canonical()['wards.csv'].decode())))
-    table, _ = read_facility_export('niger_tpr.csv', niger_export(niger_rows(shared_data)[:20]))
+    table, _ = read_facility_export('niger_tpr.csv', fx.niger_export(fx.niger_rows(shared_data)[:20]))
 
     with pytest.raises(DataError) as refused:
         compute_ward_tpr(table, wards=[{k: w[k] or None for k in ('ward_code', 'ward_name', 'lga', 'state')}

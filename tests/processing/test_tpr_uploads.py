@@ -118,3 +118,23 @@ def test_a_reader_of_the_dataset_before_new_tpr_options_never_gets_their_files(f
             assert error.response['Error']['Code'] == 'NoSuchKey'
     now = files.deps.datasets.get(ALICE, item['dataset_id'])
     assert 'u5_tpr_rdt' in canonical_wards(files, now)[0]
+
+
+@pytest.mark.parametrize('state, status', [('niger', 'READY'), ('ilorin', 'INVALID')])
+def test_niger_boundaries_with_an_export_naming_its_lgas(files, shared_data, state, status):
+    """Niger's shapefile names LGAs by code only; the export by name. Against Niger's boundaries
+    its 60 wards all get a TPR; against Ilorin's, none matches and the dataset is INVALID naming
+    the export (it was READY over empty wards)."""
+    zipped = {'niger': 'niger/Niger_State.zip', 'ilorin': 'ilorin/Ilorin_3LGA.zip'}[state]
+    rows = fx.niger_rows(shared_data)
+    chosen = rows[:57] + [r for r in rows if r['WardName'] == 'Sabon Gari']
+    item = files.upload(ALICE, {'boundaries': (zipped.split('/')[1], (shared_data / zipped).read_bytes()),
+                                'tpr': ('niger_tpr.csv', fx.niger_export(chosen))})
+
+    assert item['status'] == status
+    if status == 'READY':
+        assert item['tpr']['wards_with_tpr'] == 60
+        return
+    [error] = item['errors']
+    assert error['file'] == 'niger_tpr.csv' and error['code'] == 'no_matches'
+    assert 'Only 0 of the 60 wards the facility export reports' in error['message']
