@@ -101,3 +101,16 @@ def test_a_dataset_needs_half_of_its_rows_on_a_boundary(matched, ready):
         prepare_dataset(files)
     assert f'Only {matched} of the 4 wards in wards.csv' in refused.value.message
     assert refused.value.code == ('no_matches' if matched == 0 else 'too_few_matched')
+
+
+def test_lga_names_meet_lga_codes_through_the_wards_both_sides_name_alike():
+    """Boundaries with only LGACode, data with only LGA names: the uniquely named wards show which
+    code is which LGA, so the repeated Sabon Gari rows go to their own LGA's polygon."""
+    data = {'ward_name': ['Kawo', 'Tudun Wada', 'Sabon Gari', 'Minna', 'Sabon Gari'],
+            'lga': ['Agaie', 'Agaie', 'Agaie', 'Chanchaga Local', 'Chanchaga Local']}
+    boundaries = {'ward_name': ['Sabon Gari', 'Minna', 'Kawo', 'Sabon Gari', 'Tudun Wada'],
+                  'lga_code': ['27006', '27006', '27001', '27001', '27001']}
+
+    assignment, report = match_wards(data, boundaries)
+
+    assert assignment == [2, 4, 3, 1, 0] and not report['unmatched']
