@@ -20,6 +20,7 @@ from chalicelib.errors import BadRequest, Conflict, InvalidData
 from chalicelib.services import owned
 from chalicelib.services.uploads import DataFiles, content_type
 from chalicelib.services.validation import parse
+from chalicelib.services.worker import drawing_options
 from chalicelib.storage.analyses import SUCCEEDED, Analyses
 from chalicelib.storage.base import StaleTransition, new_id, now_iso
 from chalicelib.storage.datasets import INVALID, READY, Datasets
@@ -133,7 +134,7 @@ def create_itn_plan(user_id, analysis_id, body, deps):
         raise _engine_error(error) from None
     plan_id, created_at = new_id('plan'), now_iso()
     artifacts = {}
-    for (name, artifact), (data, ctype) in zip(PLAN_FILES, plan_files(plan, result)):
+    for (name, artifact), (data, ctype) in zip(PLAN_FILES, plan_files(plan, result, drawing_options(item))):
         key = deps.files.put_file(user_id, 'analyses', analysis_id, ('itn-plans', plan_id, name), data, ctype)
         artifacts[artifact.format(plan_id)] = {'key': key, 'content_type': ctype, 'size': len(data)}
     summary = {'plan_id': plan_id, 'created_at': created_at, 'method': plan['method'], 'preset': plan['preset'],
@@ -168,9 +169,10 @@ def _dataset_population(user_id, dataset_id, deps):
     return population
 
 
-def plan_files(plan, result):
+def plan_files(plan, result, options=None):
     """The plan as (bytes, content type) for each of PLAN_FILES: JSON, CSV, XLSX and its
-    coverage map on the wards of the analysis `result` it was made from."""
+    coverage map on the wards of the analysis `result` it was made from, drawn with the
+    analysis's drawing `options` (an offline analysis's map embeds plotly.js)."""
     from chalicelib.analysis.itn import PLAN_COLUMNS, write_plan_csv
     from chalicelib.reports.exports import xlsx_cell
     from chalicelib.viz import coverage_map
@@ -191,7 +193,7 @@ def plan_files(plan, result):
     return ((json.dumps(plan, allow_nan=False).encode(), JSON_TYPE),
             (text.getvalue().encode('utf-8'), content_type('.csv')),
             (xlsx.getvalue(), XLSX),
-            (coverage_map(result, plan), HTML))
+            (coverage_map(result, plan, options), HTML))
 
 
 def _flat(totals, prefix=''):

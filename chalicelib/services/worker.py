@@ -219,9 +219,10 @@ def publish(job):
     })
 
 
-def drawing_options(job):
-    """What the request chose for the drawn files: `offline` embeds plotly.js in each one."""
-    return {'embed_plotlyjs': bool((job.item.get('request') or {}).get('offline'))}
+def drawing_options(item):
+    """What the analysis's request chose for its drawn files (maps, report, ITN coverage
+    maps): `offline` embeds plotly.js in each one."""
+    return {'embed_plotlyjs': bool((item.get('request') or {}).get('offline'))}
 
 
 def draw(job):
@@ -231,7 +232,7 @@ def draw(job):
     result = job.result()
     display = viz.display_boundaries(result)
     job.write_work(('display.json',), _json(display))
-    job.publish(viz.draw(result, drawing_options(job), display))
+    job.publish(viz.draw(result, drawing_options(job.item), display))
 
 
 def report(job):
@@ -242,7 +243,8 @@ def report(job):
     meta = {'analysis_id': job.analysis_id, 'dataset_id': job.dataset_id,
             'dataset_name': inputs.get('dataset_name'), 'created_at': job.item.get('created_at'),
             'completed_at': now_iso()}
-    job.publish(reports.build(job.result(), meta, drawing_options(job), json.loads(job.read_work('display.json'))))
+    job.publish(reports.build(job.result(), meta, drawing_options(job.item),
+                              json.loads(job.read_work('display.json'))))
 
 
 # THE list of stages: a new stage is one entry here (progress rises to 100).

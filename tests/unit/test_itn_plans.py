@@ -11,6 +11,8 @@ from chalicelib.analysis.synthetic import generate_state
 from chalicelib.storage.analyses import RUNNING, SUCCEEDED
 from chalicelib.storage.base import new_id, now_iso
 from chalicelib.storage.datasets import READY
+from chalicelib.storage.objects import object_key, upload_key
+from tests.viz.test_coverage_map import plotlyjs_source
 
 
 def put_prepared_dataset(stores, user_id, files, uploads=()):
@@ -21,12 +23,12 @@ def put_prepared_dataset(stores, user_id, files, uploads=()):
     """
     dataset_id = new_id('ds')
     prepared = prepare_dataset(files)
-    canonical = {name: _put(stores, user_id, dataset_id, ('canonical', name), body)
+    canonical = {name: _put(stores, object_key(user_id, 'datasets', dataset_id, 'canonical', name), body)
                  for name, body in prepared.to_canonical().items()}
     declared = {role: {'filename': filename, 'size': len(body), 'uploaded': True,
-                       **{field: _put(stores, user_id, dataset_id, (folder, role + filename[filename.rindex('.'):]),
-                                      body)
-                          for field, folder in (('key', 'uploads'), ('processed_key', 'processed'))}}
+                       'key': _put(stores, upload_key(user_id, dataset_id, role, extension(filename)), body),
+                       'processed_key': _put(stores, object_key(user_id, 'datasets', dataset_id, 'processed',
+                                                                role + extension(filename)), body)}
                 for role, filename, body in uploads}
     now = now_iso()
     stores.datasets.put_new(user_id, {
@@ -36,22 +38,23 @@ def put_prepared_dataset(stores, user_id, files, uploads=()):
     return dataset_id, prepared
 
 
-def _put(stores, user_id, dataset_id, parts, body):
-    from chalicelib.storage.objects import object_key
-    key = object_key(user_id, 'datasets', dataset_id, *parts)
+def extension(filename):
+    return filename[filename.rindex('.'):]
+
+
+def _put(stores, key, body):
     stores.objects._client.put_object(Bucket=stores.objects.bucket, Key=key, Body=body)
     return key
 
 
-def put_analysis(stores, user_id, dataset_id, result, status=SUCCEEDED, preset='default'):
+def put_analysis(stores, user_id, dataset_id, result, status=SUCCEEDED, preset='default', offline=False):
     """An analysis as the worker leaves it: `rankings.json` and the engine's whole result kept in `work/`."""
     analysis_id = new_id('an')
     now = now_iso()
     stores.analyses.put_new(user_id, {
         'analysis_id': analysis_id, 'dataset_id': dataset_id, 'status': RUNNING, 'stage': 'report',
         'progress': 90, 'error': None, 'artifacts': {}, 'created_at': now, 'updated_at': now,
-        'request': {'dataset_id': dataset_id, 'method': 'both', 'preset': preset}})
-    from chalicelib.storage.objects import object_key
+        'request': {'dataset_id': dataset_id, 'method': 'both', 'preset': preset, 'offline': offline}})
     stores.objects._client.put_object(Bucket=stores.objects.bucket,
                                       Key=object_key(user_id, 'analyses', analysis_id, 'work', 'result.json'),
                                       Body=json.dumps(result).encode())
@@ -127,6 +130,15 @@ def test_the_plan_is_listed_and_its_csv_downloads_through_the_artifact_route(ali
     html = stores.objects._client.get_object(Bucket=stores.objects.bucket,
                                              Key=path[path.index('users/'):])['Body'].read().decode()
     assert 'Bed-net (ITN) coverage' in html and f'{plan["totals"]["nets_used"]:,} of 5,000 nets' in html
+
+
+@pytest.mark.parametrize('offline', [False, True])
+def test_the_coverage_map_of_an_offline_analysis_opens_without_internet(alice, stores, niger, offline):
+    analysis_id = ranked(stores, alice, niger, offline=offline)
+    plan = alice.post(f'/analyses/{analysis_id}/itn-plans', {'total_nets': 5000}).json_body
+    key = f'users/{alice.user_id}/analyses/{analysis_id}/itn-plans/{plan["plan_id"]}/coverage_map.html'
+    html = stores.objects._client.get_object(Bucket=stores.objects.bucket, Key=key)['Body'].read().decode()
+    assert plotlyjs_source(html) == ('embedded' if offline else 'cdn')
 
 
 def test_the_xlsx_keeps_a_formula_ward_name_as_text(alice, stores):

@@ -1,11 +1,31 @@
 """The ITN coverage map: the wards a plan gives nets, coloured by coverage; the others grey."""
+import plotly.offline
+import pytest
+
 from chalicelib.analysis.itn import plan_itn
 from chalicelib.viz import coverage_map
+from chalicelib.viz.page import PLOTLYJS_URL
 from tests.viz.test_maps import figure_data, values
 
 
 def population_of(result, people=1000):
     return {w['ward_code']: people for w in result['rankings']}
+
+
+def plotlyjs_source(html):
+    """How a page gets plotly.js: 'embedded' (it opens without internet), 'cdn' (the one
+    pinned URL), or None."""
+    if '<script src=' not in html and plotly.offline.get_plotlyjs()[-2000:] in html:
+        return 'embedded'
+    if html.count('<script src=') == 1 and PLOTLYJS_URL in html:
+        return 'cdn'
+    return None
+
+
+@pytest.mark.parametrize('options, source', [({}, 'cdn'), ({'embed_plotlyjs': True}, 'embedded')])
+def test_coverage_map_loads_plotlyjs_from_the_pinned_url_or_embeds_it(hostile_result, options, source):
+    plan = plan_itn(hostile_result['rankings'], population_of(hostile_result), total_nets=556)
+    assert plotlyjs_source(coverage_map(hostile_result, plan, options).decode('utf-8')) == source
 
 
 def test_coverage_map_colours_the_wards_with_nets_and_greys_the_rest(hostile_result):
