@@ -1,0 +1,248 @@
+"""The request matrix: the analyses an officer can ask for, through POST /analyses and the real worker.
+
+Every accepted request must end SUCCEEDED with each artifact it lists well-formed, and every
+refused one must be refused at POST /analyses with a 4xx naming the field (issue 11). Two parts
+keep it fast: a covering set in which every pair of factor values (dataset, method, preset,
+offline, variables named or chosen automatically, TPR options or not) appears in some request,
+each dataset uploaded once for all of its requests; and hypothesis-generated request bodies on
+a small synthetic state, of which only the accepted ones run the worker.
+"""
+import csv
+import io
+import itertools
+import json
+import re
+
+import openpyxl
+import pytest
+from hypothesis import HealthCheck, given, settings, strategies as st
+
+from chalicelib.analysis.synthetic import generate_state
+from chalicelib.services import worker
+from chalicelib.services.programme import tpr_column
+from chalicelib.viz.page import PLOTLYJS_URL
+from tests.analysis import fixtures_tpr as fx
+from tests.analysis.analysis_builders import real_files
+from tests.conftest import SHARED_DATA
+from tests.processing.conftest import ALICE
+from tests.unit.support import Caller
+
+# Every dataset of the matrix: where its files come from, and the variables (with one
+# direction chosen) that a request naming its variables asks for.
+SHARED = ('niger', 'warri', 'kano', 'ilorin', 'template')
+NAMED = {
+    'niger': ('u5_tpr_rdt', 'housing_quality', 'distance_to_water', 'mean_rainfall'),
+    'warri': ('tpr_u5', 'housing_quality', 'mean_EVI', 'distance_to_water'),
+    'kano': ('test_positivity_rate', 'housing_quality', 'rainfall', 'distance_to_water_bodies'),
+    'ilorin': ('tpr_u5_new', 'val_housing_15', 'distance', 'meanEVI'),
+    'template': ('tpr', 'avg_house_score', 'dist_to_clinic'),
+    'synthetic': ('u5_tpr_rdt', 'housing_quality', 'avgRAD', 'NDMI'),
+}
+WITH_EXPORT = ('synthetic',)   # datasets uploaded with a facility export: only they take TPR options
+# The TPR options of the matrix's TPR requests, in turn: the under-5 RDT column (it replaces the
+# ward data's), the dataset's own options, and another group, test, level and period range.
+TPR_OPTIONS = ({'age': 'u5', 'test': 'rdt'}, {},
+               {'age': 'pw', 'test': 'microscopy', 'level': 'secondary', 'period_from': '2024-02',
+                'period_to': '2024Q1'})
+FACTORS = {'dataset': tuple(NAMED), 'method': ('composite', 'pca', 'both'), 'preset': ('default', 'mrpt-legacy'),
+           'offline': (False, True), 'variables': ('automatic', 'named'), 'tpr': (False, True)}
+ALWAYS = {'rankings.json', 'rankings.csv', 'models.json', 'diagnostics.json', 'match_report.json',
+          'imputation.json', 'vulnerability_map.html', 'variable_maps.html', 'report.html', 'rankings.xlsx',
+          'wards.geojson'}
+CONTENT_TYPES = {'.json': 'application/json', '.csv': 'text/csv', '.xlsx': 'application/vnd.openxmlformats',
+                 '.html': 'text/html', '.geojson': 'application/geo+json'}
+
+
+def allowed(row):
+    return not row['tpr'] or row['dataset'] in WITH_EXPORT
+
+
+def pairs(row):
+    return {((a, row[a]), (b, row[b])) for a, b in itertools.combinations(sorted(row), 2)}
+
+
+def covering_set(factors, allowed):
+    """Few allowed rows in which every pair of values some allowed row has appears (greedy, deterministic)."""
+    rows = [dict(zip(factors, values)) for values in itertools.product(*factors.values())]
+    rows = [row for row in rows if allowed(row)]
+    wanted = set().union(*map(pairs, rows))
+    chosen = []
+    while wanted:
+        best = max(rows, key=lambda row: len(pairs(row) & wanted))
+        chosen.append(best)
+        wanted -= pairs(best)
+    return chosen
+
+
+MATRIX = covering_set(FACTORS, allowed)
+
+
+# --- the datasets ------------------------------------------------------------------
+
+def facility_export(data_csv):
+    """A DHIS2-style facility export (the layout of fixtures_tpr) for the wards of a synthetic
+    state: one to three facilities of different levels a ward over three months; every fourth
+    ward reports nothing, so its TPR stays missing."""
+    records = []
+    for i, ward in enumerate(csv.DictReader(io.StringIO(data_csv.decode('utf-8')))):
+        if i % 4 == 3:
+            continue
+        for f, level in enumerate(('primary', 'secondary', 'tertiary')[:1 + i % 3]):
+            for m, month in enumerate(fx.MONTHS):
+                counts = {}
+                for k, (test, measure, age) in enumerate(fx.INDICATOR_KEYS):
+                    if measure == 'tested':
+                        tested = 10 + (7 * i + 5 * f + 3 * m + k) % 40
+                        counts[(test, 'tested', age)] = tested
+                        counts[(test, 'positives', age)] = (3 * i + 2 * m + k) % (tested + 1) or None
+                records.append({'state': 'ni Niger State', 'lga': f'ni {ward["lga_name"]} Local Government Area',
+                                'ward': f'ni {ward["WardName"]} Ward', 'facility': f'{ward["WardName"]} {level}',
+                                'level': level, 'period': month, 'counts': counts})
+    return fx.export_csv(records)
+
+
+def synthetic_files(n_wards, export=True):
+    files = generate_state(n_wards, seed=11)
+    return dict(files, tpr=('facility_export.csv', facility_export(files['data'][1]))) if export else files
+
+
+def dataset_files(name):
+    """The upload of a matrix dataset; a shared one skips when ../shared/data is absent."""
+    if name == 'synthetic':
+        return synthetic_files(40)
+    if not SHARED_DATA.is_dir():
+        pytest.skip(f'{SHARED_DATA} is absent: the real ward data lives in ../shared/data')
+    if name == 'template':
+        folder = SHARED_DATA / 'synthetic_template'
+        return {'data': ('sample_data_template.csv', (folder / 'sample_data_template.csv').read_bytes()),
+                'boundaries': ('sample_boundary_template.zip', (folder / 'sample_boundary_template.zip').read_bytes())}
+    return real_files(SHARED_DATA, name)
+
+
+def upload(files, upload_files):
+    item = files.upload(ALICE, upload_files)
+    assert item['status'] == 'READY', item.get('errors')
+    return item
+
+
+@pytest.fixture
+def officer(aws):
+    """An analyst calling the API through chalice's test client."""
+    from chalice.test import Client
+    from app import app
+    with Client(app, stage_name='local') as client:
+        yield Caller(client.http, ALICE, organization='nmep')
+
+
+# --- what a finished analysis must have -----------------------------------------------
+
+def with_tpr_options(rows):
+    """The rows with `tpr` as the options to send: each TPR row takes the next of TPR_OPTIONS."""
+    options = itertools.cycle(TPR_OPTIONS)
+    return [dict(row, tpr=next(options) if row['tpr'] else None) for row in rows]
+
+
+REQUESTS = with_tpr_options(MATRIX)
+
+
+def request_of(row, dataset_id):
+    """The body of a matrix row; a request naming its variables names the TPR it asks for too."""
+    body = {'dataset_id': dataset_id, 'method': row['method'], 'preset': row['preset'], 'offline': row['offline']}
+    named = list(NAMED[row['dataset']])
+    if row['tpr'] is not None:
+        body['tpr'] = row['tpr']
+        column = tpr_column(row['tpr'].get('age', 'all'), row['tpr'].get('test', 'both'))
+        named += [column] if column not in named else []
+    if row['variables'] == 'named':
+        body.update(variables=named, directions={named[-1]: 'inverse'})
+    return body
+
+
+def page_data(html):
+    """The JSON blocks of a page with figures: the shared wards block and each figure."""
+    blocks = re.findall(r'<script type="application/json" (id="wards-data"|class="figure-data")[^>]*>(.*?)</script>',
+                        html, re.S)
+    [wards] = [json.loads(text) for kind, text in blocks if kind.startswith('id=')]
+    return wards, [json.loads(text) for kind, text in blocks if kind.startswith('class=')]
+
+
+def check_html(name, html, offline, mapped):
+    assert html.rstrip().endswith('</html>'), name
+    if offline:
+        assert '<script src=' not in html and '* plotly.js v' in html, f'{name} loads plotly.js from outside'
+    else:
+        assert html.count('<script src=') == 1 and PLOTLYJS_URL in html, name
+    wards, figures = page_data(html)
+    assert figures and all(figure['data'] for figure in figures), f'{name} has a figure without data'
+    if name.endswith('map.html') or name.endswith('maps.html') or name == 'report.html':
+        assert len(wards['geojson']['features']) == len(wards['locations']) == mapped, name
+
+
+def check_artifact(name, content_type, body, wards, offline, mapped):
+    suffix = name[name.rindex('.'):]
+    assert content_type.startswith(CONTENT_TYPES[suffix]), (name, content_type)
+    if suffix == '.json':
+        value = json.loads(body)
+        if name == 'rankings.json':
+            assert len(value) == wards
+    elif suffix == '.csv':
+        rows = list(csv.reader(io.StringIO(body.decode('utf-8'))))
+        assert 'ward_name' in rows[0] and len(rows) == wards + 1, name
+        assert {len(row) for row in rows} == {len(rows[0])}, name
+    elif suffix == '.xlsx':
+        book = openpyxl.load_workbook(io.BytesIO(body))
+        assert book['Rankings'].max_row == wards + 1
+    elif suffix == '.geojson':
+        collection = json.loads(body)
+        assert collection['type'] == 'FeatureCollection' and len(collection['features']) == mapped
+        assert all(f['geometry']['type'] in ('Polygon', 'MultiPolygon') for f in collection['features'])
+    else:
+        check_html(name, body.decode('utf-8'), offline, mapped)
+
+
+def assert_succeeded_well_formed(officer, worker_deps, dataset, analysis_id, offline):
+    """Run the worker on the queued analysis: SUCCEEDED, and every artifact it lists parses as what it is."""
+    status = worker.run_job(ALICE, analysis_id, worker_deps)
+    item = worker_deps.analyses.get(ALICE, analysis_id)
+    assert status == 'SUCCEEDED', item['error']
+    listed = officer.get(f'/analyses/{analysis_id}').json_body['artifacts']
+    assert ALWAYS <= set(listed), ALWAYS - set(listed)
+    read = {name: worker_deps.files.get_object(ALICE, item['artifacts'][name]['key']) for name in listed}
+    diagnostics = json.loads(read['diagnostics.json'])
+    composite = bool(json.loads(read['models.json']))
+    assert ('rank_spread.html' in listed) == composite
+    assert ('pca_map.html' in listed) == (composite and diagnostics['pca']['ran'])
+    wards = dataset['summary']['wards']
+    mapped = wards - dataset['summary']['unmatched'] + dataset['summary']['boundaries_without_data']
+    for name in listed:
+        check_artifact(name, item['artifacts'][name]['content_type'], read[name], wards, offline, mapped)
+    return diagnostics
+
+
+# --- the covering set -----------------------------------------------------------------
+
+def test_the_covering_set_has_every_pair_of_factor_values_in_few_requests():
+    every = [dict(zip(FACTORS, values)) for values in itertools.product(*FACTORS.values())]
+    wanted = set().union(*(pairs(row) for row in every if allowed(row)))
+
+    assert set().union(*map(pairs, MATRIX)) == wanted
+    assert all(allowed(row) for row in MATRIX)
+    assert len(MATRIX) < len(every) / 8
+
+
+@pytest.mark.parametrize('name', list(NAMED))
+def test_every_request_of_the_covering_set_succeeds_with_well_formed_artifacts(files, officer, worker_deps, name):
+    dataset = upload(files, dataset_files(name))
+    failed = []
+    for row in [row for row in REQUESTS if row['dataset'] == name]:
+        body = request_of(row, dataset['dataset_id'])
+        response = officer.post('/analyses', body)
+        try:
+            assert response.status_code == 202, response.json_body
+            diagnostics = assert_succeeded_well_formed(officer, worker_deps, dataset,
+                                                       response.json_body['analysis_id'], row['offline'])
+            analysed = [v['name'] for v in diagnostics['variables']]
+            assert set(analysed) == set(body.get('variables', analysed)), 'a named variable was not analysed'
+        except AssertionError as error:
+            failed.append(f'{body}: {error}')
+    assert not failed, '\n'.join(failed)
