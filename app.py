@@ -346,7 +346,7 @@ def _ws_deps():
     return progress.WsDeps.from_settings(settings(), app.websocket_api, worker.catch_up)
 
 
-@app.on_s3_event(bucket=settings().data_bucket, prefix='users/', events=['s3:ObjectCreated:*'])
+@app.on_s3_event(bucket=settings().data_bucket, prefix='uploads/', events=['s3:ObjectCreated:*'])
 def on_upload(event):
     uploads.process_upload(event.key, uploads.UploadDeps.from_settings(settings()))
 

@@ -1,4 +1,9 @@
-"""The data bucket: every key is built here, under `users/{user_id}/`.
+"""The data bucket: every key is built here, under `uploads/{user_id}/` or `users/{user_id}/`.
+
+Raw uploads live apart, under `uploads/{user_id}/{dataset_id}/`, so that the S3
+notification's prefix filter (UPLOAD_PREFIX) selects them alone: nothing the
+service writes itself invokes the upload function. Everything else is under
+`users/{user_id}/{kind}/{item_id}/`.
 
 The client never chooses a bucket or a key: uploads are presigned POSTs for one
 exact server-chosen key, downloads presigned GETs that expire in minutes.
@@ -9,34 +14,57 @@ import time
 
 UPLOAD_EXPIRY_SECONDS = 15 * 60
 DOWNLOAD_EXPIRY_SECONDS = 5 * 60
+UPLOAD_PREFIX = 'uploads/'
+USER_PREFIX = 'users/'
 
 _ID = r'[A-Za-z0-9_-]+'
 _UPLOAD_KEY = re.compile(
-    rf'^users/(?P<user_id>{_ID})/datasets/(?P<dataset_id>{_ID})/uploads/(?P<role>[a-z]+)(?P<ext>\.[a-z]+)$')
+    rf'^{UPLOAD_PREFIX}(?P<user_id>{_ID})/(?P<dataset_id>{_ID})/(?P<role>[a-z]+)(?P<ext>\.[a-z]+)$')
 _SAFE_PART = re.compile(r'^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$')
 
 
-def object_key(user_id, kind, item_id, *parts):
-    """`users/{user_id}/{kind}/{item_id}/{parts...}`: the only way a key is made."""
-    for value in (user_id, item_id):
+def _ids(*values):
+    for value in values:
         if not re.fullmatch(_ID, value or ''):
             raise ValueError(f'not an id: {value!r}')
-    if kind not in ('datasets', 'analyses'):
-        raise ValueError(f'unknown object kind {kind!r}')
+
+
+def _safe(parts):
+    """`parts`, once none of them can leave its folder."""
     for part in parts:
         if not _SAFE_PART.match(part) or '..' in part:
             raise ValueError(f'not a safe key part: {part!r}')
-    return '/'.join(('users', user_id, kind, item_id) + parts)
+    return parts
+
+
+def object_key(user_id, kind, item_id, *parts):
+    """`users/{user_id}/{kind}/{item_id}/{parts...}`: the only way a service-written key is made."""
+    _ids(user_id, item_id)
+    if kind not in ('datasets', 'analyses'):
+        raise ValueError(f'unknown object kind {kind!r}')
+    return USER_PREFIX + '/'.join((user_id, kind, item_id) + _safe(parts))
+
+
+def _upload_folder(user_id, dataset_id):
+    _ids(user_id, dataset_id)
+    return f'{UPLOAD_PREFIX}{user_id}/{dataset_id}/'
 
 
 def upload_key(user_id, dataset_id, role, ext):
-    return object_key(user_id, 'datasets', dataset_id, 'uploads', f'{role}{ext}')
+    """`uploads/{user_id}/{dataset_id}/{role}{ext}`: where the browser's presigned POST puts a file."""
+    return _upload_folder(user_id, dataset_id) + _safe((f'{role}{ext}',))[0]
 
 
 def parse_upload_key(key):
     """`(user_id, dataset_id, role, ext)` of an upload key, or None for any other key."""
     match = _UPLOAD_KEY.match(key)
     return match.group('user_id', 'dataset_id', 'role', 'ext') if match else None
+
+
+def item_folders(user_id, kind, item_id):
+    """The folders holding every object of one dataset (its uploads too) or analysis."""
+    folders = [object_key(user_id, kind, item_id) + '/']
+    return folders + [_upload_folder(user_id, item_id)] if kind == 'datasets' else folders
 
 
 def signing_client(region):
@@ -82,17 +110,19 @@ class Objects:
         return self._client.get_object(Bucket=self.bucket, Key=key)['Body'].read()
 
     def delete_prefix(self, user_id, kind, item_id):
-        """Delete every object of one dataset or analysis (versioning keeps the old ones)."""
-        prefix = object_key(user_id, kind, item_id) + '/'
+        """Delete every object of one dataset (its uploads too) or analysis (versioning keeps
+        the old ones)."""
         paginator = self._client.get_paginator('list_objects_v2')
-        for page in paginator.paginate(Bucket=self.bucket, Prefix=prefix):
-            keys = [{'Key': o['Key']} for o in page.get('Contents', [])]
-            if keys:
-                self._client.delete_objects(Bucket=self.bucket, Delete={'Objects': keys, 'Quiet': True})
+        for prefix in item_folders(user_id, kind, item_id):
+            for page in paginator.paginate(Bucket=self.bucket, Prefix=prefix):
+                keys = [{'Key': o['Key']} for o in page.get('Contents', [])]
+                if keys:
+                    self._client.delete_objects(Bucket=self.bucket, Delete={'Objects': keys, 'Quiet': True})
 
 
 def _own(user_id, key):
-    if not key.startswith(f'users/{user_id}/'):
+    """Only the caller's own uploads and service-written objects."""
+    if not key.startswith((f'{UPLOAD_PREFIX}{user_id}/', f'{USER_PREFIX}{user_id}/')):
         raise PermissionError('object key outside the caller\'s prefix')
 
 

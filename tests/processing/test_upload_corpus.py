@@ -6,6 +6,7 @@ import os
 import pytest
 
 from chalicelib.services import uploads
+from chalicelib.storage.objects import item_folders
 from tests.processing import builders as b
 from tests.processing.conftest import ALICE
 
@@ -117,6 +118,6 @@ def test_bad_upload_ends_invalid_with_a_specific_message(files, small_limit_deps
     for word in words:
         assert word.lower() in error['message'].lower()
     assert len(error['message']) < 1000
-    prefix = f'users/{ALICE}/datasets/{item["dataset_id"]}/'
-    assert all(key.startswith(prefix) for key in files.keys())
+    folders = tuple(item_folders(ALICE, 'datasets', item['dataset_id']))
+    assert all(key.startswith(folders) for key in files.keys())
     assert not [k for k in files.keys() if '/canonical/' in k]

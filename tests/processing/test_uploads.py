@@ -5,6 +5,7 @@ import pytest
 
 from chalicelib import analysis
 from chalicelib.services import uploads
+from chalicelib.storage.objects import object_key, upload_key
 from tests.processing import builders as b
 from tests.processing.conftest import ALICE, BOB
 
@@ -68,12 +69,15 @@ def test_a_late_upload_after_processing_does_not_replace_the_processed_data(file
         assert files.s3.get_object(Bucket=files.settings.data_bucket, Key=key)['Body'].read() == body
 
 
-@pytest.mark.parametrize('suffix', [
-    'canonical/wards.csv', 'uploads/data.xlsx', 'uploads/tpr.csv', 'uploads/data.csv/../x',
+@pytest.mark.parametrize('key_of', [
+    lambda ds: object_key(ALICE, 'datasets', ds, 'canonical', 'wards.csv'),
+    lambda ds: upload_key(ALICE, ds, 'data', '.xlsx'), lambda ds: upload_key(ALICE, ds, 'tpr', '.csv'),
+    lambda ds: upload_key(ALICE, ds, 'data', '.csv') + '/../x',
+    lambda ds: f'users/{ALICE}/datasets/{ds}/uploads/data.csv',   # where uploads were kept before
 ])
-def test_keys_the_dataset_did_not_ask_for_are_ignored(files, suffix):
+def test_keys_the_dataset_did_not_ask_for_are_ignored(files, key_of):
     dataset_id = files.create(ALICE, GOOD)
-    key = f'users/{ALICE}/datasets/{dataset_id}/{suffix}'
+    key = key_of(dataset_id)
     files.s3.put_object(Bucket=files.settings.data_bucket, Key=key, Body=b'x')
 
     assert files.deliver(key) == 'ignored'
@@ -82,14 +86,14 @@ def test_keys_the_dataset_did_not_ask_for_are_ignored(files, suffix):
 
 def test_analysis_artifacts_and_foreign_layouts_are_ignored(files):
     for key in (f'users/{ALICE}/analyses/an_1/rankings.csv', 'elsewhere/file.csv',
-                f'users/{ALICE}/datasets/ds_missing/uploads/data.csv'):
+                upload_key(ALICE, 'ds_missing', 'data', '.csv')):
         assert files.deliver(key) == 'ignored'
 
 
 def test_another_users_dataset_id_under_ones_own_prefix_is_ignored(files):
     """The key names the owner: Bob's prefix with Alice's dataset id finds no dataset."""
     dataset_id = files.create(ALICE, GOOD)
-    key = f'users/{BOB}/datasets/{dataset_id}/uploads/data.csv'
+    key = upload_key(BOB, dataset_id, 'data', '.csv')
     files.s3.put_object(Bucket=files.settings.data_bucket, Key=key, Body=GOOD['data'][1])
 
     assert files.deliver(key) == 'ignored'

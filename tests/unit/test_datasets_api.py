@@ -70,9 +70,7 @@ def test_delete_removes_the_item_and_its_objects(alice, stores):
     stores.objects._client.put_object(Bucket=stores.objects.bucket, Key=key, Body=b'WardName\n')
     assert alice.delete(f'/datasets/{dataset_id}').status_code == 204
     assert alice.get(f'/datasets/{dataset_id}').status_code == 404
-    left = stores.objects._client.list_objects_v2(
-        Bucket=stores.objects.bucket, Prefix=f'users/{alice.user_id}/').get('KeyCount')
-    assert left == 0
+    assert stores.objects._client.list_objects_v2(Bucket=stores.objects.bucket).get('KeyCount') == 0
 
 
 @pytest.mark.parametrize('files, field', [

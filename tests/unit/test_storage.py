@@ -7,7 +7,7 @@ from hypothesis import given, strategies as st
 
 from chalicelib.storage.analyses import FAILED, QUEUED, RUNNING, SUCCEEDED
 from chalicelib.storage.base import AlreadyExists, StaleTransition, new_id
-from chalicelib.storage.objects import object_key, parse_upload_key, upload_key
+from chalicelib.storage.objects import UPLOAD_PREFIX, object_key, parse_upload_key, upload_key
 
 
 def analysis(stores, user_id='u-1', status=QUEUED):
@@ -159,8 +159,26 @@ def test_ids_sort_in_creation_order_and_do_not_repeat():
        ext=st.sampled_from(['.csv', '.xlsx', '.zip', '.geojson', '.json']))
 def test_upload_keys_parse_back_to_their_owner(user_id, dataset_id, role, ext):
     key = upload_key(user_id, dataset_id, role, ext)
-    assert key.startswith(f'users/{user_id}/datasets/{dataset_id}/')
+    assert key == f'{UPLOAD_PREFIX}{user_id}/{dataset_id}/{role}{ext}'
     assert parse_upload_key(key) == (user_id, dataset_id, role, ext)
+
+
+@given(user_id=st.from_regex(r'[A-Za-z0-9_-]{1,40}', fullmatch=True),
+       kind=st.sampled_from(['datasets', 'analyses']),
+       item_id=st.from_regex(r'(ds|an)_[0-9a-f]{28}', fullmatch=True),
+       parts=st.lists(st.from_regex(r'[A-Za-z0-9][A-Za-z0-9._-]{0,20}', fullmatch=True).filter(
+           lambda part: '..' not in part), max_size=3))
+def test_no_key_the_service_writes_is_under_the_upload_prefix(user_id, kind, item_id, parts):
+    """The upload notification filters on UPLOAD_PREFIX: a service-written key there would invoke it."""
+    key = object_key(user_id, kind, item_id, *parts)
+    assert not key.startswith(UPLOAD_PREFIX) and parse_upload_key(key) is None
+
+
+def test_the_upload_notification_app_py_declares_selects_the_upload_prefix():
+    from chalice.app import S3EventConfig
+    from app import app
+    [source] = [s for s in app.event_sources if isinstance(s, S3EventConfig)]
+    assert (source.prefix, source.suffix, source.events) == (UPLOAD_PREFIX, None, ['s3:ObjectCreated:*'])
 
 
 @given(st.text(min_size=1, max_size=30))
@@ -172,9 +190,9 @@ def test_no_id_can_climb_out_of_its_prefix(value):
     assert key.split('/')[:2] == ['users', value] and '..' not in key.split('/')
 
 
-@pytest.mark.parametrize('key', ['users/u/datasets/ds/uploads/../x.csv',
+@pytest.mark.parametrize('key', ['uploads/u/ds/../x.csv', 'uploads/u/ds/sub/data.csv', 'uploads/u/data.csv',
                                  'users/u/analyses/an/report.html', 'users/u/datasets/ds/data.csv',
-                                 'other/u/datasets/ds/uploads/data.csv'])
+                                 'users/u/datasets/ds/uploads/data.csv', 'other/u/ds/data.csv'])
 def test_keys_that_are_not_uploads_do_not_parse(key):
     assert parse_upload_key(key) is None
 
@@ -186,6 +204,28 @@ def test_objects_refuse_keys_outside_the_callers_prefix(stores):
         stores.objects.get_object('u-2', key)
     with pytest.raises(PermissionError):
         stores.objects.presigned_download('u-2', key, 'rankings.json')
+
+
+def test_objects_read_the_callers_own_uploads_and_no_one_elses(stores):
+    key = upload_key('u-1', 'ds_1', 'data', '.csv')
+    stores.objects._client.put_object(Bucket=stores.objects.bucket, Key=key, Body=b'WardName\n')
+    assert stores.objects.get_object('u-1', key) == b'WardName\n'
+    for caller in ('u-2', 'u'):
+        with pytest.raises(PermissionError):
+            stores.objects.get_object(caller, key)
+
+
+def test_deleting_a_dataset_deletes_its_uploads_and_nothing_of_another_item(stores):
+    client, bucket = stores.objects._client, stores.objects.bucket
+    mine = [upload_key('u-1', 'ds_1', 'data', '.csv'), object_key('u-1', 'datasets', 'ds_1', 'processed', 'data.csv')]
+    kept = [upload_key('u-1', 'ds_10', 'data', '.csv'), object_key('u-1', 'datasets', 'ds_10', 'canonical', 'x.csv'),
+            upload_key('u-2', 'ds_1', 'data', '.csv'), object_key('u-1', 'analyses', 'ds_1', 'report.html')]
+    for key in mine + kept:
+        client.put_object(Bucket=bucket, Key=key, Body=b'x')
+
+    stores.objects.delete_prefix('u-1', 'datasets', 'ds_1')
+
+    assert sorted(o['Key'] for o in client.list_objects_v2(Bucket=bucket)['Contents']) == sorted(kept)
 
 
 @given(st.text(max_size=200))

@@ -122,7 +122,7 @@ def test_other_options_replace_the_tpr_rather_than_stack(alice, stores):
     # The dataset says which TPR it carries, and nothing of where it is stored.
     assert dataset['tpr']['column'] == 'tpr'
     assert dataset['tpr']['options']['level'] == 'primary' and dataset['tpr']['options']['period_from'] == '2024-02'
-    assert 'users/' not in json.dumps(dataset)
+    assert 'users/' not in json.dumps(dataset) and 'uploads/' not in json.dumps(dataset)
     # The files of the options chosen first are gone with them.
     assert tpr_files(stores, alice.user_id, dataset_id) == carried_tpr_files(
         stores.datasets.get(alice.user_id, dataset_id))
