@@ -154,9 +154,12 @@ resource "aws_iam_role" "authenticated" {
 # Read-only: writes go through the API, which validates them and writes the audit log.
 data "aws_iam_policy_document" "authenticated" {
   statement {
-    sid       = "OwnObjects"
-    actions   = ["s3:GetObject"]
-    resources = ["${module.data_bucket.arn}/users/$${aws:PrincipalTag/sub}/*"]
+    sid     = "OwnObjects"
+    actions = ["s3:GetObject"]
+    resources = [
+      "${module.data_bucket.arn}/uploads/$${aws:PrincipalTag/sub}/*",
+      "${module.data_bucket.arn}/users/$${aws:PrincipalTag/sub}/*",
+    ]
   }
   statement {
     sid       = "ListOwnPrefix"
@@ -165,7 +168,7 @@ data "aws_iam_policy_document" "authenticated" {
     condition {
       test     = "StringLike"
       variable = "s3:prefix"
-      values   = ["users/$${aws:PrincipalTag/sub}/*"]
+      values   = ["uploads/$${aws:PrincipalTag/sub}/*", "users/$${aws:PrincipalTag/sub}/*"]
     }
   }
   statement {

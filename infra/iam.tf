@@ -19,10 +19,12 @@ data "aws_iam_policy_document" "lambda" {
     ]
     resources = concat(local.table_arns, [for arn in local.table_arns : "${arn}/index/*"])
   }
+  # Raw uploads under uploads/ (presigned POSTs are signed with this role), everything
+  # the app writes under users/ (chalicelib/storage/objects.py).
   statement {
     sid       = "UserObjects"
     actions   = ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"]
-    resources = ["${module.data_bucket.arn}/users/*"]
+    resources = ["${module.data_bucket.arn}/uploads/*", "${module.data_bucket.arn}/users/*"]
   }
   statement {
     sid       = "ListUserObjects"
@@ -31,7 +33,7 @@ data "aws_iam_policy_document" "lambda" {
     condition {
       test     = "StringLike"
       variable = "s3:prefix"
-      values   = ["users/*"]
+      values   = ["uploads/*", "users/*"]
     }
   }
   statement {

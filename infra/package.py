@@ -29,6 +29,7 @@ CHECKOV = ROOT / '.venv-tools' / 'bin' / 'checkov'
 sys.path.insert(0, str(ROOT))
 
 from chalicelib.config import settings  # noqa: E402  (needs ROOT on the path)
+from chalicelib.storage.objects import UPLOAD_PREFIX  # noqa: E402
 from devstack.provision import (  # noqa: E402  (infra/queues.tf uses the same)
     ANALYSIS_VISIBILITY_SECONDS, DEAD_LETTER_VISIBILITY_SECONDS)
 
@@ -261,7 +262,11 @@ def _websocket_api(tf):
 
 
 def _s3_notifications(tf, names):
-    """Chalice names the bucket literally; point it (and the invoke permission) at infra's bucket."""
+    """Chalice names the bucket literally; point it (and the invoke permission) at infra's bucket.
+
+    A notification must select uploads alone: one that also selects what the app writes
+    invokes its function for every artifact (paid, and a loop if the function writes there).
+    """
     permissions = {f'aws_lambda_permission.{name}': permission
                    for name, permission in _resources(tf, 'aws_lambda_permission').items()
                    if permission['principal'] == 's3.amazonaws.com'}
@@ -269,6 +274,11 @@ def _s3_notifications(tf, names):
         if notification['bucket'] != names.data_bucket:
             raise PackageError(f'the app listens to S3 bucket {notification["bucket"]!r}, which infra/ '
                                f'does not define; use DATA_BUCKET ({names.data_bucket})')
+        for target in notification.get('lambda_function', []):
+            if not target.get('filter_prefix', '').startswith(UPLOAD_PREFIX):
+                raise PackageError(f'{target["lambda_function_arn"]} is notified of objects under '
+                                   f'{target.get("filter_prefix", "")!r}, which the app writes itself: '
+                                   f'use prefix={UPLOAD_PREFIX!r} in its on_s3_event')
         notification['bucket'] = '${module.data_bucket.id}'
         # S3 checks it may invoke the function when the notification is put.
         notification['depends_on'] = sorted(permissions)

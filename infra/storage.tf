@@ -95,8 +95,10 @@ module "data_bucket" {
   source      = "./modules/bucket"
   name        = "${local.prefix}-data"
   kms_key_arn = aws_kms_key.data.arn
-  # Raw uploads are read once when processed, then rarely: infrequent access after 30 days.
+  # Raw uploads are read once when processed (the app reads its processed/ copy after):
+  # infrequent access after 30 days. Only uploads are under uploads/ (chalicelib/storage/objects.py).
   transition_to_ia_days      = 30
+  transition_prefix          = "uploads/"
   noncurrent_expiration_days = 30
   # The browser POSTs uploads to presigned URLs and fetches artifacts from presigned GETs.
   cors_origins = local.frontend_origins

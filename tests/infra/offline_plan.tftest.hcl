@@ -27,4 +27,8 @@ run "plan" {
     condition     = aws_cognito_user_pool_client.web.write_attributes == toset(["name"])
     error_message = "the web client may write an attribute that authorises"
   }
+  assert {
+    condition     = [for target in aws_s3_bucket_notification.chatmrpt-dev-data_notify.lambda_function : target.filter_prefix] == ["uploads/"]
+    error_message = "the upload function is notified of objects outside uploads/, which the app writes itself"
+  }
 }

@@ -40,7 +40,7 @@ def chalice_template():
             },
             'aws_s3_bucket_notification': {'chatmrpt-dev-data_notify': {
                 'bucket': 'chatmrpt-dev-data',
-                'lambda_function': [{'events': ['s3:ObjectCreated:*'], 'filter_prefix': 'users/',
+                'lambda_function': [{'events': ['s3:ObjectCreated:*'], 'filter_prefix': 'uploads/',
                                      'lambda_function_arn': '${aws_lambda_function.on_upload.arn}'}]}},
             'aws_lambda_permission': {'on_upload-s3event': {
                 'principal': 's3.amazonaws.com',
@@ -126,6 +126,17 @@ def test_an_unknown_bucket_or_queue_is_refused(packager):
     tf = chalice_template()
     tf['resource']['aws_lambda_event_source_mapping']['on_job-sqs-event-source']['event_source_arn'] = 'arn:q:jobs'
     with pytest.raises(packager.PackageError, match="'jobs'"):
+        packager.wire(tf, 'dev', 'api', 'eu-west-1')
+
+
+@pytest.mark.parametrize('notified', [{'filter_prefix': 'users/'}, {}, {'filter_suffix': '.csv'}])
+def test_a_notification_that_selects_what_the_app_writes_is_refused(packager, notified):
+    """Each object the app writes would invoke the function: paid, and a loop if it writes there."""
+    tf = chalice_template()
+    [target] = tf['resource']['aws_s3_bucket_notification']['chatmrpt-dev-data_notify']['lambda_function']
+    target.pop('filter_prefix')
+    target.update(notified)
+    with pytest.raises(packager.PackageError, match="prefix='uploads/'"):
         packager.wire(tf, 'dev', 'api', 'eu-west-1')
 
 
@@ -290,6 +301,10 @@ def test_packaged_app_is_wired_to_infra(package):
     for scheme in swagger.get('securityDefinitions', {}).values():
         assert scheme['x-amazon-apigateway-authorizer']['providerARNs'] == ['${aws_cognito_user_pool.users.arn}']
     assert 'x-amazon-apigateway-gateway-responses' in swagger
+    # Only uploads invoke the upload function: nothing the app writes is under uploads/.
+    [notification] = tf['resource']['aws_s3_bucket_notification'].values()
+    assert [(t['filter_prefix'], t['events']) for t in notification['lambda_function']] == \
+        [('uploads/', ['s3:ObjectCreated:*'])]
 
 
 def test_package_wires_the_three_cognito_triggers_app_py_declares(package):

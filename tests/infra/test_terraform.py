@@ -2,6 +2,7 @@
 import pytest
 
 from chalicelib.config import settings
+from chalicelib.storage.objects import UPLOAD_PREFIX, USER_PREFIX
 from chalicelib.storage.tables import TTL_ATTRIBUTE, table_definitions
 from devstack.provision import ANALYSIS_VISIBILITY_SECONDS, DEAD_LETTER_VISIBILITY_SECONDS, MAX_RECEIVES
 from tests.infra.hcl import INFRA, as_list
@@ -81,8 +82,10 @@ def test_three_buckets_named_as_the_app_reads_them(infra, chalice_config, stage)
     assert resolve(buckets['data_bucket']['name'], stage) == \
         chalice_config['stages'][stage]['environment_variables']['DATA_BUCKET'] == settings({'STAGE': stage}).data_bucket
     assert buckets['data_bucket']['kms_key_arn'] == buckets['code_bucket']['kms_key_arn'] == '${aws_kms_key.data.arn}'
-    # Raw uploads to infrequent access after 30 days; the browser's origin may POST uploads.
+    # Raw uploads (and nothing the app reads again) to infrequent access after 30 days;
+    # the browser's origin may POST uploads.
     assert buckets['data_bucket']['transition_to_ia_days'] == 30
+    assert buckets['data_bucket']['transition_prefix'] == UPLOAD_PREFIX
     assert buckets['data_bucket']['cors_origins'] == '${local.frontend_origins}'
 
 
@@ -103,10 +106,14 @@ def test_every_bucket_is_private_versioned_encrypted_and_tls_only(infra):
     assert (condition['variable'], condition['values']) == ('aws:SecureTransport', 'false')
     assert set(deny[0]['resources']) == {'${aws_s3_bucket.this.arn}', '${aws_s3_bucket.this.arn}/*'}
     assert deny[0]['actions'] == 's3:*'
-    rule = one('aws_s3_bucket_lifecycle_configuration')['rule']
-    assert rule['status'] == 'Enabled'
+    lifecycle = one('aws_s3_bucket_lifecycle_configuration')
+    rule = lifecycle['rule']
+    assert rule['status'] == 'Enabled' and rule['filter'] == {}
     assert rule['noncurrent_version_expiration'] == {'noncurrent_days': '${var.noncurrent_expiration_days}'}
     assert rule['abort_incomplete_multipart_upload'] == {'days_after_initiation': 7}
+    transition = dynamic(lifecycle, 'rule')['content']
+    assert transition['filter'] == {'prefix': '${var.transition_prefix}'}
+    assert transition['transition'] == {'days': '${rule.value}', 'storage_class': 'STANDARD_IA'}
     cors = one('aws_s3_bucket_cors_configuration')['cors_rule']
     assert cors['allowed_origins'] == '${var.cors_origins}'
     assert 'PUT' not in cors['allowed_methods'] and 'DELETE' not in cors['allowed_methods']
@@ -142,14 +149,17 @@ def conditions_of(statement):
 
 
 def check_s3_statement(statement):
-    """Objects only under users/<caller>/; the bucket itself only to list that prefix."""
+    """Objects only under the caller's uploads/<caller>/ and users/<caller>/; the bucket itself
+    only to list those prefixes."""
     actions = set(as_list(statement['actions']))
+    own = [f'{UPLOAD_PREFIX}{CALLER}/', f'{USER_PREFIX}{CALLER}/']
     for resource in as_list(statement['resources']):
         if resource == DATA_BUCKET_ARN:
             assert actions == {'s3:ListBucket'}, statement['sid']
-            assert conditions_of(statement) == [('StringLike', 's3:prefix', [f'users/{CALLER}/*'])], statement['sid']
+            assert conditions_of(statement) == [('StringLike', 's3:prefix', [f'{p}*' for p in own])], \
+                statement['sid']
         else:
-            assert resource.startswith(f'{DATA_BUCKET_ARN}/users/{CALLER}/'), (statement['sid'], resource)
+            assert resource.startswith(tuple(f'{DATA_BUCKET_ARN}/{p}' for p in own)), (statement['sid'], resource)
 
 
 def check_dynamodb_statement(statement):
@@ -219,8 +229,9 @@ def test_no_policy_grants_a_wildcard_action(infra):
 def test_app_role_touches_only_user_prefixes_and_its_own_resources(infra):
     lambda_policy = infra.blocks('data', 'aws_iam_policy_document')['lambda']
     by_sid = {s['sid']: s for s in statements(lambda_policy)}
-    assert as_list(by_sid['UserObjects']['resources']) == ['${module.data_bucket.arn}/users/*']
-    assert by_sid['ListUserObjects']['condition']['values'] == 'users/*'
+    prefixes = [f'{UPLOAD_PREFIX}*', f'{USER_PREFIX}*']
+    assert as_list(by_sid['UserObjects']['resources']) == [f'${{module.data_bucket.arn}}/{p}' for p in prefixes]
+    assert by_sid['ListUserObjects']['condition']['values'] == prefixes
     assert not [a for a in as_list(by_sid['Tables']['actions']) if a in ('dynamodb:Scan', 'dynamodb:DeleteTable')]
 
 
