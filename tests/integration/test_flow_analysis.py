@@ -8,6 +8,7 @@ import pytest
 import websockets
 
 from chalicelib.services.worker import STAGES
+from chalicelib.storage.objects import item_folders, parse_upload_key
 from devstack.demo import Api, follow
 from tests.integration.support import wait_for
 from tests.processing import builders
@@ -32,6 +33,21 @@ def queue_drained(sqs, url):
     counts = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=[
         'ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'])['Attributes']
     return set(counts.values()) == {'0'}
+
+
+def keys_of(stack, user_id):
+    """Every object key of the user in the data bucket."""
+    pages = stack.client('s3').get_paginator('list_objects_v2').paginate(Bucket=stack.settings.data_bucket)
+    return [o['Key'] for page in pages for o in page.get('Contents', []) if o['Key'].split('/')[1:2] == [user_id]]
+
+
+def notified(stack, keys):
+    """The keys whose ObjectCreated event the stack's bucket notification (the app's
+    on_s3_event filter) delivers to the upload function."""
+    config = stack.client('s3').get_bucket_notification_configuration(Bucket=stack.settings.data_bucket)
+    [target] = config['QueueConfigurations']
+    rules = {r['Name'].lower(): r['Value'] for r in target.get('Filter', {}).get('Key', {}).get('FilterRules', [])}
+    return [k for k in keys if k.startswith(rules.get('prefix', '')) and k.endswith(rules.get('suffix', ''))]
 
 
 def last_occurrence_order(names):
@@ -91,6 +107,13 @@ def test_niger_upload_to_ranked_wards_with_live_progress(stack, shared_data):
     assert wait_for(lambda: queue_drained(sqs, queue))
     assert api.call('GET', f'/analyses/{analysis_id}') == analysis
 
+    # The upload function ran for the two uploads only, never for a file the service wrote.
+    keys = keys_of(stack, alice.sub)
+    assert len(keys) > 20
+    assert [parse_upload_key(k) for k in notified(stack, keys)] == [
+        (alice.sub, dataset['dataset_id'], 'boundaries', '.zip'), (alice.sub, dataset['dataset_id'], 'data', '.csv')]
+    assert 'object is not an upload' not in stack.log_text()
+
 
 def test_a_bad_upload_through_the_stack_ends_invalid_and_stays_in_its_prefix(stack):
     alice = stack.create_user()
@@ -104,10 +127,8 @@ def test_a_bad_upload_through_the_stack_ends_invalid_and_stays_in_its_prefix(sta
     assert dataset['status'] == 'INVALID'
     [error] = dataset['errors']
     assert error['file'] == 'wards.zip' and '..' in error['message']
-    s3 = stack.client('s3')
-    keys = [o['Key'] for o in s3.list_objects_v2(
-        Bucket=stack.settings.data_bucket, Prefix=f'users/{alice.sub}/').get('Contents', [])]
-    assert keys and all(k.startswith(f'users/{alice.sub}/datasets/{dataset["dataset_id"]}/')
+    keys = keys_of(stack, alice.sub)
+    assert keys and all(k.startswith(tuple(item_folders(alice.sub, 'datasets', dataset['dataset_id'])))
                         for k in keys)
     assert not [k for k in keys if '/canonical/' in k]
 
