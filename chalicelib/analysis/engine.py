@@ -11,11 +11,10 @@ import numpy as np
 from . import imputation, pca as pca_module, scoring
 from .dataset import no_stage
 from .errors import DataError
-from .variables import check_model_count, select_variables
+from .variables import check_model_count, select_variables, unusable
 
 METHODS = ('composite', 'pca', 'both')
 PRESETS = ('default', 'mrpt-legacy')
-MIN_PRESENT_SHARE = 0.5
 
 
 @dataclass
@@ -84,10 +83,10 @@ def scorable(prepared, names, warnings):
     for name, direction in names:
         column = prepared.values[:, prepared.variables.index(name)]
         known = column[~np.isnan(column)]
-        if len(known) < MIN_PRESENT_SHARE * len(column):
-            warnings.append(f'{name} dropped: only {len(known)} of {len(column)} wards have a value.')
-        elif len(known) == 0 or known.min() == known.max():
-            warnings.append(f'{name} dropped: every ward has the same value, so it cannot rank wards.')
+        lowest, highest = (known.min(), known.max()) if len(known) else (None, None)
+        reason = unusable(name, len(known), len(column), lowest, highest)
+        if reason:
+            warnings.append(reason)
         else:
             kept.append((name, direction))
     return kept

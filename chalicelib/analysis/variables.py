@@ -6,6 +6,7 @@ from .errors import DataError
 
 MAX_DEFAULT_VARIABLES = 10
 MAX_UNZONED_VARIABLES = 8
+MIN_PRESENT_SHARE = 0.5
 
 ZONES = MappingProxyType({
     'North Central': ('u5_tpr_rdt', 'nighttime_lights', 'housing_quality', 'soil_wetness',
@@ -126,6 +127,19 @@ def select_variables(available, request_variables, request_directions, state, le
         directions[column] = direction
     ordered = [name for name in available if name in chosen]
     return [(name, directions.get(name) or rule_direction(name)[0]) for name in ordered], notes
+
+
+def unusable(name, present, total, lowest, highest):
+    """Why a variable cannot rank wards (values in under half of them, or one value in all), or None.
+
+    The one rule: the engine drops such a variable, and POST /analyses, which knows only the
+    dataset summary (missing, min, max), refuses a request that would leave under two.
+    """
+    if present < MIN_PRESENT_SHARE * total:
+        return f'{name} dropped: only {present} of {total} wards have a value.'
+    if present == 0 or lowest == highest:
+        return f'{name} dropped: every ward has the same value, so it cannot rank wards.'
+    return None
 
 
 def check_model_count(chosen, legacy):

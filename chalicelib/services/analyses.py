@@ -49,21 +49,52 @@ class CreateAnalysis(BaseModel):
         return code
 
 
-def _check_variables(request, summary):
-    """Every named variable and direction must be a column of the dataset (or the
-    ward TPR the analysis asks for)."""
-    known = [v.get('name') for v in (summary or {}).get('variables', [])]
-    if request.tpr is not None and tpr_column(request.tpr.age, request.tpr.test) not in known:
-        known.append(tpr_column(request.tpr.age, request.tpr.test))
+def _variables_of(request, dataset):
+    """The variables this analysis ranks from, and the ward TPR it computes itself (None when it
+    ranks with the dataset's own): TPR options other than the dataset's take the place of the
+    dataset's ward TPR, since the worker joins them into the ward data as uploaded."""
+    known = [v.get('name') for v in (dataset.get('summary') or {}).get('variables', [])]
+    own = dataset.get('tpr') or {}
+    if request.tpr is None or request.tpr.model_dump() == own.get('options'):
+        return known, None
+    computed = tpr_column(request.tpr.age, request.tpr.test)
+    return [name for name in known if name not in (own.get('column'), computed)] + [computed], computed
+
+
+def _check_variables(request, known, computed):
+    """Every named variable and direction must be one the analysis ranks from."""
+    hint = f'; with the TPR options in "tpr" the ward TPR is {computed!r}' if computed else ''
     for i, name in enumerate(request.variables or ()):
         if name not in known:
-            raise BadRequest(f'variables[{i}]: {name!r} is not a variable of this dataset',
+            raise BadRequest(f'variables[{i}]: {name!r} is not a variable of this analysis{hint}',
                              {'field': f'variables[{i}]', 'known': known})
     allowed = request.variables or known
     for name in request.directions or {}:
         if name not in allowed:
-            raise BadRequest(f'directions.{name}: {name!r} is not one of the analysed variables',
+            raise BadRequest(f'directions.{name}: {name!r} is not one of the analysed variables{hint}',
                              {'field': f'directions.{name}', 'known': allowed})
+
+
+def _check_usable(request, summary, known, computed):
+    """Refuse what the engine would refuse after queueing: fewer than two usable variables among
+    those named or chosen automatically (the engine's own choice and rule, on the dataset summary).
+    A ward TPR this analysis computes counts as usable: it is known only when the worker runs."""
+    from chalicelib.analysis.variables import select_variables, unusable
+    entries = {v['name']: v for v in summary.get('variables') or ()}
+    chosen, _ = select_variables(known, request.variables, request.directions,
+                                 request.state or summary.get('state'), request.preset == 'mrpt-legacy')
+    wards = summary.get('wards') or 0
+    reasons = {name: unusable(name, wards - entries[name]['missing'], wards, entries[name]['min'],
+                              entries[name]['max']) for name, _ in chosen if name != computed}
+    usable = [name for name, _ in chosen if not reasons.get(name)]
+    if len(usable) >= 2:
+        return
+    how = 'named' if request.variables else 'chosen automatically for the state'
+    why = ''.join(f' {reason}' for reason in reasons.values() if reason)
+    raise BadRequest(f'variables: at least two usable variables are needed to rank wards; of those {how}, '
+                     f'usable: {", ".join(usable) or "none"}.{why} Name two or more variables of the dataset '
+                     'that have a value in at least half of the wards and vary.',
+                     {'field': 'variables', 'usable': usable, 'known': known})
 
 
 def create(user_id, body, datasets, analyses, jobs):
@@ -82,7 +113,9 @@ def create(user_id, body, datasets, analyses, jobs):
         raise Conflict(f'tpr: dataset {request.dataset_id} has no facility export to compute a ward TPR '
                        'from; leave "tpr" out, or use a dataset that includes one (files[].role "tpr")',
                        {'dataset_id': request.dataset_id, 'field': 'tpr'})
-    _check_variables(request, dataset.get('summary'))
+    known, computed = _variables_of(request, dataset)
+    _check_variables(request, known, computed)
+    _check_usable(request, dataset.get('summary') or {}, known, computed)
     analysis_id = new_id('an')
     now = now_iso()
     analyses.put_new(user_id, {

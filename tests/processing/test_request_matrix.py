@@ -17,13 +17,14 @@ import openpyxl
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from chalicelib.analysis.synthetic import generate_state
+from chalicelib.analysis.synthetic import VARIABLES as SYNTHETIC_VARIABLES, generate_state
 from chalicelib.services import worker
 from chalicelib.services.programme import tpr_column
 from chalicelib.viz.page import PLOTLYJS_URL
 from tests.analysis import fixtures_tpr as fx
 from tests.analysis.analysis_builders import real_files
 from tests.conftest import SHARED_DATA
+from tests.processing import builders as b
 from tests.processing.conftest import ALICE
 from tests.unit.support import Caller
 
@@ -246,3 +247,126 @@ def test_every_request_of_the_covering_set_succeeds_with_well_formed_artifacts(f
         except AssertionError as error:
             failed.append(f'{body}: {error}')
     assert not failed, '\n'.join(failed)
+
+
+def sparse_and_flat_grid():
+    """The processing grid with mean_rainfall in 4 of its 16 wards and housing_quality the same everywhere."""
+    wards = b.grid_wards()
+    for i, ward in enumerate(wards):
+        ward.update(housing_quality=0.4, mean_rainfall=ward['mean_rainfall'] if i % 4 == 0 else '')
+    return {'data': ('wards.csv', b.csv_bytes(wards)), 'boundaries': ('wards.geojson', b.geojson_bytes(wards, 4))}
+
+
+@pytest.mark.parametrize('extra, refused', [
+    ({'variables': ['u5_tpr_rdt']}, 'u5_tpr_rdt'),
+    ({'variables': ['u5_tpr_rdt', 'u5_tpr_rdt']}, 'u5_tpr_rdt'),
+    ({'variables': ['u5_tpr_rdt', 'mean_rainfall']}, 'only 4 of 16 wards have a value'),
+    ({'variables': ['u5_tpr_rdt', 'housing_quality']}, 'every ward has the same value'),
+    ({'state': 'KN'}, 'chosen automatically'),
+    ({'variables': ['u5_tpr_rdt', 'mean_rainfall', 'distance_to_water']}, None),
+    ({'state': 'NI'}, None),
+])
+def test_a_request_leaving_under_two_usable_variables_is_refused_at_post_naming_variables(
+        files, officer, worker_deps, extra, refused):
+    """The engine ranks on two or more variables that have a value in half the wards and vary:
+    a request it would refuse is refused before it is queued, saying why; one leaving two succeeds."""
+    dataset = upload(files, sparse_and_flat_grid())
+
+    response = officer.post('/analyses', dict(extra, dataset_id=dataset['dataset_id']))
+
+    if refused:
+        assert response.status_code == 400, response.json_body
+        error = response.json_body['error']
+        assert error['details']['field'] == 'variables' and refused in error['message']
+        assert officer.get('/analyses').json_body['items'] == []
+    else:
+        assert response.status_code == 202, response.json_body
+        assert_succeeded_well_formed(officer, worker_deps, dataset, response.json_body['analysis_id'], False)
+
+
+@pytest.mark.parametrize('extra, status, field', [
+    ({'variables': ['tpr', 'avgRAD'], 'tpr': {'age': 'u5', 'test': 'rdt'}}, 400, 'variables[0]'),
+    ({'variables': ['tpr', 'avgRAD'], 'tpr': {'test': 'rdt'}}, 202, None),
+    ({'variables': ['tpr', 'avgRAD'], 'tpr': {}}, 202, None),
+    ({'variables': ['u5_tpr_rdt', 'avgRAD'], 'tpr': {'age': 'u5', 'test': 'rdt'}}, 202, None),
+    ({'directions': {'tpr': 'inverse'}, 'tpr': {'age': 'u5', 'test': 'rdt'}}, 400, 'directions.tpr'),
+])
+def test_other_tpr_options_take_the_place_of_the_datasets_own_ward_tpr(files, officer, worker_deps, extra, status,
+                                                                       field):
+    """An analysis that chooses other TPR options ranks with that TPR instead of the dataset's:
+    naming the dataset's own (`tpr`) beside options computed as `u5_tpr_rdt` is refused at once."""
+    dataset = upload(files, synthetic_files(24))
+
+    response = officer.post('/analyses', dict(extra, dataset_id=dataset['dataset_id']))
+
+    assert response.status_code == status, response.json_body
+    if field:
+        assert response.json_body['error']['details']['field'] == field
+        assert 'u5_tpr_rdt' in response.json_body['error']['message']
+    else:
+        assert_succeeded_well_formed(officer, worker_deps, dataset, response.json_body['analysis_id'], False)
+
+
+# --- any request body -----------------------------------------------------------------
+
+NAMES = st.sampled_from(list(SYNTHETIC_VARIABLES) + ['tpr', 'rainfall'])
+VALID = {
+    'method': st.sampled_from(FACTORS['method']),
+    'preset': st.sampled_from(FACTORS['preset']),
+    'variables': st.none() | st.lists(NAMES, min_size=1, max_size=5),
+    'directions': st.none() | st.dictionaries(NAMES, st.sampled_from(['direct', 'inverse']), max_size=2),
+    'state': st.none() | st.sampled_from(['NI', 'niger', 'Kano', 'la', 'Borno']),
+    'offline': st.booleans(),
+    'tpr': st.none() | st.fixed_dictionaries({}, optional={
+        'age': st.sampled_from(['all', 'u5', 'o5', 'pw']), 'test': st.sampled_from(['both', 'rdt', 'microscopy']),
+        'level': st.sampled_from(['all', 'primary', 'secondary', 'tertiary']),
+        'period_from': st.sampled_from(['2024-01', 'February 2024', '2024Q1', '2023']),
+        'period_to': st.sampled_from(['2024-03', '202402', '2024'])}),
+}
+BAD = (('method', 'kmeans'), ('method', None), ('preset', 'legacy'), ('variables', []), ('variables', 'avgRAD'),
+       ('variables', [1, 2]), ('variables', ['avgRAD'] * 11), ('directions', {'avgRAD': 'up'}),
+       ('directions', ['avgRAD']), ('state', 'Wakanda'), ('state', 7), ('offline', 'yes'), ('tpr', 'u5'),
+       ('tpr', {'age': 'adults'}), ('tpr', {'period_from': '2024-13'}),
+       ('tpr', {'period_from': '2024-03', 'period_to': '2024-01'}), ('tpr', {'wards': []}), ('colour', 'red'),
+       ('dataset_id', ''))
+
+
+@st.composite
+def bodies(draw, dataset_ids):
+    """A request body: each field left out or given a value of its kind, and often one field given a wrong one."""
+    body = dict(draw(st.fixed_dictionaries({}, optional=VALID)), dataset_id=draw(st.sampled_from(dataset_ids)))
+    if draw(st.booleans()):
+        field, value = draw(st.sampled_from(BAD))
+        body[field] = value
+    return body
+
+
+class Uploaded(dict):
+    """Datasets by id, shown by their ids alone in hypothesis's falsifying examples."""
+
+    def __repr__(self):
+        return f'Uploaded({sorted(self)})'
+
+
+@pytest.fixture
+def synthetic_datasets(files):
+    """A small synthetic state with a facility export and the same state without one."""
+    return Uploaded((item['dataset_id'], item) for item in (upload(files, synthetic_files(24, export))
+                                                             for export in (True, False)))
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.data())
+def test_any_request_body_either_succeeds_through_the_worker_or_is_refused_naming_the_field(
+        officer, worker_deps, synthetic_datasets, data):
+    body = data.draw(bodies(sorted(synthetic_datasets)))
+
+    response = officer.post('/analyses', body)
+
+    if response.status_code == 202:
+        assert_succeeded_well_formed(officer, worker_deps, synthetic_datasets[body['dataset_id']],
+                                     response.json_body['analysis_id'], body.get('offline', False))
+    else:
+        assert 400 <= response.status_code < 500, response.json_body
+        field = response.json_body['error']['details']['field']
+        assert re.split(r'[.\[]', field)[0] in body, (field, response.json_body['error']['message'])
