@@ -363,6 +363,7 @@ def test_the_stage_function_of_the_app_runs_one_stage(analysis, worker_deps):
 def test_a_live_worker_keeps_its_lease_through_a_long_stage(analysis, worker_deps):
     """Only a dead worker's lease runs out: a stage longer than the lease is not
     taken over by a duplicate delivery, because the heartbeat renews it."""
+    assert worker.run_job(ALICE, analysis, worker_deps, only='prepare') == 'RUNNING'  # its heartbeat is not driven
     now = [1_000_000.0]
     beats = OneBeat()
     deps = worker.WorkerDeps(worker_deps.analyses, worker_deps.datasets, worker_deps.files,
