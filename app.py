@@ -257,7 +257,7 @@ def compute_tpr(identity, request, data, dataset_id):
 @endpoint('/analyses', 'POST', 'analyses.create', 'analysis', writes=True, status=202)
 def create_analysis(identity, request, data):
     return analyses.create(identity.user_id, json_body(request), data.datasets, data.analyses,
-                           data.jobs)
+                           data.jobs, data.objects)
 
 
 @endpoint('/analyses', action='analyses.list')

@@ -9,7 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from chalicelib.errors import ApiError, BadRequest, Conflict, NotFound
 from chalicelib.nigeria import STATE_CODES, STATES
 from chalicelib.services import owned
-from chalicelib.services.programme import ComputeTpr, tpr_column
+from chalicelib.services.programme import ComputeTpr, analysis_summary, tpr_column
 from chalicelib.services.validation import page_limit, parse
 from chalicelib.storage.analyses import FAILED, QUEUED, SUCCEEDED
 from chalicelib.storage.base import decode_token, encode_token, new_id, now_iso
@@ -75,17 +75,17 @@ def _check_variables(request, known, computed):
                              {'field': f'directions.{name}', 'known': allowed})
 
 
-def _check_usable(request, summary, known, computed):
+def _check_usable(request, summary, known):
     """Refuse what the engine would refuse after queueing: fewer than two usable variables among
-    those named or chosen automatically (the engine's own choice and rule, on the dataset summary).
-    A ward TPR this analysis computes counts as usable: it is known only when the worker runs."""
+    those named or chosen automatically (the engine's own choice and rule, on the summary of
+    the ward data the analysis ranks)."""
     from chalicelib.analysis.variables import select_variables, unusable
     entries = {v['name']: v for v in summary.get('variables') or ()}
     chosen, _ = select_variables(known, request.variables, request.directions,
                                  request.state or summary.get('state'), request.preset == 'mrpt-legacy')
     wards = summary.get('wards') or 0
     reasons = {name: unusable(name, wards - entries[name]['missing'], wards, entries[name]['min'],
-                              entries[name]['max']) for name, _ in chosen if name != computed}
+                              entries[name]['max']) for name, _ in chosen}
     usable = [name for name, _ in chosen if not reasons.get(name)]
     if len(usable) >= 2:
         return
@@ -97,7 +97,7 @@ def _check_usable(request, summary, known, computed):
                      {'field': 'variables', 'usable': usable, 'known': known})
 
 
-def create(user_id, body, datasets, analyses, jobs):
+def create(user_id, body, datasets, analyses, jobs, files):
     """A QUEUED analysis handed to the worker's queue.
 
     The item is written before the job is sent, so the worker always finds it; if
@@ -115,7 +115,10 @@ def create(user_id, body, datasets, analyses, jobs):
                        {'dataset_id': request.dataset_id, 'field': 'tpr'})
     known, computed = _variables_of(request, dataset)
     _check_variables(request, known, computed)
-    _check_usable(request, dataset.get('summary') or {}, known, computed)
+    summary = dataset.get('summary') or {}
+    if computed:
+        summary = analysis_summary(user_id, dataset, request.tpr.model_dump(), files)
+    _check_usable(request, summary, known)
     analysis_id = new_id('an')
     now = now_iso()
     analyses.put_new(user_id, {

@@ -18,13 +18,13 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from chalicelib.aws import client
 from chalicelib.errors import BadRequest, Conflict, InvalidData
 from chalicelib.services import owned
-from chalicelib.services.uploads import DataFiles, content_type
+from chalicelib.services.uploads import content_type
 from chalicelib.services.validation import parse
 from chalicelib.services.worker import drawing_options
 from chalicelib.storage.analyses import SUCCEEDED, Analyses
 from chalicelib.storage.base import StaleTransition, new_id, now_iso
 from chalicelib.storage.datasets import INVALID, READY, Datasets
-from chalicelib.storage.objects import object_key
+from chalicelib.storage.objects import Objects, object_key
 
 RANKINGS = 'rankings.json'
 JSON_TYPE = 'application/json'
@@ -39,6 +39,8 @@ TPR_FILES = ('ward_tpr.csv', 'tpr_series.csv')
 WARD_TPR_FIELDS = ('ward_code', 'ward_name', 'lga', 'tpr', 'positives', 'tested', 'facilities', 'periods',
                    'method')
 # An engine option error names the option as the engine calls it; the API names the body field.
+# The engine's refusals of TPR options that only the export can decide (POST /analyses answers them 400).
+OPTIONS_THE_EXPORT_DECIDES = ('invalid_option', 'no_tpr_columns', 'no_level_column', 'no_period_column')
 OPTION_FIELDS = MappingProxyType({'from': 'period_from', 'to': 'period_to', 'period': 'period_from'})
 NO_POPULATION = ('The dataset of this analysis has no ward population, so no bed-net plan can be made '
                  '(a number is never invented). Create a dataset that includes a population file (role '
@@ -83,13 +85,13 @@ class ComputeTpr(BaseModel):
 class ProgrammeDeps:
     analyses: Analyses
     datasets: Datasets
-    files: DataFiles          # derived files live under an analysis's or a dataset's own prefix
+    files: Objects          # derived files live under an analysis's or a dataset's own prefix
     max_bytes: int
 
     @classmethod
     def from_stores(cls, stores, s):
         return cls(analyses=stores.analyses, datasets=stores.datasets,
-                   files=DataFiles(s.data_bucket, client('s3', s.region)), max_bytes=s.max_upload_bytes)
+                   files=Objects(s.data_bucket, client('s3', s.region)), max_bytes=s.max_upload_bytes)
 
     @classmethod
     def from_upload_deps(cls, deps):
@@ -97,11 +99,11 @@ class ProgrammeDeps:
         return cls(analyses=None, datasets=deps.datasets, files=deps.files, max_bytes=deps.max_bytes)
 
 
-def _engine_error(error):
+def _engine_error(error, option_codes=('invalid_option',), prefix=''):
     """A DataError as the API answers it: a bad option is the request's fault (400 naming
-    the field), anything else is the data's (422 naming file, row and column)."""
-    if error.code == 'invalid_option':
-        return BadRequest(error.message, {'field': OPTION_FIELDS.get(error.column, error.column)})
+    the field, under `prefix`), anything else is the data's (422 naming file, row and column)."""
+    if error.code in option_codes:
+        return BadRequest(error.message, {'field': prefix + OPTION_FIELDS.get(error.column, error.column)})
     return InvalidData(error.message, error.to_dict())
 
 
@@ -126,6 +128,7 @@ def create_itn_plan(user_id, analysis_id, body, deps):
     # The worker keeps the engine's whole result: the ranking and the wards to map.
     result = json.loads(deps.files.get_object(
         user_id, object_key(user_id, 'analyses', analysis_id, 'work', 'result.json')))
+    _check_ranked_by(result['rankings'], request.method)
     try:
         plan = plan_itn(result['rankings'], population,
                         request.total_nets, request.household_size, request.urban_threshold,
@@ -148,6 +151,16 @@ def create_itn_plan(user_id, analysis_id, body, deps):
                                 [('itn-plans', plan_id, name) for name, _ in PLAN_FILES])
         raise
     return dict(plan, plan_id=plan_id, created_at=created_at, artifacts=sorted(artifacts))
+
+
+def _check_ranked_by(rankings, method):
+    """A plan follows a ranking the analysis made: a PCA-only analysis (or one whose PCA did not
+    run) is refused naming `method` and the method that has a ranking, not failed ward by ward."""
+    if any(ward.get(f'{method}_rank') is not None for ward in rankings):
+        return
+    other = 'pca' if method == 'composite' else 'composite'
+    hint = f'; plan with "method": "{other}"' if any(ward.get(f'{other}_rank') is not None for ward in rankings) else ''
+    raise BadRequest(f'method: this analysis has no {method} ranking{hint}.', {'field': 'method'})
 
 
 def list_itn_plans(user_id, analysis_id, analyses):
@@ -314,6 +327,26 @@ def analysis_canonical(user_id, dataset, options, files):
     # The upload processor already held the export to the configured size limit.
     result = ward_tpr(canonical, export, options, Limits(max_bytes=max(len(export[1]), 1)))
     return {name: result['files'][name] for name in JOINED_FILES}
+
+
+def analysis_summary(user_id, dataset, options, files):
+    """The dataset summary an analysis with TPR options of its own will rank from: its ward TPR
+    is computed now, as the worker will, so options the export cannot give (a level it does not
+    record, a period it does not cover, a test it lacks) are refused at POST /analyses naming
+    `tpr.<option>` rather than failing in the worker."""
+    from chalicelib.analysis.errors import DataError
+    try:
+        joined = analysis_canonical(user_id, dataset, options, files)
+    except DataError as error:
+        raise _engine_error(error, OPTIONS_THE_EXPORT_DECIDES, 'tpr.') from None
+    summary = json.loads(joined['validation.json'])['summary']
+    column = tpr_column(options['age'], options['test'])
+    tpr = next(v for v in summary['variables'] if v['name'] == column)
+    if tpr['missing'] >= summary['wards']:
+        raise BadRequest(f'tpr: the facility export gives no ward a TPR with these options (age {options["age"]}, '
+                         f'test {options["test"]}, level {options["level"]}, periods {options["period_from"] or "..."}'
+                         f' to {options["period_to"] or "..."}): choose options its reports cover.', {'field': 'tpr'})
+    return summary
 
 
 def tpr_column(age, test):

@@ -20,7 +20,7 @@ from chalicelib.aws import client
 from chalicelib.services.leases import Heartbeat
 from chalicelib.storage.base import StaleTransition, now_iso
 from chalicelib.storage.datasets import AWAITING_UPLOAD, INVALID, PROCESSING, READY, Datasets
-from chalicelib.storage.objects import Objects, object_key, parse_upload_key, upload_key
+from chalicelib.storage.objects import Objects, parse_upload_key
 
 log = logging.getLogger('chatmrpt.uploads')
 
@@ -105,52 +105,10 @@ class ProcessingElsewhere(Exception):
     the event later, when that invocation has finished or its lease has run out."""
 
 
-class DataFiles(Objects):
-    """The data bucket as the event side uses it: real sizes and derived files."""
-
-    def upload_size(self, user_id, dataset_id, role, ext):
-        """The stored size of an upload in bytes, or None when the object is gone."""
-        try:
-            head = self._client.head_object(
-                Bucket=self.bucket, Key=upload_key(user_id, dataset_id, role, ext))
-        except self._client.exceptions.ClientError as error:
-            if error.response.get('Error', {}).get('Code') in ('404', 'NoSuchKey', 'NotFound'):
-                return None
-            raise
-        return head['ContentLength']
-
-    def put_file(self, user_id, kind, item_id, parts, body, content_type):
-        """Store a derived file under one dataset's or analysis's prefix; its key."""
-        key = object_key(user_id, kind, item_id, *parts)
-        self._client.put_object(Bucket=self.bucket, Key=key, Body=body,
-                                ContentType=content_type, ServerSideEncryption='AES256')
-        return key
-
-    def read_upload(self, user_id, upload):
-        """The bytes of a dataset's file as processing checked them: its `processed/` copy,
-        or the upload itself for a dataset processed before uploads were frozen."""
-        return self.get_object(user_id, upload.get('processed_key') or upload['key'])
-
-    def freeze(self, user_id, dataset_id, upload):
-        """Copy an upload of the dataset to its `processed/` prefix; the copy's key."""
-        if (parse_upload_key(upload) or ())[:2] != (user_id, dataset_id):
-            raise PermissionError('not an upload of this dataset')
-        key = object_key(user_id, 'datasets', dataset_id, 'processed', upload.rsplit('/', 1)[-1])
-        self._client.copy_object(Bucket=self.bucket, Key=key, ServerSideEncryption='AES256',
-                                 CopySource={'Bucket': self.bucket, 'Key': upload})
-        return key
-
-    def delete_files(self, user_id, kind, item_id, names):
-        """Remove derived files (each `parts` as put_file took them) that a refused conditional
-        write left without an owner, so nothing half-written stays."""
-        keys = [{'Key': object_key(user_id, kind, item_id, *parts)} for parts in names]
-        self._client.delete_objects(Bucket=self.bucket, Delete={'Objects': keys, 'Quiet': True})
-
-
 @dataclass(frozen=True)
 class UploadDeps:
     datasets: DatasetUploads
-    files: DataFiles
+    files: Objects
     max_bytes: int
     clock: Callable[[], float] = time.time
     heartbeat_seconds: float = HEARTBEAT_SECONDS
@@ -159,7 +117,7 @@ class UploadDeps:
     @classmethod
     def from_settings(cls, s):
         return cls(datasets=DatasetUploads(s.datasets_table, client('dynamodb', s.region)),
-                   files=DataFiles(s.data_bucket, client('s3', s.region)),
+                   files=Objects(s.data_bucket, client('s3', s.region)),
                    max_bytes=s.max_upload_bytes)
 
 

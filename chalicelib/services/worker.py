@@ -22,11 +22,10 @@ from chalicelib.analysis.errors import DataError
 from chalicelib.aws import client
 from chalicelib.services.leases import Heartbeat
 from chalicelib.services.progress import progress_message, status_message
-from chalicelib.services.uploads import DataFiles
 from chalicelib.storage.analyses import FAILED, QUEUED, RUNNING, SUCCEEDED, Analyses
 from chalicelib.storage.base import StaleTransition, now_iso
 from chalicelib.storage.datasets import READY, Datasets
-from chalicelib.storage.objects import object_key
+from chalicelib.storage.objects import Objects, object_key
 
 log = logging.getLogger('chatmrpt.worker')
 
@@ -94,7 +93,7 @@ class AnalysisJobs(Analyses):
 class WorkerDeps:
     analyses: AnalysisJobs
     datasets: Datasets
-    files: DataFiles
+    files: Objects
     sender: object                        # send(user_id, analysis_id, message)
     clock: Callable[[], float] = time.time
     heartbeat_seconds: float = HEARTBEAT_SECONDS
@@ -105,7 +104,7 @@ class WorkerDeps:
         dynamodb = client('dynamodb', s.region)
         return cls(analyses=AnalysisJobs(s.analyses_table, dynamodb),
                    datasets=Datasets(s.datasets_table, dynamodb),
-                   files=DataFiles(s.data_bucket, client('s3', s.region)), sender=sender)
+                   files=Objects(s.data_bucket, client('s3', s.region)), sender=sender)
 
 
 class Job:
@@ -147,7 +146,7 @@ class Job:
     def publish(self, artifacts):
         """Store `{name: (bytes, content type)}` as artifacts and list them on the analysis."""
         for name, (body, content_type) in sorted(artifacts.items()):
-            key = self.deps.files.put_artifact(self.user_id, self.analysis_id, name, body, content_type)
+            key = self.deps.files.put_file(self.user_id, 'analyses', self.analysis_id, (name,), body, content_type)
             try:
                 self.item = self.deps.analyses.add_artifact(
                     self.user_id, self.analysis_id, name, key, content_type, len(body))

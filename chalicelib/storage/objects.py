@@ -97,12 +97,44 @@ class Objects:
                     'ResponseContentDisposition': f'attachment; filename="{filename}"'})
         return {'url': url, 'expires_at': _expiry(DOWNLOAD_EXPIRY_SECONDS)}
 
-    def put_artifact(self, user_id, analysis_id, name, body, content_type):
-        """Store an analysis file; its key, for the Analyses item's `artifacts`."""
-        key = object_key(user_id, 'analyses', analysis_id, name)
-        self._client.put_object(Bucket=self.bucket, Key=key, Body=body, ContentType=content_type,
-                                ServerSideEncryption='AES256')
+    def upload_size(self, user_id, dataset_id, role, ext):
+        """The stored size of an upload in bytes, or None when the object is gone."""
+        try:
+            head = self._client.head_object(
+                Bucket=self.bucket, Key=upload_key(user_id, dataset_id, role, ext))
+        except self._client.exceptions.ClientError as error:
+            if error.response.get('Error', {}).get('Code') in ('404', 'NoSuchKey', 'NotFound'):
+                return None
+            raise
+        return head['ContentLength']
+
+    def put_file(self, user_id, kind, item_id, parts, body, content_type):
+        """Store a file the service derived under one dataset's or analysis's prefix; its key
+        (for an analysis's artifact, what its item's `artifacts` records)."""
+        key = object_key(user_id, kind, item_id, *parts)
+        self._client.put_object(Bucket=self.bucket, Key=key, Body=body,
+                                ContentType=content_type, ServerSideEncryption='AES256')
         return key
+
+    def read_upload(self, user_id, upload):
+        """The bytes of a dataset's file as processing checked them: its `processed/` copy,
+        or the upload itself for a dataset processed before uploads were frozen."""
+        return self.get_object(user_id, upload.get('processed_key') or upload['key'])
+
+    def freeze(self, user_id, dataset_id, upload):
+        """Copy an upload of the dataset to its `processed/` prefix; the copy's key."""
+        if (parse_upload_key(upload) or ())[:2] != (user_id, dataset_id):
+            raise PermissionError('not an upload of this dataset')
+        key = object_key(user_id, 'datasets', dataset_id, 'processed', upload.rsplit('/', 1)[-1])
+        self._client.copy_object(Bucket=self.bucket, Key=key, ServerSideEncryption='AES256',
+                                 CopySource={'Bucket': self.bucket, 'Key': upload})
+        return key
+
+    def delete_files(self, user_id, kind, item_id, names):
+        """Remove derived files (each `parts` as put_file took them) that a refused conditional
+        write left without an owner, so nothing half-written stays."""
+        keys = [{'Key': object_key(user_id, kind, item_id, *parts)} for parts in names]
+        self._client.delete_objects(Bucket=self.bucket, Delete={'Objects': keys, 'Quiet': True})
 
     def get_object(self, user_id, key):
         """The bytes of one of the caller's objects."""

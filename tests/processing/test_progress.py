@@ -239,7 +239,7 @@ def test_a_whole_analysis_reaches_only_its_owner(aws, ready_dataset, deps, ws):
     from chalicelib.services.wiring import stores
     s = stores(aws)
     analysis_id = analysis_service.create(ALICE, {'dataset_id': ready_dataset['dataset_id']},
-                                          s.datasets, s.analyses, s.jobs)['analysis_id']
+                                          s.datasets, s.analyses, s.jobs, s.objects)['analysis_id']
     connect(deps, 'conn-a', ALICE)
     connect(deps, 'conn-b', BOB)
     progress.receive(event('conn-a', {'action': 'subscribe', 'analysis_id': analysis_id}), deps)

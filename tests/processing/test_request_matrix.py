@@ -306,11 +306,45 @@ def test_other_tpr_options_take_the_place_of_the_datasets_own_ward_tpr(files, of
         assert_succeeded_well_formed(officer, worker_deps, dataset, response.json_body['analysis_id'], False)
 
 
+def without_level_column(export):
+    """The export as a DHIS2 export without the facility level column."""
+    rows = list(csv.reader(io.StringIO(export.decode())))
+    at = rows[0].index('Facility level')
+    out = io.StringIO()
+    csv.writer(out).writerows([row[:at] + row[at + 1:] for row in rows])
+    return out.getvalue().encode()
+
+
+@pytest.mark.parametrize('options, level_column, field', [
+    ({'period_from': '2025-01'}, True, 'tpr'),
+    ({'period_to': '2023-12', 'age': 'u5'}, True, 'tpr'),
+    ({'level': 'primary'}, False, 'tpr.level'),
+    ({'level': 'all', 'period_from': '2024-02'}, False, None),
+])
+def test_tpr_options_the_export_cannot_give_are_refused_at_post_naming_them(files, officer, worker_deps, options,
+                                                                          level_column, field):
+    """A period the export does not cover, or a level it does not record, used to be accepted and
+    then FAIL in the worker; the options are now tried on the export when the analysis is asked for."""
+    upload_files = synthetic_files(24)
+    if not level_column:
+        upload_files['tpr'] = ('facility_export.csv', without_level_column(upload_files['tpr'][1]))
+    dataset = upload(files, upload_files)
+
+    response = officer.post('/analyses', {'dataset_id': dataset['dataset_id'], 'tpr': options})
+
+    if field is None:
+        assert response.status_code == 202, response.json_body
+        assert_succeeded_well_formed(officer, worker_deps, dataset, response.json_body['analysis_id'], False)
+        return
+    assert response.status_code == 400, response.json_body
+    assert response.json_body['error']['details']['field'] == field
+
+
 # --- any request body -----------------------------------------------------------------
 
 NAMES = st.sampled_from(list(SYNTHETIC_VARIABLES) + ['tpr', 'rainfall'])
-# Each period range overlaps the export's months: one without reports is accepted at POST (the
-# export's months are not known there) and fails in the worker when it leaves too few variables.
+# Period ranges inside, across and outside the export's months (January to March 2024): options the
+# export cannot give are refused at POST, where the ward TPR of the options is computed.
 VALID = {
     'method': st.sampled_from(FACTORS['method']),
     'preset': st.sampled_from(FACTORS['preset']),
@@ -321,8 +355,8 @@ VALID = {
     'tpr': st.none() | st.fixed_dictionaries({}, optional={
         'age': st.sampled_from(['all', 'u5', 'o5', 'pw']), 'test': st.sampled_from(['both', 'rdt', 'microscopy']),
         'level': st.sampled_from(['all', 'primary', 'secondary', 'tertiary']),
-        'period_from': st.sampled_from(['2024-01', 'February 2024', '2024Q1', '2023']),
-        'period_to': st.sampled_from(['2024-03', '202402', '2024'])}),
+        'period_from': st.sampled_from(['2024-01', 'February 2024', '2024Q1', '2023', '2024-04']),
+        'period_to': st.sampled_from(['2024-03', '202402', '2024', '2023-12'])}),
 }
 BAD = (('method', 'kmeans'), ('method', None), ('preset', 'legacy'), ('variables', []), ('variables', 'avgRAD'),
        ('variables', [1, 2]), ('variables', ['avgRAD'] * 11), ('directions', {'avgRAD': 'up'}),

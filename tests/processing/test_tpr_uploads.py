@@ -86,7 +86,7 @@ def test_an_analysis_ranks_with_the_tpr_options_it_chose(files, aws, worker_deps
     s = stores(aws)
     request = {'dataset_id': item['dataset_id'], 'method': 'composite', 'tpr': {'age': 'u5', 'test': 'rdt'},
                'variables': ['u5_tpr_rdt', 'housing_quality', 'mean_rainfall']}
-    analysis_id = analysis_service.create(ALICE, request, s.datasets, s.analyses, s.jobs)['analysis_id']
+    analysis_id = analysis_service.create(ALICE, request, s.datasets, s.analyses, s.jobs, s.objects)['analysis_id']
 
     ranking = tuple(stage for stage in worker.STAGES if stage.name in ('prepare', 'score'))
     assert worker.run_job(ALICE, analysis_id, worker_deps, stages=ranking) == 'SUCCEEDED'

@@ -27,7 +27,7 @@ def test_a_whole_upload_analysis_and_plan_write_nothing_the_upload_notification_
     assert item['status'] == 'READY', item['errors']
     s = stores(aws)
     request = {'dataset_id': item['dataset_id'], 'tpr': {'age': 'u5', 'test': 'rdt'}}
-    analysis_id = analysis_service.create(ALICE, request, s.datasets, s.analyses, s.jobs)['analysis_id']
+    analysis_id = analysis_service.create(ALICE, request, s.datasets, s.analyses, s.jobs, s.objects)['analysis_id']
     assert worker.run_job(ALICE, analysis_id, worker_deps) == 'SUCCEEDED'
     programme.create_itn_plan(ALICE, analysis_id, {'total_nets': 10_000},
                               programme.ProgrammeDeps.from_stores(s, aws))

@@ -36,7 +36,7 @@ def analysis(aws, ready_dataset):
     """A QUEUED analysis created through the REST service; (analysis id, the queued message)."""
     s = stores(aws)
     created = analysis_service.create(ALICE, {'dataset_id': ready_dataset['dataset_id']},
-                                      s.datasets, s.analyses, s.jobs)
+                                      s.datasets, s.analyses, s.jobs, s.objects)
     return created['analysis_id']
 
 
@@ -105,7 +105,7 @@ def test_an_offline_analysis_embeds_plotlyjs_in_every_map_and_the_report(
     monkeypatch.setattr(maps, 'display_boundaries', lambda view: simplified.append(1) or simplify(view))
     s = stores(aws)
     analysis_id = analysis_service.create(ALICE, {'dataset_id': ready_dataset['dataset_id'], 'offline': offline},
-                                          s.datasets, s.analyses, s.jobs)['analysis_id']
+                                          s.datasets, s.analyses, s.jobs, s.objects)['analysis_id']
 
     assert worker.run_job(ALICE, analysis_id, worker_deps) == 'SUCCEEDED'
 
@@ -127,7 +127,7 @@ def test_an_analysis_of_one_method_succeeds_and_its_report_says_what_ran(
         aws, ready_dataset, worker_deps, method, maps, absent):
     s = stores(aws)
     analysis_id = analysis_service.create(ALICE, {'dataset_id': ready_dataset['dataset_id'], 'method': method},
-                                          s.datasets, s.analyses, s.jobs)['analysis_id']
+                                          s.datasets, s.analyses, s.jobs, s.objects)['analysis_id']
 
     assert worker.run_job(ALICE, analysis_id, worker_deps) == 'SUCCEEDED', item(worker_deps, analysis_id)['error']
 
@@ -244,7 +244,7 @@ def test_a_job_that_keeps_failing_ends_in_the_dead_letter_queue_and_failed(
 def test_a_request_the_engine_refuses_fails_at_once_with_its_reason(aws, ready_dataset, worker_deps, sender):
     s = stores(aws)
     analysis_id = analysis_service.create(ALICE, {'dataset_id': ready_dataset['dataset_id']},
-                                          s.datasets, s.analyses, s.jobs)['analysis_id']
+                                          s.datasets, s.analyses, s.jobs, s.objects)['analysis_id']
     s.analyses.update(ALICE, analysis_id, {'request': {'method': 'both', 'variables': ['u5_tpr_rdt']}},
                       'attribute_exists(user_id)')
 

@@ -85,7 +85,7 @@ def succeeded_analysis(stores, user_id, dataset_id, wards=5):
     for name, body, content_type in (
             ('rankings.json', json.dumps(ranking(wards)).encode(), 'application/json'),
             ('report.html', b'<html>report</html>', 'text/html')):
-        key = stores.objects.put_artifact(user_id, analysis_id, name, body, content_type)
+        key = stores.objects.put_file(user_id, 'analyses', analysis_id, (name,), body, content_type)
         stores.analyses.add_artifact(user_id, analysis_id, name, key, content_type, len(body))
     stores.analyses.transition(user_id, analysis_id, RUNNING, SUCCEEDED, progress=100, stage='done')
     return analysis_id

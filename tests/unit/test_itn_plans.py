@@ -59,7 +59,7 @@ def put_analysis(stores, user_id, dataset_id, result, status=SUCCEEDED, preset='
                                       Key=object_key(user_id, 'analyses', analysis_id, 'work', 'result.json'),
                                       Body=json.dumps(result).encode())
     body = json.dumps(result['rankings']).encode()
-    key = stores.objects.put_artifact(user_id, analysis_id, 'rankings.json', body, 'application/json')
+    key = stores.objects.put_file(user_id, 'analyses', analysis_id, ('rankings.json',), body, 'application/json')
     stores.analyses.add_artifact(user_id, analysis_id, 'rankings.json', key, 'application/json', len(body))
     if status != RUNNING:
         stores.analyses.transition(user_id, analysis_id, RUNNING, status, progress=100)
@@ -225,11 +225,21 @@ def test_without_population_it_is_422_saying_what_to_upload(alice, stores):
     assert alice.get(f'/analyses/{analysis_id}/itn-plans').json_body == {'items': []}
 
 
-def test_pca_plan_of_a_composite_only_analysis_is_422(alice, stores, niger):
-    analysis_id = ranked(stores, alice, niger)
-    response = alice.post(f'/analyses/{analysis_id}/itn-plans', {'total_nets': 100, 'method': 'pca'})
-    assert response.status_code == 422
-    assert 'composite' in response.json_body['error']['message']
+@pytest.mark.parametrize('ran, body, hint', [
+    ('composite', {'total_nets': 100, 'method': 'pca'}, '"method": "composite"'),
+    ('pca', {'total_nets': 100}, '"method": "pca"'),
+])
+def test_a_plan_by_a_method_the_analysis_did_not_rank_with_is_400_naming_the_one_it_did(alice, stores, niger,
+                                                                                         ran, body, hint):
+    files, _, prepared = niger
+    dataset_id, _ = put_prepared_dataset(stores, alice.user_id, files)
+    analysis_id = put_analysis(stores, alice.user_id, dataset_id, run_analysis(prepared, {'method': ran}).to_dict())
+
+    response = alice.post(f'/analyses/{analysis_id}/itn-plans', body)
+
+    assert response.status_code == 400
+    assert response.json_body['error']['details']['field'] == 'method'
+    assert hint in response.json_body['error']['message']
 
 
 @pytest.mark.parametrize('body, field', [

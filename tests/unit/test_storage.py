@@ -198,7 +198,7 @@ def test_keys_that_are_not_uploads_do_not_parse(key):
 
 
 def test_objects_refuse_keys_outside_the_callers_prefix(stores):
-    key = stores.objects.put_artifact('u-1', 'an_1', 'rankings.json', b'[]', 'application/json')
+    key = stores.objects.put_file('u-1', 'analyses', 'an_1', ('rankings.json',), b'[]', 'application/json')
     assert stores.objects.get_object('u-1', key) == b'[]'
     with pytest.raises(PermissionError):
         stores.objects.get_object('u-2', key)

@@ -301,12 +301,10 @@ def test_two_tpr_requests_at_once_leave_the_dataset_naming_the_files_it_carries(
     """A request whose files are written while another's lands is refused (409), never recorded
     over the other's files; the dataset keeps one computation, whole, and no leftover files."""
     from chalicelib.services.programme import ProgrammeDeps, compute_tpr
-    from chalicelib.services.uploads import DataFiles
     from chalicelib.storage.datasets import Datasets
     dataset_id = kwara(stores, alice)
     record = Datasets.set_tpr
-    deps = ProgrammeDeps(stores.analyses, stores.datasets, DataFiles(stores.objects.bucket, stores.objects._client),
-                         10_000_000)
+    deps = ProgrammeDeps(stores.analyses, stores.datasets, stores.objects, 10_000_000)
     later = {}
 
     def meanwhile(self, *args, **kwargs):
