@@ -7,11 +7,8 @@ import json
 import secrets
 from dataclasses import dataclass
 
-from chalicelib.services.worker import MAX_RECEIVES  # then the job moves to the dead-letter queue
+from chalicelib.storage.queue import ANALYSIS_VISIBILITY_SECONDS, DEAD_LETTER_VISIBILITY_SECONDS, MAX_RECEIVES
 from chalicelib.storage.tables import create_tables
-
-ANALYSIS_VISIBILITY_SECONDS = 900
-DEAD_LETTER_VISIBILITY_SECONDS = 60   # its consumer only marks the analysis FAILED
 
 
 def create_data_resources(clients, settings):

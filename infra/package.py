@@ -30,7 +30,7 @@ sys.path.insert(0, str(ROOT))
 
 from chalicelib.config import settings  # noqa: E402  (needs ROOT on the path)
 from chalicelib.storage.objects import UPLOAD_PREFIX  # noqa: E402
-from devstack.provision import (  # noqa: E402  (infra/queues.tf uses the same)
+from chalicelib.storage.queue import (  # noqa: E402  (infra/queues.tf uses the same)
     ANALYSIS_VISIBILITY_SECONDS, DEAD_LETTER_VISIBILITY_SECONDS)
 
 MB = 1024 * 1024

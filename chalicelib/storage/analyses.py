@@ -1,11 +1,20 @@
 """The Analyses table: one ranking job per item, moved through its statuses."""
 from chalicelib.storage.base import StaleTransition, StatusTable, now_iso
+from chalicelib.storage.leases import Lease
 
 QUEUED, RUNNING, SUCCEEDED, FAILED = 'QUEUED', 'RUNNING', 'SUCCEEDED', 'FAILED'
+TERMINAL = (SUCCEEDED, FAILED)   # an analysis in one of these never changes again
+# A live worker renews its lease while a stage runs; a dead one stops, so its lease has long
+# expired when SQS redelivers the job after the queue's 900 s visibility timeout.
+LEASE_SECONDS = 120
 
 
 class Analyses(StatusTable):
     sort_key = 'analysis_id'
+
+    def __init__(self, name, client):
+        super().__init__(name, client)
+        self.job = Lease(self, QUEUED, RUNNING, 'lease_owner', 'lease_until', LEASE_SECONDS)
 
     def add_artifact(self, user_id, analysis_id, name, key, content_type, size):
         """Record a stored artifact under `artifacts[name]` (a repeat overwrites it).

@@ -1,11 +1,38 @@
 """The Datasets table: a user's uploaded ward data and its validation state."""
 from chalicelib.storage.base import StaleTransition, StatusTable, now_iso
+from chalicelib.storage.leases import Lease
 
 AWAITING_UPLOAD, PROCESSING, READY, INVALID = 'AWAITING_UPLOAD', 'PROCESSING', 'READY', 'INVALID'
+# A live upload invocation renews its lease on a PROCESSING dataset; one that dies (timeout,
+# out of memory) stops, so its lease runs out within PROCESSING_SECONDS and S3's retry of the
+# event (about 1 and 3 minutes later) takes the dataset over.
+PROCESSING_SECONDS = 60
 
 
 class Datasets(StatusTable):
     sort_key = 'dataset_id'
+
+    def __init__(self, name, client):
+        super().__init__(name, client)
+        self.processing = Lease(self, AWAITING_UPLOAD, PROCESSING, 'processing_owner', 'processing_until',
+                                PROCESSING_SECONDS)
+
+    def mark_uploaded(self, user_id, dataset_id, role, size):
+        """Record that `role`'s file arrived: the item after the write, or None when
+        the dataset no longer awaits files (processed, or gone)."""
+        try:
+            result = self._client.update_item(
+                TableName=self.name, Key=self._key(user_id, dataset_id),
+                UpdateExpression=('SET files.#role.uploaded = :yes, '
+                                  'files.#role.received_size = :size, updated_at = :now'),
+                ConditionExpression='#status = :awaiting AND attribute_exists(files.#role)',
+                ExpressionAttributeNames={'#role': role, '#status': 'status'},
+                ExpressionAttributeValues=self._av({
+                    ':yes': True, ':size': size, ':now': now_iso(), ':awaiting': AWAITING_UPLOAD}),
+                ReturnValues='ALL_NEW')
+        except self._error():
+            return None
+        return self._plain(result['Attributes'])
 
     def set_tpr(self, user_id, dataset_id, tpr, canonical, summary, warnings, replacing):
         """Record a ward TPR computed for a READY dataset, with the canonical files and

@@ -8,10 +8,17 @@ service writes itself invokes the upload function. Everything else is under
 The client never chooses a bucket or a key: uploads are presigned POSTs for one
 exact server-chosen key, downloads presigned GETs that expire in minutes.
 """
-from chalicelib import aws
 import re
 import time
+from types import MappingProxyType
 
+from chalicelib import aws
+
+XLSX = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet'
+# The content type of every object the bucket holds, by extension: uploads and what the service writes.
+CONTENT_TYPES = MappingProxyType({
+    '.csv': 'text/csv; charset=utf-8', '.xlsx': XLSX, '.zip': 'application/zip',
+    '.geojson': 'application/geo+json', '.json': 'application/json', '.html': 'text/html; charset=utf-8'})
 UPLOAD_EXPIRY_SECONDS = 15 * 60
 DOWNLOAD_EXPIRY_SECONDS = 5 * 60
 UPLOAD_PREFIX = 'uploads/'
@@ -65,6 +72,12 @@ def item_folders(user_id, kind, item_id):
     """The folders holding every object of one dataset (its uploads too) or analysis."""
     folders = [object_key(user_id, kind, item_id) + '/']
     return folders + [_upload_folder(user_id, item_id)] if kind == 'datasets' else folders
+
+
+def content_type(name):
+    """The content type of a file by its extension (application/octet-stream when unknown)."""
+    return next((ctype for ext, ctype in CONTENT_TYPES.items() if name.lower().endswith(ext)),
+                'application/octet-stream')
 
 
 def signing_client(region):

@@ -4,7 +4,7 @@ import pytest
 from chalicelib.config import settings
 from chalicelib.storage.objects import UPLOAD_PREFIX, USER_PREFIX
 from chalicelib.storage.tables import TTL_ATTRIBUTE, table_definitions
-from devstack.provision import ANALYSIS_VISIBILITY_SECONDS, DEAD_LETTER_VISIBILITY_SECONDS, MAX_RECEIVES
+from chalicelib.storage.queue import ANALYSIS_VISIBILITY_SECONDS, DEAD_LETTER_VISIBILITY_SECONDS, MAX_RECEIVES
 from tests.infra.hcl import INFRA, as_list
 
 STAGES = ('dev', 'prod')

@@ -7,7 +7,7 @@ import urllib.parse
 import pytest
 import websockets
 
-from chalicelib.services.worker import STAGES
+from chalicelib.analyses.stages import STAGES
 from chalicelib.storage.objects import item_folders, parse_upload_key
 from devstack.demo import Api, follow
 from tests.integration.support import wait_for

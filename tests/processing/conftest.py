@@ -3,8 +3,8 @@ presigned POST would put them, events delivered to the services as AWS would."""
 import pytest
 
 from chalicelib.aws import client
-from chalicelib.services import datasets as dataset_service, uploads, worker
-from chalicelib.services.wiring import stores
+from chalicelib.datasets import processing, requests as dataset_service
+from chalicelib.deps import Deps
 from tests.processing.builders import grid_files
 
 ALICE, BOB = 'user-a-0001', 'user-b-0002'
@@ -32,18 +32,16 @@ class Uploads:
     def __init__(self, settings, deps):
         self.settings = settings
         self.deps = deps
-        self.stores = stores(settings)
         self.s3 = client('s3', settings.region)
 
     def create(self, user_id, files, sizes=None):
         body = {'name': 'test dataset', 'files': [
             {'role': role, 'filename': name, 'size': (sizes or {}).get(role, max(len(data), 1))}
             for role, (name, data) in files.items()]}
-        return dataset_service.create(user_id, body, self.stores.datasets, self.stores.objects,
-                                      self.deps.max_bytes)['dataset_id']
+        return dataset_service.create(user_id, body, self.deps)['dataset_id']
 
     def item(self, user_id, dataset_id):
-        return self.stores.datasets.get(user_id, dataset_id)
+        return self.deps.datasets.get(user_id, dataset_id)
 
     def put(self, user_id, dataset_id, role, data):
         """Store the bytes at the dataset's upload key, as the presigned POST does."""
@@ -52,7 +50,7 @@ class Uploads:
         return key
 
     def deliver(self, key):
-        return uploads.process_upload(key, self.deps)
+        return processing.process_upload(key, self.deps)
 
     def upload(self, user_id, files, sizes=None):
         """Create, upload every file and deliver its event; the dataset item after."""
@@ -68,7 +66,7 @@ class Uploads:
 
 @pytest.fixture
 def upload_deps(aws):
-    return uploads.UploadDeps.from_settings(aws)
+    return Deps(aws)
 
 
 @pytest.fixture
@@ -83,7 +81,7 @@ def sender():
 
 @pytest.fixture
 def worker_deps(aws, sender):
-    return worker.WorkerDeps.from_settings(aws, sender)
+    return Deps(aws, sender=sender)
 
 
 @pytest.fixture

@@ -5,8 +5,9 @@ import time
 import pytest
 from chalice import WebsocketDisconnectedError
 
-from chalicelib.services import progress, worker
-from chalicelib.storage.analyses import Analyses
+from chalicelib.analyses import requests as analysis_service, runner, stages
+from chalicelib.deps import Deps
+from chalicelib.progress import messages, websocket
 from chalicelib.storage.connections import Connections
 from tests.processing.conftest import ALICE, BOB
 from tests.unit.test_tokens import mint, verify
@@ -49,11 +50,8 @@ def pauses():
 @pytest.fixture
 def deps(aws, ws, pauses):
     from chalicelib.aws import client
-    dynamodb = client('dynamodb', aws.region)
-    connections = Connections(aws.connections_table, dynamodb, clock=lambda: NOW)
-    return progress.WsDeps(connections=connections, analyses=Analyses(aws.analyses_table, dynamodb),
-                           verify=verify, sender=progress.ProgressSender(connections, ws),
-                           catch_up=worker.catch_up, pause=pauses.append)
+    connections = Connections(aws.connections_table, client('dynamodb', aws.region), clock=lambda: NOW)
+    return Deps(aws, ws, connections=connections, verify=verify, pause=pauses.append)
 
 
 def event(connection_id, body=None, token=None):
@@ -64,7 +62,7 @@ def event(connection_id, body=None, token=None):
 
 
 def connect(deps, connection_id, user_id):
-    assert progress.connect(event(connection_id, token=mint(sub=user_id)), deps) is None
+    assert websocket.connect(event(connection_id, token=mint(sub=user_id)), deps) is None
 
 
 def analysis(deps, user_id, analysis_id, **fields):
@@ -86,7 +84,7 @@ def test_connect_keeps_the_verified_user_with_domain_stage_and_a_two_hour_ttl(de
 @pytest.mark.parametrize('token', [None, '', 'garbage', mint(sub=ALICE, token_use='access'),
                                    mint(sub=ALICE, exp=int(time.time()) - 3600)])
 def test_connect_without_a_valid_id_token_is_refused_and_nothing_is_kept(deps, token):
-    response = progress.connect(event('conn-x', token=token), deps)
+    response = websocket.connect(event('conn-x', token=token), deps)
 
     assert response.status_code == 401
     assert response.body['error']['code'] == 'unauthorized'
@@ -98,7 +96,7 @@ def test_subscribing_to_ones_own_analysis_acknowledges_and_catches_up(deps, ws):
     mine = analysis(deps, ALICE, 'an_mine', status='RUNNING', stage='score', progress=10,
                     stages_done=['prepare'])
 
-    progress.receive(event('conn-a', {'action': 'subscribe', 'analysis_id': mine}), deps)
+    websocket.receive(event('conn-a', {'action': 'subscribe', 'analysis_id': mine}), deps)
 
     messages = ws.to('conn-a')
     assert messages[0] == {'type': 'subscribed', 'analysis_id': mine}
@@ -110,8 +108,8 @@ def test_subscribing_to_someone_elses_analysis_gets_exactly_not_found(deps, ws):
     connect(deps, 'conn-b', BOB)
     alices = analysis(deps, ALICE, 'an_alices')
 
-    progress.receive(event('conn-b', {'action': 'subscribe', 'analysis_id': alices}), deps)
-    progress.receive(event('conn-b', {'action': 'subscribe', 'analysis_id': 'an_missing'}), deps)
+    websocket.receive(event('conn-b', {'action': 'subscribe', 'analysis_id': alices}), deps)
+    websocket.receive(event('conn-b', {'action': 'subscribe', 'analysis_id': 'an_missing'}), deps)
 
     assert ws.to('conn-b') == [{'type': 'error', 'code': 'not_found'}] * 2
     assert deps.connections.list(BOB)[0]['subscriptions'] == []
@@ -124,7 +122,7 @@ def test_subscribing_to_someone_elses_analysis_gets_exactly_not_found(deps, ws):
 def test_a_message_other_than_a_subscription_gets_a_short_error(deps, ws, body):
     connect(deps, 'conn-a', ALICE)
 
-    progress.receive(event('conn-a', body), deps)
+    websocket.receive(event('conn-a', body), deps)
 
     [reply] = ws.to('conn-a')
     assert reply['type'] == 'error' and reply['code'] in ('bad_request', 'not_found')
@@ -133,12 +131,12 @@ def test_a_message_other_than_a_subscription_gets_a_short_error(deps, ws, body):
 def test_a_frame_nested_past_parsing_gets_the_same_reply_as_other_bad_frames(deps, ws):
     connect(deps, 'conn-a', ALICE)
 
-    progress.receive(event('conn-a', '[' * 50000), deps)
-    progress.receive(event('conn-a', 'not json'), deps)
+    websocket.receive(event('conn-a', '[' * 50000), deps)
+    websocket.receive(event('conn-a', 'not json'), deps)
 
     nested, garbled = ws.to('conn-a')
     assert nested == garbled == {'type': 'error', 'code': 'bad_request',
-                                 'message': progress.SUBSCRIBE_HELP}
+                                 'message': websocket.SUBSCRIBE_HELP}
 
 
 class LaggingIndex(Connections):
@@ -156,29 +154,27 @@ class LaggingIndex(Connections):
 @pytest.mark.parametrize('lag', [1, 3])
 def test_a_subscribe_right_after_connect_is_answered_once_the_index_has_the_connection(
         deps, ws, pauses, lag):
-    import dataclasses
     connect(deps, 'conn-a', ALICE)
     mine = analysis(deps, ALICE, 'an_mine')
-    lagging = dataclasses.replace(deps, connections=LaggingIndex(deps.connections, lag))
+    lagging = deps.replace(connections=LaggingIndex(deps.connections, lag))
 
-    progress.receive(event('conn-a', {'action': 'subscribe', 'analysis_id': mine}), lagging)
+    websocket.receive(event('conn-a', {'action': 'subscribe', 'analysis_id': mine}), lagging)
 
     assert ws.to('conn-a')[0] == {'type': 'subscribed', 'analysis_id': mine}
     assert len(pauses) == lag
 
 
 def test_a_subscribe_the_index_never_finds_is_told_to_send_it_again_not_ignored(deps, ws, pauses):
-    import dataclasses
     connect(deps, 'conn-a', ALICE)
     mine = analysis(deps, ALICE, 'an_mine')
-    lagging = dataclasses.replace(deps, connections=LaggingIndex(deps.connections, 99))
+    lagging = deps.replace(connections=LaggingIndex(deps.connections, 99))
 
-    progress.receive(event('conn-a', {'action': 'subscribe', 'analysis_id': mine}), lagging)
+    websocket.receive(event('conn-a', {'action': 'subscribe', 'analysis_id': mine}), lagging)
 
     [reply] = ws.to('conn-a')
     assert reply['type'] == 'error' and reply['code'] == 'conflict'
     assert 'send the subscribe message again' in reply['message']
-    assert len(pauses) == len(progress.OWNER_LOOKUP_PAUSES)
+    assert len(pauses) == len(websocket.OWNER_LOOKUP_PAUSES)
     assert deps.connections.subscribers(ALICE, mine) == []
 
 
@@ -187,13 +183,13 @@ def test_progress_goes_to_the_owners_subscribed_connections_only(deps, ws):
     connect(deps, 'conn-a2', ALICE)
     connect(deps, 'conn-b', BOB)
     mine = analysis(deps, ALICE, 'an_mine')
-    progress.receive(event('conn-a1', {'action': 'subscribe', 'analysis_id': mine}), deps)
+    websocket.receive(event('conn-a1', {'action': 'subscribe', 'analysis_id': mine}), deps)
     # Even a connection of Bob's whose subscriptions somehow name Alice's analysis is
     # never looked at: the sender reads the owner's partition only.
     deps.connections.subscribe(BOB, 'conn-b', mine)
     ws.sent.clear()
 
-    deps.sender.send(ALICE, mine, progress.progress_message(mine, 'score', 60, 'Scoring'))
+    deps.sender.send(ALICE, mine, messages.progress_message(mine, 'score', 60, 'Scoring'))
 
     assert [c for c, _ in ws.sent] == ['conn-a1']
     assert ws.endpoint == (DOMAIN, STAGE)
@@ -205,7 +201,7 @@ def test_a_gone_connection_is_forgotten(deps, ws):
     deps.connections.subscribe(ALICE, 'conn-a', mine)
     ws.gone.add('conn-a')
 
-    deps.sender.send(ALICE, mine, progress.status_message(mine, 'SUCCEEDED'))
+    deps.sender.send(ALICE, mine, messages.status_message(mine, 'SUCCEEDED'))
 
     assert deps.connections.list(ALICE) == []
 
@@ -219,14 +215,14 @@ def test_a_failing_push_never_fails_the_sender(deps, ws):
         raise RuntimeError('endpoint unreachable')
     ws.send = broken
 
-    deps.sender.send(ALICE, mine, progress.status_message(mine, 'SUCCEEDED'))
+    deps.sender.send(ALICE, mine, messages.status_message(mine, 'SUCCEEDED'))
     assert len(deps.connections.list(ALICE)) == 1
 
 
 def test_disconnect_forgets_the_connection(deps):
     connect(deps, 'conn-a', ALICE)
 
-    progress.disconnect(event('conn-a'), deps)
+    websocket.disconnect(event('conn-a'), deps)
 
     assert deps.connections.list(ALICE) == []
     assert deps.connections.owner_of('conn-a') is None
@@ -235,19 +231,15 @@ def test_disconnect_forgets_the_connection(deps):
 def test_a_whole_analysis_reaches_only_its_owner(aws, ready_dataset, deps, ws):
     """The worker's real sender: Alice's subscribed connection hears every stage; Bob's
     connection, subscribed to nothing of his, hears nothing."""
-    from chalicelib.services import analyses as analysis_service
-    from chalicelib.services.wiring import stores
-    s = stores(aws)
-    analysis_id = analysis_service.create(ALICE, {'dataset_id': ready_dataset['dataset_id']},
-                                          s.datasets, s.analyses, s.jobs, s.objects)['analysis_id']
+    s = Deps(aws)
+    analysis_id = analysis_service.create(ALICE, {'dataset_id': ready_dataset['dataset_id']}, s)['analysis_id']
     connect(deps, 'conn-a', ALICE)
     connect(deps, 'conn-b', BOB)
-    progress.receive(event('conn-a', {'action': 'subscribe', 'analysis_id': analysis_id}), deps)
+    websocket.receive(event('conn-a', {'action': 'subscribe', 'analysis_id': analysis_id}), deps)
 
-    worker_deps = worker.WorkerDeps.from_settings(aws, deps.sender)
-    assert worker.run_job(ALICE, analysis_id, worker_deps) == 'SUCCEEDED'
+    assert runner.run_job(ALICE, analysis_id, Deps(aws, sender=deps.sender)) == 'SUCCEEDED'
 
-    stages = [m['stage'] for m in ws.to('conn-a') if m['type'] == 'progress']
-    assert list(dict.fromkeys(stages)) == [stage.name for stage in worker.STAGES]
+    told = [m['stage'] for m in ws.to('conn-a') if m['type'] == 'progress']
+    assert list(dict.fromkeys(told)) == [stage.name for stage in stages.STAGES]
     assert ws.to('conn-a')[-1] == {'type': 'status', 'analysis_id': analysis_id, 'status': 'SUCCEEDED'}
     assert ws.to('conn-b') == []

@@ -2,12 +2,13 @@
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 from chalicelib import analysis
-from chalicelib.services import worker
 from tests.processing import builders as b
 from tests.processing.conftest import ALICE
+from chalicelib.analyses import stages
+from chalicelib.progress import websocket
 
 GOOD = b.grid_files(3)
-STAGE_NAMES = [stage.name for stage in worker.STAGES]
+STAGE_NAMES = [stage.name for stage in stages.STAGES]
 PREPARE = analysis.prepare_dataset   # called once per processing: counts them
 
 
@@ -33,9 +34,9 @@ def test_any_order_of_repeated_events_processes_a_dataset_at_most_once(files, mo
 def test_catch_up_tells_the_stages_in_order_with_rising_progress(done, status, running):
     current = STAGE_NAMES[done] if running and done < len(STAGE_NAMES) else 'queued'
     item = {'analysis_id': 'an_x', 'status': status, 'stages_done': STAGE_NAMES[:done],
-            'stage': current, 'progress': worker.STAGES[done - 1].progress if done else 0}
+            'stage': current, 'progress': stages.STAGES[done - 1].progress if done else 0}
 
-    messages = worker.catch_up(item)
+    messages = websocket.catch_up(item)
 
     progress = [m for m in messages if m['type'] == 'progress']
     assert [m['stage'] for m in progress][:done] == STAGE_NAMES[:done]

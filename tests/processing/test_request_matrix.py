@@ -18,8 +18,6 @@ import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 from chalicelib.analysis.synthetic import VARIABLES as SYNTHETIC_VARIABLES, generate_state
-from chalicelib.services import worker
-from chalicelib.services.programme import tpr_column
 from chalicelib.viz.page import PLOTLYJS_URL
 from tests.analysis import fixtures_tpr as fx
 from tests.analysis.analysis_builders import real_files
@@ -27,6 +25,8 @@ from tests.conftest import SHARED_DATA
 from tests.processing import builders as b
 from tests.processing.conftest import ALICE
 from tests.unit.support import Caller
+from chalicelib.analyses import runner
+from chalicelib.datasets.tpr import tpr_column
 
 # The datasets of the matrix (dataset_files reads them) and the variables a request naming its
 # variables asks for, the last one with its direction set to inverse.
@@ -202,12 +202,12 @@ def check_artifact(name, content_type, body, wards, offline, mapped):
 
 def assert_succeeded_well_formed(officer, worker_deps, dataset, analysis_id, offline):
     """Run the worker on the queued analysis: SUCCEEDED, and every artifact it lists parses as what it is."""
-    status = worker.run_job(ALICE, analysis_id, worker_deps)
+    status = runner.run_job(ALICE, analysis_id, worker_deps)
     item = worker_deps.analyses.get(ALICE, analysis_id)
     assert status == 'SUCCEEDED', item['error']
     listed = officer.get(f'/analyses/{analysis_id}').json_body['artifacts']
     assert ALWAYS <= set(listed), ALWAYS - set(listed)
-    read = {name: worker_deps.files.get_object(ALICE, item['artifacts'][name]['key']) for name in listed}
+    read = {name: worker_deps.objects.get_object(ALICE, item['artifacts'][name]['key']) for name in listed}
     diagnostics = json.loads(read['diagnostics.json'])
     composite = bool(json.loads(read['models.json']))
     assert ('rank_spread.html' in listed) == composite

@@ -6,8 +6,10 @@ import json
 
 import pytest
 
-from chalicelib.services import analyses as analysis_service, programme, uploads, worker
-from chalicelib.services.wiring import stores
+from chalicelib.analyses import requests as analysis_service, runner, stages
+from chalicelib.datasets import tpr
+from chalicelib.deps import Deps
+from chalicelib.storage.datasets import Datasets
 from chalicelib.storage.objects import object_key
 from tests.analysis import fixtures_tpr as fx
 from tests.processing import builders as b
@@ -40,8 +42,8 @@ def test_boundaries_and_a_facility_export_alone_make_a_dataset_of_the_ward_tpr(f
     assert rows[-1]['tpr'] == '' and all(r['tpr'] for r in rows[:-1])   # Eiyenkorin has no reports
     assert any("'kw'" in w for w in item['warnings'])                   # header repairs are shown
     # Other options are chosen on it like on any dataset with a facility export.
-    deps = programme.ProgrammeDeps.from_upload_deps(files.deps)
-    result = programme.compute_tpr(ALICE, item['dataset_id'], {'age': 'u5', 'test': 'rdt'}, deps)
+    deps = files.deps
+    result = tpr.compute_tpr(ALICE, item['dataset_id'], {'age': 'u5', 'test': 'rdt'}, deps)
     assert [w['ward_code'] for w in result['wards']] == [code for code, _, _ in WARDS]
     assert result['column'] == 'u5_tpr_rdt' and result['wards_with_tpr'] == len(WARDS) - 1
 
@@ -57,7 +59,7 @@ def test_a_dataset_is_ready_with_its_tpr_in_the_same_write(files, monkeypatch):
     """No READY without the TPR: the upload never records it in a second write afterwards."""
     def later(*args, **kwargs):
         raise AssertionError('the TPR was written after READY')
-    monkeypatch.setattr(uploads.DatasetUploads, 'set_tpr', later, raising=False)
+    monkeypatch.setattr(Datasets, 'set_tpr', later)
 
     item = files.upload(ALICE, kwara(fx.export_csv(mangled=True)))
 
@@ -71,7 +73,7 @@ def test_a_dataset_is_ready_with_its_tpr_in_the_same_write(files, monkeypatch):
 def test_an_unexpected_failure_of_the_tpr_is_told_to_the_user(files, monkeypatch, data, status):
     def broken(*args):
         raise RuntimeError('bug in the TPR join')
-    monkeypatch.setattr(programme, 'ward_tpr', broken)
+    monkeypatch.setattr(tpr, 'ward_tpr', broken)
 
     item = files.upload(ALICE, kwara(fx.export_csv(), data=data))
 
@@ -83,15 +85,15 @@ def test_an_unexpected_failure_of_the_tpr_is_told_to_the_user(files, monkeypatch
 
 def test_an_analysis_ranks_with_the_tpr_options_it_chose(files, aws, worker_deps):
     item = files.upload(ALICE, kwara(fx.export_csv(mangled=True)))
-    s = stores(aws)
+    s = Deps(aws)
     request = {'dataset_id': item['dataset_id'], 'method': 'composite', 'tpr': {'age': 'u5', 'test': 'rdt'},
                'variables': ['u5_tpr_rdt', 'housing_quality', 'mean_rainfall']}
-    analysis_id = analysis_service.create(ALICE, request, s.datasets, s.analyses, s.jobs, s.objects)['analysis_id']
+    analysis_id = analysis_service.create(ALICE, request, s)['analysis_id']
 
-    ranking = tuple(stage for stage in worker.STAGES if stage.name in ('prepare', 'score'))
-    assert worker.run_job(ALICE, analysis_id, worker_deps, stages=ranking) == 'SUCCEEDED'
+    ranking = tuple(stage for stage in stages.STAGES if stage.name in ('prepare', 'score'))
+    assert runner.run_job(ALICE, analysis_id, worker_deps, stages=ranking) == 'SUCCEEDED'
     assert s.analyses.get(ALICE, analysis_id)['error'] is None
-    work = {name: worker_deps.files.get_object(ALICE, object_key(ALICE, 'analyses', analysis_id, 'work', *parts))
+    work = {name: worker_deps.objects.get_object(ALICE, object_key(ALICE, 'analyses', analysis_id, 'work', *parts))
             for name, parts in (('wards', ('canonical', 'wards.csv')), ('result', ('result.json',)))}
     assert 'u5_tpr_rdt' in [v['name'] for v in json.loads(work['result'])['variables']]
     used = work['wards'].decode()
@@ -108,12 +110,12 @@ def test_a_reader_of_the_dataset_before_new_tpr_options_never_gets_their_files(f
     that dataset named or none (and is retried), never the new computation's under the old record."""
     from botocore.exceptions import ClientError
     item = files.upload(ALICE, kwara(fx.export_csv(mangled=True)))
-    before = {name: files.deps.files.get_object(ALICE, key) for name, key in item['canonical'].items()}
-    deps = programme.ProgrammeDeps.from_upload_deps(files.deps)
-    programme.compute_tpr(ALICE, item['dataset_id'], {'age': 'u5', 'test': 'rdt'}, deps)
+    before = {name: files.deps.objects.get_object(ALICE, key) for name, key in item['canonical'].items()}
+    deps = files.deps
+    tpr.compute_tpr(ALICE, item['dataset_id'], {'age': 'u5', 'test': 'rdt'}, deps)
     for name, key in item['canonical'].items():
         try:
-            assert files.deps.files.get_object(ALICE, key) == before[name], name
+            assert files.deps.objects.get_object(ALICE, key) == before[name], name
         except ClientError as error:
             assert error.response['Error']['Code'] == 'NoSuchKey'
     now = files.deps.datasets.get(ALICE, item['dataset_id'])

@@ -5,10 +5,10 @@ import os
 
 import pytest
 
-from chalicelib.services import uploads
 from chalicelib.storage.objects import item_folders
 from tests.processing import builders as b
 from tests.processing.conftest import ALICE
+from chalicelib.datasets import processing
 
 MB = 1024 * 1024
 SIDE = 4
@@ -90,7 +90,7 @@ WHERE = {'duplicate_ward_codes': (3, 'WardCode'), 'ward_name_of_1mb': (2, 'WardN
 @pytest.fixture
 def small_limit_deps(upload_deps):
     """A 4 MB upload limit, so the zip bomb (48 MB of zeros) breaks the 40 MB expansion limit."""
-    return uploads.UploadDeps(datasets=upload_deps.datasets, files=upload_deps.files, max_bytes=4 * MB)
+    return upload_deps.replace(max_bytes=4 * MB)
 
 
 IDS = [case[0] for case in CORPUS]
@@ -108,7 +108,7 @@ def test_bad_upload_ends_invalid_with_a_specific_message(files, small_limit_deps
 
     assert item['status'] == 'INVALID', item.get('summary')
     [error] = item['errors']
-    assert error['message'] != uploads.UNREADABLE, 'a specific reason, not the generic one'
+    assert error['message'] != processing.UNREADABLE, 'a specific reason, not the generic one'
     assert set(error) == {'code', 'message', 'file', 'row', 'column'}
     assert error['code'] == code
     if named_file:

@@ -2,11 +2,14 @@
 invokes it (in AWS each such invocation is paid for, and a loop waits if it ever writes)."""
 from chalice.app import S3EventConfig
 
-from chalicelib.services import analyses as analysis_service, programme, worker
-from chalicelib.services.wiring import stores
 from tests.analysis import fixtures_tpr as fx
 from tests.processing.conftest import ALICE
 from tests.processing.test_tpr_uploads import kwara
+from chalicelib.deps import Deps
+from chalicelib.analyses import itn_plans
+from chalicelib.analyses import requests as analysis_service
+from chalicelib.analyses import runner
+from chalicelib.datasets import tpr
 
 
 def upload_notification():
@@ -25,12 +28,12 @@ def selected(keys):
 def test_a_whole_upload_analysis_and_plan_write_nothing_the_upload_notification_selects(aws, files, worker_deps):
     item = files.upload(ALICE, kwara(fx.export_csv(mangled=True)))
     assert item['status'] == 'READY', item['errors']
-    s = stores(aws)
+    s = Deps(aws)
     request = {'dataset_id': item['dataset_id'], 'tpr': {'age': 'u5', 'test': 'rdt'}}
-    analysis_id = analysis_service.create(ALICE, request, s.datasets, s.analyses, s.jobs, s.objects)['analysis_id']
-    assert worker.run_job(ALICE, analysis_id, worker_deps) == 'SUCCEEDED'
-    programme.create_itn_plan(ALICE, analysis_id, {'total_nets': 10_000},
-                              programme.ProgrammeDeps.from_stores(s, aws))
+    analysis_id = analysis_service.create(ALICE, request, s)['analysis_id']
+    assert runner.run_job(ALICE, analysis_id, worker_deps) == 'SUCCEEDED'
+    itn_plans.create_itn_plan(ALICE, analysis_id, {'total_nets': 10_000},
+                              s)
 
     keys = files.keys()
     uploads = {f['key'] for f in item['files'].values()}

@@ -4,10 +4,12 @@ import threading
 import pytest
 
 from chalicelib import analysis
-from chalicelib.services import uploads
 from chalicelib.storage.objects import object_key, upload_key
 from tests.processing import builders as b
 from tests.processing.conftest import ALICE, BOB
+from chalicelib.datasets import processing
+from chalicelib.datasets import tpr
+from chalicelib.storage import datasets as datasets_store
 
 GOOD = b.grid_files(4)
 
@@ -112,7 +114,7 @@ def test_an_object_larger_than_declared_is_refused(files):
 
 
 def test_an_object_over_the_configured_limit_is_refused(files, upload_deps):
-    files.deps = uploads.UploadDeps(upload_deps.datasets, upload_deps.files, max_bytes=1000)
+    files.deps = upload_deps.replace(max_bytes=1000)
     item = files.upload(ALICE, GOOD, sizes={'data': 500, 'boundaries': 500})
 
     assert item['status'] == 'INVALID'
@@ -130,7 +132,7 @@ def test_events_for_both_files_at_once_process_the_dataset_once(files, monkeypat
     def deliver(key):
         try:
             outcomes.append(files.deliver(key))
-        except uploads.ProcessingElsewhere:
+        except processing.ProcessingElsewhere:
             outcomes.append('retried later')
     threads = [threading.Thread(target=deliver, args=(k,)) for k in keys * 3]
     for thread in threads:
@@ -156,7 +158,7 @@ def test_an_unexpected_failure_ends_invalid_with_an_actionable_message(files, mo
     item = files.upload(ALICE, GOOD)
 
     assert item['status'] == 'INVALID'
-    assert item['errors'][0]['message'] == uploads.UNREADABLE
+    assert item['errors'][0]['message'] == processing.UNREADABLE
     assert 'disk on fire' not in str(item)
     assert 'disk on fire' in caplog.text
 
@@ -168,7 +170,7 @@ def test_a_dataset_deleted_while_processing_leaves_no_files(files, monkeypatch):
 
     def delete_meanwhile(*args, **kwargs):
         result = real(*args, **kwargs)
-        files.stores.datasets.delete(ALICE, dataset_id)
+        files.deps.datasets.delete(ALICE, dataset_id)
         return result
     monkeypatch.setattr(chalicelib.analysis, 'prepare_dataset', delete_meanwhile)
     for role, (_, data) in GOOD.items():
@@ -211,13 +213,12 @@ def test_processing_cut_short_is_taken_over_by_s3s_retry_once_its_lease_ran_out(
     assert files.deliver(keys[0]) == 'waiting'
     # The invocation of the second file marked it, claimed the dataset and died.
     assert upload_deps.datasets.mark_uploaded(ALICE, dataset_id, 'boundaries', 1)
-    assert upload_deps.datasets.start_processing(ALICE, dataset_id, 'dead-invocation', upload_deps.clock())
+    assert upload_deps.datasets.processing.claim(ALICE, dataset_id, 'dead-invocation', upload_deps.clock())
 
     # S3's first retry meets the live lease: it fails, so Lambda retries it again later.
-    with pytest.raises(uploads.ProcessingElsewhere):
+    with pytest.raises(processing.ProcessingElsewhere):
         files.deliver(keys[1])
-    files.deps = uploads.UploadDeps(upload_deps.datasets, upload_deps.files, upload_deps.max_bytes,
-                                    clock=lambda: upload_deps.clock() + uploads.PROCESSING_SECONDS + 1)
+    files.deps = upload_deps.replace(clock=lambda: upload_deps.clock() + datasets_store.PROCESSING_SECONDS + 1)
     assert files.deliver(keys[1]) == 'READY'
     assert files.item(ALICE, dataset_id)['status'] == 'READY'
 
@@ -243,10 +244,9 @@ def test_an_invocation_that_dies_while_processing_is_recovered_by_a_later_retry(
     monkeypatch.setattr(chalicelib.analysis, 'prepare_dataset', real)
     assert files.item(ALICE, dataset_id)['status'] == 'PROCESSING'
 
-    with pytest.raises(uploads.ProcessingElsewhere):
+    with pytest.raises(processing.ProcessingElsewhere):
         files.deliver(keys[1])
-    files.deps = uploads.UploadDeps(upload_deps.datasets, upload_deps.files, upload_deps.max_bytes,
-                                    clock=lambda: upload_deps.clock() + uploads.PROCESSING_SECONDS + 1)
+    files.deps = upload_deps.replace(clock=lambda: upload_deps.clock() + datasets_store.PROCESSING_SECONDS + 1)
     assert files.deliver(keys[1]) == 'READY'
 
 
@@ -264,8 +264,7 @@ def during_processing(monkeypatch, step):
 def driven(files, upload_deps, now):
     """The files' deps with the clock `now[0]` and a heartbeat the test drives; its OneBeat."""
     beats = b.OneBeat()
-    files.deps = uploads.UploadDeps(upload_deps.datasets, upload_deps.files, upload_deps.max_bytes,
-                                    clock=lambda: now[0], heartbeat_wait=beats.wait)
+    files.deps = upload_deps.replace(clock=lambda: now[0], heartbeat_wait=beats.wait)
     return beats
 
 
@@ -280,9 +279,9 @@ def test_a_live_invocation_keeps_its_lease_through_processing_longer_than_the_le
     taken_over = []
 
     def outlast_the_lease():
-        now[0] += uploads.PROCESSING_SECONDS + 1
+        now[0] += datasets_store.PROCESSING_SECONDS + 1
         beats.beat()
-        taken_over.append(upload_deps.datasets.start_processing(ALICE, dataset_id, 'retry', now[0]))
+        taken_over.append(upload_deps.datasets.processing.claim(ALICE, dataset_id, 'retry', now[0]))
     during_processing(monkeypatch, outlast_the_lease)
     assert files.deliver(keys[0]) == 'waiting'
 
@@ -302,15 +301,15 @@ def test_an_invocation_whose_lease_was_taken_over_neither_renews_it_nor_ends_the
     seen = {}
 
     def stalled_then_taken_over():
-        now[0] += uploads.PROCESSING_SECONDS + 1
-        seen['new'] = upload_deps.datasets.start_processing(ALICE, dataset_id, 'retry', now[0])
+        now[0] += datasets_store.PROCESSING_SECONDS + 1
+        seen['new'] = upload_deps.datasets.processing.claim(ALICE, dataset_id, 'retry', now[0])
         now[0] += 10
         beats.beat()
     during_processing(monkeypatch, stalled_then_taken_over)
     written = []
-    real_finish = upload_deps.datasets.finish_processing
-    monkeypatch.setattr(upload_deps.datasets, 'finish_processing',
-                        lambda *a, **k: written.append(a) or real_finish(*a, **k))
+    real_hold = upload_deps.datasets.processing.hold
+    monkeypatch.setattr(upload_deps.datasets.processing, 'hold',   # the end of processing writes a status
+                        lambda *a, **k: ('status' in k and written.append(a)) or real_hold(*a, **k))
     assert files.deliver(keys[0]) == 'waiting'
 
     assert files.deliver(keys[1]) == 'duplicate'
@@ -331,8 +330,8 @@ def test_an_invocation_that_lost_its_lease_unnoticed_cannot_end_the_dataset(file
 
     def taken_over():
         beats.beat()
-        now[0] += uploads.PROCESSING_SECONDS + 1
-        assert upload_deps.datasets.start_processing(ALICE, dataset_id, 'retry', now[0])
+        now[0] += datasets_store.PROCESSING_SECONDS + 1
+        assert upload_deps.datasets.processing.claim(ALICE, dataset_id, 'retry', now[0])
     during_processing(monkeypatch, taken_over)
     assert files.deliver(keys[0]) == 'waiting'
 
@@ -342,7 +341,7 @@ def test_an_invocation_that_lost_its_lease_unnoticed_cannot_end_the_dataset(file
 
 
 def test_a_failed_copy_of_the_uploads_ends_invalid_and_leaves_no_copies(files, upload_deps, monkeypatch):
-    real = upload_deps.files.freeze
+    real = upload_deps.objects.freeze
     copies = []
 
     def second_copy_fails(user_id, dataset_id, upload):
@@ -350,30 +349,29 @@ def test_a_failed_copy_of_the_uploads_ends_invalid_and_leaves_no_copies(files, u
             raise RuntimeError('S3 copy_object: InternalError')
         copies.append(real(user_id, dataset_id, upload))
         return copies[-1]
-    monkeypatch.setattr(upload_deps.files, 'freeze', second_copy_fails)
+    monkeypatch.setattr(upload_deps.objects, 'freeze', second_copy_fails)
 
     item = files.upload(ALICE, GOOD)
 
     assert item['status'] == 'INVALID'
-    assert item['errors'][0]['message'] == uploads.NOT_STORED
+    assert item['errors'][0]['message'] == processing.NOT_STORED
     assert copies and not [k for k in files.keys() if '/processed/' in k]
 
 
 def test_a_dataset_processed_before_uploads_were_frozen_is_read_from_its_upload(files, upload_deps):
     """Datasets made before `processed_key` existed: readers use the upload itself."""
-    from chalicelib.services import programme
     from tests.analysis import fixtures_tpr
     item = files.upload(ALICE, kwara_upload(fixtures_tpr.export_csv(mangled=True)))
     assert item['status'] == 'READY', item['errors']
-    files.stores.datasets.update(ALICE, item['dataset_id'], {'files': {
+    files.deps.datasets.update(ALICE, item['dataset_id'], {'files': {
         role: {k: v for k, v in f.items() if k != 'processed_key'} for role, f in item['files'].items()}},
         'attribute_exists(user_id)')
 
-    computed = programme.compute_tpr(ALICE, item['dataset_id'], {},
-                                     programme.ProgrammeDeps.from_upload_deps(files.deps))
+    computed = tpr.compute_tpr(ALICE, item['dataset_id'], {},
+                                     files.deps)
 
     assert computed['wards_with_tpr'] == 4
-    assert upload_deps.files.read_upload(ALICE, files.item(ALICE, item['dataset_id'])['files']['data']) == \
+    assert upload_deps.objects.read_upload(ALICE, files.item(ALICE, item['dataset_id'])['files']['data']) == \
         kwara_upload(b'')['data'][1]
 
 
@@ -402,11 +400,10 @@ def test_a_broken_facility_export_leaves_the_dataset_ready_with_a_warning(files)
 
 
 def test_a_failure_joining_the_tpr_never_undoes_ready(files, monkeypatch):
-    from chalicelib.services import programme
 
     def broken(*args):
         raise RuntimeError('bug in the TPR join')
-    monkeypatch.setattr(programme, 'tpr_after_upload', broken)
+    monkeypatch.setattr(tpr, 'after_upload', broken)
 
     assert files.upload(ALICE, kwara_upload(b'x'))['status'] == 'READY'
 
@@ -414,16 +411,15 @@ def test_a_failure_joining_the_tpr_never_undoes_ready(files, monkeypatch):
 def test_a_late_upload_after_ready_never_changes_the_facility_export_the_tpr_is_computed_from(files):
     """The presigned POST stays valid after READY: a second upload of a different file
     replaces the raw object, but every later reader uses the copy that was checked."""
-    from chalicelib.services import programme
     from tests.analysis import fixtures_tpr
     item = files.upload(ALICE, kwara_upload(fixtures_tpr.export_csv(mangled=True)))
     assert item['status'] == 'READY', item['errors']
-    deps = programme.ProgrammeDeps.from_upload_deps(files.deps)
-    before = programme.compute_tpr(ALICE, item['dataset_id'], {}, deps)
+    deps = files.deps
+    before = tpr.compute_tpr(ALICE, item['dataset_id'], {}, deps)
 
     late = files.put(ALICE, item['dataset_id'], 'tpr', b'orgunitlevel4,periodname\nAfon,2024-01\n')
     assert files.deliver(late) == 'duplicate'
-    after = programme.compute_tpr(ALICE, item['dataset_id'], {}, deps)
+    after = tpr.compute_tpr(ALICE, item['dataset_id'], {}, deps)
 
     assert after['wards'] == before['wards'] and after['wards_with_tpr'] == 4
     frozen = files.item(ALICE, item['dataset_id'])['files']

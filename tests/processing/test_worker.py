@@ -4,12 +4,18 @@ import logging
 
 import pytest
 
-from chalicelib.services import analyses as analysis_service, worker
-from chalicelib.services.wiring import stores
 from tests.processing.builders import OneBeat
 from tests.processing.conftest import ALICE
+from chalicelib.deps import Deps
+from chalicelib.analyses import requests as analysis_service
+from chalicelib.analyses import runner
+from chalicelib.analyses.stages import STAGES, Stage, score
+from chalicelib.analyses import workflow
+from chalicelib.progress import websocket
+from chalicelib.storage import analyses as analyses_store
+from chalicelib.storage import queue
 
-STAGE_NAMES = [stage.name for stage in worker.STAGES]
+STAGE_NAMES = [stage.name for stage in STAGES]
 EXPECTED_ARTIFACTS = {'rankings.json', 'rankings.csv', 'models.json', 'diagnostics.json',
                       'match_report.json', 'imputation.json', 'vulnerability_map.html',
                       'rank_spread.html', 'report.html', 'rankings.xlsx', 'wards.geojson'}
@@ -27,16 +33,15 @@ def counting(stages, calls, fail=None):
             if stage.name in (fail or {}):
                 raise fail[stage.name]
             stage.run(job)
-        return worker.Stage(stage.name, run, stage.progress, stage.message)
+        return Stage(stage.name, run, stage.progress, stage.message)
     return tuple(wrap(stage) for stage in stages)
 
 
 @pytest.fixture
 def analysis(aws, ready_dataset):
     """A QUEUED analysis created through the REST service; (analysis id, the queued message)."""
-    s = stores(aws)
-    created = analysis_service.create(ALICE, {'dataset_id': ready_dataset['dataset_id']},
-                                      s.datasets, s.analyses, s.jobs, s.objects)
+    s = Deps(aws)
+    created = analysis_service.create(ALICE, {'dataset_id': ready_dataset['dataset_id']}, s)
     return created['analysis_id']
 
 
@@ -63,7 +68,7 @@ def item(worker_deps, analysis_id):
 def test_stages_are_declared_once_with_rising_progress_to_100():
     assert len(set(STAGE_NAMES)) == len(STAGE_NAMES)
     assert STAGE_NAMES[:3] == ['prepare', 'score', 'publish']
-    progress = [stage.progress for stage in worker.STAGES]
+    progress = [stage.progress for stage in STAGES]
     assert progress == sorted(progress) and len(set(progress)) == len(progress)
     assert progress[-1] == 100
 
@@ -71,26 +76,26 @@ def test_stages_are_declared_once_with_rising_progress_to_100():
 def test_the_queued_message_runs_every_stage_to_succeeded(aws, analysis, worker_deps, sender):
     [message] = queued_records(aws)
 
-    worker.handle_message(message, worker_deps)
+    runner.handle_message(message, worker_deps)
 
     done = item(worker_deps, analysis)
     assert done['status'] == 'SUCCEEDED'
     assert done['progress'] == 100
     assert done['stages_done'] == STAGE_NAMES
     assert EXPECTED_ARTIFACTS <= set(done['artifacts'])
-    rankings = json.loads(worker_deps.files.get_object(ALICE, done['artifacts']['rankings.json']['key']))
+    rankings = json.loads(worker_deps.objects.get_object(ALICE, done['artifacts']['rankings.json']['key']))
     assert len(rankings) == 16
     assert [r['composite_rank'] for r in rankings] == list(range(1, 17))
-    csv_lines = worker_deps.files.get_object(ALICE, done['artifacts']['rankings.csv']['key']).splitlines()
+    csv_lines = worker_deps.objects.get_object(ALICE, done['artifacts']['rankings.csv']['key']).splitlines()
     assert len(csv_lines) == 17
-    kept = json.loads(worker_deps.files.get_object(
+    kept = json.loads(worker_deps.objects.get_object(
         ALICE, f'users/{ALICE}/analyses/{analysis}/work/result.json'))
     assert kept['rankings'] == rankings, 'ITN plans read the kept result'
 
 
 def html_artifacts(worker_deps, analysis_id):
     done = item(worker_deps, analysis_id)
-    return {name: worker_deps.files.get_object(ALICE, a['key']).decode('utf-8')
+    return {name: worker_deps.objects.get_object(ALICE, a['key']).decode('utf-8')
             for name, a in done['artifacts'].items() if name.endswith('.html')}
 
 
@@ -103,11 +108,10 @@ def test_an_offline_analysis_embeds_plotlyjs_in_every_map_and_the_report(
     simplified = []
     simplify = maps.display_boundaries
     monkeypatch.setattr(maps, 'display_boundaries', lambda view: simplified.append(1) or simplify(view))
-    s = stores(aws)
-    analysis_id = analysis_service.create(ALICE, {'dataset_id': ready_dataset['dataset_id'], 'offline': offline},
-                                          s.datasets, s.analyses, s.jobs, s.objects)['analysis_id']
+    s = Deps(aws)
+    analysis_id = analysis_service.create(ALICE, {'dataset_id': ready_dataset['dataset_id'], 'offline': offline}, s)['analysis_id']
 
-    assert worker.run_job(ALICE, analysis_id, worker_deps) == 'SUCCEEDED'
+    assert runner.run_job(ALICE, analysis_id, worker_deps) == 'SUCCEEDED'
 
     pages = html_artifacts(worker_deps, analysis_id)
     assert {'vulnerability_map.html', 'rank_spread.html', 'report.html'} <= set(pages)
@@ -125,11 +129,10 @@ def test_an_offline_analysis_embeds_plotlyjs_in_every_map_and_the_report(
 ])
 def test_an_analysis_of_one_method_succeeds_and_its_report_says_what_ran(
         aws, ready_dataset, worker_deps, method, maps, absent):
-    s = stores(aws)
-    analysis_id = analysis_service.create(ALICE, {'dataset_id': ready_dataset['dataset_id'], 'method': method},
-                                          s.datasets, s.analyses, s.jobs, s.objects)['analysis_id']
+    s = Deps(aws)
+    analysis_id = analysis_service.create(ALICE, {'dataset_id': ready_dataset['dataset_id'], 'method': method}, s)['analysis_id']
 
-    assert worker.run_job(ALICE, analysis_id, worker_deps) == 'SUCCEEDED', item(worker_deps, analysis_id)['error']
+    assert runner.run_job(ALICE, analysis_id, worker_deps) == 'SUCCEEDED', item(worker_deps, analysis_id)['error']
 
     pages = html_artifacts(worker_deps, analysis_id)
     assert maps | {'report.html'} <= set(pages) and not absent & set(pages)
@@ -141,7 +144,7 @@ def test_an_analysis_of_one_method_succeeds_and_its_report_says_what_ran(
 
 
 def test_progress_is_pushed_for_every_stage_in_order_then_the_status(analysis, worker_deps, sender):
-    worker.run_job(ALICE, analysis, worker_deps)
+    runner.run_job(ALICE, analysis, worker_deps)
 
     progress = sender.progress()
     assert [m['stage'] for m in progress] == [name for name in STAGE_NAMES for _ in (0, 1)]
@@ -152,11 +155,11 @@ def test_progress_is_pushed_for_every_stage_in_order_then_the_status(analysis, w
 
 
 def test_a_duplicate_delivery_after_success_runs_nothing(analysis, worker_deps, sender):
-    worker.run_job(ALICE, analysis, worker_deps)
+    runner.run_job(ALICE, analysis, worker_deps)
     before, sent = item(worker_deps, analysis), len(sender.sent)
     calls = []
 
-    status = worker.handle_message(record(analysis), worker_deps, counting(worker.STAGES, calls))
+    status = runner.handle_message(record(analysis), worker_deps, counting(STAGES, calls))
 
     assert status == 'SUCCEEDED'
     assert calls == []
@@ -166,10 +169,10 @@ def test_a_duplicate_delivery_after_success_runs_nothing(analysis, worker_deps, 
 
 def test_a_delivery_while_another_worker_holds_the_lease_does_not_run_in_parallel(
         analysis, worker_deps):
-    assert worker_deps.analyses.claim(ALICE, analysis, 'other-worker', worker_deps.clock())
+    assert worker_deps.analyses.job.claim(ALICE, analysis, 'other-worker', worker_deps.clock())
     calls = []
 
-    status = worker.run_job(ALICE, analysis, worker_deps, stages=counting(worker.STAGES, calls))
+    status = runner.run_job(ALICE, analysis, worker_deps, stages=counting(STAGES, calls))
 
     assert status == 'RUNNING'
     assert calls == []
@@ -179,16 +182,15 @@ def test_a_delivery_while_another_worker_holds_the_lease_does_not_run_in_paralle
 def test_a_worker_killed_between_stages_is_completed_by_the_redelivery(analysis, worker_deps):
     calls = []
     with pytest.raises(Killed):
-        worker.run_job(ALICE, analysis, worker_deps,
-                       stages=counting(worker.STAGES, calls, fail={'score': Killed()}))
+        runner.run_job(ALICE, analysis, worker_deps,
+                       stages=counting(STAGES, calls, fail={'score': Killed()}))
     assert item(worker_deps, analysis)['stages_done'] == ['prepare']
 
-    early = worker.run_job(ALICE, analysis, worker_deps, stages=counting(worker.STAGES, calls))
+    early = runner.run_job(ALICE, analysis, worker_deps, stages=counting(STAGES, calls))
     assert early == 'RUNNING', 'the dead worker still holds a live lease'
 
-    later = worker.WorkerDeps(worker_deps.analyses, worker_deps.datasets, worker_deps.files,
-                              worker_deps.sender, clock=lambda: worker_deps.clock() + worker.LEASE_SECONDS + 1)
-    status = worker.run_job(ALICE, analysis, later, attempt=2, stages=counting(worker.STAGES, calls))
+    later = worker_deps.replace(clock=lambda: worker_deps.clock() + analyses_store.LEASE_SECONDS + 1)
+    status = runner.run_job(ALICE, analysis, later, attempt=2, stages=counting(STAGES, calls))
 
     assert status == 'SUCCEEDED'
     assert calls == ['prepare', 'score'] + STAGE_NAMES[1:]
@@ -198,15 +200,15 @@ def test_a_worker_killed_between_stages_is_completed_by_the_redelivery(analysis,
 def test_a_failing_stage_is_retried_then_failed_on_the_last_receive(analysis, worker_deps, sender, caplog):
     logging.getLogger('chatmrpt.worker').addHandler(caplog.handler)
     calls = []
-    stages = counting(worker.STAGES, calls, fail={'score': RuntimeError('numpy exploded at 0x7f')})
+    stages = counting(STAGES, calls, fail={'score': RuntimeError('numpy exploded at 0x7f')})
     for attempt in (1, 2):
         with pytest.raises(RuntimeError):
-            worker.handle_message(record(analysis, attempt), worker_deps, stages)
+            runner.handle_message(record(analysis, attempt), worker_deps, stages)
         assert item(worker_deps, analysis)['status'] == 'RUNNING'
         assert item(worker_deps, analysis)['lease_until'] == 0, 'lease released for the retry'
 
     with pytest.raises(RuntimeError):
-        worker.handle_message(record(analysis, worker.MAX_RECEIVES), worker_deps, stages)
+        runner.handle_message(record(analysis, queue.MAX_RECEIVES), worker_deps, stages)
 
     failed = item(worker_deps, analysis)
     assert failed['status'] == 'FAILED'
@@ -223,7 +225,7 @@ def test_a_job_that_keeps_failing_ends_in_the_dead_letter_queue_and_failed(
     sqs = client('sqs', aws.region)
     url = sqs.get_queue_url(QueueName=aws.analysis_queue)['QueueUrl']
     dlq = sqs.get_queue_url(QueueName=aws.analysis_dlq)['QueueUrl']
-    stages = counting(worker.STAGES, [], fail={'prepare': RuntimeError('S3 unavailable')})
+    stages = counting(STAGES, [], fail={'prepare': RuntimeError('S3 unavailable')})
     receives = 0
     while True:
         records = queued_records(aws)
@@ -231,7 +233,7 @@ def test_a_job_that_keeps_failing_ends_in_the_dead_letter_queue_and_failed(
             break
         receives += 1
         with pytest.raises(RuntimeError):
-            worker.handle_message(records[0], worker_deps, stages)
+            runner.handle_message(records[0], worker_deps, stages)
         sqs.change_message_visibility(QueueUrl=url, ReceiptHandle=records[0]['receiptHandle'],
                                       VisibilityTimeout=0)
 
@@ -242,13 +244,12 @@ def test_a_job_that_keeps_failing_ends_in_the_dead_letter_queue_and_failed(
 
 
 def test_a_request_the_engine_refuses_fails_at_once_with_its_reason(aws, ready_dataset, worker_deps, sender):
-    s = stores(aws)
-    analysis_id = analysis_service.create(ALICE, {'dataset_id': ready_dataset['dataset_id']},
-                                          s.datasets, s.analyses, s.jobs, s.objects)['analysis_id']
+    s = Deps(aws)
+    analysis_id = analysis_service.create(ALICE, {'dataset_id': ready_dataset['dataset_id']}, s)['analysis_id']
     s.analyses.update(ALICE, analysis_id, {'request': {'method': 'both', 'variables': ['u5_tpr_rdt']}},
                       'attribute_exists(user_id)')
 
-    status = worker.run_job(ALICE, analysis_id, worker_deps)
+    status = runner.run_job(ALICE, analysis_id, worker_deps)
 
     failed = item(worker_deps, analysis_id)
     assert status == 'FAILED'
@@ -257,24 +258,24 @@ def test_a_request_the_engine_refuses_fails_at_once_with_its_reason(aws, ready_d
 
 
 def test_an_analysis_whose_dataset_was_deleted_fails_with_what_to_do(aws, analysis, worker_deps):
-    s = stores(aws)
+    s = Deps(aws)
     dataset_id = item(worker_deps, analysis)['dataset_id']
     s.datasets.delete(ALICE, dataset_id)
 
-    assert worker.run_job(ALICE, analysis, worker_deps) == 'FAILED'
+    assert runner.run_job(ALICE, analysis, worker_deps) == 'FAILED'
     assert 'Upload the ward data again' in item(worker_deps, analysis)['error']
 
 
 def test_a_deleted_analysis_is_dropped(worker_deps):
-    assert worker.run_job(ALICE, 'an_gone', worker_deps) is None
+    assert runner.run_job(ALICE, 'an_gone', worker_deps) is None
 
 
 def test_a_malformed_message_is_dropped_not_retried(worker_deps):
-    assert worker.handle_message({'body': 'not json'}, worker_deps) is None
+    assert runner.handle_message({'body': 'not json'}, worker_deps) is None
 
 
 def test_each_stage_runs_alone_as_a_step_functions_task(analysis, worker_deps):
-    results = [worker.run_stage_event({'user_id': ALICE, 'analysis_id': analysis, 'stage': name},
+    results = [runner.run_stage_event({'user_id': ALICE, 'analysis_id': analysis, 'stage': name},
                                       worker_deps) for name in STAGE_NAMES]
 
     assert [r['status'] for r in results] == ['RUNNING'] * (len(STAGE_NAMES) - 1) + ['SUCCEEDED']
@@ -289,47 +290,46 @@ def test_a_retried_stage_task_whose_first_try_died_runs_the_stage_once_the_lease
     calls = []
     event = {'user_id': ALICE, 'analysis_id': analysis, 'stage': 'prepare'}
     with pytest.raises(Killed):
-        worker.run_stage_event(event, worker_deps, counting(worker.STAGES, calls, fail={'prepare': Killed()}))
+        runner.run_stage_event(event, worker_deps, counting(STAGES, calls, fail={'prepare': Killed()}))
 
-    with pytest.raises(worker.StageElsewhere):
-        worker.run_stage_event(dict(event, retries=1), worker_deps, counting(worker.STAGES, calls))
-    retry = worker.state_machine('arn:aws:lambda:eu-west-1:1:function:f')['States']['prepare']['Retry'][0]
-    assert retry['IntervalSeconds'] > worker.LEASE_SECONDS
-    later = worker.WorkerDeps(worker_deps.analyses, worker_deps.datasets, worker_deps.files,
-                              worker_deps.sender, clock=lambda: worker_deps.clock() + retry['IntervalSeconds'])
-    result = worker.run_stage_event(dict(event, retries=2), later, counting(worker.STAGES, calls))
+    with pytest.raises(runner.StageElsewhere):
+        runner.run_stage_event(dict(event, retries=1), worker_deps, counting(STAGES, calls))
+    retry = workflow.state_machine('arn:aws:lambda:eu-west-1:1:function:f')['States']['prepare']['Retry'][0]
+    assert retry['IntervalSeconds'] > analyses_store.LEASE_SECONDS
+    later = worker_deps.replace(clock=lambda: worker_deps.clock() + retry['IntervalSeconds'])
+    result = runner.run_stage_event(dict(event, retries=2), later, counting(STAGES, calls))
 
     assert result == {'status': 'RUNNING', 'stage': 'prepare'}
     assert calls == ['prepare', 'prepare']
     assert item(worker_deps, analysis)['stages_done'] == ['prepare']
-    assert worker.run_stage_event(dict(event, stage='score'), later)['status'] == 'RUNNING'
+    assert runner.run_stage_event(dict(event, stage='score'), later)['status'] == 'RUNNING'
 
 
 def test_a_stage_task_out_of_order_is_refused(analysis, worker_deps):
     with pytest.raises(ValueError, match='cannot run before'):
-        worker.run_stage_event({'user_id': ALICE, 'analysis_id': analysis, 'stage': 'publish'},
+        runner.run_stage_event({'user_id': ALICE, 'analysis_id': analysis, 'stage': 'publish'},
                                worker_deps)
     assert item(worker_deps, analysis)['status'] == 'QUEUED'
 
 
 def test_catch_up_replays_finished_stages_and_the_status(analysis, worker_deps):
-    worker.run_job(ALICE, analysis, worker_deps)
+    runner.run_job(ALICE, analysis, worker_deps)
 
-    messages = worker.catch_up(item(worker_deps, analysis))
+    messages = websocket.catch_up(item(worker_deps, analysis))
 
     assert [m.get('stage') for m in messages[:-1]] == STAGE_NAMES
     assert messages[-1] == {'type': 'status', 'analysis_id': analysis, 'status': 'SUCCEEDED'}
 
 
 def test_an_analysis_deleted_while_it_runs_stops_and_leaves_no_files(aws, analysis, worker_deps):
-    s = stores(aws)
+    s = Deps(aws)
 
     def delete_during_score(job):
         s.analyses.delete(ALICE, analysis)
-    stages = tuple(worker.Stage(st.name, delete_during_score if st.name == 'score' else st.run,
-                                st.progress, st.message) for st in worker.STAGES)
+    stages = tuple(Stage(st.name, delete_during_score if st.name == 'score' else st.run,
+                                st.progress, st.message) for st in STAGES)
 
-    assert worker.run_job(ALICE, analysis, worker_deps, stages=stages) is None
+    assert runner.run_job(ALICE, analysis, worker_deps, stages=stages) is None
     from chalicelib.aws import client
     listing = client('s3', aws.region).list_objects_v2(
         Bucket=aws.data_bucket, Prefix=f'users/{ALICE}/analyses/{analysis}/')
@@ -363,27 +363,26 @@ def test_the_stage_function_of_the_app_runs_one_stage(analysis, worker_deps):
 def test_a_live_worker_keeps_its_lease_through_a_long_stage(analysis, worker_deps):
     """Only a dead worker's lease runs out: a stage longer than the lease is not
     taken over by a duplicate delivery, because the heartbeat renews it."""
-    assert worker.run_job(ALICE, analysis, worker_deps, only='prepare') == 'RUNNING'  # its heartbeat is not driven
+    assert runner.run_job(ALICE, analysis, worker_deps, only='prepare') == 'RUNNING'  # its heartbeat is not driven
     now = [1_000_000.0]
     beats = OneBeat()
-    deps = worker.WorkerDeps(worker_deps.analyses, worker_deps.datasets, worker_deps.files,
-                             worker_deps.sender, clock=lambda: now[0], heartbeat_wait=beats.wait)
+    deps = worker_deps.replace(clock=lambda: now[0], heartbeat_wait=beats.wait)
     taken_over = []
 
     def long_stage(job):
-        now[0] += worker.LEASE_SECONDS + 1          # the stage outlasts the lease it started with
+        now[0] += analyses_store.LEASE_SECONDS + 1          # the stage outlasts the lease it started with
         beats.beat()
-        taken_over.append(deps.analyses.claim(ALICE, analysis, 'duplicate', now[0]))
-        worker.score(job)
-    stages = tuple(worker.Stage(st.name, long_stage if st.name == 'score' else st.run,
-                                st.progress, st.message) for st in worker.STAGES)
+        taken_over.append(deps.analyses.job.claim(ALICE, analysis, 'duplicate', now[0]))
+        score(job)
+    stages = tuple(Stage(st.name, long_stage if st.name == 'score' else st.run,
+                                st.progress, st.message) for st in STAGES)
 
-    assert worker.run_job(ALICE, analysis, deps, stages=stages) == 'SUCCEEDED'
+    assert runner.run_job(ALICE, analysis, deps, stages=stages) == 'SUCCEEDED'
     assert taken_over == [None]
 
 
 def test_the_state_machine_runs_the_declared_stages_in_order_with_retries(analysis, worker_deps):
-    definition = worker.state_machine('arn:aws:lambda:eu-west-1:1:function:chatmrpt-dev-analysis_stage')
+    definition = workflow.state_machine('arn:aws:lambda:eu-west-1:1:function:chatmrpt-dev-analysis_stage')
 
     order, name = [], definition['StartAt']
     while name:
@@ -395,22 +394,22 @@ def test_the_state_machine_runs_the_declared_stages_in_order_with_retries(analys
     # Each task's payload, with the execution input filled in, is what the stage function takes.
     for name in order:
         task = definition['States'][name]
-        assert task['Retry'][0]['MaxAttempts'] + 1 == worker.MAX_RECEIVES
+        assert task['Retry'][0]['MaxAttempts'] + 1 == queue.MAX_RECEIVES
         payload = {key.removesuffix('.$'): value for key, value in task['Parameters']['Payload'].items()}
         event = dict(payload, user_id=ALICE, analysis_id=analysis, retries=0)
         assert event['stage'] == name and payload['retries'] == '$$.State.RetryCount'
-        worker.run_stage_event(event, worker_deps)
+        runner.run_stage_event(event, worker_deps)
     assert item(worker_deps, analysis)['status'] == 'SUCCEEDED'
 
 
 def test_the_last_step_functions_retry_marks_the_analysis_failed(analysis, worker_deps):
-    stages = counting(worker.STAGES, [], fail={'prepare': RuntimeError('throttled')})
+    stages = counting(STAGES, [], fail={'prepare': RuntimeError('throttled')})
     event = {'user_id': ALICE, 'analysis_id': analysis, 'stage': 'prepare'}
 
-    for retries in range(worker.MAX_RECEIVES):
+    for retries in range(queue.MAX_RECEIVES):
         assert item(worker_deps, analysis)['status'] != 'FAILED'
         with pytest.raises(RuntimeError):
-            worker.run_stage_event(dict(event, retries=retries), worker_deps, stages)
+            runner.run_stage_event(dict(event, retries=retries), worker_deps, stages)
 
     assert item(worker_deps, analysis)['status'] == 'FAILED'
 
@@ -422,11 +421,11 @@ def test_a_worker_killed_on_the_last_receive_ends_failed_when_the_job_reaches_th
     the analysis FAILED and tells the owner's subscribed connections."""
     from chalice.test import Client
     import app as app_module
-    stages = counting(worker.STAGES, [], fail={'score': Killed()})
+    stages = counting(STAGES, [], fail={'score': Killed()})
     with pytest.raises(Killed):
-        worker.handle_message(record(analysis, worker.MAX_RECEIVES), worker_deps, stages)
+        runner.handle_message(record(analysis, queue.MAX_RECEIVES), worker_deps, stages)
     assert item(worker_deps, analysis)['status'] == 'RUNNING'
-    monkeypatch.setattr(app_module, '_worker_deps', lambda: worker_deps)
+    monkeypatch.setattr(app_module.app, 'deps', lambda: worker_deps)
     body = json.dumps({'user_id': ALICE, 'analysis_id': analysis})
 
     with Client(app_module.app, stage_name='local') as client:
@@ -441,20 +440,20 @@ def test_a_worker_killed_on_the_last_receive_ends_failed_when_the_job_reaches_th
 
 
 def test_a_dead_letter_for_a_finished_analysis_changes_nothing(analysis, worker_deps, sender):
-    assert worker.run_job(ALICE, analysis, worker_deps) == 'SUCCEEDED'
+    assert runner.run_job(ALICE, analysis, worker_deps) == 'SUCCEEDED'
     sent = list(sender.sent)
 
-    assert worker.handle_dead_letter(record(analysis), worker_deps) == 'SUCCEEDED'
+    assert runner.handle_dead_letter(record(analysis), worker_deps) == 'SUCCEEDED'
     assert item(worker_deps, analysis)['status'] == 'SUCCEEDED'
     assert sender.sent == sent
 
 
 def test_the_state_machine_catches_a_dead_task_and_ends_the_analysis_failed(analysis, worker_deps, sender):
-    definition = worker.state_machine('arn:aws:lambda:eu-west-1:1:function:chatmrpt-dev-analysis_stage')
-    stages = counting(worker.STAGES, [], fail={'score': Killed()})
-    worker.run_stage_event({'user_id': ALICE, 'analysis_id': analysis, 'stage': 'prepare'}, worker_deps, stages)
+    definition = workflow.state_machine('arn:aws:lambda:eu-west-1:1:function:chatmrpt-dev-analysis_stage')
+    stages = counting(STAGES, [], fail={'score': Killed()})
+    runner.run_stage_event({'user_id': ALICE, 'analysis_id': analysis, 'stage': 'prepare'}, worker_deps, stages)
     with pytest.raises(Killed):   # the task times out: Step Functions sees States.Timeout
-        worker.run_stage_event({'user_id': ALICE, 'analysis_id': analysis, 'stage': 'score'},
+        runner.run_stage_event({'user_id': ALICE, 'analysis_id': analysis, 'stage': 'score'},
                                worker_deps, stages)
 
     [catch] = definition['States']['score']['Catch']
@@ -462,7 +461,7 @@ def test_the_state_machine_catches_a_dead_task_and_ends_the_analysis_failed(anal
     handler = definition['States'][catch['Next']]
     payload = {key.removesuffix('.$'): value for key, value in handler['Parameters']['Payload'].items()}
     event = dict(payload, user_id=ALICE, analysis_id=analysis)
-    assert worker.run_stage_event(event, worker_deps)['status'] == 'FAILED'
+    assert runner.run_stage_event(event, worker_deps)['status'] == 'FAILED'
     assert definition['States'][handler['Next']]['Type'] == 'Fail'
     assert '"score" step' in item(worker_deps, analysis)['error']
     assert sender.statuses() == ['FAILED']
@@ -472,15 +471,15 @@ def test_the_remaining_stages_are_those_of_the_item_the_claim_returned(analysis,
     """Another worker finished `prepare` and released its lease between this worker's
     read and its claim: `prepare` must not run again."""
     calls = []
-    stages = counting(worker.STAGES, calls)
-    claim = worker_deps.analyses.claim
+    stages = counting(STAGES, calls)
+    claim = worker_deps.analyses.job.claim
 
     def claim_after_another_worker(user_id, analysis_id, owner, now):
-        worker_deps.analyses.claim = claim
-        worker.run_stage_event({'user_id': ALICE, 'analysis_id': analysis, 'stage': 'prepare'},
+        worker_deps.analyses.job.claim = claim
+        runner.run_stage_event({'user_id': ALICE, 'analysis_id': analysis, 'stage': 'prepare'},
                                worker_deps)
         return claim(user_id, analysis_id, owner, now)
-    worker_deps.analyses.claim = claim_after_another_worker
+    worker_deps.analyses.job.claim = claim_after_another_worker
 
-    assert worker.run_job(ALICE, analysis, worker_deps, stages=stages) == 'SUCCEEDED'
+    assert runner.run_job(ALICE, analysis, worker_deps, stages=stages) == 'SUCCEEDED'
     assert calls == STAGE_NAMES[1:]

@@ -40,5 +40,5 @@ def admin(http):
 
 @pytest.fixture
 def stores(aws):
-    from chalicelib.services.wiring import stores as build
-    return build(aws)
+    from chalicelib.deps import Deps
+    return Deps(aws)

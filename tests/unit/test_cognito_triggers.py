@@ -9,7 +9,7 @@ import pytest
 from chalice.test import Client
 
 from app import app
-from chalicelib.services.profiles import Refused
+from chalicelib.accounts.profiles import Refused
 
 ATTRIBUTES = {'email': 'amina@health.gov.ng', 'custom:organization': 'nmep',
               'custom:role': 'analyst', 'custom:region': 'NI'}

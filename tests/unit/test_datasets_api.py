@@ -24,7 +24,7 @@ def test_create_returns_presigned_posts_for_server_chosen_keys(alice, aws):
         assert parse_upload_key(key) == (alice.user_id, body['dataset_id'], upload['role'], ext)
         assert upload['fields']['x-amz-algorithm'] == 'AWS4-HMAC-SHA256'
         assert aws.data_bucket in upload['url']
-    assert body['uploads'][0]['fields']['Content-Type'] == 'text/csv'
+    assert body['uploads'][0]['fields']['Content-Type'] == 'text/csv; charset=utf-8'
 
 
 def test_upload_policy_pins_size_type_and_key(alice):
@@ -34,7 +34,7 @@ def test_upload_policy_pins_size_type_and_key(alice):
     policy = json.loads(base64.b64decode(upload['fields']['policy']))
     conditions = policy['conditions']
     assert ['content-length-range', 1, 2048] in conditions
-    assert {'Content-Type': 'text/csv'} in conditions
+    assert {'Content-Type': 'text/csv; charset=utf-8'} in conditions
     assert {'key': upload['fields']['key']} in conditions
     expires = datetime.datetime.fromisoformat(policy['expiration'].replace('Z', '+00:00'))
     left = expires - datetime.datetime.now(datetime.timezone.utc)
@@ -170,10 +170,12 @@ class KeyLimitedStore:
 
 @pytest.mark.parametrize('dataset_id', ['x' * 2000, 'ds_\u2603', 'ds_1 OR 1'])
 def test_an_id_no_dataset_can_have_is_404_not_a_storage_error(dataset_id):
+    from chalicelib.datasets import requests as datasets
+    from chalicelib.deps import Deps
+    from chalicelib.config import settings
     from chalicelib.errors import NotFound
-    from chalicelib.services import datasets
     with pytest.raises(NotFound):
-        datasets.get('u-1', dataset_id, KeyLimitedStore())
+        datasets.get('u-1', dataset_id, Deps(settings(), datasets=KeyLimitedStore()))
 
 
 @pytest.mark.parametrize('roles, missing', [

@@ -9,6 +9,7 @@ import sys
 import pytest
 
 import app as app_module
+from chalicelib import web
 from chalicelib.config import settings
 from chalicelib.logs import JsonFormatter
 
@@ -72,7 +73,7 @@ def test_a_method_the_route_lacks_is_405_in_the_contract_format(alice):
 
 
 def test_error_responses_carry_cors_for_the_frontend_origin(alice):
-    if app_module.CORS is None:
+    if app_module.app.cors is None:
         pytest.skip('app.py was imported before tests/unit/conftest.py set ALLOWED_ORIGINS')
     [origin] = settings().allowed_origins
     response = alice.get('/datasets/ds_missing', headers={'Origin': origin})
@@ -119,11 +120,11 @@ def _fresh_app(script, origins):
 def test_prod_never_allows_any_origin():
     prod = settings({'STAGE': 'prod', 'ALLOWED_ORIGINS': '*'})
     with pytest.raises(ValueError, match='not \\*'):
-        app_module.cors_config(prod)
-    config = app_module.cors_config(settings({'STAGE': 'prod',
+        web.cors_config(prod)
+    config = web.cors_config(settings({'STAGE': 'prod',
                                               'ALLOWED_ORIGINS': 'https://chatmrpt.example.org'}))
     assert config.allow_origin == 'https://chatmrpt.example.org'
-    assert app_module.cors_config(settings({'STAGE': 'prod'})) is None
+    assert web.cors_config(settings({'STAGE': 'prod'})) is None
 
 
 # what a careless log call could carry: (message or extra field, the secret in it)

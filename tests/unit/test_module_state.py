@@ -27,6 +27,9 @@ CACHES_ALLOWED = {
     'chalicelib/tokens.py': {'_fetch_jwks_cached'},       # the user pool's public keys, by URL
     'chalicelib/viz/page.py': {'environment'},            # compiled templates, no arguments
     'chalicelib/reports/document.py': {'_environment'},   # compiled templates, no arguments
+    # One invocation's dependencies: built on first use, gone with the Deps when the call ends.
+    'chalicelib/deps.py': {'dynamodb', 'users', 'datasets', 'analyses', 'sessions', 'connections', 'audit',
+                           'objects', 'jobs', 'sender', 'verify', 'max_bytes', 'clock', 'heartbeat_wait', 'pause'},
 }
 
 

@@ -63,8 +63,8 @@ def test_every_reference_resolves():
 
 
 @pytest.mark.parametrize('path, model', [
-    ('/datasets', 'chalicelib.services.datasets:CreateDataset'),
-    ('/analyses', 'chalicelib.services.analyses:CreateAnalysis'),
+    ('/datasets', 'chalicelib.datasets.requests:CreateDataset'),
+    ('/analyses', 'chalicelib.analyses.requests:CreateAnalysis'),
 ])
 def test_request_schemas_are_the_validators_schemas(path, model):
     import importlib

@@ -243,7 +243,7 @@ def test_any_page_token_is_either_the_callers_own_or_a_400(token):
 @given(st.text(max_size=12))
 def test_any_limit_is_a_number_in_range_or_a_400(raw):
     from chalicelib.errors import BadRequest
-    from chalicelib.services.validation import page_limit
+    from chalicelib.requests import page_limit
     try:
         limit = page_limit({'limit': raw})
     except BadRequest as refused:

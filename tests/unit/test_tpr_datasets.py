@@ -196,7 +196,8 @@ def test_a_dataset_accepts_a_tpr_upload(alice):
 
 
 def test_the_request_schemas_are_the_documented_ones():
-    from chalicelib.services.programme import ComputeTpr, CreateItnPlan
+    from chalicelib.analyses.itn_plans import CreateItnPlan
+    from chalicelib.datasets.tpr import ComputeTpr
     doc = json.loads((pathlib.Path(__file__).resolve().parents[2] / 'chalicelib' / 'openapi.json').read_text())
     for path, model in (('/datasets/{dataset_id}/tpr', ComputeTpr),
                         ('/analyses/{analysis_id}/itn-plans', CreateItnPlan)):
@@ -280,7 +281,7 @@ def test_joining_any_ward_tpr_keeps_every_other_value_and_leaves_gaps_missing(tp
     """For any TPRs, the joined canonical files load, carry exactly those values (None as a gap,
     never 0), and keep every other variable as it was."""
     from chalicelib.analysis import prepare_dataset
-    from chalicelib.services.programme import join_ward_tpr
+    from chalicelib.datasets.tpr import join_ward_tpr
     files = prepare_dataset({'data': ward_data()}).to_canonical()
     before = PreparedDataset.from_canonical(files)
     wards = [{'ward_code': code, 'tpr': tpr} for (code, _, _), tpr in zip(WARDS, tprs)]
@@ -300,11 +301,11 @@ def test_joining_any_ward_tpr_keeps_every_other_value_and_leaves_gaps_missing(tp
 def test_two_tpr_requests_at_once_leave_the_dataset_naming_the_files_it_carries(alice, stores, monkeypatch):
     """A request whose files are written while another's lands is refused (409), never recorded
     over the other's files; the dataset keeps one computation, whole, and no leftover files."""
-    from chalicelib.services.programme import ProgrammeDeps, compute_tpr
+    from chalicelib.datasets.tpr import compute_tpr
     from chalicelib.storage.datasets import Datasets
     dataset_id = kwara(stores, alice)
     record = Datasets.set_tpr
-    deps = ProgrammeDeps(stores.analyses, stores.datasets, stores.objects, 10_000_000)
+    deps = stores.replace(max_bytes=10_000_000)
     later = {}
 
     def meanwhile(self, *args, **kwargs):

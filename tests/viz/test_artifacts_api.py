@@ -5,11 +5,11 @@ import io
 import openpyxl
 import requests
 
-from chalicelib.services import worker
 # Fixtures of the processing and REST unit tests: a READY dataset, the worker's dependencies, a caller.
 from tests.processing.conftest import (  # noqa: F401
     ALICE, files, ready_dataset, sender, upload_deps, worker_deps)
 from tests.unit.conftest import alice, http  # noqa: F401
+from chalicelib.analyses import runner
 
 DRAWN = ('vulnerability_map.html', 'variable_maps.html', 'rank_spread.html', 'report.html', 'rankings.xlsx',
          'wards.geojson')
@@ -18,7 +18,7 @@ DRAWN = ('vulnerability_map.html', 'variable_maps.html', 'rank_spread.html', 're
 def test_maps_report_and_exports_are_listed_and_downloadable(alice, ready_dataset, worker_deps):
     assert alice.user_id == ALICE
     analysis_id = alice.post('/analyses', {'dataset_id': ready_dataset['dataset_id']}).json_body['analysis_id']
-    assert worker.run_job(ALICE, analysis_id, worker_deps) == 'SUCCEEDED'
+    assert runner.run_job(ALICE, analysis_id, worker_deps) == 'SUCCEEDED'
     analysis = alice.get(f'/analyses/{analysis_id}').json_body
     assert set(DRAWN) <= set(analysis['artifacts'])
     bodies = {}

@@ -11,31 +11,23 @@ it, and nothing is written outside the dataset's own prefix.
 """
 import logging
 import secrets
-import threading
-import time
-from dataclasses import dataclass
-from typing import Callable
 
-from chalicelib.aws import client
-from chalicelib.services.leases import Heartbeat
-from chalicelib.storage.base import StaleTransition, now_iso
-from chalicelib.storage.datasets import AWAITING_UPLOAD, INVALID, PROCESSING, READY, Datasets
-from chalicelib.storage.objects import Objects, parse_upload_key
+from chalicelib.datasets import tpr
+from chalicelib.storage.base import StaleTransition
+from chalicelib.storage.datasets import AWAITING_UPLOAD, INVALID, PROCESSING, READY
+from chalicelib.storage.leases import Heartbeat
+from chalicelib.storage.objects import content_type, parse_upload_key
 
 log = logging.getLogger('chatmrpt.uploads')
 
 # The roles the engine reads; `tpr` facility exports are read by their own feature.
 ENGINE_ROLES = ('data', 'boundaries', 'population')
-# A live invocation renews its lease on a PROCESSING dataset every HEARTBEAT_SECONDS;
-# one that dies (timeout, out of memory) stops, so its lease runs out within
-# PROCESSING_SECONDS. S3's asynchronous retries come about 1 and 3 minutes later: a
-# retry that meets a live lease raises, so Lambda tries again and a later one takes over.
-PROCESSING_SECONDS = 60
+# A live invocation renews its lease on a PROCESSING dataset (storage.datasets.PROCESSING_SECONDS)
+# every HEARTBEAT_SECONDS. A retry that meets a live lease raises, so Lambda tries again and a
+# later one takes over.
 HEARTBEAT_SECONDS = 20
 # A zip may expand to this many times the upload limit before it is refused.
 UNCOMPRESSED_FACTOR = 10
-CONTENT_TYPES = (('.csv', 'text/csv; charset=utf-8'), ('.geojson', 'application/geo+json'),
-                 ('.json', 'application/json'))
 MAX_TEXT = 600
 UNREADABLE = ('We could not read these files. Check that the ward data is a CSV or XLSX '
               'table with one row per ward and a ward name column, and that the boundaries '
@@ -48,83 +40,9 @@ TPR_UNREADABLE = ('We could not compute the ward TPR from the facility export. C
                   'XLSX a DHIS2 export gives, with a ward column and the malaria test columns.')
 
 
-class DatasetUploads(Datasets):
-    """The Datasets table as upload processing uses it."""
-
-    def mark_uploaded(self, user_id, dataset_id, role, size):
-        """Record that `role`'s file arrived: the item after the write, or None when
-        the dataset no longer awaits files (processed, or gone)."""
-        try:
-            result = self._client.update_item(
-                TableName=self.name, Key=self._key(user_id, dataset_id),
-                UpdateExpression=('SET files.#role.uploaded = :yes, '
-                                  'files.#role.received_size = :size, updated_at = :now'),
-                ConditionExpression='#status = :awaiting AND attribute_exists(files.#role)',
-                ExpressionAttributeNames={'#role': role, '#status': 'status'},
-                ExpressionAttributeValues=self._av({
-                    ':yes': True, ':size': size, ':now': now_iso(), ':awaiting': AWAITING_UPLOAD}),
-                ReturnValues='ALL_NEW')
-        except self._error():
-            return None
-        return self._plain(result['Attributes'])
-
-    def start_processing(self, user_id, dataset_id, owner, now):
-        """AWAITING_UPLOAD -> PROCESSING with `owner`'s lease, or take over a PROCESSING
-        dataset whose lease ran out (its function died and S3's retry came); the item, or
-        None when another invocation holds it or it is already processed."""
-        return self.update(
-            user_id, dataset_id,
-            {'status': PROCESSING, 'processing_owner': owner,
-             'processing_until': now + PROCESSING_SECONDS, 'updated_at': now_iso()},
-            '#status = :awaiting OR (#status = :processing AND processing_until < :now)',
-            {':awaiting': AWAITING_UPLOAD, ':processing': PROCESSING, ':now': now},
-            {'#status': 'status'})
-
-    def renew_processing(self, user_id, dataset_id, owner, now):
-        """Extend `owner`'s lease; False once it is lost (taken over, processed or deleted),
-        so an invocation that lost it never keeps the new holder's lease alive."""
-        return self.update(user_id, dataset_id, {'processing_until': now + PROCESSING_SECONDS},
-                           *self._held(owner)) is not None
-
-    def finish_processing(self, user_id, dataset_id, owner, status, **fields):
-        """PROCESSING -> `status` while `owner` still holds the lease; StaleTransition
-        otherwise (another invocation took over, or the dataset was deleted)."""
-        if self.update(user_id, dataset_id, dict(fields, status=status, updated_at=now_iso()),
-                       *self._held(owner)) is None:
-            raise StaleTransition(f'dataset_id {dataset_id} is no longer processed by this invocation')
-
-    @staticmethod
-    def _held(owner):
-        """The condition (and its values and names) that `owner` holds the processing lease."""
-        return ('#status = :processing AND processing_owner = :me',
-                {':processing': PROCESSING, ':me': owner}, {'#status': 'status'})
-
-
 class ProcessingElsewhere(Exception):
     """Another invocation holds a live lease on the dataset: raised so that Lambda retries
     the event later, when that invocation has finished or its lease has run out."""
-
-
-@dataclass(frozen=True)
-class UploadDeps:
-    datasets: DatasetUploads
-    files: Objects
-    max_bytes: int
-    clock: Callable[[], float] = time.time
-    heartbeat_seconds: float = HEARTBEAT_SECONDS
-    heartbeat_wait: Callable = threading.Event.wait
-
-    @classmethod
-    def from_settings(cls, s):
-        return cls(datasets=DatasetUploads(s.datasets_table, client('dynamodb', s.region)),
-                   files=Objects(s.data_bucket, client('s3', s.region)),
-                   max_bytes=s.max_upload_bytes)
-
-
-def content_type(name):
-    """The content type of a derived file, by its extension."""
-    return next((ctype for ext, ctype in CONTENT_TYPES if name.endswith(ext)),
-                'application/octet-stream')
 
 
 def process_upload(key, deps):
@@ -150,7 +68,7 @@ def process_upload(key, deps):
         log.info('dataset already %s; late or duplicate event ignored', dataset['status'], extra=where)
         return 'duplicate'
     owner = secrets.token_hex(8)
-    claimed = deps.datasets.start_processing(user_id, dataset_id, owner, deps.clock())
+    claimed = deps.datasets.processing.claim(user_id, dataset_id, owner, deps.clock())
     if claimed is None:
         current = deps.datasets.get(user_id, dataset_id)
         if current and current['status'] == PROCESSING:
@@ -158,8 +76,8 @@ def process_upload(key, deps):
             raise ProcessingElsewhere(dataset_id)
         log.info('dataset processed meanwhile; event ignored', extra=where)
         return 'duplicate'
-    with Heartbeat(lambda: deps.datasets.renew_processing(user_id, dataset_id, owner, deps.clock()),
-                   deps.heartbeat_seconds, where, deps.heartbeat_wait) as heartbeat:
+    with Heartbeat(lambda: deps.datasets.processing.renew(user_id, dataset_id, owner, deps.clock()),
+                   HEARTBEAT_SECONDS, where, deps.heartbeat_wait) as heartbeat:
         status, fields = _validate(deps, claimed)
         if status == READY and 'tpr' in fields['files']:
             status, fields = _join_tpr(deps, dict(claimed, files=fields['files']), fields)
@@ -178,10 +96,10 @@ def _freeze(deps, dataset):
     files = {}
     try:
         for role, f in dataset['files'].items():
-            files[role] = dict(f, processed_key=deps.files.freeze(user_id, dataset_id, f['key']))
+            files[role] = dict(f, processed_key=deps.objects.freeze(user_id, dataset_id, f['key']))
     except Exception:
         if files:
-            deps.files.delete_files(user_id, 'datasets', dataset_id, [
+            deps.objects.delete_files(user_id, 'datasets', dataset_id, [
                 ('processed', f['processed_key'].rsplit('/', 1)[-1]) for f in files.values()])
         raise
     return dict(dataset, files=files)
@@ -190,14 +108,12 @@ def _freeze(deps, dataset):
 def _join_tpr(deps, dataset, fields):
     """A facility export makes its ward TPR a variable before the dataset is READY, so
     READY always carries it; a failure is said in the dataset's warnings (or errors)."""
-    from chalicelib.services import programme
     try:
-        status, fields = programme.tpr_after_upload(dataset['user_id'], dataset, fields,
-                                                    programme.ProgrammeDeps.from_upload_deps(deps))
+        status, fields = tpr.after_upload(dataset['user_id'], dataset, fields, deps)
     except Exception:
         log.exception('ward TPR not joined', extra={'user_id': dataset['user_id'],
                                                     'dataset_id': dataset['dataset_id']})
-        status, fields = programme.tpr_failed(dataset, fields, _error(
+        status, fields = tpr.failed(dataset, fields, _error(
             'unreadable', TPR_UNREADABLE, dataset['files']['tpr']['filename']))
     return status, dict(fields, files=dataset['files'],
                         errors=[_bounded(e) for e in fields.get('errors') or ()])
@@ -207,7 +123,7 @@ def _record_arrival(deps, dataset, role, ext, declared, where):
     """Check the arrived file and mark it uploaded; None once every file is there,
     otherwise what happened."""
     user_id, dataset_id = dataset['user_id'], dataset['dataset_id']
-    size = deps.files.upload_size(user_id, dataset_id, role, ext)
+    size = deps.objects.upload_size(user_id, dataset_id, role, ext)
     if size is None:
         log.warning('uploaded object is gone; ignored', extra=where)
         return 'ignored'
@@ -251,12 +167,12 @@ def _validate(deps, dataset):
         log.exception('dataset files could not be copied', extra={'user_id': user_id, 'dataset_id': dataset_id})
         return INVALID, {'errors': [_error('not_stored', NOT_STORED)], 'files': dataset['files']}
     try:
-        files = {role: (f['filename'], deps.files.read_upload(user_id, f))
+        files = {role: (f['filename'], deps.objects.read_upload(user_id, f))
                  for role, f in dataset['files'].items() if role in ENGINE_ROLES}
         prepared = prepare_dataset(files, Limits(
             max_bytes=deps.max_bytes, max_uncompressed_bytes=deps.max_bytes * UNCOMPRESSED_FACTOR))
         canonical = {
-            name: deps.files.put_file(user_id, 'datasets', dataset_id, ('canonical', name),
+            name: deps.objects.put_file(user_id, 'datasets', dataset_id, ('canonical', name),
                                       body, content_type(name))
             for name, body in prepared.to_canonical().items()}
     except DataError as error:
@@ -278,11 +194,12 @@ def _end(deps, user_id, dataset_id, expected, status, fields, owner=None):
         if owner is None:
             deps.datasets.transition(user_id, dataset_id, expected, status, **fields)
         else:
-            deps.datasets.finish_processing(user_id, dataset_id, owner, status, **fields)
+            if deps.datasets.processing.hold(user_id, dataset_id, owner, status=status, **fields) is None:
+                raise StaleTransition(f'dataset {dataset_id} is no longer processed by this invocation')
     except StaleTransition:
         log.info('dataset changed while it was processed; result dropped', extra=where)
         if deps.datasets.get(user_id, dataset_id) is None:
-            deps.files.delete_prefix(user_id, 'datasets', dataset_id)
+            deps.objects.delete_prefix(user_id, 'datasets', dataset_id)
         return 'duplicate'
     except Exception:
         if status != READY:

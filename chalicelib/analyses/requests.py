@@ -8,9 +8,8 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from chalicelib.errors import ApiError, BadRequest, Conflict, NotFound
 from chalicelib.nigeria import STATE_CODES, STATES
-from chalicelib.services import owned
-from chalicelib.services.programme import ComputeTpr, analysis_summary, tpr_column
-from chalicelib.services.validation import page_limit, parse
+from chalicelib.datasets.tpr import ComputeTpr, analysis_summary, tpr_column
+from chalicelib.requests import find as find_owned, page, page_limit, parse
 from chalicelib.storage.analyses import FAILED, QUEUED, SUCCEEDED
 from chalicelib.storage.base import decode_token, encode_token, new_id, now_iso
 from chalicelib.storage.datasets import READY
@@ -97,14 +96,14 @@ def _check_usable(request, summary, known):
                      {'field': 'variables', 'usable': usable, 'known': known})
 
 
-def create(user_id, body, datasets, analyses, jobs, files):
+def create(user_id, body, deps):
     """A QUEUED analysis handed to the worker's queue.
 
     The item is written before the job is sent, so the worker always finds it; if
     the send fails the item is marked FAILED, never left QUEUED forever.
     """
     request = parse(CreateAnalysis, body)
-    dataset = owned.find(datasets, user_id, request.dataset_id, 'dataset')
+    dataset = find_owned(deps.datasets, user_id, request.dataset_id, 'dataset')
     if dataset['status'] != READY:
         raise Conflict(f'dataset {request.dataset_id} is {dataset["status"]}; an analysis '
                        'needs a READY dataset', {'dataset_id': request.dataset_id,
@@ -117,20 +116,20 @@ def create(user_id, body, datasets, analyses, jobs, files):
     _check_variables(request, known, computed)
     summary = dataset.get('summary') or {}
     if computed:
-        summary = analysis_summary(user_id, dataset, request.tpr.model_dump(), files)
+        summary = analysis_summary(user_id, dataset, request.tpr.model_dump(), deps.objects)
     _check_usable(request, summary, known)
     analysis_id = new_id('an')
     now = now_iso()
-    analyses.put_new(user_id, {
+    deps.analyses.put_new(user_id, {
         'analysis_id': analysis_id, 'dataset_id': request.dataset_id, 'status': QUEUED,
         'stage': 'queued', 'progress': 0, 'error': None, 'request': request.model_dump(),
         'artifacts': {}, 'created_at': now, 'updated_at': now})
     try:
-        jobs.send(user_id, analysis_id)
+        deps.jobs.send(user_id, analysis_id)
     except Exception:
         log.exception('could not queue analysis', extra={'analysis_id': analysis_id})
         message = 'The analysis could not be started (the job queue is unavailable); start it again.'
-        analyses.transition(user_id, analysis_id, QUEUED, FAILED, stage='queued', error=message)
+        deps.analyses.transition(user_id, analysis_id, QUEUED, FAILED, stage='queued', error=message)
         raise ApiError(message, {'analysis_id': analysis_id}) from None
     return {'analysis_id': analysis_id, 'status': QUEUED}
 
@@ -141,21 +140,21 @@ def view(item):
     return shown
 
 
-def find(user_id, analysis_id, analyses):
-    return owned.find(analyses, user_id, analysis_id, 'analysis')
+def find(user_id, analysis_id, deps):
+    return find_owned(deps.analyses, user_id, analysis_id, 'analysis')
 
 
-def get(user_id, analysis_id, analyses):
-    return view(find(user_id, analysis_id, analyses))
+def get(user_id, analysis_id, deps):
+    return view(find(user_id, analysis_id, deps))
 
 
-def list_page(user_id, query, analyses):
-    return owned.page(analyses, user_id, query, view)
+def list_page(user_id, query, deps):
+    return page(deps.analyses, user_id, query, view)
 
 
-def rankings(user_id, analysis_id, query, analyses, objects):
+def rankings(user_id, analysis_id, query, deps):
     """One page of the ranking in rank order, sliced from the stored `rankings.json`."""
-    item = find(user_id, analysis_id, analyses)
+    item = find(user_id, analysis_id, deps)
     artifact = (item.get('artifacts') or {}).get(RANKINGS)
     if item['status'] != SUCCEEDED or artifact is None:
         raise Conflict(f'analysis {analysis_id} is {item["status"]}; rankings are ready '
@@ -163,7 +162,7 @@ def rankings(user_id, analysis_id, query, analyses, objects):
                                                  'status': item['status']})
     limit = page_limit(query, RANKINGS_PAGE, RANKINGS_MAX_PAGE)
     start = _offset((query or {}).get('next_token'), analysis_id)
-    ranking = json.loads(objects.get_object(user_id, artifact['key']))
+    ranking = json.loads(deps.objects.get_object(user_id, artifact['key']))
     end = start + limit
     token = encode_token({'analysis_id': analysis_id, 'offset': end}) if end < len(ranking) else None
     return {'items': ranking[start:end], 'next_token': token}
@@ -180,17 +179,17 @@ def _offset(token, analysis_id):
     return offset
 
 
-def artifact(user_id, analysis_id, name, analyses, objects):
+def artifact(user_id, analysis_id, name, deps):
     """A 5-minute download link for one of the analysis's files."""
-    stored = (find(user_id, analysis_id, analyses).get('artifacts') or {}).get(name)
+    stored = (find(user_id, analysis_id, deps).get('artifacts') or {}).get(name)
     if stored is None:
         raise NotFound(f'analysis {analysis_id} has no file {name!r}',
                        {'analysis_id': analysis_id, 'name': name})
-    return objects.presigned_download(user_id, stored['key'], name)
+    return deps.objects.presigned_download(user_id, stored['key'], name)
 
 
-def delete(user_id, analysis_id, analyses, objects):
+def delete(user_id, analysis_id, deps):
     """Remove the analysis's files, then the item; a running worker then finds it gone."""
-    find(user_id, analysis_id, analyses)
-    objects.delete_prefix(user_id, 'analyses', analysis_id)
-    analyses.delete(user_id, analysis_id)
+    find(user_id, analysis_id, deps)
+    deps.objects.delete_prefix(user_id, 'analyses', analysis_id)
+    deps.analyses.delete(user_id, analysis_id)

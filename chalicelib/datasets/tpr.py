@@ -1,59 +1,31 @@
-"""Programme planning on the caller's own results: bed-net (ITN) plans of a finished
-analysis, and ward test positivity rates (TPR) from a dataset's facility export.
+"""Ward test positivity rates (TPR) from a dataset's facility export: computed when the
+dataset is processed (default options), on request with other options, and for an analysis
+that chose options of its own.
 
-The REST path imports this module: pandas, openpyxl and the engine load only
-inside the functions that compute. The pure parts (`plan_files`, `ward_tpr`,
-`join_ward_tpr`) take bytes and return bytes, so the upload processor and the
-worker can call them too.
+The REST path imports this module: pandas, openpyxl and the engine load only inside the
+functions that compute. The pure parts (`ward_tpr`, `join_ward_tpr`) take bytes and
+return bytes, so the upload processor and the worker can call them too.
 """
 import csv
 import io
 import json
-from dataclasses import dataclass
-from types import MappingProxyType
 from typing import Literal, Optional
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from chalicelib.aws import client
-from chalicelib.errors import BadRequest, Conflict, InvalidData
-from chalicelib.services import owned
-from chalicelib.services.uploads import content_type
-from chalicelib.services.validation import parse
-from chalicelib.services.worker import drawing_options
-from chalicelib.storage.analyses import SUCCEEDED, Analyses
+from chalicelib.errors import BadRequest, Conflict
+from chalicelib.requests import engine_error, find, parse
 from chalicelib.storage.base import StaleTransition, new_id, now_iso
-from chalicelib.storage.datasets import INVALID, READY, Datasets
-from chalicelib.storage.objects import Objects, object_key
+from chalicelib.storage.datasets import INVALID, READY
+from chalicelib.storage.objects import content_type, object_key
 
-RANKINGS = 'rankings.json'
-JSON_TYPE = 'application/json'
-XLSX = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet'
-HTML = 'text/html; charset=utf-8'
-# Each file of a plan: its name under the plan's folder and its artifact name ({} = plan id).
-PLAN_FILES = (('plan.json', 'itn-plan-{}.json'), ('plan.csv', 'itn-plan-{}.csv'),
-              ('plan.xlsx', 'itn-plan-{}.xlsx'), ('coverage_map.html', 'itn-coverage-{}.html'))
 # The canonical files a ward TPR changes; the others (boundaries, neighbours) stay as uploaded.
 JOINED_FILES = ('wards.csv', 'validation.json')
 TPR_FILES = ('ward_tpr.csv', 'tpr_series.csv')
 WARD_TPR_FIELDS = ('ward_code', 'ward_name', 'lga', 'tpr', 'positives', 'tested', 'facilities', 'periods',
                    'method')
-# An engine option error names the option as the engine calls it; the API names the body field.
 # The engine's refusals of TPR options that only the export can decide (POST /analyses answers them 400).
 OPTIONS_THE_EXPORT_DECIDES = ('invalid_option', 'no_tpr_columns', 'no_level_column', 'no_period_column')
-OPTION_FIELDS = MappingProxyType({'from': 'period_from', 'to': 'period_to', 'period': 'period_from'})
-NO_POPULATION = ('The dataset of this analysis has no ward population, so no bed-net plan can be made '
-                 '(a number is never invented). Create a dataset that includes a population file (role '
-                 '"population", columns WardCode and population) or ward data with a population column, '
-                 'run the analysis again and plan on it.')
-
-
-class CreateItnPlan(BaseModel):
-    model_config = ConfigDict(extra='forbid', strict=True)
-    total_nets: int = Field(ge=0, le=1_000_000_000)
-    household_size: float = Field(default=5, gt=0, le=100)
-    urban_threshold: float = Field(default=75, ge=0, le=100)
-    method: Literal['composite', 'pca'] = 'composite'
 
 
 class ComputeTpr(BaseModel):
@@ -81,144 +53,6 @@ class ComputeTpr(BaseModel):
         return value
 
 
-@dataclass(frozen=True)
-class ProgrammeDeps:
-    analyses: Analyses
-    datasets: Datasets
-    files: Objects          # derived files live under an analysis's or a dataset's own prefix
-    max_bytes: int
-
-    @classmethod
-    def from_stores(cls, stores, s):
-        return cls(analyses=stores.analyses, datasets=stores.datasets,
-                   files=Objects(s.data_bucket, client('s3', s.region)), max_bytes=s.max_upload_bytes)
-
-    @classmethod
-    def from_upload_deps(cls, deps):
-        """What the upload processor has: datasets and files (a TPR needs no analyses)."""
-        return cls(analyses=None, datasets=deps.datasets, files=deps.files, max_bytes=deps.max_bytes)
-
-
-def _engine_error(error, option_codes=('invalid_option',), prefix=''):
-    """A DataError as the API answers it: a bad option is the request's fault (400 naming
-    the field, under `prefix`), anything else is the data's (422 naming file, row and column)."""
-    if error.code in option_codes:
-        return BadRequest(error.message, {'field': prefix + OPTION_FIELDS.get(error.column, error.column)})
-    return InvalidData(error.message, error.to_dict())
-
-
-# --- ITN plans ----------------------------------------------------------------------
-
-def create_itn_plan(user_id, analysis_id, body, deps):
-    """A bed-net plan on a SUCCEEDED analysis's ranking, stored and listed under it.
-
-    The preset is the analysis's own, so a legacy analysis plans the legacy way.
-    Files are written first and registered with the plan in one conditional write:
-    an analysis deleted meanwhile gets no plan (409) and its files are removed again.
-    """
-    from chalicelib.analysis.errors import DataError
-    from chalicelib.analysis.itn import plan_itn
-    request = parse(CreateItnPlan, body)
-    item = owned.find(deps.analyses, user_id, analysis_id, 'analysis')
-    ranking = (item.get('artifacts') or {}).get(RANKINGS)
-    if item['status'] != SUCCEEDED or ranking is None:
-        raise Conflict(f'analysis {analysis_id} is {item["status"]}; a bed-net plan needs a SUCCEEDED '
-                       'analysis', {'analysis_id': analysis_id, 'status': item['status']})
-    population = _dataset_population(user_id, item['dataset_id'], deps)
-    # The worker keeps the engine's whole result: the ranking and the wards to map.
-    result = json.loads(deps.files.get_object(
-        user_id, object_key(user_id, 'analyses', analysis_id, 'work', 'result.json')))
-    _check_ranked_by(result['rankings'], request.method)
-    try:
-        plan = plan_itn(result['rankings'], population,
-                        request.total_nets, request.household_size, request.urban_threshold,
-                        preset=(item.get('request') or {}).get('preset') or 'default', method=request.method)
-    except DataError as error:
-        raise _engine_error(error) from None
-    plan_id, created_at = new_id('plan'), now_iso()
-    artifacts = {}
-    for (name, artifact), (data, ctype) in zip(PLAN_FILES, plan_files(plan, result, drawing_options(item))):
-        key = deps.files.put_file(user_id, 'analyses', analysis_id, ('itn-plans', plan_id, name), data, ctype)
-        artifacts[artifact.format(plan_id)] = {'key': key, 'content_type': ctype, 'size': len(data)}
-    summary = {'plan_id': plan_id, 'created_at': created_at, 'method': plan['method'], 'preset': plan['preset'],
-               'total_nets': request.total_nets, 'household_size': request.household_size,
-               'urban_threshold': request.urban_threshold, 'totals': plan['totals'],
-               'artifacts': sorted(artifacts)}
-    try:
-        deps.analyses.add_itn_plan(user_id, analysis_id, summary, artifacts)
-    except StaleTransition:
-        deps.files.delete_files(user_id, 'analyses', analysis_id,
-                                [('itn-plans', plan_id, name) for name, _ in PLAN_FILES])
-        raise
-    return dict(plan, plan_id=plan_id, created_at=created_at, artifacts=sorted(artifacts))
-
-
-def _check_ranked_by(rankings, method):
-    """A plan follows a ranking the analysis made: a PCA-only analysis (or one whose PCA did not
-    run) is refused naming `method` and the method that has a ranking, not failed ward by ward."""
-    if any(ward.get(f'{method}_rank') is not None for ward in rankings):
-        return
-    other = 'pca' if method == 'composite' else 'composite'
-    hint = f'; plan with "method": "{other}"' if any(ward.get(f'{other}_rank') is not None for ward in rankings) else ''
-    raise BadRequest(f'method: this analysis has no {method} ranking{hint}.', {'field': 'method'})
-
-
-def list_itn_plans(user_id, analysis_id, analyses):
-    """The analysis's plans, oldest first, as summaries (the rows are in each plan's files)."""
-    return {'items': owned.find(analyses, user_id, analysis_id, 'analysis').get('itn_plans') or []}
-
-
-def _dataset_population(user_id, dataset_id, deps):
-    dataset = deps.datasets.get(user_id, dataset_id) if dataset_id else None
-    key = ((dataset or {}).get('canonical') or {}).get('wards.csv')
-    if not dataset or dataset.get('status') != READY or key is None:
-        raise Conflict(f'the dataset {dataset_id} of this analysis was deleted or is being replaced, and the '
-                       'ward population comes from it: upload the data again and run a new analysis',
-                       {'dataset_id': dataset_id})
-    from chalicelib.analysis.dataset import canonical_population
-    population = canonical_population(deps.files.get_object(user_id, key))
-    if not population:
-        raise InvalidData(NO_POPULATION, {'field': 'population', 'dataset_id': dataset_id})
-    return population
-
-
-def plan_files(plan, result, options=None):
-    """The plan as (bytes, content type) for each of PLAN_FILES: JSON, CSV, XLSX and its
-    coverage map on the wards of the analysis `result` it was made from, drawn with the
-    analysis's drawing `options` (an offline analysis's map embeds plotly.js)."""
-    from chalicelib.analysis.itn import PLAN_COLUMNS, write_plan_csv
-    from chalicelib.reports.exports import xlsx_cell
-    from chalicelib.viz import coverage_map
-    from openpyxl import Workbook
-    text = io.StringIO()
-    write_plan_csv(plan, text)
-    book = Workbook(write_only=True)
-    sheets = (('ITN plan', PLAN_COLUMNS, ([row[c] for c in PLAN_COLUMNS] for row in plan['rows'])),
-              ('Totals', ('total', 'value'), _flat(plan['totals'])),
-              ('Warnings', ('warning',), ([w] for w in plan['warnings'])))
-    for title, header, rows in sheets:
-        sheet = book.create_sheet(title)
-        sheet.append(list(header))
-        for row in rows:
-            sheet.append([xlsx_cell(value) for value in row])
-    xlsx = io.BytesIO()
-    book.save(xlsx)
-    return ((json.dumps(plan, allow_nan=False).encode(), JSON_TYPE),
-            (text.getvalue().encode('utf-8'), content_type('.csv')),
-            (xlsx.getvalue(), XLSX),
-            (coverage_map(result, plan, options), HTML))
-
-
-def _flat(totals, prefix=''):
-    for name, value in totals.items():
-        if isinstance(value, dict):
-            yield from _flat(value, f'{prefix}{name}.')
-        else:
-            yield [f'{prefix}{name}', value]
-
-
-# --- TPR ----------------------------------------------------------------------------
-
 def compute_tpr(user_id, dataset_id, body, deps):
     """Ward TPR from the dataset's facility export (role `tpr`) with the chosen options.
 
@@ -229,7 +63,7 @@ def compute_tpr(user_id, dataset_id, body, deps):
     """
     from chalicelib.analysis.errors import DataError
     options = parse(ComputeTpr, body).model_dump()
-    dataset = owned.find(deps.datasets, user_id, dataset_id, 'dataset')
+    dataset = find(deps.datasets, user_id, dataset_id, 'dataset')
     if dataset['status'] != READY:
         raise Conflict(f'dataset {dataset_id} is {dataset["status"]}; TPR is computed on a READY dataset',
                        {'dataset_id': dataset_id, 'status': dataset['status']})
@@ -239,16 +73,16 @@ def compute_tpr(user_id, dataset_id, body, deps):
     try:
         result, fields = _store_ward_tpr(user_id, dataset, tpr_base(dataset), options, deps)
     except DataError as error:
-        raise _engine_error(error) from None
+        raise engine_error(error) from None
     record = fields['tpr']
     try:
         deps.datasets.set_tpr(user_id, dataset_id, **fields, replacing=dataset['canonical']['wards.csv'])
     except StaleTransition:
-        _delete_tpr_files(user_id, dataset_id, record, deps.files)
+        _delete_tpr_files(user_id, dataset_id, record, deps.objects)
         raise
     if dataset.get('tpr'):
-        _delete_tpr_files(user_id, dataset_id, dataset['tpr'], deps.files)
-    series = deps.files.presigned_download(user_id, record['series_key'], 'tpr_series.csv')
+        _delete_tpr_files(user_id, dataset_id, dataset['tpr'], deps.objects)
+    series = deps.objects.presigned_download(user_id, record['series_key'], 'tpr_series.csv')
     return dict(result['summary'], dataset_id=dataset_id, options=options, warnings=record['warnings'],
                 wards=result['wards'], flagged=result['flagged'], series_url=series['url'],
                 series_expires_at=series['expires_at'])
@@ -273,10 +107,10 @@ def _store_ward_tpr(user_id, dataset, base, options, deps, warnings=None):
     Raises the engine's DataError for an export that cannot be used."""
     from chalicelib.analysis import Limits
     upload = dataset['files']['tpr']
-    result = ward_tpr(*_tpr_inputs(user_id, deps.files, base, upload), options, Limits(max_bytes=deps.max_bytes))
+    result = ward_tpr(*_tpr_inputs(user_id, deps.objects, base, upload), options, Limits(max_bytes=deps.max_bytes))
     folder = ('tpr', new_id('tpr'))
-    keys = {name: deps.files.put_file(user_id, 'datasets', dataset['dataset_id'], folder + (name,), data,
-                                      content_type(name))
+    keys = {name: deps.objects.put_file(user_id, 'datasets', dataset['dataset_id'], folder + (name,), data,
+                                        content_type(name))
             for name, data in result['files'].items()}
     record = dict(result['summary'], options=options, computed_at=now_iso(), base=base,
                   key=keys['ward_tpr.csv'], series_key=keys['tpr_series.csv'],
@@ -296,7 +130,7 @@ def _delete_tpr_files(user_id, dataset_id, record, files):
     files.delete_files(user_id, 'datasets', dataset_id, [folder + (name,) for name in JOINED_FILES + TPR_FILES])
 
 
-def tpr_after_upload(user_id, dataset, fields, deps):
+def after_upload(user_id, dataset, fields, deps):
     """The upload processor's step before a dataset with a facility export becomes READY:
     (status, fields to write) with the ward TPR of the default options joined, so a READY
     dataset carries `tpr` from the start. `fields` is what the READY transition would write."""
@@ -305,11 +139,11 @@ def tpr_after_upload(user_id, dataset, fields, deps):
         _, joined = _store_ward_tpr(user_id, dataset, fields['canonical'], ComputeTpr().model_dump(), deps,
                                     fields['warnings'])
     except DataError as error:
-        return tpr_failed(dataset, fields, error.to_dict())
+        return failed(dataset, fields, error.to_dict())
     return READY, dict(fields, **joined)
 
 
-def tpr_failed(dataset, fields, error):
+def failed(dataset, fields, error):
     """When the facility export gives no TPR: ward data stays usable (READY, with a warning
     saying why); boundaries with only a facility export have nothing to rank (INVALID)."""
     if 'data' not in dataset['files']:
@@ -338,7 +172,7 @@ def analysis_summary(user_id, dataset, options, files):
     try:
         joined = analysis_canonical(user_id, dataset, options, files)
     except DataError as error:
-        raise _engine_error(error, OPTIONS_THE_EXPORT_DECIDES, 'tpr.') from None
+        raise engine_error(error, OPTIONS_THE_EXPORT_DECIDES, 'tpr.') from None
     summary = json.loads(joined['validation.json'])['summary']
     column = tpr_column(options['age'], options['test'])
     tpr = next(v for v in summary['variables'] if v['name'] == column)

@@ -1,4 +1,4 @@
-"""Datasets: create one with presigned uploads, list, read, delete with its files."""
+"""Dataset requests: create one with presigned uploads, list, read, delete with its files."""
 import posixpath
 from types import MappingProxyType
 from typing import List, Literal
@@ -6,14 +6,11 @@ from typing import List, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from chalicelib.errors import BadRequest, TooLarge
-from chalicelib.services import owned
-from chalicelib.services.validation import parse
+from chalicelib.requests import find, page, parse
 from chalicelib.storage.base import new_id, now_iso
 from chalicelib.storage.datasets import AWAITING_UPLOAD, READY
+from chalicelib.storage.objects import content_type
 
-XLSX = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet'
-CONTENT_TYPES = MappingProxyType({'.csv': 'text/csv', '.xlsx': XLSX, '.zip': 'application/zip',
-                                 '.geojson': 'application/geo+json', '.json': 'application/json'})
 TABLE_EXTENSIONS = ('.csv', '.xlsx')
 EXTENSIONS = MappingProxyType({'data': TABLE_EXTENSIONS, 'boundaries': ('.zip', '.geojson', '.json'),
                               'population': TABLE_EXTENSIONS, 'tpr': TABLE_EXTENSIONS})
@@ -65,19 +62,19 @@ def _check_files(files, max_bytes):
     return extensions
 
 
-def create(user_id, body, datasets, objects, max_bytes):
+def create(user_id, body, deps):
     """A new AWAITING_UPLOAD dataset and one presigned POST per file."""
     request = parse(CreateDataset, body)
-    extensions = _check_files(request.files, max_bytes)
+    extensions = _check_files(request.files, deps.max_bytes)
     dataset_id = new_id('ds')
-    uploads = [objects.presigned_upload(user_id, dataset_id, f.role, ext, f.size,
-                                        CONTENT_TYPES[ext])
+    uploads = [deps.objects.presigned_upload(user_id, dataset_id, f.role, ext, f.size,
+                                        content_type(ext))
                for f, ext in zip(request.files, extensions)]
     now = now_iso()
-    datasets.put_new(user_id, {
+    deps.datasets.put_new(user_id, {
         'dataset_id': dataset_id, 'name': request.name, 'status': AWAITING_UPLOAD,
         'files': {f.role: {'filename': f.filename, 'key': u['key'], 'size': f.size,
-                           'content_type': CONTENT_TYPES[ext], 'uploaded': False}
+                           'content_type': content_type(ext), 'uploaded': False}
                   for f, ext, u in zip(request.files, extensions, uploads)},
         'errors': [], 'warnings': [], 'created_at': now, 'updated_at': now})
     return {'dataset_id': dataset_id, 'status': AWAITING_UPLOAD,
@@ -105,16 +102,16 @@ def view(item):
     return shown
 
 
-def get(user_id, dataset_id, datasets):
-    return view(owned.find(datasets, user_id, dataset_id, 'dataset'))
+def get(user_id, dataset_id, deps):
+    return view(find(deps.datasets, user_id, dataset_id, 'dataset'))
 
 
-def list_page(user_id, query, datasets):
-    return owned.page(datasets, user_id, query, view)
+def list_page(user_id, query, deps):
+    return page(deps.datasets, user_id, query, view)
 
 
-def delete(user_id, dataset_id, datasets, objects):
+def delete(user_id, dataset_id, deps):
     """Remove the dataset's files, then the item (a retry finishes a half-done delete)."""
-    owned.find(datasets, user_id, dataset_id, 'dataset')
-    objects.delete_prefix(user_id, 'datasets', dataset_id)
-    datasets.delete(user_id, dataset_id)
+    find(deps.datasets, user_id, dataset_id, 'dataset')
+    deps.objects.delete_prefix(user_id, 'datasets', dataset_id)
+    deps.datasets.delete(user_id, dataset_id)

@@ -3,7 +3,7 @@ import re
 from types import MappingProxyType
 
 from chalicelib.errors import BadRequest, Forbidden
-from chalicelib.services.validation import page_limit
+from chalicelib.requests import page_limit
 
 OUTCOMES = MappingProxyType({401: 'denied', 403: 'denied', 404: 'not_found'})
 _SINCE = re.compile(r'^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d+)?)?Z?)?$')

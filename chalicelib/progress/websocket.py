@@ -1,4 +1,4 @@
-"""Live progress over WebSocket: connections, subscriptions and sending.
+"""The WebSocket events: a connection made, a client's message, a connection closed.
 
 Browsers cannot set headers on a WebSocket, so `$connect` takes the Cognito ID
 token from the `token` query parameter and verifies it with the REST side's
@@ -6,22 +6,18 @@ verifier. A connection may subscribe only to its own user's analyses, and the
 sender looks connections up in the analysis owner's partition only: another
 user's connection cannot receive a message about this analysis.
 """
-import functools
 import json
 import logging
 import re
-import time
-from dataclasses import dataclass
-from typing import Callable
 
-from chalice import Response, WebsocketDisconnectedError
+from chalice import Response
 
-from chalicelib import aws
+from chalicelib.analyses.stages import STAGES
 from chalicelib.errors import error_body
-from chalicelib.storage.analyses import Analyses
+from chalicelib.progress.messages import progress_message, status_message
+from chalicelib.storage.analyses import RUNNING, TERMINAL
 from chalicelib.storage.base import AlreadyExists, now_iso
-from chalicelib.storage.connections import Connections
-from chalicelib.tokens import TokenError, verify_id_token
+from chalicelib.tokens import TokenError
 
 log = logging.getLogger('chatmrpt.progress')
 
@@ -33,80 +29,6 @@ SUBSCRIBE_HELP = 'Send {"action": "subscribe", "analysis_id": "<one of your anal
 OWNER_LOOKUP_PAUSES = (0.1, 0.3, 0.6)
 NOT_READY = {'type': 'error', 'code': 'conflict',
              'message': 'This connection is not ready yet: send the subscribe message again in a moment.'}
-
-
-def progress_message(analysis_id, stage, progress, message):
-    return {'type': 'progress', 'analysis_id': analysis_id, 'stage': stage,
-            'progress': progress, 'message': message}
-
-
-def status_message(analysis_id, status, error=None):
-    message = {'type': 'status', 'analysis_id': analysis_id, 'status': status}
-    if error:
-        message['error'] = error
-    return message
-
-
-class AwsSession:
-    """What `app.websocket_api.session` must be: a `client()` from the shared client cache.
-
-    Creating it imports no boto3; the local stack replaces it with its relay's.
-    """
-
-    def client(self, service, endpoint_url=None):
-        return aws.client(service, endpoint_url=endpoint_url)
-
-
-class ProgressSender:
-    """Sends messages about one user's analysis to that user's subscribed connections."""
-
-    def __init__(self, connections, websocket_api):
-        self._connections = connections
-        self._ws = websocket_api
-
-    @classmethod
-    def from_settings(cls, s, websocket_api):
-        return cls(Connections(s.connections_table, aws.client('dynamodb', s.region)), websocket_api)
-
-    def send(self, user_id, analysis_id, message):
-        """Push `message` to every connection of `user_id` subscribed to `analysis_id`."""
-        for connection in self._connections.subscribers(user_id, analysis_id):
-            self.send_to(user_id, connection, message)
-
-    def send_to(self, user_id, connection, message):
-        """Push to one connection; a closed one is forgotten (when its user is known:
-        `user_id` None is a connection not found yet), a failed push never fails the
-        work that reports it."""
-        connection_id = connection['connection_id']
-        # The worker runs outside any WebSocket event: point the API at the endpoint
-        # the connection came in through (a no-op once configured).
-        self._ws.configure(connection['domain'], connection['stage'])
-        try:
-            self._ws.send(connection_id, json.dumps(message))
-        except WebsocketDisconnectedError:
-            log.info('connection gone; forgotten', extra={'user_id': user_id})
-            if user_id is not None:
-                self._connections.delete(user_id, connection_id)
-        except Exception:
-            log.warning('progress message not delivered', exc_info=True, extra={'user_id': user_id})
-
-
-@dataclass(frozen=True)
-class WsDeps:
-    connections: Connections
-    analyses: Analyses
-    verify: Callable[[str], dict]        # token -> verified claims; raises TokenError
-    sender: ProgressSender
-    catch_up: Callable[[dict], list]     # analysis item -> messages a late subscriber missed
-    pause: Callable[[float], None] = time.sleep
-
-    @classmethod
-    def from_settings(cls, s, websocket_api, catch_up):
-        dynamodb = aws.client('dynamodb', s.region)
-        connections = Connections(s.connections_table, dynamodb)
-        return cls(connections=connections, analyses=Analyses(s.analyses_table, dynamodb),
-                   verify=functools.partial(verify_id_token, settings=s),
-                   sender=ProgressSender(connections, websocket_api), catch_up=catch_up)
 
 
 def connect(event, deps):
@@ -152,7 +74,7 @@ def receive(event, deps):
         # Someone else's analysis and a missing one get the same answer.
         deps.sender.send_to(owner, connection, {'type': 'error', 'code': 'not_found'})
         return
-    for message in [{'type': 'subscribed', 'analysis_id': analysis_id}] + deps.catch_up(item):
+    for message in [{'type': 'subscribed', 'analysis_id': analysis_id}] + catch_up(item):
         deps.sender.send_to(owner, connection, message)
 
 
@@ -173,3 +95,18 @@ def disconnect(event, deps):
     owner = deps.connections.owner_of(connection_id)
     if owner is not None:
         deps.connections.delete(owner, connection_id)
+
+
+def catch_up(item, stages=STAGES):
+    """The messages a subscriber who arrives late has missed: each finished stage in
+    order, the one running now, and the final status."""
+    analysis_id, done = item['analysis_id'], item.get('stages_done') or ()
+    messages = [progress_message(analysis_id, s.name, s.progress, s.message)
+                for s in stages if s.name in done]
+    current = next((s for s in stages if s.name == item.get('stage') and s.name not in done), None)
+    if current and item['status'] == RUNNING:
+        messages.append(progress_message(analysis_id, current.name, item.get('progress', 0),
+                                         current.message))
+    if item['status'] in TERMINAL:
+        messages.append(status_message(analysis_id, item['status'], item.get('error')))
+    return messages

@@ -1,0 +1,1 @@
+"""The caller: profile, Cognito triggers and the audit trail."""

@@ -1,0 +1,203 @@
+"""Running an analysis: the SQS job, the Step Functions task, the dead letter.
+
+An analysis moves QUEUED -> RUNNING -> SUCCEEDED | FAILED. The worker holds a lease
+on the Analyses item (storage.leases) while it works, so a duplicate SQS delivery
+never runs the job in parallel, and records each finished stage in `stages_done`, so
+a redelivery after a crash resumes after the last one. A failure is stored as a
+message a programme officer can act on; the full error goes only to the logs.
+"""
+import json
+import logging
+import secrets
+
+from chalicelib.analyses.stages import STAGES, Job, JobRefused
+from chalicelib.analysis.errors import DataError
+from chalicelib.progress.messages import status_message
+from chalicelib.storage.analyses import FAILED, LEASE_SECONDS, QUEUED, RUNNING, SUCCEEDED, TERMINAL
+from chalicelib.storage.base import StaleTransition, now_iso
+from chalicelib.storage.leases import Heartbeat, LeaseLost
+from chalicelib.storage.queue import MAX_RECEIVES
+
+log = logging.getLogger('chatmrpt.worker')
+
+# A live worker renews its lease (storage.analyses.LEASE_SECONDS) every HEARTBEAT_SECONDS
+# while a stage runs.
+HEARTBEAT_SECONDS = 30
+
+
+class StageElsewhere(Exception):
+    """A Step Functions task met a live lease, most often that of its own earlier try
+    that died: raised so the state machine retries the stage once the lease has run out,
+    instead of the next task finding the stage not done."""
+
+
+def handle_message(record, deps, stages=STAGES):
+    """One SQS record `{"user_id", "analysis_id"}` from POST /analyses.
+
+    Raises for a failure SQS should redeliver; the third receive marks the analysis
+    FAILED first, so it is settled before the message moves to the dead-letter queue.
+    """
+    job = _job_of(record)
+    if job is None:
+        return None
+    receives = int((record.get('attributes') or {}).get('ApproximateReceiveCount', 1))
+    return run_job(*job, deps, attempt=receives, stages=stages)
+
+
+def handle_dead_letter(record, deps):
+    """One record of the dead-letter queue: a job whose last receive died (Lambda
+    timeout, out of memory) without settling its analysis; it ends FAILED."""
+    job = _job_of(record)
+    return abandon(*job, deps) if job else None
+
+
+def _job_of(record):
+    """`(user_id, analysis_id)` of an SQS record, or None for a malformed one."""
+    try:
+        body = json.loads(record['body'])
+        return str(body['user_id']), str(body['analysis_id'])
+    except (ValueError, KeyError, TypeError):
+        log.error('analysis message without user_id and analysis_id dropped')
+        return None
+
+
+def run_stage_event(event, deps, stages=STAGES):
+    """A Step Functions task: `{"user_id", "analysis_id", "stage", "retries"?}` runs one
+    stage (`retries`: how often this task was retried, 0 first); returns
+    `{"status", "stage"}`. Raises StageElsewhere while a live lease holds the analysis."""
+    if event.get('abandon'):
+        return {'status': abandon(event['user_id'], event['analysis_id'], deps, stages),
+                'stage': None}
+    status = run_job(event['user_id'], event['analysis_id'], deps,
+                     attempt=int(event.get('retries', 0)) + 1, only=event['stage'], stages=stages)
+    return {'status': status, 'stage': event['stage']}
+
+
+def abandon(user_id, analysis_id, deps, stages=STAGES):
+    """End a job that can no longer run (its worker died on the last try, or the state
+    machine gave up) FAILED, unless it already ended; its status after."""
+    item = deps.analyses.get(user_id, analysis_id)
+    if item is None or item['status'] in TERMINAL:
+        return item and item['status']
+    log.error('analysis abandoned at stage %s', item.get('stage'),
+              extra={'user_id': user_id, 'analysis_id': analysis_id})
+    return _fail(deps, user_id, analysis_id,
+                 _our_problem(item.get('stage') or stages[0].name, analysis_id))
+
+
+def run_job(user_id, analysis_id, deps, attempt=1, only=None, stages=STAGES):
+    """Run the analysis's remaining stages (or only the one named); its status after.
+
+    The stages still to do come from the item the claim returned: another worker
+    may have finished some between a read and the claim."""
+    where = {'user_id': user_id, 'analysis_id': analysis_id}
+    item = deps.analyses.get(user_id, analysis_id)
+    if item is None:
+        log.info('analysis gone; job dropped', extra=where)
+        return None
+    if item['status'] in TERMINAL:
+        log.info('analysis already %s; duplicate job ignored', item['status'], extra=where)
+        return item['status']
+    if only is not None:
+        _check_order(stages, _todo(stages, item), only)
+    owner = secrets.token_hex(8)
+    claimed = deps.analyses.job.claim(user_id, analysis_id, owner, deps.clock())
+    if claimed is None:
+        current = deps.analyses.get(user_id, analysis_id)
+        if only is not None and current and current['status'] == RUNNING:
+            log.info('another worker holds this analysis; the stage will be retried', extra=where)
+            raise StageElsewhere(analysis_id)
+        log.info('another worker holds this analysis; duplicate job ignored', extra=where)
+        return current and current['status']
+    todo = [stage for stage in _todo(stages, claimed) if only is None or stage.name == only]
+    return _work(Job(claimed, owner, deps), todo, stages, attempt)
+
+
+def _todo(stages, item):
+    return [stage for stage in stages if stage.name not in (item.get('stages_done') or ())]
+
+
+def _work(job, todo, stages, attempt):
+    """Run `todo` under the lease, then settle: SUCCEEDED when every stage is done,
+    FAILED for what the user must fix or on the last attempt, otherwise released."""
+    try:
+        for stage in todo:
+            _run_stage(job, stages, stage)
+        if set(job.item.get('stages_done') or ()) >= {stage.name for stage in stages}:
+            job.advance(status=SUCCEEDED, progress=100, lease_until=0, finished_at=now_iso())
+            _tell_status(job.deps, job.user_id, job.analysis_id, SUCCEEDED)
+            return SUCCEEDED
+        job.advance(lease_until=0)
+        return RUNNING
+    except LeaseLost:
+        log.info('lease lost; another worker or a delete took over', extra=job.where)
+        if job.deps.analyses.get(job.user_id, job.analysis_id) is None:
+            job.deps.objects.delete_prefix(job.user_id, 'analyses', job.analysis_id)
+        return None
+    except JobRefused as error:
+        return _fail(job.deps, job.user_id, job.analysis_id, str(error))
+    except DataError as error:
+        return _fail(job.deps, job.user_id, job.analysis_id, error.one_line())
+    except Exception:
+        log.exception('stage %s failed (attempt %s)', job.stage, attempt, extra=job.where)
+        if attempt >= MAX_RECEIVES:
+            _fail(job.deps, job.user_id, job.analysis_id, _our_problem(job.stage, job.analysis_id))
+        else:
+            _release(job)
+        raise
+
+
+def _check_order(stages, todo, only):
+    names = [stage.name for stage in stages]
+    if only not in names:
+        raise ValueError(f'unknown stage {only!r}; stages are {", ".join(names)}')
+    if todo and todo[0].name != only and only in [stage.name for stage in todo]:
+        raise ValueError(f'stage {only!r} cannot run before {todo[0].name!r}')
+
+
+def _run_stage(job, stages, stage):
+    before = max((s.progress for s in stages if s.name in (job.item.get('stages_done') or ())),
+                 default=0)
+    job.stage = stage.name
+    job.advance(stage=stage.name, progress=before, lease_until=job.deps.clock() + LEASE_SECONDS)
+    job.tell(stage.name, before, stage.message)
+    log.info('stage %s started', stage.name, extra=job.where)
+    with Heartbeat(lambda: job.deps.analyses.job.renew(job.user_id, job.analysis_id, job.owner, job.deps.clock()),
+                   HEARTBEAT_SECONDS, job.where, job.deps.heartbeat_wait) as heartbeat:
+        stage.run(job)
+    if heartbeat.lost:
+        raise LeaseLost(f'analysis {job.analysis_id} was taken over')
+    done = list(job.item.get('stages_done') or ()) + [stage.name]
+    job.advance(stages_done=done, progress=stage.progress)
+    job.tell(stage.name, stage.progress, stage.message)
+
+
+def _our_problem(stage, analysis_id):
+    """The message of a failure the user did not cause: what to do about it."""
+    return (f'The analysis stopped at the "{stage}" step because of a problem on our side. '
+            'Your data is unchanged: start the analysis again, and if it fails again send '
+            f'the analysis id {analysis_id} to support.')
+
+
+def _fail(deps, user_id, analysis_id, message):
+    """FAILED with `message` (what to do about it), pushed to the owner."""
+    try:
+        deps.analyses.transition(user_id, analysis_id, (QUEUED, RUNNING), FAILED, error=message,
+                                 lease_until=0, finished_at=now_iso())
+    except StaleTransition:
+        current = deps.analyses.get(user_id, analysis_id)
+        return current and current['status']
+    _tell_status(deps, user_id, analysis_id, FAILED, message)
+    return FAILED
+
+
+def _release(job):
+    """Give the lease back so the redelivered job need not wait for it to expire."""
+    try:
+        job.advance(lease_until=0)
+    except LeaseLost:
+        pass
+
+
+def _tell_status(deps, user_id, analysis_id, status, error=None):
+    deps.sender.send(user_id, analysis_id, status_message(analysis_id, status, error))

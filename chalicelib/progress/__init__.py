@@ -1,0 +1,1 @@
+"""Live progress over WebSocket: connections, subscriptions and the messages they receive."""

@@ -1,1 +1,0 @@
-"""Use cases behind the routes and triggers; each takes the caller first."""
