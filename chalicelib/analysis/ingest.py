@@ -5,15 +5,20 @@ do; nothing is read from disk or the environment: bytes in, tables out.
 """
 import csv
 import io
+import itertools
 import json
+import math
 import re
-import zipfile
+from array import array
 from dataclasses import dataclass
 from types import MappingProxyType
+from typing import Iterator
 
 import numpy as np
 
+from . import archives
 from .errors import DataError
+from .plausible import check_column
 
 MISSING_TOKENS = frozenset({'', 'na', 'n/a', 'nan', 'null', '-'})
 
@@ -36,9 +41,23 @@ POLYGON_SHAPE_TYPES = frozenset({5, 15, 25})
 
 @dataclass(frozen=True)
 class Limits:
-    """Upload limits and reading choices, passed in by the caller (the service reads its configuration)."""
+    """Upload limits and reading choices, passed in by the caller (the service reads its configuration).
+
+    Each bound keeps validating the largest upload under 500 MB (`make bench`). A ward table
+    (ward data, a population table, the boundaries) has one row per ward, and no country has
+    20,000 wards. A DHIS2 facility export has one row per facility and period: a state's
+    1,500 facilities over eight years of months fit in 150,000 rows (the ward TPR computed
+    from them takes about 2 KB a row; a country's export is split by state). A shapefile's
+    vertices take about eight times their size in memory while wards are read, matched and
+    simplified for display, so a zipped shapefile may inflate to far less than a workbook,
+    whose worksheets are streamed.
+    """
     max_bytes: int = 50 * 1024 * 1024
     max_uncompressed_bytes: int = 500 * 1024 * 1024
+    max_shapefile_bytes: int = 24 * 1024 * 1024
+    max_rows: int = 20_000
+    max_columns: int = 100
+    max_facility_rows: int = 150_000
     shapefile: str = None  # which shapefile to read when a zip holds several
     sheet: str = None      # which XLSX sheet to read (default: the first)
 
@@ -88,7 +107,60 @@ def check_size(filename, data, limits):
         raise DataError('empty_file', 'The file is empty: upload the file again.', file=filename)
 
 
-# --- ward data -------------------------------------------------------------------
+# --- reading rows ----------------------------------------------------------------
+
+WARD_ROWS = ('A ward table has one row per ward and no country has that many wards: keep one row per ward '
+             '(one state, or one country, at a time).')
+LINE = re.compile(r'[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+')  # the lines the csv module expects, one at a time
+ROW_BATCH = 128
+# Workbook parts openpyxl holds whole in memory (shared strings, styles; about 7 times their size):
+# worksheets stream. Far more than a ward table's names need.
+WORKBOOK_PARTS_BYTES = 16 * 1024 * 1024
+WORKSHEET = re.compile(r'^xl/worksheets/[^/]+\.xml$')
+
+
+@dataclass
+class Rows:
+    """A CSV or worksheet: its header, then its non-blank rows numbered as in the file.
+
+    `body` is read lazily, so a file over the row limit is refused before it is read whole.
+    """
+    header: list
+    body: Iterator       # (row number, cells)
+    warnings: list
+    separator: str       # ',', ';' or '\t' for a CSV, '' for a workbook
+
+
+def open_rows(filename, data, limits, sheet=None, max_rows=None, advice=WARD_ROWS):
+    """The rows of a CSV or XLSX, at most `max_rows` (default `limits.max_rows`) under the header."""
+    check_size(filename, data, limits)
+    lower = filename.lower()
+    if lower.endswith(('.xlsx', '.xlsm')):
+        cells, warnings, separator = xlsx_rows(filename, data, limits, sheet), [], ''
+    elif lower.endswith(('.csv', '.txt')):
+        cells, warnings, separator = csv_rows(filename, data)
+    else:
+        raise DataError('unsupported_file', 'Use a .csv or .xlsx file.', file=filename)
+    body = _numbered(filename, cells, max_rows or limits.max_rows, advice)
+    header = ['' if cell is None else str(cell).strip() for cell in next(body)[1]]
+    while header and not header[-1]:   # trailing empty cells (a workbook's formatted cells) name nothing
+        header.pop()
+    return Rows(header, body, warnings, separator)
+
+
+def _numbered(filename, rows, max_rows, advice):
+    """(row number, cells) of the non-blank rows, refusing the first row past the limit."""
+    count = 0
+    for number, row in enumerate(rows, start=1):
+        if any(identifier_text(cell) is not None for cell in row):
+            count += 1
+            if count > max_rows + 1:
+                raise DataError('too_many_rows', f'The file has more than {max_rows:,} rows under its header '
+                                f'(refused at row {number}, without reading the rest). {advice}', file=filename)
+            yield number, row
+    if count < 2:
+        raise DataError('empty_file', 'The file has no rows under its header.', file=filename)
+
 
 def decode_text(filename, data):
     """Detect the encoding (UTF-8 with or without BOM, Windows-1252, Latin-1) and say which was used."""
@@ -109,21 +181,27 @@ def decode_text(filename, data):
                     'CSV UTF-8 and upload again.', file=filename)
 
 
-def read_csv_rows(filename, data):
+def csv_rows(filename, data):
+    """(rows, warnings, separator) of a CSV: the rows parsed lazily, line by line, from the decoded
+    text (an io.StringIO would hold the text again at four bytes a character)."""
     text, warnings = decode_text(filename, data)
-    first_line = text.split('\n', 1)[0]
+    first_line = LINE.match(text).group() if text else ''
     delimiter = max((',', ';', '\t'), key=first_line.count)
-    reader = csv.reader(io.StringIO(text, newline=''), delimiter=delimiter)
-    rows = []
+    reader = csv.reader((line.group() for line in LINE.finditer(text)), delimiter=delimiter)
+    return _csv_cells(filename, reader, text, delimiter), warnings, delimiter
+
+
+def _csv_cells(filename, reader, text, delimiter):
+    header = None
     try:
         for row in reader:
-            rows.append(row)
+            header = row if header is None else header
+            yield row
     except csv.Error as exc:
         if 'field larger than field limit' in str(exc):
-            raise _cell_too_long(filename, rows[0] if rows else [], text, reader.line_num, delimiter) from None
+            raise _cell_too_long(filename, header or [], text, reader.line_num, delimiter) from None
         raise DataError('unreadable_file', f'The CSV could not be parsed ({exc}): check quotes and save it again '
                         'as CSV.', file=filename) from None
-    return rows, warnings
 
 
 def _cell_too_long(filename, header, text, line_num, delimiter):
@@ -141,7 +219,10 @@ def _cell_too_long(filename, header, text, line_num, delimiter):
                      file=filename, row=line_num, column=column)
 
 
-def read_xlsx_rows(filename, data, sheet=None):
+def xlsx_rows(filename, data, limits, sheet=None):
+    """The rows of a worksheet (the first unless named), streamed by openpyxl once the
+    workbook's zip has passed the archive checks."""
+    check_workbook(filename, data, limits)
     import openpyxl
     try:
         book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
@@ -149,72 +230,128 @@ def read_xlsx_rows(filename, data, sheet=None):
         raise DataError('unreadable_file', f'The workbook could not be opened ({type(exc).__name__}): '
                         'save it again as .xlsx.', file=filename) from None
     if sheet is not None and sheet not in book.sheetnames:
+        book.close()
         raise DataError('unknown_sheet', f'No sheet named {sheet!r}; sheets: {", ".join(book.sheetnames)}.',
                         file=filename)
     worksheet = book[sheet] if sheet is not None else book.worksheets[0]
-    rows = [list(r) for r in worksheet.iter_rows(values_only=True)]
-    book.close()
-    return rows, []
+    worksheet.reset_dimensions()   # a stated size may be wrong: rows are as long as their last cell
+    return _sheet_cells(filename, book, worksheet)
 
+
+def _sheet_cells(filename, book, worksheet):
+    try:
+        yield from worksheet.iter_rows(values_only=True)
+    except Exception as exc:  # a worksheet's XML broken past its start
+        raise DataError('unreadable_file', f'The worksheet could not be read ({type(exc).__name__}): save the '
+                        'workbook again as .xlsx.', file=filename) from None
+    finally:
+        book.close()
+
+
+def check_workbook(filename, data, limits):
+    """An .xlsx is a zip: its declared sizes are checked, then every member is inflated once
+    through a bounded, CRC-checked read, before openpyxl reads any of it."""
+    with archives.open_zip(filename, data, 'save the workbook again as .xlsx.') as archive:
+        members = archive.infolist()
+        archives.check_expansion(filename, members, limits.max_uncompressed_bytes,
+                                 'save the sheet of ward data as CSV, or remove unused sheets.')
+        whole = [info for info in members if info.filename.endswith(('.xml', '.rels'))
+                 and not WORKSHEET.match(info.filename)]
+        archives.check_expansion(filename, whole, WORKBOOK_PARTS_BYTES,
+                                 'its shared strings and styles are far larger than a ward table needs: '
+                                 'save the sheet of ward data as CSV.')
+        for info in members:
+            archives.check_member(filename, archive, info)
+
+
+# --- ward data -------------------------------------------------------------------
 
 def read_ward_table(filename, data, limits=Limits()):
-    """Read the ward data file (CSV or XLSX) into identifiers and numeric variables."""
-    check_size(filename, data, limits)
-    if filename.lower().endswith(('.xlsx', '.xlsm')):
-        rows, warnings = read_xlsx_rows(filename, data, limits.sheet)
-    elif filename.lower().endswith(('.csv', '.txt')):
-        rows, warnings = read_csv_rows(filename, data)
-    else:
-        raise DataError('unsupported_file', 'Ward data must be a .csv or .xlsx file.', file=filename)
-    numbered = [(number, r) for number, r in enumerate(rows, start=1)
-                if any(identifier_text(c) is not None for c in r)]  # blank lines skipped, rows keep their number
-    if len(numbered) < 2:
-        raise DataError('empty_file', 'The file has no ward rows under its header.', file=filename)
-    header = ['' if h is None else str(h).strip() for h in numbered[0][1]]
-    body = numbered[1:]
-    width = len(header)
-    for number, row in body:
-        if len(row) > width and any(identifier_text(c) is not None for c in row[width:]):
-            raise DataError('ragged_row', f'Row {number} has {len(row)} cells but the header has {width}: '
-                            'check for unquoted commas.', file=filename, row=number)
-    columns = list(zip(*[list(r[:width]) + [None] * (width - len(r)) for _, r in body]))
-    return build_table(filename, header, columns, [number for number, _ in body], warnings)
+    """Read the ward data file (CSV or XLSX) into identifiers and numeric variables.
+
+    Rows stream into columns, identifiers as text and every other column as numbers,
+    so a table at the row and column limits never holds its cells as text.
+    """
+    rows = open_rows(filename, data, limits, limits.sheet)
+    header, width = rows.header, len(rows.header)
+    if width > limits.max_columns:
+        raise DataError('too_many_columns', f'The header names {width} columns, more than the {limits.max_columns} '
+                        'a ward table may have: keep the ward identifiers and the variables.', file=filename)
+    roles = identifier_roles(header)
+    if 'ward_name' not in roles:
+        raise DataError('no_ward_name', 'No ward name column: name one column WardName (or Ward, ward_name).',
+                        file=filename)
+    role_of = {index: role for role, index in roles.items()}
+    identifiers = {role: [] for role in roles}
+    columns = {index: NumberColumn(rows.separator) for index in range(width) if index not in role_of}
+    row_numbers = []
+    while batch := list(itertools.islice(rows.body, ROW_BATCH)):
+        for number, row in batch:
+            if len(row) > width and _has_cells(row[width:]):
+                raise DataError('ragged_row', f'Row {number} has {len(row)} cells but the header names {width} '
+                                'columns: name every column in the header, and check for unquoted commas.',
+                                file=filename, row=number)
+            row_numbers.append(number)
+        cells = zip(*[tuple(row[:width]) + (None,) * (width - len(row)) for _, row in batch])
+        for index, column in enumerate(cells):
+            if index in role_of:
+                identifiers[role_of[index]].extend(identifier_text(cell) for cell in column)
+            else:
+                columns[index].extend(column)
+    return build_table(filename, header, roles, identifiers, columns, row_numbers, rows.warnings)
 
 
-def build_table(filename, header, columns, row_numbers, warnings):
+def _has_cells(cells):
+    """Whether any cell holds something (a worksheet's row may trail thousands of empty cells)."""
+    cells = tuple(cells)
+    return cells.count(None) + cells.count('') < len(cells) and any(identifier_text(c) is not None for c in cells)
+
+
+def identifier_roles(header):
+    """role -> index of the first column named by one of the role's aliases."""
     roles = {}
     for index, name in enumerate(header):
         key = column_key(name)
         for role, aliases in IDENTIFIER_ALIASES.items():
             if key in aliases and role not in roles:
                 roles[role] = index
-    if 'ward_name' not in roles:
-        raise DataError('no_ward_name', 'No ward name column: name one column WardName (or Ward, ward_name).',
-                        file=filename)
-    identifiers = {role: [identifier_text(v) for v in columns[index]] for role, index in roles.items()}
+    return roles
+
+
+def build_table(filename, header, roles, identifiers, columns, row_numbers, warnings):
+    """The table from its streamed columns: every column judged, every one left out said why."""
     for number, name in zip(row_numbers, identifiers['ward_name']):
         if name is None:
             raise DataError('missing_ward_name', f'Row {number} has no ward name: fill it in or delete the row.',
                             file=filename, row=number, column=header[roles['ward_name']])
     if 'ward_code' in roles:
         check_unique_codes(filename, identifiers['ward_code'], row_numbers, header[roles['ward_code']])
-    names, arrays = [], []
-    identifier_columns = set(roles.values())
-    for index, name in enumerate(header):
+    marks = {'comma': any(c.comma_style for c in columns.values()),
+             'point': any(c.point is not None for c in columns.values())}
+    warnings, names, arrays, by_name = list(warnings), [], [], []
+    for index, column in columns.items():
+        name = header[index]
         key = column_key(name)
-        if index in identifier_columns or key in NEVER_VARIABLES or UNNAMED.match(key):
+        if key in NEVER_VARIABLES or UNNAMED.match(key):
+            if column.numbers():
+                by_name.append(name or f'column {index + 1} (no name)')
             continue
-        values = numeric_column(filename, name, columns[index], row_numbers)
-        if values is not None:
-            if name in names:
-                raise DataError('duplicate_column', f'Two columns are named {name!r}: rename one.', file=filename,
-                                column=name)
-            names.append(name)
-            arrays.append(values)
+        values = column.finish(filename, name, row_numbers, marks, warnings)
+        if values is None:
+            continue
+        if name in names:
+            raise DataError('duplicate_column', f'Two columns are named {name!r}: rename one.', file=filename,
+                            column=name)
+        check_column(filename, name, values, row_numbers)
+        names.append(name)
+        arrays.append(values)
+    if by_name:
+        warnings.append(f'{filename}: not variables, as their names say they are row numbers or identifiers '
+                        f'(though they hold numbers): {", ".join(by_name)}.')
     if not names:
         raise DataError('no_numeric_variable', 'No numeric variable column was found: the file needs at least '
                         'one column of numbers besides the ward identifiers.', file=filename)
-    return RawTable(filename, identifiers, tuple(names), np.column_stack(arrays), list(warnings))
+    return RawTable(filename, identifiers, tuple(names), np.column_stack(arrays), warnings)
 
 
 def check_unique_codes(filename, codes, row_numbers, column):
@@ -228,38 +365,141 @@ def check_unique_codes(filename, codes, row_numbers, column):
         seen[code] = number
 
 
-def numeric_column(filename, name, cells, row_numbers):
-    """Numbers of one column (NaN for missing), None for a text column.
+# Decimal marks. Where `;` or tab separates the cells, Excel writes numbers the locale's way
+# (12,5 and 1.234,5); where `,` does, a comma inside a number is ambiguous (12,5 or 1,234).
+COMMA_NUMBER = re.compile(r'[+-]?(?:[1-9]\d{0,2}(?:\.\d{3})+|\d+),\d+')   # 12,5  -0,25  1.234,5
+GROUPED_DOT = re.compile(r'[+-]?[1-9]\d{0,2}(?:\.\d{3})+')   # 1.234: a thousands group, or three decimals
+GROUPED_COMMA = re.compile(r'[+-]?[1-9]\d{0,2}(?:,\d{3})+')   # 1,234: three decimals, or a thousands group
 
-    A mostly numeric column with a stray text cell is refused, naming the cell,
-    rather than silently losing the value.
+
+class NumberColumn:
+    """One column's cells read as numbers while the rows stream in.
+
+    Besides the numbers it keeps only what decides the column at the end: how many
+    cells are text (and the first), and which decimal mark the cells show.
     """
-    values = np.full(len(cells), np.nan)
-    bad = []
-    for i, cell in enumerate(cells):
-        if cell is None or isinstance(cell, bool):
-            continue
-        if isinstance(cell, (int, float)):
-            values[i] = cell
-            continue
-        text = str(cell).strip()
+
+    def __init__(self, separator):
+        self.values = array('d')
+        self.separator = separator
+        self.text = 0
+        self.first_text = None      # (index, cell)
+        self.comma_style = 0        # cells only a decimal comma reads (12,5; 1.234,5; 1.234.567)
+        self.first_comma = None     # (index, cell)
+        self.grouped_commas = 0     # of those, cells also read as thousands (1,234)
+        self.point = None           # the first cell only a decimal point reads (12.5, 0.123): (index, cell)
+        self.grouped = {}           # index -> its value if its dots group thousands (1.234 -> 1234)
+        self.first_grouped = None   # (index, cell)
+        self.comma_text = 0         # text cells that would be numbers with a comma (in a comma-separated file)
+
+    def extend(self, cells):
+        values, append = self.values, self.values.append
+        comma_decimals = self.separator in (';', '\t')
+        for cell in cells:
+            if cell is None or cell == '' or isinstance(cell, bool):
+                append(math.nan)
+                continue
+            if isinstance(cell, (int, float)):
+                value = float(cell)
+            else:
+                text = str(cell).strip()
+                try:
+                    value = float(text)
+                except ValueError:
+                    value = self._not_a_float(len(values), text, comma_decimals)
+                else:
+                    if comma_decimals and '.' in text and math.isfinite(value):
+                        self._dotted(len(values), text)
+            if math.isinf(value):
+                self._text(len(values), cell)
+                value = math.nan
+            append(value)
+
+    def _not_a_float(self, index, text, comma_decimals):
         if text.lower() in MISSING_TOKENS:
-            continue
-        try:
-            values[i] = float(text)
-        except ValueError:
-            bad.append(i)
-    bad.extend(i for i in np.flatnonzero(np.isinf(values)))
-    numeric = int(np.isfinite(values).sum())
-    if numeric == 0 or len(bad) > numeric:
-        return None
-    if bad:
-        i = min(bad)
-        raise DataError('non_numeric_value', f'Column {name!r} holds numbers but row {row_numbers[i]} has '
-                        f'{str(cells[i])!r}: use a number or leave the cell empty (or NA) for missing.',
-                        file=filename, row=row_numbers[i], column=name)
-    values[np.isinf(values)] = np.nan
-    return values
+            return math.nan
+        if comma_decimals and (COMMA_NUMBER.fullmatch(text) or GROUPED_DOT.fullmatch(text)):
+            self.comma_style += 1
+            self.first_comma = self.first_comma or (index, text)
+            self.grouped_commas += bool(GROUPED_COMMA.fullmatch(text))
+            return float(text.replace('.', '').replace(',', '.'))
+        if not comma_decimals and (COMMA_NUMBER.fullmatch(text) or GROUPED_COMMA.fullmatch(text)):
+            self.comma_text += 1
+        self._text(index, text)
+        return math.nan
+
+    def _dotted(self, index, text):
+        if GROUPED_DOT.fullmatch(text):
+            self.grouped[index] = float(text.replace('.', ''))
+            self.first_grouped = self.first_grouped or (index, text)
+        elif self.point is None:
+            self.point = (index, text)
+
+    def _text(self, index, cell):
+        self.text += 1
+        self.first_text = self.first_text or (index, cell)
+
+    def numbers(self):
+        return int(np.isfinite(np.frombuffer(self.values)).sum()) if self.values else 0
+
+    def finish(self, filename, name, row_numbers, marks, warnings):
+        """The column's numbers (NaN for missing), or None when it is not a variable (said in
+        `warnings` unless it is plain text); refuses a column that cannot be read for sure."""
+        values = np.frombuffer(self.values) if self.values else np.zeros(0)   # shares the array's memory
+        if self._decimal_comma(filename, name, row_numbers, marks):
+            for index, value in self.grouped.items():
+                values[index] = value
+        numeric = int(np.isfinite(values).sum())
+        if numeric == 0 or self.text > numeric:
+            self._left_out(filename, name, row_numbers, numeric, warnings)
+            return None
+        if self.text:
+            index, cell = self.first_text
+            raise DataError('non_numeric_value', f'Column {name!r} holds numbers but row {row_numbers[index]} has '
+                            f'{str(cell)!r}: use a number or leave the cell empty (or NA) for missing.',
+                            file=filename, row=row_numbers[index], column=name)
+        return values
+
+    def _decimal_comma(self, filename, name, row_numbers, marks):
+        """Whether the column's numbers use a decimal comma: from its own cells, else from the
+        file's other columns; refused when neither tells."""
+        def row(index):
+            return row_numbers[index]
+        if self.comma_style and self.point:
+            (comma, comma_text), (point, point_text) = self.first_comma, self.point
+            raise DataError('mixed_decimal_marks', f'Column {name!r} has both a decimal comma (row {row(comma)}: '
+                            f'{comma_text!r}) and a decimal point (row {row(point)}: {point_text!r}): write every '
+                            'number of the column the same way.', file=filename, row=row(point), column=name)
+        if self.comma_style and self.separator == '\t' and self.grouped_commas == self.comma_style:
+            index, text = self.first_comma
+            raise _ambiguous(filename, name, row(index), text, 'a decimal comma or a thousands separator')
+        if self.comma_style:
+            return True
+        if self.point or not self.grouped:
+            return False
+        if marks['comma'] != marks['point']:
+            return marks['comma']
+        index, text = self.first_grouped
+        raise _ambiguous(filename, name, row(index), text, 'a thousands separator or a decimal point')
+
+    def _left_out(self, filename, name, row_numbers, numeric, warnings):
+        if self.comma_text > self.text // 2:
+            index, text = self.first_text
+            raise _ambiguous(filename, name, row_numbers[index], text, 'a decimal comma or a thousands separator')
+        if numeric == 0 and self.text == 0:
+            warnings.append(f'{filename}: column {name!r} is empty, so it is not a variable.')
+        elif numeric:
+            index, cell = self.first_text
+            warnings.append(f'{filename}: column {name!r} is not a variable: only {numeric} of its '
+                            f'{numeric + self.text} values are numbers (row {row_numbers[index]} has '
+                            f'{str(cell)[:40]!r}); make every value a number to use it.')
+
+
+def _ambiguous(filename, name, row, text, readings):
+    return DataError('ambiguous_number', f'Row {row}: {text!r} in column {name!r} can be read with {readings}. '
+                     'Save the file again with numbers written without thousands separators (12345.6 with a '
+                     'decimal point in a comma-separated file, 12345,6 in a ";"-separated one).',
+                     file=filename, row=row, column=name)
 
 
 # --- ward boundaries -------------------------------------------------------------
@@ -271,7 +511,7 @@ def read_boundaries(filename, data, limits=Limits()):
     if lower.endswith('.zip'):
         properties, geometries, crs, warnings = read_zipped_shapefile(filename, data, limits)
     elif lower.endswith(('.geojson', '.json')):
-        properties, geometries, crs, warnings = read_geojson(filename, data)
+        properties, geometries, crs, warnings = read_geojson(filename, data, limits)
     else:
         raise DataError('unsupported_file', 'Boundaries must be a zipped shapefile (.zip) or GeoJSON (.geojson).',
                         file=filename)
@@ -283,6 +523,13 @@ def read_boundaries(filename, data, limits=Limits()):
     if 'ward_code' in identifiers:
         check_unique_codes(filename, identifiers['ward_code'], range(1, len(properties) + 1), 'WardCode')
     return BoundaryLayer(filename, identifiers, urban, geometries, warnings)
+
+
+def check_ward_count(filename, count, limits):
+    """Refuse more boundaries than a ward table may have rows, before their shapes are read."""
+    if count > limits.max_rows:
+        raise DataError('too_many_rows', f'The boundaries hold {count:,} wards, more than the {limits.max_rows:,} '
+                        'of any country: upload the ward boundaries of one state (or one country).', file=filename)
 
 
 def boundary_identifiers(filename, properties):
@@ -302,6 +549,7 @@ def boundary_identifiers(filename, properties):
     urban = np.full(len(properties), np.nan)
     if 'urban_percentage' in keys:
         urban = np.array([as_float(p.get(keys['urban_percentage'])) for p in properties])
+        check_column(filename, keys['urban_percentage'], urban, range(1, len(properties) + 1), 'percentage')
     elif 'urban' in keys:
         urban = np.array([yes_no_percent(p.get(keys['urban'])) for p in properties])
     return identifiers, urban
@@ -322,7 +570,6 @@ def yes_no_percent(value):
 
 def safe_members(filename, archive, limits):
     """The zip's regular files, refusing traversal, links and oversize content."""
-    total = 0
     members = []
     for info in archive.infolist():
         name = info.filename
@@ -334,30 +581,16 @@ def safe_members(filename, archive, limits):
             raise DataError('zip_link', f'The zip holds a link ({name!r}): zip the real files instead.', file=filename)
         if info.is_dir() or parts[0] == '__MACOSX' or parts[-1].startswith('._'):
             continue
-        total += info.file_size
-        if total > limits.max_uncompressed_bytes:
-            raise DataError('too_large', f'The zip expands beyond {limits.max_uncompressed_bytes} bytes: '
-                            'upload only the ward shapefile.', file=filename)
         members.append(info)
+    archives.check_expansion(filename, members, min(limits.max_uncompressed_bytes, limits.max_shapefile_bytes),
+                             'upload only the ward shapefile, simplified if it is very detailed (mapshaper keeps '
+                             'shared edges), or one state at a time.')
     return members
-
-
-def read_member(filename, archive, info, limits):
-    with archive.open(info) as handle:
-        content = handle.read(limits.max_uncompressed_bytes + 1)
-    if len(content) > limits.max_uncompressed_bytes:
-        raise DataError('too_large', f'{info.filename} expands beyond {limits.max_uncompressed_bytes} bytes.',
-                        file=filename)
-    return content
 
 
 def read_zipped_shapefile(filename, data, limits):
     import shapefile
-    try:
-        archive = zipfile.ZipFile(io.BytesIO(data))
-    except zipfile.BadZipFile:
-        raise DataError('unreadable_file', 'The file is not a valid zip archive.', file=filename) from None
-    with archive:
+    with archives.open_zip(filename, data, 'zip the ward shapefile (.shp, .shx, .dbf, .prj) again.') as archive:
         members = {info.filename.lower(): info for info in safe_members(filename, archive, limits)}
         shps = sorted(name for name in members if name.endswith('.shp'))
         if limits.shapefile:
@@ -376,56 +609,85 @@ def read_zipped_shapefile(filename, data, limits):
             if info is None and ext in ('shx', 'dbf'):
                 raise DataError(f'missing_{ext}', f'The shapefile has no .{ext} file: zip the .shp, .shx and .dbf '
                                 'together (and the .prj).', file=filename)
-            parts[ext] = read_member(filename, archive, info, limits) if info else None
+            parts[ext] = archives.member_bytes(filename, archive, info) if info else None
     encoding = parts['cpg'].decode('ascii', 'ignore').strip() if parts['cpg'] else 'utf-8'
     crs = parse_crs(filename, parts['prj'].decode('latin-1')) if parts['prj'] else None
     warnings = []
-    for attempt in (encoding, 'latin-1'):
-        try:
-            reader = shapefile.Reader(shp=io.BytesIO(parts['shp']), shx=io.BytesIO(parts['shx']),
-                                      dbf=io.BytesIO(parts['dbf']), encoding=attempt)
-            records = [record.as_dict() for record in reader.iterRecords()]
-            shapes = reader.shapes()
-            break
-        except (UnicodeDecodeError, LookupError):
-            warnings.append(f'{filename}: the .dbf is not {attempt}; its names were read as Latin-1.')
-        except Exception as exc:  # pyshp raises plain Exceptions and struct errors on broken files
-            raise DataError('unreadable_file', f'The shapefile could not be read ({exc}).', file=filename) from None
-    if len(records) != len(shapes):
+    try:
+        for attempt in (encoding, 'latin-1'):
+            try:
+                reader = shapefile.Reader(shp=io.BytesIO(parts['shp']), shx=io.BytesIO(parts['shx']),
+                                          dbf=io.BytesIO(parts['dbf']), encoding=attempt)
+                check_ward_count(filename, reader.numRecords, limits)
+                records = [record.as_dict() for record in reader.iterRecords()]
+                break
+            except (UnicodeDecodeError, LookupError):
+                warnings.append(f'{filename}: the .dbf is not {attempt}; its names were read as Latin-1.')
+        # One shape at a time to shapely: pyshp's points as Python lists would take ten times the file.
+        geometries = [shape_of(filename, number, shp) for number, shp in enumerate(reader.iterShapes(), start=1)]
+    except DataError:
+        raise
+    except Exception as exc:  # pyshp raises plain Exceptions and struct errors on broken files
+        raise DataError('unreadable_file', f'The shapefile could not be read ({exc}).', file=filename) from None
+    if len(records) != len(geometries):
         raise DataError('unreadable_file', 'The .dbf and .shp hold different numbers of wards.', file=filename)
-    geometries = []
-    for number, shp in enumerate(shapes, start=1):
-        if shp.shapeType == 0:
-            geometries.append(None)
-            continue
-        if shp.shapeType not in POLYGON_SHAPE_TYPES:
-            raise DataError('not_polygons', f'Record {number} is not a polygon: ward boundaries must be polygons.',
-                            file=filename, row=number)
-        geometries.append(polygon(filename, number, shp.__geo_interface__))
     return records, geometries, crs, warnings
 
 
-def polygon(filename, number, geometry):
-    """A shapely polygon from GeoJSON-like coordinates, refusing malformed rings by record number."""
+def shape_of(filename, number, shp):
+    """A pyshp shape as a shapely polygon (None for a record without one)."""
+    if shp.shapeType == 0:
+        return None
+    if shp.shapeType not in POLYGON_SHAPE_TYPES:
+        raise DataError('not_polygons', f'Record {number} is not a polygon: ward boundaries must be polygons.',
+                        file=filename, row=number)
+    return polygon(filename, number, to_polygon(shp.__geo_interface__))
+
+
+def to_polygon(geometry):
+    """A shapely polygon from GeoJSON-like coordinates, or None when they are malformed (a ring
+    under four points, a coordinate that is not a pair of finite numbers)."""
     import shapely
     from shapely.geometry import shape as to_shape
     try:
-        with np.errstate(invalid='ignore'):   # NaN coordinates: refused below, by record
+        with np.errstate(invalid='ignore'):
             shape = to_shape(geometry)
     except Exception:  # shapely raises several types for malformed coordinates
-        shape = None
-    if shape is None or not np.isfinite(shapely.get_coordinates(shape)).all():
+        return None
+    return shape if np.isfinite(shapely.get_coordinates(shape)).all() else None
+
+
+def polygon(filename, number, shape):
+    """`shape`, or the refusal of record `number` whose coordinates were malformed."""
+    if shape is None:
         raise DataError('bad_geometry', f'Record {number} has malformed coordinates (a ring needs at least '
                         'four points, each a pair of numbers): fix or delete it.', file=filename,
                         row=number)
     return shape
 
 
-def read_geojson(filename, data):
+class Parsed:
+    """A GeoJSON polygon turned into shapely while the document is parsed (`shape` None when
+    malformed), so the coordinates never stand as Python lists all at once."""
+    __slots__ = ('kind', 'shape')
+
+    def __init__(self, kind, shape):
+        self.kind, self.shape = kind, shape
+
+
+def _parse_polygons(obj):
+    if obj.get('type') in ('Polygon', 'MultiPolygon'):
+        return Parsed(obj['type'], to_polygon(obj))
+    return obj
+
+
+def read_geojson(filename, data, limits):
     try:
-        document = json.loads(data.decode('utf-8-sig'))
+        document = json.loads(data, object_hook=_parse_polygons)
     except (UnicodeDecodeError, ValueError, RecursionError) as exc:
         raise DataError('unreadable_file', f'The GeoJSON is not valid JSON ({exc}).', file=filename) from None
+    if isinstance(document, Parsed):
+        document = {'type': document.kind}
     if isinstance(document, dict) and document.get('type') == 'Feature':
         document = {'type': 'FeatureCollection', 'features': [document]}
     if not isinstance(document, dict) or document.get('type') != 'FeatureCollection':
@@ -437,18 +699,19 @@ def read_geojson(filename, data):
     if not isinstance(features, list):
         raise DataError('not_feature_collection', 'The GeoJSON "features" must be a list of ward polygons.',
                         file=filename)
+    check_ward_count(filename, len(features), limits)
     properties, geometries = [], []
     for number, feature in enumerate(features, start=1):
         geometry = feature.get('geometry') if isinstance(feature, dict) else None
         if not isinstance(feature, dict) or feature.get('type') != 'Feature' \
-                or not (geometry is None or isinstance(geometry, dict) and geometry) \
+                or not (geometry is None or isinstance(geometry, Parsed) or isinstance(geometry, dict) and geometry) \
                 or not isinstance(feature.get('properties') or {}, dict):
             raise DataError('bad_feature', f'Feature {number} is not a GeoJSON Feature object with a geometry '
                             'and properties: fix or delete it.', file=filename, row=number)
-        if geometry and geometry.get('type') not in ('Polygon', 'MultiPolygon'):
+        if isinstance(geometry, dict):
             raise DataError('not_polygons', f'Feature {number} is a {geometry.get("type")}: ward boundaries must be '
                             'polygons.', file=filename, row=number)
-        geometries.append(polygon(filename, number, geometry) if geometry else None)
+        geometries.append(polygon(filename, number, geometry.shape) if geometry else None)
         properties.append(feature.get('properties') or {})
     return properties, geometries, crs, []
 

@@ -4,8 +4,9 @@ One place finds the population column, so a dataset and a bed-net plan read the
 same column of the same file. No pandas.
 """
 from chalicelib.analysis.errors import DataError
-from chalicelib.analysis.ingest import Limits, column_key, identifier_text
-from chalicelib.analysis.tables import cell_numbers, plain_number, read_rows
+from chalicelib.analysis.ingest import Limits, column_key, identifier_text, open_rows
+from chalicelib.analysis.plausible import check_column
+from chalicelib.analysis.tables import cell_numbers, plain_number
 
 WARD_CODE_NAMES = ('wardcode', 'ward_code')
 POPULATION_NAMES = ('population', 'pop', 'total_population')
@@ -23,15 +24,17 @@ def population_from_table(filename, data, limits=Limits()):
     Empty cells are left out (those wards cannot be planned); text that is not a
     number, or one ward code given two populations, is refused naming the row.
     """
-    header, body, _ = read_rows(filename, data, limits)
+    rows = open_rows(filename, data, limits)
+    header = rows.header
     code_index = _required(header, WARD_CODE_NAMES, filename, 'WardCode (or ward_code)')
     pop_index = _required(header, POPULATION_NAMES, filename, 'population (or pop, total_population)')
-    people = cell_numbers(filename, header[pop_index],
-                          [(number, row[pop_index] if pop_index < len(row) else None) for number, row in body],
+    body = [(number, _cell(row, code_index), _cell(row, pop_index)) for number, row in rows.body]  # two cells a row
+    people = cell_numbers(filename, header[pop_index], [(number, cell) for number, _, cell in body],
                           "give the ward's number of people, or leave it empty")
+    check_column(filename, header[pop_index], people, [number for number, _, _ in body], 'people')
     result = {}
-    for (number, row), value in zip(body, people):
-        code = identifier_text(row[code_index]) if code_index < len(row) else None
+    for (number, code, _), value in zip(body, people):
+        code = identifier_text(code)
         if code is None or value != value:
             continue
         if code in result and result[code] != value:
@@ -40,6 +43,10 @@ def population_from_table(filename, data, limits=Limits()):
                             file=filename, row=number, column=header[code_index])
         result[code] = float(value)
     return result
+
+
+def _cell(row, index):
+    return row[index] if index < len(row) else None
 
 
 def _required(header, names, filename, wanted):

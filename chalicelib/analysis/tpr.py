@@ -9,20 +9,23 @@ repair is reported. Pure: bytes or tables in, tables out.
 import csv
 import errno
 import io
+import itertools
 import os
 import re
 import sys
+from array import array
 from dataclasses import dataclass
 from types import MappingProxyType
 
+import numpy as np
 import pandas as pd
 
 from chalicelib.analysis.errors import DataError
 from chalicelib.analysis.exports import safe_cell
-from chalicelib.analysis.ingest import Limits, identifier_text
+from chalicelib.analysis.ingest import ROW_BATCH, Limits, identifier_text, open_rows
 from chalicelib.analysis.matching import match_wards
 from chalicelib.analysis.periods import parse_period, period_or_none
-from chalicelib.analysis.tables import cell_numbers, read_rows
+from chalicelib.analysis.tables import cell_numbers
 
 AGES = ('all', 'u5', 'o5', 'pw')
 TESTS = ('both', 'rdt', 'microscopy')
@@ -61,6 +64,9 @@ LGA_SUFFIX = re.compile(r'\s+(local government area|lga)$', re.IGNORECASE)
 WARD_COLUMNS = ('ward_code', 'ward_name', 'lga', 'state', 'tpr', 'positives', 'tested', 'facilities', 'periods',
                 'method')
 SERIES_COLUMNS = ('ward_code', 'ward_name', 'lga', 'state', 'period', 'tpr', 'positives', 'tested', 'method')
+# A DHIS2 export has one row per facility and period, so its row limit (Limits.max_facility_rows)
+# is far above a ward table's.
+FACILITY_ROWS = 'A facility export has one row per facility and period: export one state, or fewer periods, at a time.'
 FLAGGED_COLUMNS = ('row', 'ward_name', 'lga', 'facility', 'period', 'method', 'age', 'positives', 'tested')
 
 
@@ -78,13 +84,14 @@ class WardTpr:
 def read_facility_export(filename, data, limits=Limits()):
     """The export as a table with repaired headers, plus the list of repairs made.
 
-    The table's index is the row number in the file (header = row 1); indicator
-    columns are whole numbers (NaN where blank: DHIS2 leaves zeros blank).
+    The table's index is the row number in the file (header = row 1). It holds the
+    columns the TPR uses: identifiers as text, indicator columns as whole numbers
+    (NaN where blank: DHIS2 leaves zeros blank). Rows stream into those columns, so
+    an export of hundreds of thousands of rows never stands as text cells.
     """
-    header, body, warnings = read_rows(filename, data, limits)
-    header, keep = repair_headers(header, body, warnings)
-    rows = {number: [row[i] if i < len(row) else None for i in keep] for number, row in body}
-    table = pd.DataFrame.from_dict(rows, orient='index', columns=header, dtype=object)
+    rows = open_rows(filename, data, limits, max_rows=limits.max_facility_rows, advice=FACILITY_ROWS)
+    warnings = list(rows.warnings)
+    header, keep, duplicates = repair_headers(rows.header, warnings)
     roles, indicators = layout(header, warnings)
     if 'ward_name' not in roles and 'ward_code' not in roles:
         raise DataError('no_ward_column', 'No ward column: the export needs a ward column (orgunitlevel4, Ward or '
@@ -93,21 +100,45 @@ def read_facility_export(filename, data, limits=Limits()):
         raise DataError('no_tpr_columns', 'No malaria test columns were found. Expected headers such as '
                         + '; '.join(f'"{text} {AGE_TEXTS["u5"]}"' for text in INDICATOR_TEXTS[:2]) + '.',
                         file=filename)
+    source = dict(zip(header, keep))
+    texts = {column: [] for column in roles.values()}
+    counts = {column: array('d') for column in indicators.values()}
+    disagree = {dropped: [0, 0] for dropped, _, _ in duplicates}   # rows that differ, with a value only there
+    numbers, shared = [], {}   # each repeated name (state, ward, period) is held once
+    while batch := list(itertools.islice(rows.body, ROW_BATCH)):
+        numbers.extend(number for number, _ in batch)
+        for column, values in texts.items():
+            values.extend(shared.setdefault(text, text) if (text := _cell(row, source[column])) is not None else None
+                          for _, row in batch)
+        for column, values in counts.items():
+            index = source[column]
+            values.extend(_counts(filename, column, [(number, row[index] if index < len(row) else None)
+                                                     for number, row in batch]))
+        for dropped, first, _ in duplicates:
+            pairs = [(_cell(row, first), _cell(row, dropped)) for _, row in batch]
+            disagree[dropped][0] += sum(a != b for a, b in pairs)
+            disagree[dropped][1] += sum(a is None and b is not None for a, b in pairs)
+    for dropped, _, base in duplicates:
+        differ, only_dropped = disagree[dropped]
+        warnings.append(f'Column {rows.header[dropped]!r} duplicates {base!r}: the first was kept and this one '
+                        f'dropped ({differ} rows differ, {only_dropped} with a value only in the dropped one; '
+                        'merge them in the file if both hold real counts).')
+    columns = dict(texts, **{column: np.frombuffer(values) for column, values in counts.items()})
+    table = pd.DataFrame(columns, index=pd.Index(numbers, dtype='int64'),
+                         columns=[column for column in header if column in columns])
     for role, column in roles.items():
-        table[column] = [identifier_text(value) for value in table[column]]
         if role in PREFIXED_ROLES:
             _strip_prefix(table, column, warnings)
-    for column in indicators.values():
-        table[column] = _counts(filename, column, table[column])
     return table, warnings
 
 
-def repair_headers(header, body, warnings):
-    """Repaired header names and the indices of the columns kept.
+def repair_headers(header, warnings):
+    """Repaired header names, the indices of the columns kept, and the duplicated columns
+    dropped as (index, index of the column kept, its name).
 
     Mojibake (`â‰¥` -> `≥`) and lost "na" (`period0me` -> `periodname`) are
-    fixed; of duplicated columns (`col`, `col` or `col.1`) the first is kept and
-    each dropped one is reported with how many of its cells disagree.
+    fixed; of duplicated columns (`col`, `col` or `col.1`) the first is kept (the
+    reader reports how many cells of each dropped one disagree).
     """
     fixed = []
     for name in header:
@@ -115,22 +146,16 @@ def repair_headers(header, body, warnings):
         if repaired != name:
             warnings.append(f'Header {name!r} repaired to {repaired!r}.')
         fixed.append(repaired)
-    kept, keep = [], []
+    kept, keep, duplicates = [], [], []
     for index, name in enumerate(fixed):
         match = DUPLICATE_SUFFIX.match(name)
         base = match.group('base') if match and match.group('base') in fixed[:index] else name
         if base in kept:
-            first = keep[kept.index(base)]
-            pairs = [(_cell(row, first), _cell(row, index)) for _, row in body]
-            differ = sum(a != b for a, b in pairs)
-            only_dropped = sum(a is None and b is not None for a, b in pairs)
-            warnings.append(f'Column {header[index]!r} duplicates {base!r}: the first was kept and this one '
-                            f'dropped ({differ} rows differ, {only_dropped} with a value only in the dropped one; '
-                            'merge them in the file if both hold real counts).')
+            duplicates.append((index, keep[kept.index(base)], base))
             continue
         kept.append(name)
         keep.append(index)
-    return kept, keep
+    return kept, keep, duplicates
 
 
 def _unmojibake(name):
@@ -173,11 +198,13 @@ def layout(columns, warnings=None):
 def _strip_prefix(table, column, warnings):
     """`kw Kwara State` -> `Kwara State`: when every value carries a two-letter state prefix, each
     loses its own (an export may span states: `kw ...`, `ni ...`); when only some do, nothing is
-    guessed and the column is reported."""
-    values = [value for value in table[column] if value is not None]
+    guessed and the column is reported. Each distinct name is looked at once, and rows naming the
+    same place keep sharing one name."""
+    values = [value for value in dict.fromkeys(table[column]) if value is not None]
     prefixes = [m.group(1) if (m := STATE_PREFIX.match(value)) else None for value in values]
     if values and None not in prefixes:
-        table[column] = [None if value is None else STATE_PREFIX.sub('', value, count=1) for value in table[column]]
+        stripped = {value: STATE_PREFIX.sub('', value, count=1) for value in values}
+        table[column] = [stripped.get(value) for value in table[column]]
         warnings.append(f'Removed the state prefix {", ".join(map(repr, sorted(set(prefixes))))} from the values '
                         f'of column {column!r}.')
     elif any(prefixes):
@@ -187,14 +214,16 @@ def _strip_prefix(table, column, warnings):
 
 
 def _counts(filename, column, cells):
-    """Whole non-negative numbers, NaN where blank; anything else is refused, naming the cell."""
-    advice = 'use a whole number of persons, or leave it empty'
-    values = pd.Series(cell_numbers(filename, column, cells.items(), advice), index=cells.index, dtype=float)
-    for number, value in values.items():
-        if value == value and (value < 0 or not value.is_integer()):
-            raise DataError('invalid_count', f'Row {number}: {value:g} is not a count of persons in column '
-                            f'{column!r}: use a whole number, 0 or more.', file=filename, row=int(number),
-                            column=column)
+    """Whole non-negative numbers of (row number, cell) pairs, NaN where blank; anything else is
+    refused, naming the cell."""
+    values = np.array(cell_numbers(filename, column, cells, 'use a whole number of persons, or leave it empty'))
+    with np.errstate(invalid='ignore'):
+        wrong = np.flatnonzero((values < 0) | (values % 1 > 0))
+    if len(wrong):
+        number, value = cells[wrong[0]][0], values[wrong[0]]
+        raise DataError('invalid_count', f'Row {number}: {value:g} is not a count of persons in column '
+                        f'{column!r}: use a whole number, 0 or more.', file=filename, row=int(number),
+                        column=column)
     return values
 
 

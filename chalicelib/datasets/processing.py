@@ -155,10 +155,18 @@ def size_problem(declared, size, max_bytes):
     return None
 
 
+def reading_limits(max_bytes):
+    """What reading an upload may take: the configured size, archives inflating to at most
+    UNCOMPRESSED_FACTOR times it, and the engine's own bounds on rows, columns and shapefiles
+    (analysis.Limits), which keep validating the largest upload under 500 MB (`make bench`)."""
+    from chalicelib.analysis import Limits
+    return Limits(max_bytes=max_bytes, max_uncompressed_bytes=max_bytes * UNCOMPRESSED_FACTOR)
+
+
 def _validate(deps, dataset):
     """READY with the summary, or INVALID with the errors: the engine reads the files,
     frozen first; either way `files` are the dataset's files (with their copies' keys)."""
-    from chalicelib.analysis import Limits, prepare_dataset
+    from chalicelib.analysis import prepare_dataset
     from chalicelib.analysis.errors import DataError
     user_id, dataset_id = dataset['user_id'], dataset['dataset_id']
     try:
@@ -169,8 +177,7 @@ def _validate(deps, dataset):
     try:
         files = {role: (f['filename'], deps.objects.read_upload(user_id, f))
                  for role, f in dataset['files'].items() if role in ENGINE_ROLES}
-        prepared = prepare_dataset(files, Limits(
-            max_bytes=deps.max_bytes, max_uncompressed_bytes=deps.max_bytes * UNCOMPRESSED_FACTOR))
+        prepared = prepare_dataset(files, reading_limits(deps.max_bytes))
         canonical = {
             name: deps.objects.put_file(user_id, 'datasets', dataset_id, ('canonical', name),
                                       body, content_type(name))

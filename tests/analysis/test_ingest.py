@@ -305,3 +305,195 @@ def test_a_dbf_that_is_not_utf8_is_read_as_latin1_with_a_warning():
     layer = read_boundaries('b.zip', zip_of(members))
     assert layer.identifiers['ward_name'][1] == 'é1'
     assert any('Latin-1' in w for w in layer.warnings)
+
+
+# --- decimal marks, and every column left out said --------------------------------
+
+def test_a_semicolon_csv_reads_decimal_commas_and_thousands_dots_as_numbers():
+    data = 'WardName;NDWI;rainfall;pop\nA;-0,25;1.234,5;1.200\nB;12,5;900;800\nC;NA;1.001,25;12.345\n'
+    table = read_ward_table('w.csv', data.encode('cp1252'))
+    assert table.variables == ('NDWI', 'rainfall', 'pop')
+    np.testing.assert_array_equal(table.values, [[-0.25, 1234.5, 1200], [12.5, 900, 800], [np.nan, 1001.25, 12345]])
+
+
+def test_a_tab_separated_file_reads_decimal_commas():
+    table = read_ward_table('w.txt', b'WardName\tv\nA\t12,5\nB\t3\n')
+    assert table.values[:, 0].tolist() == [12.5, 3.0]
+
+
+def test_a_semicolon_file_with_decimal_points_keeps_them():
+    table = read_ward_table('w.csv', b'WardName;v;w\nA;12.5;1.234\nB;3.75;2.5\n')
+    np.testing.assert_array_equal(table.values, [[12.5, 1.234], [3.75, 2.5]])
+
+
+@pytest.mark.parametrize('data, code, row, column', [
+    (b'WardName;v\nA;12,5\nB;3.75\n', 'mixed_decimal_marks', 3, 'v'),
+    (b'WardName;pop\nA;12.345\nB;8.901\n', 'ambiguous_number', 2, 'pop'),
+    (b'WardName\tv\nA\t1,234\nB\t3\n', 'ambiguous_number', 2, 'v'),
+    (b'WardName,tpr,v\nA,"12,5",1\nB,"3,5",2\n', 'ambiguous_number', 2, 'tpr'),
+])
+def test_numbers_that_cannot_be_read_for_sure_are_refused_by_column(data, code, row, column):
+    error = refusal(code, read_ward_table, 'w.csv', data)
+    assert (error.row, error.column) == (row, column)
+
+
+def test_a_column_left_out_is_named_with_the_reason():
+    table = read_ward_table('w.csv', b'X,WardName,v,notes,empty,remarks\n1,A,1,x,,Zuru\n2,B,2,y,,Kodo\n3,C,3,4,,Lemu\n')
+    assert table.variables == ('v',)
+    said = ' '.join(table.warnings)
+    assert "'notes'" in said and 'only 1 of its 3 values are numbers' in said and "'x'" in said
+    assert "'empty' is empty" in said
+    assert 'X' in said and 'row numbers' in said
+    assert 'remarks' not in said
+
+
+# --- impossible values ------------------------------------------------------------
+
+@pytest.mark.parametrize('column, value', [
+    ('population', '-3'), ('total_population', '-1'), ('urbanPercentage', '120'), ('urban_pct', '-5'),
+    ('u5_tpr_rdt', '130'), ('tpr', '-1'), ('tpr_u5_new', '100.5'), ('test_positivity_rate', '101'),
+    ('pfpr', '-0.2'), ('distance_to_water', '-2'), ('mean_rainfall', '-1'), ('RH_mean', '105'), ('totalArea', '-5'),
+])
+def test_impossible_values_are_refused_by_row_and_column(column, value):
+    error = refusal('impossible_value', read_ward_table, 'w.csv', f'WardName,{column}\nA,1\nB,{value}\n'.encode())
+    assert (error.file, error.row, error.column) == ('w.csv', 3, column)
+    assert value.lstrip('-') in error.message
+
+
+@pytest.mark.parametrize('column, value', [
+    ('tpr_u5', '0.91'), ('tpr_u5_new', '1'), ('u5_tpr_rdt', '0'), ('urbanPercentage', '100'), ('elevation', '-5'),
+    ('NDWI', '-0.4'), ('pop_change', '-30'), ('log_population', '-1'), ('NDMI', '-0.06'),
+    ('urbanPercentage', '100.00000001'),
+])
+def test_possible_values_pass(column, value):
+    assert read_ward_table('w.csv', f'WardName,{column}\nA,0.5\nB,{value}\n'.encode()).variables == (column,)
+
+
+@pytest.mark.parametrize('column', ['population', 'pop', 'total_population'])
+def test_a_population_table_below_zero_is_refused_by_row(column):
+    from chalicelib.analysis.population import POPULATION_NAMES, population_from_table
+    assert column in POPULATION_NAMES
+    error = refusal('impossible_value', population_from_table, 'p.csv', f'WardCode,{column}\nW1,100\nW2,-5\n'.encode())
+    assert (error.row, error.column) == (3, column)
+
+
+def test_a_boundary_urban_percentage_over_100_is_refused_by_record():
+    data = geojson_of([({'WardName': 'A', 'urbanPercentage': 50}, square(0, 0)),
+                       ({'WardName': 'B', 'urbanPercentage': 150}, square(1, 0))])
+    error = refusal('impossible_value', read_boundaries, 'b.geojson', data)
+    assert (error.row, error.column) == (2, 'urbanPercentage')
+
+
+# --- archives and workbooks are checked before they are read ----------------------
+
+def deflated_shapefile():
+    from tests.processing.builders import zip_bytes
+    return zip_bytes(shapefile_members())
+
+
+def workbook(rows=(('WardName', 'v'), ('A', 1), ('B', 2))):
+    from tests.processing.builders import xlsx_bytes
+    return xlsx_bytes([list(row) for row in rows])
+
+
+SHEET = 'xl/worksheets/sheet1.xml'
+
+
+@pytest.mark.parametrize('damage', ['crc', 'stream', 'lying_size'])
+@pytest.mark.parametrize('kind, member', [('zip', 'wards.dbf'), ('xlsx', SHEET)])
+def test_a_damaged_member_is_refused_naming_it(kind, member, damage):
+    from tests.processing.builders import garbled, with_header
+    archive = deflated_shapefile() if kind == 'zip' else workbook()
+    with zipfile.ZipFile(io.BytesIO(archive)) as z:
+        info = z.getinfo(member)
+    damaged = {'crc': lambda: with_header(archive, member, crc=info.CRC ^ 1),
+               'stream': lambda: garbled(archive, member),
+               'lying_size': lambda: with_header(archive, member, size=info.file_size // 2)}[damage]()
+    reader = read_boundaries if kind == 'zip' else read_ward_table
+    error = refusal('damaged_member', reader, f'up.{kind}', damaged)
+    assert error.file == f'up.{kind}' and member in error.message
+
+
+def test_a_workbook_over_the_expansion_limit_is_refused_by_its_declared_sizes():
+    from tests.processing.builders import with_header
+    archive = workbook()
+    with zipfile.ZipFile(io.BytesIO(archive)) as z:
+        size = z.getinfo(SHEET).file_size
+    error = refusal('too_large', read_ward_table, 'w.xlsx', archive, limits=Limits(max_uncompressed_bytes=size))
+    assert error.file == 'w.xlsx' and 'expands' in error.message
+    # a header declaring 2 GB is refused before anything inflates (the content itself is small)
+    refusal('too_large', read_ward_table, 'w.xlsx', with_header(archive, SHEET, size=2 ** 31))
+
+
+def test_workbook_parts_read_whole_are_capped_below_the_expansion_limit():
+    from chalicelib.analysis.ingest import WORKBOOK_PARTS_BYTES
+    from tests.processing.builders import with_zeros
+    bloated = with_zeros(workbook(), 'xl/sharedStrings.xml', WORKBOOK_PARTS_BYTES + 1024 * 1024)
+    assert 'shared strings' in refusal('too_large', read_ward_table, 'w.xlsx', bloated).message
+
+
+def test_a_member_compressed_other_than_deflate_is_refused_naming_it():
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, 'w', zipfile.ZIP_LZMA) as archive:
+        for name, content in shapefile_members().items():
+            archive.writestr(name, content)
+    error = refusal('unreadable_member', read_boundaries, 'b.zip', buffer.getvalue())
+    assert 'wards.' in error.message and 'deflate' in error.message
+
+
+# --- row limits -------------------------------------------------------------------
+
+def test_rows_past_the_limit_are_refused_without_reading_on():
+    rows = 'WardName,v\nA,1\n\n,,\nB,2\nC,3\nD,4\nE,5,6,7\n'   # row 8 is ragged but never read
+    error = refusal('too_many_rows', read_ward_table, 'w.csv', rows.encode(), limits=Limits(max_rows=3))
+    assert error.file == 'w.csv' and 'more than 3 rows' in error.message and 'row 7' in error.message
+    three = read_ward_table('w.csv', b'WardName,v\nA,1\n\n,,\nB,2\nC,3\n', limits=Limits(max_rows=3))
+    assert three.values.shape == (3, 1)
+
+
+def test_a_workbook_past_the_row_limit_is_refused():
+    rows = [('WardName', 'v')] + [(f'W{i}', i) for i in range(5)]
+    refusal('too_many_rows', read_ward_table, 'w.xlsx', workbook(rows), limits=Limits(max_rows=4))
+
+
+def test_a_population_table_past_the_row_limit_is_refused():
+    from chalicelib.analysis.population import population_from_table
+    data = b'WardCode,population\nW1,1\nW2,2\nW3,3\n'
+    refusal('too_many_rows', population_from_table, 'p.csv', data, limits=Limits(max_rows=2))
+
+
+def test_boundaries_past_the_row_limit_are_refused():
+    refusal('too_many_rows', read_boundaries, 'b.geojson', strip_geojson(4), limits=Limits(max_rows=3))
+    refusal('too_many_rows', read_boundaries, 'b.zip', zip_of(shapefile_members()), limits=Limits(max_rows=2))
+
+
+def test_a_header_past_the_column_limit_is_refused():
+    error = refusal('too_many_columns', read_ward_table, 'w.csv', b'WardName,a,b,c\nA,1,2,3\n',
+                    limits=Limits(max_columns=3))
+    assert '4 columns' in error.message
+
+
+def test_a_facility_export_may_hold_more_rows_than_a_ward_table_up_to_its_own_limit():
+    import fixtures_tpr as fx
+    from chalicelib.analysis.tpr import read_facility_export
+    rows = len(fx.records())
+    table, _ = read_facility_export('e.csv', fx.export_csv(), limits=Limits(max_rows=rows - 1))
+    assert len(table) == rows
+    error = refusal('too_many_rows', read_facility_export, 'e.xlsx', fx.export_xlsx(),
+                    limits=Limits(max_facility_rows=rows - 1))
+    assert 'facility and period' in error.message
+
+
+def test_a_damaged_facility_workbook_is_refused_naming_the_member():
+    import fixtures_tpr as fx
+    from chalicelib.analysis.tpr import read_facility_export
+    from tests.processing.builders import garbled
+    error = refusal('damaged_member', read_facility_export, 'e.xlsx', garbled(fx.export_xlsx(), SHEET))
+    assert SHEET in error.message
+
+
+def test_values_past_the_last_named_column_are_refused_naming_the_row():
+    error = refusal('ragged_row', read_ward_table, 'w.csv', b'WardName,v,\nA,1,\nB,2,5\n')
+    assert error.row == 3 and 'name every column' in error.message
+    assert read_ward_table('w.csv', b'WardName,v,,\nA,1,,\nB,2,,\n').variables == ('v',)
+

@@ -39,13 +39,15 @@ def grid_wards(side=4, seed=1):
     return wards
 
 
-def csv_bytes(rows, columns=None):
+def table_rows(rows, columns=None):
+    """The header and the cells of `rows` (dicts), as lists."""
     columns = columns or list(rows[0])
+    return [columns] + [[row.get(c, '') for c in columns] for row in rows]
+
+
+def csv_bytes(rows, columns=None, delimiter=','):
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator='\n')
-    writer.writerow(columns)
-    for row in rows:
-        writer.writerow([row.get(c, '') for c in columns])
+    csv.writer(out, delimiter=delimiter, lineterminator='\n').writerows(table_rows(rows, columns))
     return out.getvalue().encode('utf-8')
 
 
@@ -101,15 +103,53 @@ def symlink_zip(target):
 
 def zip_bomb(uncompressed_bytes):
     """A small zip that expands to `uncompressed_bytes` of zeros (plus a valid-looking set)."""
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, 'w', zipfile.ZIP_DEFLATED, compresslevel=9) as archive:
-        with archive.open('wards.shp', 'w', force_zip64=True) as member:
+    return with_zeros(zip_bytes({'wards.shx': b'\0' * 100, 'wards.dbf': b'\0' * 100}), 'wards.shp',
+                      uncompressed_bytes)
+
+
+def with_zeros(archive_bytes, name, uncompressed_bytes):
+    """The zip (or workbook) with a member `name` of `uncompressed_bytes` zeros, a few KB compressed."""
+    out = io.BytesIO(archive_bytes)
+    with zipfile.ZipFile(out, 'a', zipfile.ZIP_DEFLATED, compresslevel=9) as archive:
+        with archive.open(name, 'w', force_zip64=True) as member:
             chunk = b'\0' * (1024 * 1024)
             for _ in range(uncompressed_bytes // len(chunk)):
                 member.write(chunk)
-        archive.writestr('wards.shx', b'\0' * 100)
-        archive.writestr('wards.dbf', b'\0' * 100)
     return out.getvalue()
+
+
+def _entry(archive_bytes, name):
+    """(central directory record, local header) offsets of member `name`."""
+    central = archive_bytes.find(b'PK\x01\x02')
+    while central >= 0:
+        size = int.from_bytes(archive_bytes[central + 28:central + 30], 'little')
+        if archive_bytes[central + 46:central + 46 + size] == name.encode():
+            return central, int.from_bytes(archive_bytes[central + 42:central + 46], 'little')
+        central = archive_bytes.find(b'PK\x01\x02', central + 4)
+    raise KeyError(name)
+
+
+def with_header(archive_bytes, name, crc=None, size=None):
+    """The zip with member `name`'s recorded CRC or uncompressed size replaced, in both its
+    headers, and its content unchanged: a damaged or lying header."""
+    out = bytearray(archive_bytes)
+    central, local = _entry(out, name)
+    for value, in_central, in_local in ((crc, 16, 14), (size, 24, 22)):
+        if value is not None:
+            out[central + in_central:central + in_central + 4] = value.to_bytes(4, 'little')
+            out[local + in_local:local + in_local + 4] = value.to_bytes(4, 'little')
+    return bytes(out)
+
+
+def garbled(archive_bytes, name):
+    """The zip with sixteen bytes in the middle of member `name`'s compressed stream flipped."""
+    out = bytearray(archive_bytes)
+    central, local = _entry(out, name)
+    start = local + 30 + int.from_bytes(out[local + 26:local + 28], 'little') \
+        + int.from_bytes(out[local + 28:local + 30], 'little')
+    middle = start + int.from_bytes(out[central + 20:central + 24], 'little') // 2
+    out[middle:middle + 16] = bytes(b ^ 0x55 for b in out[middle:middle + 16])
+    return bytes(out)
 
 
 def xlsx_bytes(rows):

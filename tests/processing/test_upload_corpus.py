@@ -79,12 +79,43 @@ CORPUS = [
         {'type': 'Feature', 'properties': {'WardCode': w['WardCode'], 'WardName': w['WardName']},
          'geometry': {'type': 'Point', 'coordinates': [6.0, 9.0]}} for w in WARDS]}).encode()),
      'wards.geojson', 'not_polygons', ()),
+    ('semicolon_csv_mixing_decimal_marks', data('wards.csv', b.csv_bytes(
+        [dict(w, u5_tpr_rdt={0: '21,5', 1: '35.5'}.get(i, 30)) for i, w in enumerate(WARDS)], delimiter=';')),
+     'wards.csv', 'mixed_decimal_marks', ('decimal comma', 'decimal point')),
+    ('negative_population', data('wards.csv', b.csv_bytes(
+        [dict(w, population=-40 if i == 2 else 1000) for i, w in enumerate(WARDS)])), 'wards.csv',
+     'impossible_value', ('below 0',)),
+    ('tpr_over_100', data('wards.csv', b.csv_bytes([dict(w, u5_tpr_rdt=140) if i == 5 else w
+                                                    for i, w in enumerate(WARDS)])), 'wards.csv',
+     'impossible_value', ('140',)),
+    ('urban_percentage_over_100', data('wards.csv', b.csv_bytes(
+        [dict(w, urbanPercentage=100.5 if i == 0 else 20) for i, w in enumerate(WARDS)])), 'wards.csv',
+     'impossible_value', ('percentage',)),
+    ('population_table_below_zero', dict(GOOD, population=('people.csv', b'WardCode,population\nNIS000,10\n'
+                                                           b'NIS001,-1\n')), 'people.csv', 'impossible_value', ()),
+    ('csv_over_the_row_limit', data('wards.csv', b.csv_bytes([dict(WARDS[0], WardCode=f'NIS{i:05d}')
+                                                              for i in range(20_001)])), 'wards.csv',
+     'too_many_rows', ('20,000',)),
+    ('zip_member_with_a_bad_crc', boundaries('wards.zip', b.with_header(b.zip_bytes(SHAPEFILE), 'wards.dbf', crc=1)),
+     'wards.zip', 'damaged_member', ('wards.dbf', 'CRC')),
+    ('zip_member_with_a_corrupt_stream', boundaries('wards.zip', b.garbled(b.zip_bytes(SHAPEFILE), 'wards.shp')),
+     'wards.zip', 'damaged_member', ('wards.shp',)),
+    ('zip_member_larger_than_its_header', boundaries('wards.zip', b.with_header(
+        b.zip_bytes(SHAPEFILE), 'wards.shp', size=len(SHAPEFILE['wards.shp']) - 8)), 'wards.zip', 'damaged_member',
+     ('wards.shp',)),
+    ('xlsx_bomb', data('wards.xlsx', b.with_zeros(b.xlsx_bytes(b.table_rows(WARDS)), 'xl/media/pad.bin', 48 * MB)),
+     'wards.xlsx', 'too_large', ('expands',)),
+    ('xlsx_with_a_damaged_sheet', data('wards.xlsx', b.garbled(b.xlsx_bytes(b.table_rows(WARDS)),
+                                                               'xl/worksheets/sheet1.xml')),
+     'wards.xlsx', 'damaged_member', ('sheet1.xml',)),
     ('no_ward_matches', data('wards.csv', b.csv_bytes([dict(w, WardCode=f'XX{i}', WardName=f'Elsewhere {i}')
                                                        for i, w in enumerate(WARDS)])), None, 'no_matches', ('match',)),
 ]
 # Where the error must point, for the cases that have a row or a column.
 WHERE = {'duplicate_ward_codes': (3, 'WardCode'), 'ward_name_of_1mb': (2, 'WardName'),
-         'geojson_points': (1, None)}
+         'geojson_points': (1, None), 'semicolon_csv_mixing_decimal_marks': (3, 'u5_tpr_rdt'),
+         'negative_population': (4, 'population'), 'tpr_over_100': (7, 'u5_tpr_rdt'),
+         'urban_percentage_over_100': (2, 'urbanPercentage'), 'population_table_below_zero': (3, 'population')}
 
 
 @pytest.fixture
@@ -121,3 +152,16 @@ def test_bad_upload_ends_invalid_with_a_specific_message(files, small_limit_deps
     folders = tuple(item_folders(ALICE, 'datasets', item['dataset_id']))
     assert all(key.startswith(folders) for key in files.keys())
     assert not [k for k in files.keys() if '/canonical/' in k]
+
+
+def test_a_semicolon_upload_with_decimal_commas_keeps_every_variable(files):
+    """What Excel writes where the comma is the decimal mark: every variable is kept, with its values."""
+    local = [{k: str(v).replace('.', ',') if isinstance(v, float) else v for k, v in w.items()} for w in WARDS]
+    item = files.upload(ALICE, data('wards.csv', b.csv_bytes(local, delimiter=';')))
+
+    assert item['status'] == 'READY', item.get('errors')
+    summary = {v['name']: v for v in item['summary']['variables']}
+    assert list(summary) == list(b.VARIABLES)
+    for name in b.VARIABLES:
+        assert (summary[name]['min'], summary[name]['max']) == (min(w[name] for w in WARDS),
+                                                                max(w[name] for w in WARDS))
