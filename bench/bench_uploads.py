@@ -1,6 +1,6 @@
 """Peak memory to validate the largest uploads the service accepts: under 500 MiB each.
 
-Each upload is built at the limits the upload function reads with (`uploads.reading_limits`
+Each upload is built at the limits the upload function reads with (`datasets.processing.reading_limits`
 of the configured size): a ward CSV of the most rows and columns filling the size limit, a
 zipped shapefile of the most wards inflating to its limit, both together, and a facility
 export at its row limit, read, then with its ward TPR computed as the upload function does.
@@ -21,7 +21,7 @@ import zipfile
 import numpy as np
 
 from chalicelib.config import settings
-from chalicelib.services.uploads import reading_limits
+from chalicelib.datasets.processing import reading_limits
 
 BUDGET_MIB = 500
 ROOT = pathlib.Path(__file__).resolve().parent.parent
