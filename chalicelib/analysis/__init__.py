@@ -38,7 +38,7 @@ exports.safe_cell(value), exports.write_rankings_csv(rankings, fileobj)
 
 synthetic.generate_state(n_wards, seed=0, ...) -> files for prepare_dataset.
 
-Command line: python -m chalicelib.analysis rank --data F --boundaries F ...
+The command line for offline work (`python -m cli`) lives outside, in cli/.
 """
 from .errors import DataError
 

@@ -7,13 +7,11 @@ is exact (fractions) so a need such as 27 people / 1.8 is 15 nets, never 16.
 import csv
 import math
 import numbers
-import sys
 from fractions import Fraction
 
 from chalicelib.analysis.errors import DataError
 from chalicelib.analysis.exports import safe_cell
-from chalicelib.analysis.ingest import identifier_text, read_ward_table
-from chalicelib.analysis.population import population_from_table
+from chalicelib.analysis.ingest import identifier_text
 from chalicelib.analysis.tables import plain_number
 
 PEOPLE_PER_NET = Fraction(9, 5)
@@ -224,54 +222,3 @@ def write_plan_csv(plan, fileobj):
     for row in plan['rows']:
         writer.writerow([safe_cell(row[column]) for column in PLAN_COLUMNS])
 
-
-def add_cli(subparsers):
-    """`itn`: plan bed nets from the engine's rankings.csv and a population file."""
-    parser = subparsers.add_parser('itn', help='plan bed-net (ITN) distribution from a ranking')
-    parser.add_argument('--rankings', required=True, help="rankings.csv written by the engine")
-    parser.add_argument('--population', required=True,
-                        help='CSV/XLSX with WardCode and population columns (the ward data file works)')
-    parser.add_argument('--total-nets', required=True, type=int)
-    parser.add_argument('--household-size', type=float, default=5)
-    parser.add_argument('--urban-threshold', type=float, default=75)
-    parser.add_argument('--preset', choices=PRESETS, default='default')
-    parser.add_argument('--method', choices=METHODS, default='composite')
-    parser.add_argument('--out', required=True, help='where to write the plan CSV')
-    parser.set_defaults(func=_run_cli)
-
-
-def _run_cli(args):
-    from chalicelib.analysis.__main__ import read_file
-    rankings = _rankings_from_table(*read_file(args.rankings))
-    population = population_from_table(*read_file(args.population))
-    plan = plan_itn(rankings, population, args.total_nets, household_size=args.household_size,
-                    urban_threshold=args.urban_threshold, preset=args.preset, method=args.method)
-    with open(args.out, 'w', newline='', encoding='utf-8') as out:
-        write_plan_csv(plan, out)
-    totals = plan['totals']
-    print(f'ITN plan ({args.method}, {args.preset}): {totals["nets_used"]} of {totals["nets_total"]} nets used, '
-          f'{totals["nets_left"]} left; {totals["people_covered"]:.0f} people covered; '
-          f'full: rural {totals["wards_covered"]["rural"]}, urban {totals["wards_covered"]["urban"]}; '
-          f'partial: rural {totals["wards_partial"]["rural"]}, urban {totals["wards_partial"]["urban"]}; '
-          f'{totals["wards_unplanned"]} wards without population. Written to {args.out}', file=sys.stderr)
-    for warning in plan['warnings']:
-        print(f'warning: {warning}', file=sys.stderr)
-    return 0
-
-
-def _rankings_from_table(filename, data):
-    """The ranking rows of the engine's rankings.csv, as plan_itn takes them."""
-    table = read_ward_table(filename, data)
-    if 'ward_code' not in table.identifiers:
-        raise DataError('missing_column', 'The rankings file has no ward_code column: use the rankings.csv the '
-                        'engine wrote.', file=filename, column='ward_code')
-    wanted = [(name, i) for i, name in enumerate(table.variables)
-              if name in ('composite_rank', 'pca_rank', 'urban_percentage')]
-    ids = {role: table.identifiers.get(role) or [None] * len(table.values)
-           for role in ('ward_code', 'ward_name', 'lga')}
-    rows = []
-    for i in range(len(table.values)):
-        row = {role: values[i] for role, values in ids.items()}
-        row.update({name: table.values[i, j] for name, j in wanted})
-        rows.append(row)
-    return rows

@@ -7,12 +7,8 @@ duplicated columns, state prefixes); what is unambiguous is repaired and every
 repair is reported. Pure: bytes or tables in, tables out.
 """
 import csv
-import errno
-import io
 import itertools
-import os
 import re
-import sys
 from array import array
 from dataclasses import dataclass
 from types import MappingProxyType
@@ -485,63 +481,3 @@ def write_ward_tpr_csv(table, fileobj):
 def _missing(value):
     return value is None or (isinstance(value, float) and value != value)
 
-
-def write_all_or_none(outputs):
-    """Write every (path, text), or none of them when one cannot be written (a missing folder, no
-    permission): each goes to a file beside its path, renamed into place only once all are written."""
-    parts = []
-    try:
-        for path, text in outputs:
-            if os.path.isdir(path):
-                raise IsADirectoryError(errno.EISDIR, 'it is a folder', path)
-            part = f'{path}.{os.getpid()}.part'
-            try:
-                with open(part, 'x', newline='', encoding='utf-8') as out:
-                    parts.append(part)
-                    out.write(text)
-            except OSError as error:
-                raise type(error)(error.errno, error.strerror, path) from error
-        for part, (path, _) in zip(parts, outputs):
-            os.replace(part, path)
-    finally:
-        for part in parts:
-            if os.path.exists(part):
-                os.remove(part)
-
-
-def add_cli(subparsers):
-    """`tpr`: ward TPR from a facility export."""
-    parser = subparsers.add_parser('tpr', help='test positivity rate per ward from a facility (DHIS2) export')
-    parser.add_argument('--facilities', required=True, help='the facility export, CSV or XLSX')
-    parser.add_argument('--age', choices=('u5', 'o5', 'pw', 'all'), default='all')
-    parser.add_argument('--test', choices=('rdt', 'microscopy', 'both'), default='both')
-    parser.add_argument('--level', choices=('primary', 'secondary', 'tertiary', 'all'), default='all')
-    parser.add_argument('--from', dest='period_from', help='first period, e.g. 2024-01')
-    parser.add_argument('--to', dest='period_to', help='last period, e.g. 2024-12')
-    parser.add_argument('--out', required=True, help='where to write the ward TPR CSV')
-    parser.add_argument('--series-out', help='where to write the per-period series CSV (ward, period, TPR)')
-    parser.set_defaults(func=_run_cli)
-
-
-def _run_cli(args):
-    from chalicelib.analysis.__main__ import read_file
-    table, repairs = read_facility_export(*read_file(args.facilities))
-    result = compute_ward_tpr(table, age=args.age, test=args.test, level=args.level,
-                              period_from=args.period_from, period_to=args.period_to)
-    outputs = []
-    for path, frame in ((args.out, result.wards), (args.series_out, result.series)):
-        if path:
-            text = io.StringIO()
-            write_ward_tpr_csv(frame, text)
-            outputs.append((path, text.getvalue()))
-    write_all_or_none(outputs)
-    known = result.wards['tpr'].notna()
-    written = args.out + (f' and {args.series_out}' if args.series_out else '')
-    print(f'TPR ({args.age}, {args.test}, {args.level}): {int(known.sum())} of {len(known)} wards with a TPR, '
-          f'{len(result.flagged)} flagged rows. Written to {written}', file=sys.stderr)
-    for row in result.flagged.to_dict('records'):
-        print(f'flagged: row {row["row"]}: {row["facility"]} ({row["ward_name"]}, {row["lga"]}) {row["period"]} '
-              f'{row["method"]} {row["age"]}: {row["positives"]} positives > {row["tested"]} tested', file=sys.stderr)
-    for warning in (*repairs, *result.warnings):
-        print(f'warning: {warning}', file=sys.stderr)
-    return 0

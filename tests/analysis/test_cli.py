@@ -1,11 +1,22 @@
-"""The offline command line: rankings CSV, summary on stderr, exit status 2 for bad input."""
+"""The offline command line (`python -m cli`): rankings CSV, summary on stderr, exit status 2 for bad
+input; and the engine it calls holds no command line of its own."""
+import ast
 import csv
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 
-from chalicelib.analysis import __main__ as cli
+import cli
 from chalicelib.analysis.exports import RANKINGS_CSV_COLUMNS
 from chalicelib.analysis.synthetic import generate_state
+
+ROOT = Path(__file__).resolve().parents[2]
+ENGINE = sorted((ROOT / 'chalicelib' / 'analysis').glob('*.py'))
+# What a pure engine never does: talk to a terminal, open files by name, exit.
+COMMAND_LINE_CALLS = ('print', 'open', 'exit', 'input')
+COMMAND_LINE_MODULES = ('argparse', 'sys', 'os', 'pathlib', 'cli')
 
 
 @pytest.fixture
@@ -78,3 +89,25 @@ def test_an_output_it_cannot_write_exits_2_with_one_line(upload, tmp_path, capsy
     assert cli.main(['rank', '--data', str(upload['data']), '--out', str(out)]) == 2
     err = capsys.readouterr().err
     assert err == f'error: cannot write {out}: No such file or directory\n'
+
+
+def test_importing_the_engine_loads_no_command_line():
+    modules = [f'chalicelib.analysis.{path.stem}' for path in ENGINE if path.stem != '__init__']
+    code = (f'import importlib, sys\nfor name in {modules!r}: importlib.import_module(name)\n'
+            "print(sorted(m for m in sys.modules if m == 'argparse' or m == 'cli' or m.startswith('cli.')))")
+    done = subprocess.run([sys.executable, '-c', code], cwd=ROOT, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == '[]\n'
+
+
+def test_the_engine_prints_nothing_opens_no_path_and_imports_no_command_line():
+    found = []
+    for path in ENGINE:
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in COMMAND_LINE_CALLS:
+                found.append(f'{path.name}:{node.lineno} calls {node.func.id}')
+            names = ([alias.name for alias in node.names] if isinstance(node, ast.Import)
+                     else [node.module] if isinstance(node, ast.ImportFrom) and not node.level else [])
+            found.extend(f'{path.name}:{node.lineno} imports {name}' for name in names
+                         if name.split('.')[0] in COMMAND_LINE_MODULES)
+    assert found == []

@@ -218,7 +218,7 @@ def test_niger_ward_data_serves_as_population_table(shared_data):
 
 
 def run_cli(*args, cwd):
-    return subprocess.run([sys.executable, '-m', 'chalicelib.analysis', *map(str, args)], cwd=cwd,
+    return subprocess.run([sys.executable, '-m', 'cli', *map(str, args)], cwd=cwd,
                           env={**os.environ, 'PYTHONPATH': str(ROOT)}, capture_output=True, text=True, timeout=300)
 
 

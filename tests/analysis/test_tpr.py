@@ -249,7 +249,7 @@ def test_bad_options_are_refused(export, options):
 
 
 def run_cli(*args, cwd):
-    return subprocess.run([sys.executable, '-m', 'chalicelib.analysis', *map(str, args)], cwd=cwd,
+    return subprocess.run([sys.executable, '-m', 'cli', *map(str, args)], cwd=cwd,
                           env={**os.environ, 'PYTHONPATH': str(ROOT)}, capture_output=True, text=True, timeout=300)
 
 
