@@ -6,6 +6,7 @@ import pytest
 # The local stage's origins, set before app.py is imported so its CORS config exists.
 os.environ.setdefault('ALLOWED_ORIGINS', 'http://localhost:3000')
 
+from tests.raw_aws import Bucket  # noqa: E402
 from tests.unit.support import Caller  # noqa: E402
 
 
@@ -42,3 +43,9 @@ def admin(http):
 def stores(aws):
     from chalicelib.deps import Deps
     return Deps(aws)
+
+
+@pytest.fixture
+def bucket(aws):
+    """The data bucket through a plain S3 client, not the adapter's."""
+    return Bucket(aws)

@@ -4,15 +4,14 @@ import urllib.parse
 
 import pytest
 
+from chalicelib.aws import client
 from chalicelib.storage.analyses import FAILED, QUEUED
+from tests.raw_aws import queue_url, queued_records
 from tests.unit.support import ready_dataset, succeeded_analysis
 
 
 def queued_jobs(stores):
-    sqs = stores.jobs._client
-    url = sqs.get_queue_url(QueueName=stores.jobs.name)['QueueUrl']
-    messages = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get('Messages', [])
-    return [json.loads(m['Body']) for m in messages]
+    return [json.loads(record['body']) for record in queued_records(stores.settings)]
 
 
 def test_create_writes_queued_and_hands_the_job_to_the_queue(alice, stores):
@@ -79,8 +78,7 @@ def test_missing_dataset_id_is_400(alice):
 
 def test_a_failed_send_marks_the_analysis_failed_not_queued_forever(alice, stores, aws):
     dataset_id = ready_dataset(stores, alice.user_id)
-    sqs = stores.jobs._client
-    sqs.delete_queue(QueueUrl=sqs.get_queue_url(QueueName=aws.analysis_queue)['QueueUrl'])
+    client('sqs', aws.region).delete_queue(QueueUrl=queue_url(aws))
     response = alice.post('/analyses', {'dataset_id': dataset_id})
     assert response.status_code == 500
     error = response.json_body['error']
@@ -142,14 +140,12 @@ def test_artifact_is_a_short_lived_presigned_get_for_its_own_key(alice, stores):
     assert missing.status_code == 404
 
 
-def test_delete_removes_the_analysis_and_its_files(alice, stores):
+def test_delete_removes_the_analysis_and_its_files(alice, stores, bucket):
     analysis_id = succeeded_analysis(stores, alice.user_id, ready_dataset(stores, alice.user_id))
     assert alice.delete(f'/analyses/{analysis_id}').status_code == 204
     assert alice.get(f'/analyses/{analysis_id}').status_code == 404
     assert alice.delete(f'/analyses/{analysis_id}').status_code == 404
-    s3 = stores.objects._client
-    assert s3.list_objects_v2(Bucket=stores.objects.bucket,
-                              Prefix=f'users/{alice.user_id}/analyses/').get('KeyCount') == 0
+    assert bucket.keys(f'users/{alice.user_id}/analyses/') == []
 
 
 def test_list_is_newest_first(alice, stores):

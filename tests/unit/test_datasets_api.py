@@ -63,14 +63,13 @@ def test_list_is_newest_first_and_pages_with_an_opaque_token(alice):
         f'/datasets?next_token={third["next_token"]}').json_body['items'] == []
 
 
-def test_delete_removes_the_item_and_its_objects(alice, stores):
+def test_delete_removes_the_item_and_its_objects(alice, bucket):
     body = create(alice).json_body
     dataset_id = body['dataset_id']
-    key = body['uploads'][0]['fields']['key']
-    stores.objects._client.put_object(Bucket=stores.objects.bucket, Key=key, Body=b'WardName\n')
+    bucket.put(body['uploads'][0]['fields']['key'], b'WardName\n')
     assert alice.delete(f'/datasets/{dataset_id}').status_code == 204
     assert alice.get(f'/datasets/{dataset_id}').status_code == 404
-    assert stores.objects._client.list_objects_v2(Bucket=stores.objects.bucket).get('KeyCount') == 0
+    assert bucket.keys() == []
 
 
 @pytest.mark.parametrize('files, field', [

@@ -14,6 +14,7 @@ import threading
 import pytest
 
 from chalicelib.storage.base import new_id
+from tests.raw_aws import Bucket
 from tests.unit.support import Caller, ready_dataset, succeeded_analysis
 
 ID = re.compile(r'\b(?:ds|an)_[0-9a-f]{28}\b')
@@ -44,8 +45,7 @@ def comparable(response):
 
 
 def snapshot(owner, dataset_id, analysis_id, stores):
-    objects = stores.objects._client.list_objects_v2(
-        Bucket=stores.objects.bucket, Prefix=f'users/{owner.user_id}/').get('Contents', [])
+    objects = Bucket(stores.settings).objects(f'users/{owner.user_id}/')
     return (owner.get(f'/datasets/{dataset_id}').json_body,
             owner.get(f'/analyses/{analysis_id}').json_body,
             owner.get(f'/analyses/{analysis_id}/rankings').json_body,

@@ -12,6 +12,7 @@ from chalicelib.storage.analyses import RUNNING, SUCCEEDED
 from chalicelib.storage.base import new_id, now_iso
 from chalicelib.storage.datasets import READY
 from chalicelib.storage.objects import object_key, upload_key
+from tests.raw_aws import Bucket
 from tests.viz.test_coverage_map import plotlyjs_source
 
 
@@ -23,12 +24,13 @@ def put_prepared_dataset(stores, user_id, files, uploads=()):
     """
     dataset_id = new_id('ds')
     prepared = prepare_dataset(files)
-    canonical = {name: _put(stores, object_key(user_id, 'datasets', dataset_id, 'canonical', name), body)
+    bucket = Bucket(stores.settings)
+    canonical = {name: bucket.put(object_key(user_id, 'datasets', dataset_id, 'canonical', name), body)
                  for name, body in prepared.to_canonical().items()}
     declared = {role: {'filename': filename, 'size': len(body), 'uploaded': True,
-                       'key': _put(stores, upload_key(user_id, dataset_id, role, extension(filename)), body),
-                       'processed_key': _put(stores, object_key(user_id, 'datasets', dataset_id, 'processed',
-                                                                role + extension(filename)), body)}
+                       'key': bucket.put(upload_key(user_id, dataset_id, role, extension(filename)), body),
+                       'processed_key': bucket.put(object_key(user_id, 'datasets', dataset_id, 'processed',
+                                                              role + extension(filename)), body)}
                 for role, filename, body in uploads}
     now = now_iso()
     stores.datasets.put_new(user_id, {
@@ -42,11 +44,6 @@ def extension(filename):
     return filename[filename.rindex('.'):]
 
 
-def _put(stores, key, body):
-    stores.objects._client.put_object(Bucket=stores.objects.bucket, Key=key, Body=body)
-    return key
-
-
 def put_analysis(stores, user_id, dataset_id, result, status=SUCCEEDED, preset='default', offline=False):
     """An analysis as the worker leaves it: `rankings.json` and the engine's whole result kept in `work/`."""
     analysis_id = new_id('an')
@@ -55,9 +52,8 @@ def put_analysis(stores, user_id, dataset_id, result, status=SUCCEEDED, preset='
         'analysis_id': analysis_id, 'dataset_id': dataset_id, 'status': RUNNING, 'stage': 'report',
         'progress': 90, 'error': None, 'artifacts': {}, 'created_at': now, 'updated_at': now,
         'request': {'dataset_id': dataset_id, 'method': 'both', 'preset': preset, 'offline': offline}})
-    stores.objects._client.put_object(Bucket=stores.objects.bucket,
-                                      Key=object_key(user_id, 'analyses', analysis_id, 'work', 'result.json'),
-                                      Body=json.dumps(result).encode())
+    Bucket(stores.settings).put(object_key(user_id, 'analyses', analysis_id, 'work', 'result.json'),
+                                json.dumps(result).encode())
     body = json.dumps(result['rankings']).encode()
     key = stores.objects.put_file(user_id, 'analyses', analysis_id, ('rankings.json',), body, 'application/json')
     stores.analyses.add_artifact(user_id, analysis_id, 'rankings.json', key, 'application/json', len(body))
@@ -80,11 +76,6 @@ def ranked(stores, caller, niger, **kwargs):
     return put_analysis(stores, caller.user_id, dataset_id, result, **kwargs)
 
 
-def objects_under(stores, prefix):
-    listed = stores.objects._client.list_objects_v2(Bucket=stores.objects.bucket, Prefix=prefix)
-    return [o['Key'] for o in listed.get('Contents', [])]
-
-
 def test_a_plan_never_gives_more_nets_than_there_are_nor_a_ward_more_than_it_needs(alice, stores, niger):
     analysis_id = ranked(stores, alice, niger)
     population = {code: p for code, p in zip(niger[2].ward_code, niger[2].population)}
@@ -105,7 +96,7 @@ def test_a_plan_never_gives_more_nets_than_there_are_nor_a_ward_more_than_it_nee
                                        + [f'itn-coverage-{plan["plan_id"]}.html'])
 
 
-def test_the_plan_is_listed_and_its_csv_downloads_through_the_artifact_route(alice, stores, niger):
+def test_the_plan_is_listed_and_its_csv_downloads_through_the_artifact_route(alice, stores, bucket, niger):
     analysis_id = ranked(stores, alice, niger)
     plan = alice.post(f'/analyses/{analysis_id}/itn-plans',
                       {'total_nets': 5000, 'household_size': 4.5, 'urban_threshold': 50}).json_body
@@ -120,28 +111,27 @@ def test_the_plan_is_listed_and_its_csv_downloads_through_the_artifact_route(ali
     path = urllib.parse.unquote(urllib.parse.urlparse(link['url']).path)
     key = path[path.index('users/'):]
     assert key == f'users/{alice.user_id}/analyses/{analysis_id}/itn-plans/{plan["plan_id"]}/plan.csv'
-    body = stores.objects._client.get_object(Bucket=stores.objects.bucket, Key=key)['Body'].read()
+    body = bucket.read(key)
     table = list(csv.DictReader(io.StringIO(body.decode())))
     assert [int(r['nets_allocated']) for r in table] == [r['nets_allocated'] for r in plan['rows']]
     coverage = f'itn-coverage-{plan["plan_id"]}.html'
     assert coverage in plan['artifacts'] and coverage in listed[0]['artifacts']
     link = alice.get(f'/analyses/{analysis_id}/artifacts/{coverage}').json_body
     path = urllib.parse.unquote(urllib.parse.urlparse(link['url']).path)
-    html = stores.objects._client.get_object(Bucket=stores.objects.bucket,
-                                             Key=path[path.index('users/'):])['Body'].read().decode()
+    html = bucket.read(path[path.index('users/'):]).decode()
     assert 'Bed-net (ITN) coverage' in html and f'{plan["totals"]["nets_used"]:,} of 5,000 nets' in html
 
 
 @pytest.mark.parametrize('offline', [False, True])
-def test_the_coverage_map_of_an_offline_analysis_opens_without_internet(alice, stores, niger, offline):
+def test_the_coverage_map_of_an_offline_analysis_opens_without_internet(alice, stores, bucket, niger, offline):
     analysis_id = ranked(stores, alice, niger, offline=offline)
     plan = alice.post(f'/analyses/{analysis_id}/itn-plans', {'total_nets': 5000}).json_body
     key = f'users/{alice.user_id}/analyses/{analysis_id}/itn-plans/{plan["plan_id"]}/coverage_map.html'
-    html = stores.objects._client.get_object(Bucket=stores.objects.bucket, Key=key)['Body'].read().decode()
+    html = bucket.read(key).decode()
     assert plotlyjs_source(html) == ('embedded' if offline else 'cdn')
 
 
-def test_the_xlsx_keeps_a_formula_ward_name_as_text(alice, stores):
+def test_the_xlsx_keeps_a_formula_ward_name_as_text(alice, stores, bucket):
     files = generate_state(12, seed=5)
     name, data = files['data']
     lines = data.decode().splitlines()
@@ -155,8 +145,7 @@ def test_the_xlsx_keeps_a_formula_ward_name_as_text(alice, stores):
     plan = alice.post(f'/analyses/{analysis_id}/itn-plans', {'total_nets': 100}).json_body
     import openpyxl
     key = f'users/{alice.user_id}/analyses/{analysis_id}/itn-plans/{plan["plan_id"]}/plan.xlsx'
-    book = openpyxl.load_workbook(io.BytesIO(
-        stores.objects._client.get_object(Bucket=stores.objects.bucket, Key=key)['Body'].read()))
+    book = openpyxl.load_workbook(io.BytesIO(bucket.read(key)))
     names = [row[1] for row in book['ITN plan'].iter_rows(min_row=2, values_only=True)]
     assert '\'=HYPERLINK("http://x")' in names
     assert book['Totals']['A2'].value == 'nets_total' and book['Totals']['B2'].value == 100
@@ -181,13 +170,13 @@ def test_a_legacy_analysis_plans_the_legacy_way(alice, stores, niger):
     assert (phases['mrpt-legacy'][skipped], phases['mrpt-legacy'][next_one]) == ('rural_partial', 'none')
 
 
-def test_another_users_analysis_is_404_and_nothing_is_written(alice, bob, stores, niger):
+def test_another_users_analysis_is_404_and_nothing_is_written(alice, bob, stores, bucket, niger):
     analysis_id = ranked(stores, alice, niger)
     response = bob.post(f'/analyses/{analysis_id}/itn-plans', {'total_nets': 100})
     assert response.status_code == 404
     assert bob.get(f'/analyses/{analysis_id}/itn-plans').status_code == 404
-    assert objects_under(stores, f'users/{alice.user_id}/analyses/{analysis_id}/itn-plans/') == []
-    assert objects_under(stores, f'users/{bob.user_id}/') == []
+    assert bucket.keys(f'users/{alice.user_id}/analyses/{analysis_id}/itn-plans/') == []
+    assert bucket.keys(f'users/{bob.user_id}/') == []
     assert alice.get(f'/analyses/{analysis_id}/itn-plans').json_body == {'items': []}
 
 
@@ -311,7 +300,7 @@ def test_a_plan_takes_its_population_from_the_uploaded_population_file(alice, st
     assert {r['ward_code']: r['population'] for r in response.json_body['rows']} == doubled
 
 
-def test_a_plan_refused_at_the_last_write_leaves_no_files(alice, stores, niger, monkeypatch):
+def test_a_plan_refused_at_the_last_write_leaves_no_files(alice, stores, bucket, niger, monkeypatch):
     from chalicelib.storage.analyses import Analyses
     from chalicelib.storage.base import StaleTransition
     analysis_id = ranked(stores, alice, niger)
@@ -320,4 +309,4 @@ def test_a_plan_refused_at_the_last_write_leaves_no_files(alice, stores, niger, 
         raise StaleTransition('analysis is no longer SUCCEEDED')
     monkeypatch.setattr(Analyses, 'add_itn_plan', rerun)
     assert alice.post(f'/analyses/{analysis_id}/itn-plans', {'total_nets': 100}).status_code == 409
-    assert objects_under(stores, f'users/{alice.user_id}/analyses/{analysis_id}/itn-plans/') == []
+    assert bucket.keys(f'users/{alice.user_id}/analyses/{analysis_id}/itn-plans/') == []

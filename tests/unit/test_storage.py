@@ -206,26 +206,24 @@ def test_objects_refuse_keys_outside_the_callers_prefix(stores):
         stores.objects.presigned_download('u-2', key, 'rankings.json')
 
 
-def test_objects_read_the_callers_own_uploads_and_no_one_elses(stores):
-    key = upload_key('u-1', 'ds_1', 'data', '.csv')
-    stores.objects._client.put_object(Bucket=stores.objects.bucket, Key=key, Body=b'WardName\n')
+def test_objects_read_the_callers_own_uploads_and_no_one_elses(stores, bucket):
+    key = bucket.put(upload_key('u-1', 'ds_1', 'data', '.csv'), b'WardName\n')
     assert stores.objects.get_object('u-1', key) == b'WardName\n'
     for caller in ('u-2', 'u'):
         with pytest.raises(PermissionError):
             stores.objects.get_object(caller, key)
 
 
-def test_deleting_a_dataset_deletes_its_uploads_and_nothing_of_another_item(stores):
-    client, bucket = stores.objects._client, stores.objects.bucket
+def test_deleting_a_dataset_deletes_its_uploads_and_nothing_of_another_item(stores, bucket):
     mine = [upload_key('u-1', 'ds_1', 'data', '.csv'), object_key('u-1', 'datasets', 'ds_1', 'processed', 'data.csv')]
     kept = [upload_key('u-1', 'ds_10', 'data', '.csv'), object_key('u-1', 'datasets', 'ds_10', 'canonical', 'x.csv'),
             upload_key('u-2', 'ds_1', 'data', '.csv'), object_key('u-1', 'analyses', 'ds_1', 'report.html')]
     for key in mine + kept:
-        client.put_object(Bucket=bucket, Key=key, Body=b'x')
+        bucket.put(key, b'x')
 
     stores.objects.delete_prefix('u-1', 'datasets', 'ds_1')
 
-    assert sorted(o['Key'] for o in client.list_objects_v2(Bucket=bucket)['Contents']) == sorted(kept)
+    assert bucket.keys() == sorted(kept)
 
 
 @given(st.text(max_size=200))

@@ -10,6 +10,7 @@ from hypothesis import given, settings, strategies as st
 
 from chalicelib.analysis import PreparedDataset, run_analysis
 from tests.analysis import fixtures_tpr as fx
+from tests.raw_aws import Bucket
 from tests.unit.test_itn_plans import put_prepared_dataset
 
 # Kwara wards as a programme's ward data names them; Eiyenkorin has no facility reports.
@@ -46,9 +47,7 @@ def canonical(stores, user_id, dataset_id):
 
 def tpr_files(stores, user_id, dataset_id):
     """The keys stored under the dataset's TPR folder."""
-    listed = stores.objects._client.list_objects_v2(Bucket=stores.objects.bucket,
-                                                    Prefix=f'users/{user_id}/datasets/{dataset_id}/tpr/')
-    return sorted(o['Key'] for o in listed.get('Contents', ()))
+    return sorted(Bucket(stores.settings).keys(f'users/{user_id}/datasets/{dataset_id}/tpr/'))
 
 
 def carried_tpr_files(dataset):
@@ -206,13 +205,12 @@ def test_the_request_schemas_are_the_documented_ones():
             ref_template='#/components/schemas/{model}')
 
 
-def test_the_per_period_series_downloads_from_a_link_in_the_response(alice, stores):
+def test_the_per_period_series_downloads_from_a_link_in_the_response(alice, stores, bucket):
     dataset_id = kwara(stores, alice)
     result = alice.post(f'/datasets/{dataset_id}/tpr', {'test': 'rdt'}).json_body
     path = urllib.parse.unquote(urllib.parse.urlparse(result['series_url']).path)
     assert f'/users/{alice.user_id}/datasets/{dataset_id}/tpr/' in path and path.endswith('/tpr_series.csv')
-    body = stores.objects._client.get_object(Bucket=stores.objects.bucket,
-                                             Key=path[path.index('users/'):])['Body'].read().decode()
+    body = bucket.read(path[path.index('users/'):]).decode()
     series = list(csv.DictReader(io.StringIO(body)))
     akanbi = [row for row in series if row['ward_code'] == 'KWSILS02']
     assert [row['period'] for row in akanbi] == ['2024-01', '2024-02', '2024-03']
