@@ -2,10 +2,10 @@
 presigned POST would put them, events delivered to the services as AWS would."""
 import pytest
 
-from chalicelib.aws import client
 from chalicelib.datasets import processing, requests as dataset_service
 from chalicelib.deps import Deps
 from tests.processing.builders import grid_files
+from tests.raw_aws import Bucket
 
 ALICE, BOB = 'user-a-0001', 'user-b-0002'
 
@@ -32,7 +32,7 @@ class Uploads:
     def __init__(self, settings, deps):
         self.settings = settings
         self.deps = deps
-        self.s3 = client('s3', settings.region)
+        self.bucket = Bucket(settings)
 
     def create(self, user_id, files, sizes=None):
         body = {'name': 'test dataset', 'files': [
@@ -45,9 +45,7 @@ class Uploads:
 
     def put(self, user_id, dataset_id, role, data):
         """Store the bytes at the dataset's upload key, as the presigned POST does."""
-        key = self.item(user_id, dataset_id)['files'][role]['key']
-        self.s3.put_object(Bucket=self.settings.data_bucket, Key=key, Body=data)
-        return key
+        return self.bucket.put(self.item(user_id, dataset_id)['files'][role]['key'], data)
 
     def deliver(self, key):
         return processing.process_upload(key, self.deps)
@@ -60,8 +58,7 @@ class Uploads:
         return self.item(user_id, dataset_id)
 
     def keys(self):
-        pages = self.s3.get_paginator('list_objects_v2').paginate(Bucket=self.settings.data_bucket)
-        return [o['Key'] for page in pages for o in page.get('Contents', [])]
+        return self.bucket.keys()
 
 
 @pytest.fixture

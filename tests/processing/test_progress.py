@@ -1,4 +1,5 @@
 """WebSocket progress: verified connections, own subscriptions only, owner-only delivery."""
+import dataclasses
 import json
 import time
 
@@ -91,12 +92,22 @@ def test_connect_without_a_valid_id_token_is_refused_and_nothing_is_kept(deps, t
     assert deps.connections.owner_of('conn-x') is None
 
 
-def test_subscribing_to_ones_own_analysis_acknowledges_and_catches_up(deps, ws):
-    connect(deps, 'conn-a', ALICE)
-    mine = analysis(deps, ALICE, 'an_mine', status='RUNNING', stage='score', progress=10,
-                    stages_done=['prepare'])
+class Stopped(BaseException):
+    """Ends the worker's run where the test has seen what it needed."""
 
-    websocket.receive(event('conn-a', {'action': 'subscribe', 'analysis_id': mine}), deps)
+
+def test_subscribing_to_ones_own_analysis_acknowledges_and_catches_up(aws, ready_dataset, deps, ws, sender):
+    """A subscribe while the worker scores: the finished stage and the one running now."""
+    connect(deps, 'conn-a', ALICE)
+    mine = analysis_service.create(ALICE, {'dataset_id': ready_dataset['dataset_id']}, deps)['analysis_id']
+
+    def subscribe(job):
+        websocket.receive(event('conn-a', {'action': 'subscribe', 'analysis_id': mine}), deps)
+        raise Stopped
+    during_score = tuple(dataclasses.replace(stage, run=subscribe) if stage.name == 'score' else stage
+                         for stage in stages.STAGES)
+    with pytest.raises(Stopped):
+        runner.run_job(ALICE, mine, Deps(aws, sender=sender), stages=during_score)
 
     messages = ws.to('conn-a')
     assert messages[0] == {'type': 'subscribed', 'analysis_id': mine}
@@ -139,16 +150,19 @@ def test_a_frame_nested_past_parsing_gets_the_same_reply_as_other_bad_frames(dep
                                  'message': websocket.SUBSCRIBE_HELP}
 
 
-class LaggingIndex(Connections):
+class LaggingIndex:
     """The connection-index GSI before it caught up: the owner shows after `lag` lookups."""
 
     def __init__(self, connections, lag):
-        super().__init__(connections.name, connections._client)
+        self.connections = connections
         self.lag = lag
 
     def owner_of(self, connection_id):
         self.lag -= 1
-        return None if self.lag >= 0 else super().owner_of(connection_id)
+        return None if self.lag >= 0 else self.connections.owner_of(connection_id)
+
+    def __getattr__(self, name):
+        return getattr(self.connections, name)
 
 
 @pytest.mark.parametrize('lag', [1, 3])

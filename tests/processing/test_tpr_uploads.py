@@ -27,8 +27,7 @@ def kwara(export, data=True):
 
 
 def canonical_wards(files, item):
-    body = files.s3.get_object(Bucket=files.settings.data_bucket, Key=item['canonical']['wards.csv'])['Body']
-    return list(csv.DictReader(io.StringIO(body.read().decode())))
+    return list(csv.DictReader(io.StringIO(files.bucket.read(item['canonical']['wards.csv']).decode())))
 
 
 def test_boundaries_and_a_facility_export_alone_make_a_dataset_of_the_ward_tpr(files):

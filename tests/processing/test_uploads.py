@@ -60,15 +60,14 @@ def test_a_second_upload_replaces_the_first_while_the_dataset_awaits_files(files
 
 def test_a_late_upload_after_processing_does_not_replace_the_processed_data(files):
     item = files.upload(ALICE, GOOD)
-    canonical = {key: files.s3.get_object(Bucket=files.settings.data_bucket, Key=key)['Body'].read()
-                 for key in item['canonical'].values()}
+    canonical = {key: files.bucket.read(key) for key in item['canonical'].values()}
 
     outcome = files.deliver(files.put(ALICE, item['dataset_id'], 'data', b'garbage'))
 
     assert outcome == 'duplicate'
     assert files.item(ALICE, item['dataset_id']) == item
     for key, body in canonical.items():
-        assert files.s3.get_object(Bucket=files.settings.data_bucket, Key=key)['Body'].read() == body
+        assert files.bucket.read(key) == body
 
 
 @pytest.mark.parametrize('key_of', [
@@ -80,7 +79,7 @@ def test_a_late_upload_after_processing_does_not_replace_the_processed_data(file
 def test_keys_the_dataset_did_not_ask_for_are_ignored(files, key_of):
     dataset_id = files.create(ALICE, GOOD)
     key = key_of(dataset_id)
-    files.s3.put_object(Bucket=files.settings.data_bucket, Key=key, Body=b'x')
+    files.bucket.put(key, b'x')
 
     assert files.deliver(key) == 'ignored'
     assert files.item(ALICE, dataset_id)['status'] == 'AWAITING_UPLOAD'
@@ -96,7 +95,7 @@ def test_another_users_dataset_id_under_ones_own_prefix_is_ignored(files):
     """The key names the owner: Bob's prefix with Alice's dataset id finds no dataset."""
     dataset_id = files.create(ALICE, GOOD)
     key = upload_key(BOB, dataset_id, 'data', '.csv')
-    files.s3.put_object(Bucket=files.settings.data_bucket, Key=key, Body=GOOD['data'][1])
+    files.bucket.put(key, GOOD['data'][1])
 
     assert files.deliver(key) == 'ignored'
     assert files.item(ALICE, dataset_id)['files']['data']['uploaded'] is False

@@ -6,6 +6,7 @@ import pytest
 
 from tests.processing.builders import OneBeat
 from tests.processing.conftest import ALICE
+from tests.raw_aws import Bucket, queue_url, queued_records
 from chalicelib.deps import Deps
 from chalicelib.analyses import requests as analysis_service
 from chalicelib.analyses import runner
@@ -45,17 +46,6 @@ def analysis(aws, ready_dataset):
     return created['analysis_id']
 
 
-def queued_records(settings):
-    """The analysis queue's messages as Lambda hands them to the handler."""
-    from chalicelib.aws import client
-    sqs = client('sqs', settings.region)
-    url = sqs.get_queue_url(QueueName=settings.analysis_queue)['QueueUrl']
-    got = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10,
-                              AttributeNames=['ApproximateReceiveCount'])
-    return [{'messageId': m['MessageId'], 'receiptHandle': m['ReceiptHandle'], 'body': m['Body'],
-             'attributes': m['Attributes']} for m in got.get('Messages', [])]
-
-
 def record(analysis_id, receive_count=1):
     return {'body': json.dumps({'user_id': ALICE, 'analysis_id': analysis_id}),
             'attributes': {'ApproximateReceiveCount': str(receive_count)}}
@@ -63,6 +53,19 @@ def record(analysis_id, receive_count=1):
 
 def item(worker_deps, analysis_id):
     return worker_deps.analyses.get(ALICE, analysis_id)
+
+
+def shown(worker_deps, analysis_id):
+    """Where GET /analyses/{id} shows the analysis: status, stage and progress."""
+    view = analysis_service.get(ALICE, analysis_id, worker_deps)
+    return view['status'], view['stage'], view['progress']
+
+
+def finished(sender):
+    """The stages the worker told the owner it finished, in order: a stage's last message
+    carries the stage's own progress, its first the progress of the stages before it."""
+    own = {stage.name: stage.progress for stage in STAGES}
+    return [m['stage'] for m in sender.progress() if m['progress'] == own[m['stage']]]
 
 
 def test_stages_are_declared_once_with_rising_progress_to_100():
@@ -81,7 +84,7 @@ def test_the_queued_message_runs_every_stage_to_succeeded(aws, analysis, worker_
     done = item(worker_deps, analysis)
     assert done['status'] == 'SUCCEEDED'
     assert done['progress'] == 100
-    assert done['stages_done'] == STAGE_NAMES
+    assert finished(sender) == STAGE_NAMES
     assert EXPECTED_ARTIFACTS <= set(done['artifacts'])
     rankings = json.loads(worker_deps.objects.get_object(ALICE, done['artifacts']['rankings.json']['key']))
     assert len(rankings) == 16
@@ -176,15 +179,17 @@ def test_a_delivery_while_another_worker_holds_the_lease_does_not_run_in_paralle
 
     assert status == 'RUNNING'
     assert calls == []
-    assert item(worker_deps, analysis)['lease_owner'] == 'other-worker'
+    assert worker_deps.analyses.job.renew(ALICE, analysis, 'other-worker', worker_deps.clock()), \
+        'the other worker still holds the lease'
 
 
-def test_a_worker_killed_between_stages_is_completed_by_the_redelivery(analysis, worker_deps):
+def test_a_worker_killed_between_stages_is_completed_by_the_redelivery(analysis, worker_deps, sender):
     calls = []
     with pytest.raises(Killed):
         runner.run_job(ALICE, analysis, worker_deps,
                        stages=counting(STAGES, calls, fail={'score': Killed()}))
-    assert item(worker_deps, analysis)['stages_done'] == ['prepare']
+    assert finished(sender) == ['prepare']
+    assert shown(worker_deps, analysis) == ('RUNNING', 'score', STAGES[0].progress)
 
     early = runner.run_job(ALICE, analysis, worker_deps, stages=counting(STAGES, calls))
     assert early == 'RUNNING', 'the dead worker still holds a live lease'
@@ -194,7 +199,7 @@ def test_a_worker_killed_between_stages_is_completed_by_the_redelivery(analysis,
 
     assert status == 'SUCCEEDED'
     assert calls == ['prepare', 'score'] + STAGE_NAMES[1:]
-    assert item(worker_deps, analysis)['stages_done'] == STAGE_NAMES
+    assert finished(sender) == STAGE_NAMES, 'each stage finished once, prepare before the kill'
 
 
 def test_a_failing_stage_is_retried_then_failed_on_the_last_receive(analysis, worker_deps, sender, caplog):
@@ -223,8 +228,7 @@ def test_a_job_that_keeps_failing_ends_in_the_dead_letter_queue_and_failed(
         aws, analysis, worker_deps):
     from chalicelib.aws import client
     sqs = client('sqs', aws.region)
-    url = sqs.get_queue_url(QueueName=aws.analysis_queue)['QueueUrl']
-    dlq = sqs.get_queue_url(QueueName=aws.analysis_dlq)['QueueUrl']
+    url, dlq = queue_url(aws), queue_url(aws, aws.analysis_dlq)
     stages = counting(STAGES, [], fail={'prepare': RuntimeError('S3 unavailable')})
     receives = 0
     while True:
@@ -283,7 +287,7 @@ def test_each_stage_runs_alone_as_a_step_functions_task(analysis, worker_deps):
 
 
 def test_a_retried_stage_task_whose_first_try_died_runs_the_stage_once_the_lease_ran_out(
-        analysis, worker_deps):
+        analysis, worker_deps, sender):
     """A stage Lambda killed mid-stage leaves its lease live: the state machine's retry
     must not report the stage done (the next task would find it missing) but fail until
     the lease has run out, and then run it."""
@@ -301,7 +305,7 @@ def test_a_retried_stage_task_whose_first_try_died_runs_the_stage_once_the_lease
 
     assert result == {'status': 'RUNNING', 'stage': 'prepare'}
     assert calls == ['prepare', 'prepare']
-    assert item(worker_deps, analysis)['stages_done'] == ['prepare']
+    assert finished(sender) == ['prepare']
     assert runner.run_stage_event(dict(event, stage='score'), later)['status'] == 'RUNNING'
 
 
@@ -330,10 +334,7 @@ def test_an_analysis_deleted_while_it_runs_stops_and_leaves_no_files(aws, analys
                                 st.progress, st.message) for st in STAGES)
 
     assert runner.run_job(ALICE, analysis, worker_deps, stages=stages) is None
-    from chalicelib.aws import client
-    listing = client('s3', aws.region).list_objects_v2(
-        Bucket=aws.data_bucket, Prefix=f'users/{ALICE}/analyses/{analysis}/')
-    assert listing.get('KeyCount') == 0
+    assert Bucket(aws).keys(f'users/{ALICE}/analyses/{analysis}/') == []
 
 
 def test_the_sqs_handler_of_the_app_runs_the_job(aws, analysis, worker_deps):
@@ -357,7 +358,9 @@ def test_the_stage_function_of_the_app_runs_one_stage(analysis, worker_deps):
             'user_id': ALICE, 'analysis_id': analysis, 'stage': 'prepare'}).payload
 
     assert answer == {'status': 'RUNNING', 'stage': 'prepare'}
-    assert item(worker_deps, analysis)['stages_done'] == ['prepare']
+    assert shown(worker_deps, analysis) == ('RUNNING', 'prepare', STAGES[0].progress)
+    assert runner.run_stage_event({'user_id': ALICE, 'analysis_id': analysis, 'stage': 'score'},
+                                  worker_deps)['status'] == 'RUNNING', 'the next stage finds prepare done'
 
 
 def test_a_live_worker_keeps_its_lease_through_a_long_stage(analysis, worker_deps):
