@@ -227,13 +227,14 @@ def test_layers_count_towards_a_functions_size(packager, tmp_path):
     for name, size in (('deployment.zip', 1000), ('layer.zip', 5000)):
         with zipfile.ZipFile(tmp_path / name, 'w') as archive:
             archive.writestr('f', b'x' * size)
-    tf = {'resource': {
-        'aws_lambda_layer_version': {'managed-layer': {'layer_name': 'deps', 'filename': '${path.module}/layer.zip'}},
-        'aws_lambda_function': {'api_handler': {'function_name': 'fn', 'filename': '${path.module}/deployment.zip',
-                                                'layers': ['${aws_lambda_layer_version.managed-layer.arn}']}}}}
-    packager._upload_through_code_bucket(tf)
+    tf = chalice_template()
+    tf['resource']['aws_lambda_layer_version'] = {
+        'managed-layer': {'layer_name': 'deps', 'filename': '${path.module}/layer.zip'}}
+    tf['resource']['aws_lambda_function']['api_handler']['layers'] = ['${aws_lambda_layer_version.managed-layer.arn}']
+    packager.wire(tf, 'dev', 'api', 'eu-west-1')
     sizes = packager.measure(tmp_path, tf)
-    assert sizes['fn'][1] == 6000 and sizes['layer deps'][1] == 5000
+    assert sizes['chatmrpt-dev'][1] == 6000 and sizes['layer deps'][1] == 5000
+    assert sizes['chatmrpt-dev-on_upload'][1] == 1000
 
 
 def test_the_packager_failing_to_install_dependencies_fails_the_build(packager, monkeypatch, tmp_path):
