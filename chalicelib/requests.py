@@ -3,10 +3,15 @@ the field), the caller's own items (or a 404), one page shape, and the engine's 
 as the API answers them."""
 import re
 from types import MappingProxyType
+from typing import Generic, List, Optional, TypeVar
+
+from pydantic import BaseModel, ConfigDict, Field
 
 from chalicelib.errors import BadRequest, InvalidData, NotFound
 
 ITEM_ID = re.compile(r'[A-Za-z0-9_-]{1,64}')
+PAGE_SIZE = 100
+Item = TypeVar('Item')
 # An engine option error names the option as the engine calls it; the API names the body field.
 OPTION_FIELDS = MappingProxyType({'from': 'period_from', 'to': 'period_to', 'period': 'period_from'})
 
@@ -37,7 +42,7 @@ def parse(model, body):
         }) from None
 
 
-def page_limit(query, default=100, maximum=100):
+def page_limit(query, default=PAGE_SIZE, maximum=PAGE_SIZE):
     """The `limit` query parameter: an integer in 1..maximum."""
     raw = (query or {}).get('limit')
     if raw is None:
@@ -71,3 +76,23 @@ def engine_error(error, option_codes=('invalid_option',), prefix=''):
     if error.code in option_codes:
         return BadRequest(error.message, {'field': prefix + OPTION_FIELDS.get(error.column, error.column)})
     return InvalidData(error.message, error.to_dict())
+
+
+class ResponseBody(BaseModel):
+    """A response's JSON as the contract states it. The services answer plain dicts: these
+    models are what the OpenAPI document is generated from (devstack.openapi) and what the
+    tests validate real answers with. Built on first use, so the REST cold path never pays."""
+    model_config = ConfigDict(extra='forbid', defer_build=True)
+
+
+class Page(ResponseBody, Generic[Item]):
+    items: List[Item]
+    next_token: Optional[str] = Field(description='Pass it as ?next_token= for the next page; null on the last.')
+
+
+class PageQuery(BaseModel):
+    """The query of a page; `page_limit` reads it (with its own refusals), this documents it."""
+    model_config = ConfigDict(defer_build=True)
+    limit: int = Field(PAGE_SIZE, ge=1, le=PAGE_SIZE,
+                       description=f'Items per page (1..{PAGE_SIZE}, default {PAGE_SIZE}).')
+    next_token: str = Field(None, description='The next_token of the previous page.')

@@ -1,16 +1,17 @@
 """Analyses: start one on a READY dataset, follow it, read its rankings and files."""
 import json
 import logging
+from datetime import datetime
 from types import MappingProxyType
 from typing import Dict, List, Literal, Optional
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import AnyUrl, BaseModel, ConfigDict, Field, field_validator
 
 from chalicelib.errors import ApiError, BadRequest, Conflict, NotFound
 from chalicelib.nigeria import STATE_CODES, STATES
 from chalicelib.datasets.tpr import ComputeTpr, analysis_summary, tpr_column
-from chalicelib.requests import find as find_owned, page, page_limit, parse
-from chalicelib.storage.analyses import FAILED, QUEUED, SUCCEEDED
+from chalicelib.requests import Page, PageQuery, ResponseBody, find as find_owned, page, page_limit, parse
+from chalicelib.storage.analyses import FAILED, QUEUED, RUNNING, SUCCEEDED
 from chalicelib.storage.base import decode_token, encode_token, new_id, now_iso
 from chalicelib.storage.datasets import READY
 
@@ -46,6 +47,71 @@ class CreateAnalysis(BaseModel):
         if code is None:
             raise ValueError('not a Nigerian state: use its two-letter code (e.g. NI) or name')
         return code
+
+
+class AnalysisQueued(ResponseBody):
+    """Queued."""
+    analysis_id: str
+    status: Literal[QUEUED]
+
+
+class Analysis(ResponseBody):
+    """The analysis."""
+    analysis_id: str
+    dataset_id: str
+    status: Literal[QUEUED, RUNNING, SUCCEEDED, FAILED]
+    stage: Optional[str]
+    progress: int = Field(ge=0, le=100)
+    error: Optional[str]
+    request: CreateAnalysis
+    created_at: datetime
+    updated_at: datetime
+    artifacts: List[str] = Field(description='Names for GET /analyses/{analysis_id}/artifacts/{name}.')
+
+
+class AnalysisPage(Page[Analysis]):
+    """One page."""
+
+
+Category = Literal['High', 'Medium', 'Low']
+
+
+class RankSpread(ResponseBody):
+    min: int
+    p10: float
+    p90: float
+    max: int
+
+
+class Ranking(ResponseBody):
+    """One ward; the composite fields are null when only PCA ran, the PCA ones when it did not."""
+    ward_code: Optional[str]
+    ward_name: str
+    lga: Optional[str]
+    composite_score: Optional[float]
+    composite_rank: Optional[int]
+    composite_category: Optional[Category]
+    pca_score: Optional[float]
+    pca_rank: Optional[int]
+    pca_category: Optional[Category]
+    rank_spread: Optional[RankSpread] = Field(description="The ward's composite rank across the models.")
+    imputed: List[str] = Field(description='The variables filled in for this ward.')
+    urban_percentage: Optional[float] = Field(None, description='How urban the ward is (0..100), when known.')
+
+
+class RankingPage(Page[Ranking]):
+    """One page."""
+
+
+class RankingQuery(PageQuery):
+    limit: int = Field(RANKINGS_PAGE, ge=1, le=RANKINGS_MAX_PAGE,
+                       description=f'Wards per page (1..{RANKINGS_MAX_PAGE}, default {RANKINGS_PAGE}).')
+
+
+class Download(ResponseBody):
+    """The link."""
+    url: AnyUrl
+    expires_at: datetime
 
 
 def _variables_of(request, dataset):

@@ -9,12 +9,13 @@ return bytes, so the upload processor and the worker can call them too.
 import csv
 import io
 import json
-from typing import Literal, Optional
+from datetime import datetime
+from typing import Any, Dict, List, Literal, Optional
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import AnyUrl, BaseModel, ConfigDict, Field, field_validator
 
 from chalicelib.errors import BadRequest, Conflict
-from chalicelib.requests import engine_error, find, parse
+from chalicelib.requests import ResponseBody, engine_error, find, parse
 from chalicelib.storage.base import StaleTransition, new_id, now_iso
 from chalicelib.storage.datasets import INVALID, READY
 from chalicelib.storage.objects import content_type, object_key
@@ -51,6 +52,47 @@ class ComputeTpr(BaseModel):
             if info.field_name == 'period_to' and start and parse_period(start).first > period.last:
                 raise ValueError(f'the period range starts ({start}) after it ends ({value})')
         return value
+
+
+class WardTpr(ResponseBody):
+    """A ward without reports has tpr null (never 0)."""
+    ward_code: Optional[str]
+    ward_name: Optional[str]
+    lga: Optional[str]
+    tpr: Optional[float]
+    positives: Optional[int]
+    tested: Optional[int]
+    facilities: Optional[int]
+    periods: int
+    method: Optional[Literal['rdt', 'microscopy']]
+
+
+class TprSummary(ResponseBody):
+    """What a ward TPR is, on the dataset and in the answer that computed it."""
+    column: Literal['u5_tpr_rdt', 'tpr'] = Field(
+        description='The variable the ward TPR became in the dataset (u5_tpr_rdt for age u5 and test rdt).')
+    options: ComputeTpr
+    wards_total: int
+    wards_with_tpr: int
+    wards_without_tpr: int
+    flagged_rows: int
+    warnings: List[str] = Field(
+        description='Header repairs and what was left out, also added to the dataset warnings.')
+
+
+class DatasetTpr(TprSummary):
+    computed_at: datetime
+
+
+class TprResult(TprSummary):
+    """The ward TPR table and what was repaired or left out."""
+    dataset_id: str
+    wards: List[WardTpr]
+    flagged: List[Dict[str, Any]] = Field(
+        description='Report cells with more positives than tests (kept, listed here).')
+    series_url: AnyUrl = Field(description='A presigned GET (5 minutes) of the per-period series CSV: '
+                                           'ward, period, TPR, positives, tested, method.')
+    series_expires_at: datetime
 
 
 def compute_tpr(user_id, dataset_id, body, deps):
