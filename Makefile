@@ -10,7 +10,7 @@ STAGE ?= dev
 # The browser tests draw the maps in Debian's Chromium; installed when missing and we are root.
 CHROMIUM := /usr/bin/chromium
 
-.PHONY: install tools browser run test test-unit test-integration bench demo package deploy destroy clean
+.PHONY: install tools browser run test test-unit test-integration bench demo openapi package deploy destroy clean
 
 install: $(STAMP)
 
@@ -50,6 +50,10 @@ bench: install
 
 demo: install
 	$(PY) -m devstack.demo
+
+# chalicelib/openapi.json from the routes and their models (tests/unit/test_openapi.py asks for it).
+openapi: install
+	$(PY) -m devstack.openapi
 
 package: install tools
 	$(PY) infra/package.py --stage $(STAGE)

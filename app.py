@@ -3,6 +3,8 @@
 Routes take the verified caller and one `Deps` and call one service function;
 events and stages hand their event to one processing function. The plumbing
 (authorizer, error format, audit, request ids, CORS) lives in chalicelib.web.
+Each route names its models and its docstring's first line is its summary: from
+them `make openapi` writes chalicelib/openapi.json, which GET /openapi.json serves.
 """
 import json
 import pathlib
@@ -12,8 +14,9 @@ from chalicelib.analyses import itn_plans, requests as analyses, runner
 from chalicelib.config import settings
 from chalicelib.datasets import processing, requests as datasets, tpr
 from chalicelib.progress import websocket
+from chalicelib.requests import PageQuery
 from chalicelib.storage.objects import UPLOAD_PREFIX
-from chalicelib.web import ServiceApp, json_body
+from chalicelib.web import ApiDocument, Health, ServiceApp, json_body
 
 VERSION = '0.1.0'
 OPENAPI = pathlib.Path(__file__).resolve().parent / 'chalicelib' / 'openapi.json'
@@ -24,96 +27,122 @@ endpoint = app.endpoint
 
 # -- public --------------------------------------------------------------------
 
-@app.route('/health', cors=app.cors)
+@app.public('/health', response=Health)
 def health():
+    """Liveness and version."""
     return {'status': 'ok', 'version': VERSION}
 
 
-@app.route('/openapi.json', cors=app.cors)
+@app.public('/openapi.json', response=ApiDocument)
 def openapi():
-    """The API description; read per request (small, and not user data)."""
+    """This document.
+
+    Read per request (small, and not user data); `make openapi` writes it.
+    """
     return json.loads(OPENAPI.read_text())
 
 
 # -- the caller ----------------------------------------------------------------
 
-@endpoint('/me', action='me.get')
+@endpoint('/me', action='me.get', response=profiles.Profile)
 def me(identity, request, deps):
+    """The caller's profile."""
     return profiles.me(identity, deps.users)
 
 
-@endpoint('/audit', action='audit.read')
+@endpoint('/audit', action='audit.read', query=audit.AuditQuery, response=audit.AuditPage, errors=[403])
 def read_audit(identity, request, deps):
+    """An admin's view of its organization's audit log, oldest first."""
     return audit.read(identity, request.query_params, deps.audit)
 
 
 # -- datasets ------------------------------------------------------------------
 
-@endpoint('/datasets', 'POST', 'datasets.create', 'dataset', writes=True, status=201)
+@endpoint('/datasets', 'POST', 'datasets.create', 'dataset', writes=True, status=201,
+          request=datasets.CreateDataset, response=datasets.DatasetCreated, errors=[413])
 def create_dataset(identity, request, deps):
+    """Create a dataset and get one presigned upload per file."""
     return datasets.create(identity.user_id, json_body(request), deps)
 
 
-@endpoint('/datasets', action='datasets.list')
+@endpoint('/datasets', action='datasets.list', query=PageQuery, response=datasets.DatasetPage)
 def list_datasets(identity, request, deps):
+    """The caller's datasets, newest first."""
     return datasets.list_page(identity.user_id, request.query_params, deps)
 
 
-@endpoint('/datasets/{dataset_id}', action='datasets.get', resource='dataset')
+@endpoint('/datasets/{dataset_id}', action='datasets.get', resource='dataset', response=datasets.Dataset)
 def get_dataset(identity, request, deps, dataset_id):
+    """One dataset: status, validation report, summary when READY."""
     return datasets.get(identity.user_id, dataset_id, deps)
 
 
 @endpoint('/datasets/{dataset_id}', 'DELETE', 'datasets.delete', 'dataset', writes=True, status=204)
 def delete_dataset(identity, request, deps, dataset_id):
+    """Delete a dataset and its files."""
     datasets.delete(identity.user_id, dataset_id, deps)
 
 
-@endpoint('/datasets/{dataset_id}/tpr', 'POST', 'datasets.tpr', 'dataset', writes=True)
+@endpoint('/datasets/{dataset_id}/tpr', 'POST', 'datasets.tpr', 'dataset', writes=True,
+          request=tpr.ComputeTpr, response=tpr.TprResult, errors=[409, 422])
 def compute_tpr(identity, request, deps, dataset_id):
+    """Ward test positivity rate from the dataset's facility export (role tpr); it becomes the variable
+    u5_tpr_rdt or tpr."""
     return tpr.compute_tpr(identity.user_id, dataset_id, json_body(request), deps)
 
 
 # -- analyses ------------------------------------------------------------------
 
-@endpoint('/analyses', 'POST', 'analyses.create', 'analysis', writes=True, status=202)
+@endpoint('/analyses', 'POST', 'analyses.create', 'analysis', writes=True, status=202,
+          request=analyses.CreateAnalysis, response=analyses.AnalysisQueued, errors=[404, 409])
 def create_analysis(identity, request, deps):
+    """Start an analysis of a READY dataset."""
     return analyses.create(identity.user_id, json_body(request), deps)
 
 
-@endpoint('/analyses', action='analyses.list')
+@endpoint('/analyses', action='analyses.list', query=PageQuery, response=analyses.AnalysisPage)
 def list_analyses(identity, request, deps):
+    """The caller's analyses, newest first."""
     return analyses.list_page(identity.user_id, request.query_params, deps)
 
 
-@endpoint('/analyses/{analysis_id}', action='analyses.get', resource='analysis')
+@endpoint('/analyses/{analysis_id}', action='analyses.get', resource='analysis', response=analyses.Analysis)
 def get_analysis(identity, request, deps, analysis_id):
+    """One analysis: status, stage, progress, artifacts."""
     return analyses.get(identity.user_id, analysis_id, deps)
 
 
-@endpoint('/analyses/{analysis_id}/rankings', action='analyses.rankings', resource='analysis')
+@endpoint('/analyses/{analysis_id}/rankings', action='analyses.rankings', resource='analysis',
+          query=analyses.RankingQuery, response=analyses.RankingPage, errors=[409])
 def analysis_rankings(identity, request, deps, analysis_id):
+    """The ward ranking in rank order."""
     return analyses.rankings(identity.user_id, analysis_id, request.query_params, deps)
 
 
-@endpoint('/analyses/{analysis_id}/artifacts/{name}', action='analyses.artifact', resource='analysis')
+@endpoint('/analyses/{analysis_id}/artifacts/{name}', action='analyses.artifact', resource='analysis',
+          response=analyses.Download)
 def analysis_artifact(identity, request, deps, analysis_id, name):
+    """A 5-minute download link for one file of the analysis."""
     return analyses.artifact(identity.user_id, analysis_id, name, deps)
 
 
 @endpoint('/analyses/{analysis_id}', 'DELETE', 'analyses.delete', 'analysis', writes=True, status=204)
 def delete_analysis(identity, request, deps, analysis_id):
+    """Delete an analysis and its files."""
     analyses.delete(identity.user_id, analysis_id, deps)
 
 
 @endpoint('/analyses/{analysis_id}/itn-plans', 'POST', 'analyses.itn_plan', 'analysis', writes=True,
-          status=201)
+          status=201, request=itn_plans.CreateItnPlan, response=itn_plans.ItnPlan, errors=[409, 422])
 def create_itn_plan(identity, request, deps, analysis_id):
+    """Plan bed nets (ITN) on a SUCCEEDED analysis's ranking; population from its dataset."""
     return itn_plans.create_itn_plan(identity.user_id, analysis_id, json_body(request), deps)
 
 
-@endpoint('/analyses/{analysis_id}/itn-plans', action='analyses.itn_plans', resource='analysis')
+@endpoint('/analyses/{analysis_id}/itn-plans', action='analyses.itn_plans', resource='analysis',
+          response=itn_plans.ItnPlanList)
 def list_itn_plans(identity, request, deps, analysis_id):
+    """The analysis's bed-net plans, oldest first."""
     return itn_plans.list_itn_plans(identity.user_id, analysis_id, deps)
 
 

@@ -7,12 +7,18 @@ audits the request; the `http` middleware binds the request id, reshapes
 Chalice's own errors and writes the access log line; event middleware binds the
 invocation's request id. Heavy modules (pandas, plotly, pyproj) are never
 imported here: the lifecycle modules import them where they compute.
+
+Every route records an `Operation` on the app (its summary and request, query and
+response models), from which `python -m devstack.openapi` writes the OpenAPI document.
 """
 import contextvars
+import inspect
 import os
 import time
 import uuid
+from dataclasses import dataclass
 from types import MappingProxyType
+from typing import Any, Dict, Literal, Optional, Tuple, Type
 
 from chalice import Chalice, CognitoUserPoolAuthorizer, CORSConfig, Response
 from chalice.app import BadRequestError
@@ -24,6 +30,7 @@ from chalicelib.deps import Deps
 from chalicelib.errors import ApiError, BadRequest, Forbidden, Throttled, Unauthorized, error_body
 from chalicelib.identity import Identity
 from chalicelib.progress.sender import AwsSession
+from chalicelib.requests import ResponseBody
 
 AUDITED_REFUSALS = frozenset({401, 403, 404})
 THROTTLING_CODES = frozenset({'ThrottlingException', 'ProvisionedThroughputExceededException',
@@ -55,6 +62,36 @@ def cors_config(config):
                       expose_headers=['X-Request-Id'], max_age=600)
 
 
+class Health(ResponseBody):
+    """The service is up."""
+    status: Literal['ok']
+    version: str
+
+
+class ApiDocument(ResponseBody, extra='allow'):
+    """OpenAPI 3 document."""
+    openapi: str
+    info: Dict[str, Any]
+    paths: Dict[str, Any]
+    components: Dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Operation:
+    """What the API document says of one route; `errors` are the statuses its shape does not
+    imply (devstack.openapi adds 400 and 415 for a body, 400 for a query, 403 for `writes`,
+    404 for a path parameter, and 401, 429, 500 for any route behind the authorizer)."""
+    name: str
+    summary: str
+    status: int
+    response: Optional[Type[ResponseBody]]
+    request: Optional[type] = None
+    query: Optional[type] = None
+    writes: bool = False
+    errors: Tuple[int, ...] = ()
+    public: bool = False
+
+
 class ServiceApp(Chalice):
     def __init__(self, app_name):
         super().__init__(app_name=app_name)
@@ -65,6 +102,7 @@ class ServiceApp(Chalice):
             'USER_POOL_ARN', 'arn:aws:cognito-idp:eu-west-1:000000000000:userpool/eu-west-1_local')])
         self.cors = cors_config(settings())
         self.websocket_api.session = AwsSession()
+        self._operations = {}
         self.register_middleware(self._per_request, 'http')
         for event_type in ('s3', 'sqs', 'websocket'):
             self.register_middleware(_bind_invocation, event_type)
@@ -73,14 +111,33 @@ class ServiceApp(Chalice):
         """The dependencies of one invocation, each built on first use."""
         return Deps(settings(), self.websocket_api)
 
-    def endpoint(self, path, method='GET', action=None, resource=None, writes=False, status=200):
+    @property
+    def operations(self):
+        """{(path, method): Operation} of every route, for the API document (set at import)."""
+        return MappingProxyType(self._operations)
+
+    def public(self, path, response):
+        """Register a GET route anyone may call, without a token."""
+        def register(view):
+            self._operations[path, 'GET'] = Operation(view.__name__, _summary(view), 200, response, public=True)
+            return self.route(path, cors=self.cors)(view)
+        return register
+
+    def endpoint(self, path, method='GET', action=None, resource=None, writes=False, status=200,
+                 request=None, response=None, query=None, errors=()):
         """Register `view(identity, request, deps, **path_params)` behind the Cognito authorizer.
 
         `writes` routes refuse viewers (403) and are always audited as `action`; any
         route's 401/403/404 is audited too. `resource` names the kind of item the
-        route addresses, for the audit record.
+        route addresses, for the audit record. `request`, `query` and `response` are
+        the models of its body, query and answer, `errors` the other statuses it may
+        answer, and the view's first docstring paragraph its summary: the API document.
         """
         def register(view):
+            self._operations[path, method] = Operation(
+                view.__name__, _summary(view), status, response=response, request=request, query=query,
+                writes=writes, errors=tuple(errors))
+
             def handle(**params):
                 request = REQUEST.get()
                 request_id = logs.REQUEST_ID.get()
@@ -132,6 +189,11 @@ class ServiceApp(Chalice):
                          (request.context.get('identity') or {}).get('sourceIp', ''))
         except Exception:
             self.log.exception('audit write failed', extra={'action': action, 'status': status})
+
+
+def _summary(view):
+    """The first paragraph of the view's docstring, on one line."""
+    return ' '.join((inspect.getdoc(view) or '').split('\n\n')[0].split())
 
 
 def json_body(request):

@@ -10,6 +10,7 @@ import json
 from chalicelib.storage.analyses import RUNNING, SUCCEEDED
 from chalicelib.storage.base import new_id, now_iso
 from chalicelib.storage.datasets import READY
+from tests.unit.answers import check
 
 VARIABLES = ('u5_tpr_rdt', 'housing_quality', 'mean_rainfall')
 
@@ -25,7 +26,8 @@ def unsigned_token(sub, role='analyst', organization='nmep', region='NI', email=
 
 
 class Caller:
-    """One user talking to the app: JSON in, status and JSON out."""
+    """One user talking to the app: JSON in, status and JSON out, each answer checked against
+    its route's response model (or the error model and the statuses its document lists)."""
 
     def __init__(self, http, sub, **claims):
         self.user_id = sub
@@ -38,7 +40,9 @@ class Caller:
         if body is not None:
             all_headers.setdefault('Content-Type', 'application/json')
             data = body if isinstance(body, bytes) else json.dumps(body).encode()
-        return self._http.request(method, path, headers=all_headers, body=data)
+        response = self._http.request(method, path, headers=all_headers, body=data)
+        check(method, path, response)   # every answer is what the route's models say
+        return response
 
     def get(self, path, **kwargs):
         return self.call('GET', path, **kwargs)
