@@ -1,4 +1,7 @@
-"""Reading a user's ward data (CSV, XLSX) and ward boundaries (zipped shapefile, GeoJSON).
+"""Reading a user's tables (CSV, XLSX) and ward boundaries (zipped shapefile, GeoJSON).
+
+Ward data, population tables, facility exports and rankings all come through one row reader
+(`open_rows`, then `Rows.read`), so they share limits, encodings, separators and decimal marks.
 
 Everything here refuses bad input with a `DataError` naming the file and what to
 do; nothing is read from disk or the environment: bytes in, tables out.
@@ -123,16 +126,62 @@ WORKSHEET = re.compile(r'^xl/worksheets/[^/]+\.xml$')
 class Rows:
     """A CSV or worksheet: its header, then its non-blank rows numbered as in the file.
 
-    `body` is read lazily, so a file over the row limit is refused before it is read whole.
+    `body` is read lazily (by `read`), so a file over the row limit is refused before it is read whole.
     """
+    file: str
     header: list
     body: Iterator       # (row number, cells)
     warnings: list
     separator: str       # ',', ';' or '\t' for a CSV, '' for a workbook
 
+    def read(self, texts=(), numbers=()):
+        """The columns at header indices `texts` as identifier text (a repeated value held once) and at
+        `numbers` as numbers, streamed in batches so no table stands whole as text cells. A row with
+        cells past the header is refused: an unquoted separator has shifted the cells after it."""
+        width = len(self.header)
+        table = Columns(self.file, [], {index: [] for index in texts},
+                        {index: NumberColumn(self.separator) for index in numbers})
+        shared = {}
+        while batch := list(itertools.islice(self.body, ROW_BATCH)):
+            for number, row in batch:
+                if len(row) > width and _has_cells(row[width:]):
+                    raise DataError('ragged_row', f'Row {number} has {len(row)} cells but the header names {width} '
+                                    'columns: name every column in the header, and check for unquoted commas.',
+                                    file=self.file, row=number)
+                table.row_numbers.append(number)
+            cells = list(zip(*[tuple(row[:width]) + (None,) * (width - len(row)) for _, row in batch]))
+            for index, values in table.texts.items():
+                values.extend(shared.setdefault(text, text) if (text := identifier_text(cell)) is not None else None
+                              for cell in cells[index])
+            for index, column in table.numbers.items():
+                column.extend(cells[index])
+        return table
+
+
+@dataclass
+class Columns:
+    """The columns read from a table, by header index, and the file's number of each row."""
+    file: str
+    row_numbers: list
+    texts: dict          # index -> str|None per row
+    numbers: dict        # index -> NumberColumn
+
+    def marks(self):
+        """The decimal marks the number columns show: they decide a column that shows none."""
+        return {'comma': any(column.comma_style for column in self.numbers.values()),
+                'point': any(column.point is not None for column in self.numbers.values())}
+
+    def required(self, index, name, advice):
+        """The numbers of a column that holds nothing else (NaN where empty); text is refused, naming the cell."""
+        return self.numbers[index].required(self.file, name, self.row_numbers, self.marks(), advice)
+
 
 def open_rows(filename, data, limits, sheet=None, max_rows=None, advice=WARD_ROWS):
-    """The rows of a CSV or XLSX, at most `max_rows` (default `limits.max_rows`) under the header."""
+    """The rows of a CSV or XLSX, at most `max_rows` (default `limits.max_rows`) under the header.
+
+    Every table the engine reads comes through here (ward data, population tables, facility exports,
+    rankings): one set of limits, encodings, separators and decimal marks.
+    """
     check_size(filename, data, limits)
     lower = filename.lower()
     if lower.endswith(('.xlsx', '.xlsm')):
@@ -145,7 +194,7 @@ def open_rows(filename, data, limits, sheet=None, max_rows=None, advice=WARD_ROW
     header = ['' if cell is None else str(cell).strip() for cell in next(body)[1]]
     while header and not header[-1]:   # trailing empty cells (a workbook's formatted cells) name nothing
         header.pop()
-    return Rows(header, body, warnings, separator)
+    return Rows(filename, header, body, warnings, separator)
 
 
 def _numbered(filename, rows, max_rows, advice):
@@ -281,24 +330,9 @@ def read_ward_table(filename, data, limits=Limits()):
     if 'ward_name' not in roles:
         raise DataError('no_ward_name', 'No ward name column: name one column WardName (or Ward, ward_name).',
                         file=filename)
-    role_of = {index: role for role, index in roles.items()}
-    identifiers = {role: [] for role in roles}
-    columns = {index: NumberColumn(rows.separator) for index in range(width) if index not in role_of}
-    row_numbers = []
-    while batch := list(itertools.islice(rows.body, ROW_BATCH)):
-        for number, row in batch:
-            if len(row) > width and _has_cells(row[width:]):
-                raise DataError('ragged_row', f'Row {number} has {len(row)} cells but the header names {width} '
-                                'columns: name every column in the header, and check for unquoted commas.',
-                                file=filename, row=number)
-            row_numbers.append(number)
-        cells = zip(*[tuple(row[:width]) + (None,) * (width - len(row)) for _, row in batch])
-        for index, column in enumerate(cells):
-            if index in role_of:
-                identifiers[role_of[index]].extend(identifier_text(cell) for cell in column)
-            else:
-                columns[index].extend(column)
-    return build_table(filename, header, roles, identifiers, columns, row_numbers, rows.warnings)
+    identifiers = set(roles.values())
+    table = rows.read(texts=identifiers, numbers=[index for index in range(width) if index not in identifiers])
+    return build_table(header, roles, table, rows.warnings)
 
 
 def _has_cells(cells):
@@ -318,18 +352,19 @@ def identifier_roles(header):
     return roles
 
 
-def build_table(filename, header, roles, identifiers, columns, row_numbers, warnings):
-    """The table from its streamed columns: every column judged, every one left out said why."""
+def build_table(header, roles, table, warnings):
+    """The ward table from its streamed columns: every column judged, every one left out said why."""
+    filename, row_numbers = table.file, table.row_numbers
+    identifiers = {role: table.texts[index] for role, index in roles.items()}
     for number, name in zip(row_numbers, identifiers['ward_name']):
         if name is None:
             raise DataError('missing_ward_name', f'Row {number} has no ward name: fill it in or delete the row.',
                             file=filename, row=number, column=header[roles['ward_name']])
     if 'ward_code' in roles:
         check_unique_codes(filename, identifiers['ward_code'], row_numbers, header[roles['ward_code']])
-    marks = {'comma': any(c.comma_style for c in columns.values()),
-             'point': any(c.point is not None for c in columns.values())}
+    marks = table.marks()
     warnings, names, arrays, by_name = list(warnings), [], [], []
-    for index, column in columns.items():
+    for index, column in table.numbers.items():
         name = header[index]
         key = column_key(name)
         if key in NEVER_VARIABLES or UNNAMED.match(key):
@@ -445,10 +480,7 @@ class NumberColumn:
     def finish(self, filename, name, row_numbers, marks, warnings):
         """The column's numbers (NaN for missing), or None when it is not a variable (said in
         `warnings` unless it is plain text); refuses a column that cannot be read for sure."""
-        values = np.frombuffer(self.values) if self.values else np.zeros(0)   # shares the array's memory
-        if self._decimal_comma(filename, name, row_numbers, marks):
-            for index, value in self.grouped.items():
-                values[index] = value
+        values = self._values(filename, name, row_numbers, marks)
         numeric = int(np.isfinite(values).sum())
         if numeric == 0 or self.text > numeric:
             self._left_out(filename, name, row_numbers, numeric, warnings)
@@ -458,6 +490,24 @@ class NumberColumn:
             raise DataError('non_numeric_value', f'Column {name!r} holds numbers but row {row_numbers[index]} has '
                             f'{str(cell)!r}: use a number or leave the cell empty (or NA) for missing.',
                             file=filename, row=row_numbers[index], column=name)
+        return values
+
+    def required(self, filename, name, row_numbers, marks, advice):
+        """The column's numbers (NaN for missing) when it may hold nothing else: its first text cell
+        is refused, naming the row and what to write there."""
+        values = self._values(filename, name, row_numbers, marks)
+        if self.text:
+            self._refuse_comma_text(filename, name, row_numbers)
+            index, cell = self.first_text
+            raise DataError('non_numeric_value', f'Row {row_numbers[index]}: {str(cell)!r} in column {name!r} is not '
+                            f'a number: {advice}.', file=filename, row=row_numbers[index], column=name)
+        return values
+
+    def _values(self, filename, name, row_numbers, marks):
+        values = np.frombuffer(self.values) if self.values else np.zeros(0)   # shares the array's memory
+        if self._decimal_comma(filename, name, row_numbers, marks):
+            for index, value in self.grouped.items():
+                values[index] = value
         return values
 
     def _decimal_comma(self, filename, name, row_numbers, marks):
@@ -483,9 +533,7 @@ class NumberColumn:
         raise _ambiguous(filename, name, row(index), text, 'a thousands separator or a decimal point')
 
     def _left_out(self, filename, name, row_numbers, numeric, warnings):
-        if self.comma_text > self.text // 2:
-            index, text = self.first_text
-            raise _ambiguous(filename, name, row_numbers[index], text, 'a decimal comma or a thousands separator')
+        self._refuse_comma_text(filename, name, row_numbers)
         if numeric == 0 and self.text == 0:
             warnings.append(f'{filename}: column {name!r} is empty, so it is not a variable.')
         elif numeric:
@@ -493,6 +541,12 @@ class NumberColumn:
             warnings.append(f'{filename}: column {name!r} is not a variable: only {numeric} of its '
                             f'{numeric + self.text} values are numbers (row {row_numbers[index]} has '
                             f'{str(cell)[:40]!r}); make every value a number to use it.')
+
+    def _refuse_comma_text(self, filename, name, row_numbers):
+        """Text cells that are mostly numbers with a comma (1,234 where commas separate the cells)."""
+        if self.comma_text > self.text // 2:
+            index, text = self.first_text
+            raise _ambiguous(filename, name, row_numbers[index], text, 'a decimal comma or a thousands separator')
 
 
 def _ambiguous(filename, name, row, text, readings):

@@ -12,7 +12,7 @@ from fractions import Fraction
 from chalicelib.analysis.errors import DataError
 from chalicelib.analysis.exports import safe_cell
 from chalicelib.analysis.ingest import identifier_text
-from chalicelib.analysis.tables import plain_number
+from chalicelib.analysis.population import plain_number
 
 PEOPLE_PER_NET = Fraction(9, 5)
 PRESETS = ('default', 'mrpt-legacy')

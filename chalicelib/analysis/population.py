@@ -1,12 +1,11 @@
 """Ward population: from a population table keyed by ward code, or a ward data file's own column.
 
 One place finds the population column, so a dataset and a bed-net plan read the
-same column of the same file. No pandas.
+same column of the same file, and its cells are read as the ward data's are. No pandas.
 """
 from chalicelib.analysis.errors import DataError
-from chalicelib.analysis.ingest import Limits, column_key, identifier_text, open_rows
+from chalicelib.analysis.ingest import Limits, column_key, open_rows
 from chalicelib.analysis.plausible import check_column
-from chalicelib.analysis.tables import cell_numbers, plain_number
 
 WARD_CODE_NAMES = ('wardcode', 'ward_code')
 POPULATION_NAMES = ('population', 'pop', 'total_population')
@@ -28,13 +27,11 @@ def population_from_table(filename, data, limits=Limits()):
     header = rows.header
     code_index = _required(header, WARD_CODE_NAMES, filename, 'WardCode (or ward_code)')
     pop_index = _required(header, POPULATION_NAMES, filename, 'population (or pop, total_population)')
-    body = [(number, _cell(row, code_index), _cell(row, pop_index)) for number, row in rows.body]  # two cells a row
-    people = cell_numbers(filename, header[pop_index], [(number, cell) for number, _, cell in body],
-                          "give the ward's number of people, or leave it empty")
-    check_column(filename, header[pop_index], people, [number for number, _, _ in body], 'people')
+    table = rows.read(texts=[code_index], numbers=[pop_index])
+    people = table.required(pop_index, header[pop_index], "give the ward's number of people, or leave it empty")
+    check_column(filename, header[pop_index], people, table.row_numbers, 'people')
     result = {}
-    for (number, code, _), value in zip(body, people):
-        code = identifier_text(code)
+    for number, code, value in zip(table.row_numbers, table.texts[code_index], people):
         if code is None or value != value:
             continue
         if code in result and result[code] != value:
@@ -45,8 +42,9 @@ def population_from_table(filename, data, limits=Limits()):
     return result
 
 
-def _cell(row, index):
-    return row[index] if index < len(row) else None
+def plain_number(number):
+    """12345.0 -> 12345 so whole counts of people read as whole numbers."""
+    return int(number) if float(number).is_integer() else float(number)
 
 
 def _required(header, names, filename, wanted):

@@ -7,9 +7,7 @@ duplicated columns, state prefixes); what is unambiguous is repaired and every
 repair is reported. Pure: bytes or tables in, tables out.
 """
 import csv
-import itertools
 import re
-from array import array
 from dataclasses import dataclass
 from types import MappingProxyType
 
@@ -18,10 +16,9 @@ import pandas as pd
 
 from chalicelib.analysis.errors import DataError
 from chalicelib.analysis.exports import safe_cell
-from chalicelib.analysis.ingest import ROW_BATCH, Limits, identifier_text, open_rows
+from chalicelib.analysis.ingest import Limits, identifier_text, open_rows
 from chalicelib.analysis.matching import match_wards
 from chalicelib.analysis.periods import parse_period, period_or_none
-from chalicelib.analysis.tables import cell_numbers
 
 AGES = ('all', 'u5', 'o5', 'pw')
 TESTS = ('both', 'rdt', 'microscopy')
@@ -97,30 +94,19 @@ def read_facility_export(filename, data, limits=Limits()):
                         + '; '.join(f'"{text} {AGE_TEXTS["u5"]}"' for text in INDICATOR_TEXTS[:2]) + '.',
                         file=filename)
     source = dict(zip(header, keep))
-    texts = {column: [] for column in roles.values()}
-    counts = {column: array('d') for column in indicators.values()}
-    disagree = {dropped: [0, 0] for dropped, _, _ in duplicates}   # rows that differ, with a value only there
-    numbers, shared = [], {}   # each repeated name (state, ward, period) is held once
-    while batch := list(itertools.islice(rows.body, ROW_BATCH)):
-        numbers.extend(number for number, _ in batch)
-        for column, values in texts.items():
-            values.extend(shared.setdefault(text, text) if (text := _cell(row, source[column])) is not None else None
-                          for _, row in batch)
-        for column, values in counts.items():
-            index = source[column]
-            values.extend(_counts(filename, column, [(number, row[index] if index < len(row) else None)
-                                                     for number, row in batch]))
-        for dropped, first, _ in duplicates:
-            pairs = [(_cell(row, first), _cell(row, dropped)) for _, row in batch]
-            disagree[dropped][0] += sum(a != b for a, b in pairs)
-            disagree[dropped][1] += sum(a is None and b is not None for a, b in pairs)
-    for dropped, _, base in duplicates:
-        differ, only_dropped = disagree[dropped]
+    compared = [index for dropped, first, _ in duplicates for index in (first, dropped)]
+    read = rows.read(texts=[source[column] for column in roles.values()] + compared,
+                     numbers=[source[column] for column in indicators.values()])
+    for dropped, first, base in duplicates:
+        kept, extra = read.texts[first], read.texts[dropped]
+        differ = sum(a != b for a, b in zip(kept, extra))
+        only_dropped = sum(a is None and b is not None for a, b in zip(kept, extra))
         warnings.append(f'Column {rows.header[dropped]!r} duplicates {base!r}: the first was kept and this one '
                         f'dropped ({differ} rows differ, {only_dropped} with a value only in the dropped one; '
                         'merge them in the file if both hold real counts).')
-    columns = dict(texts, **{column: np.frombuffer(values) for column, values in counts.items()})
-    table = pd.DataFrame(columns, index=pd.Index(numbers, dtype='int64'),
+    columns = {column: read.texts[source[column]] for column in roles.values()}
+    columns.update({column: _counts(read, source[column], column) for column in indicators.values()})
+    table = pd.DataFrame(columns, index=pd.Index(read.row_numbers, dtype='int64'),
                          columns=[column for column in header if column in columns])
     for role, column in roles.items():
         if role in PREFIXED_ROLES:
@@ -160,10 +146,6 @@ def _unmojibake(name):
         return name.encode('cp1252').decode('utf-8')
     except UnicodeError:
         return name
-
-
-def _cell(row, index):
-    return identifier_text(row[index]) if index < len(row) else None
 
 
 def layout(columns, warnings=None):
@@ -209,16 +191,15 @@ def _strip_prefix(table, column, warnings):
                         'and others do not, so none was removed: check that those names match the boundaries.')
 
 
-def _counts(filename, column, cells):
-    """Whole non-negative numbers of (row number, cell) pairs, NaN where blank; anything else is
-    refused, naming the cell."""
-    values = np.array(cell_numbers(filename, column, cells, 'use a whole number of persons, or leave it empty'))
+def _counts(read, index, column):
+    """A column's whole non-negative numbers, NaN where blank; anything else is refused, naming the cell."""
+    values = read.required(index, column, 'use a whole number of persons, or leave it empty')
     with np.errstate(invalid='ignore'):
         wrong = np.flatnonzero((values < 0) | (values % 1 > 0))
     if len(wrong):
-        number, value = cells[wrong[0]][0], values[wrong[0]]
+        number, value = read.row_numbers[wrong[0]], values[wrong[0]]
         raise DataError('invalid_count', f'Row {number}: {value:g} is not a count of persons in column '
-                        f'{column!r}: use a whole number, 0 or more.', file=filename, row=int(number),
+                        f'{column!r}: use a whole number, 0 or more.', file=read.file, row=int(number),
                         column=column)
     return values
 

@@ -12,6 +12,7 @@ from hypothesis import given, settings, strategies as st
 
 from chalicelib.analysis.errors import DataError
 from chalicelib.analysis.exports import RANKINGS_CSV_COLUMNS
+from chalicelib.analysis.ingest import read_ward_table
 from chalicelib.analysis.itn import nets_needed, plan_itn, write_plan_csv
 from chalicelib.analysis.population import population_from_table
 
@@ -210,6 +211,19 @@ def test_bad_population_tables_are_refused_naming_the_place(text, code, row, col
         population_csv(text)
     assert (error.value.code, error.value.row, error.value.column, error.value.file) == (
         code, row, column, 'population.csv')
+
+
+def test_a_population_table_with_decimal_commas_reads_as_the_ward_data_does():
+    data = 'WardCode;WardName;tpr;population\nNIS01;Adahe;12,5;11631,4\nNIS02;Kawo;7,25;9850\n'.encode()
+    assert population_from_table('population.csv', data) == {'NIS01': 11631.4, 'NIS02': 9850.0}
+    assert read_ward_table('population.csv', data).values[:, 1].tolist() == [11631.4, 9850.0]
+
+
+def test_a_population_read_either_as_thousands_or_as_decimals_is_refused_naming_the_cell():
+    # Where ';' separates the cells, 11.631 is 11631 people in one locale and 11.631 in another.
+    with pytest.raises(DataError) as error:
+        population_csv('WardCode;population\nNIS01;11.631\nNIS02;950\n')
+    assert (error.value.code, error.value.row, error.value.column) == ('ambiguous_number', 2, 'population')
 
 
 def test_niger_ward_data_serves_as_population_table(shared_data):

@@ -226,6 +226,14 @@ def test_bad_count_is_refused_naming_row_and_column():
     assert error.value.file == 'bad.csv' and 'twelve' in error.value.message
 
 
+def test_a_row_shifted_by_an_unquoted_comma_is_refused_not_read_into_the_wrong_columns():
+    data = fx.export_csv().decode().splitlines()
+    data[4] = data[4].replace(',January 2024,', ',January, 2024,')   # its counts would move one column on
+    with pytest.raises(DataError) as error:
+        read_facility_export('shifted.csv', '\r\n'.join(data).encode())
+    assert (error.value.code, error.value.row, error.value.file) == ('ragged_row', 5, 'shifted.csv')
+
+
 def test_unknown_period_is_refused_naming_the_row(export):
     table = export[0].copy()
     table.loc[5, 'periodname'] = 'sometime'
