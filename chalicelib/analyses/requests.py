@@ -94,7 +94,8 @@ class Ranking(ResponseBody):
     pca_score: Optional[float]
     pca_rank: Optional[int]
     pca_category: Optional[Category]
-    rank_spread: Optional[RankSpread] = Field(description="The ward's composite rank across the models.")
+    rank_spread: Optional[RankSpread] = Field(
+        description="Min, 10th and 90th percentile and max of the ward's rank across the composite models.")
     imputed: List[str] = Field(description='The variables filled in for this ward.')
     urban_percentage: Optional[float] = Field(None, description='How urban the ward is (0..100), when known.')
 
