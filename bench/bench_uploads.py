@@ -1,9 +1,10 @@
 """Peak memory to validate the largest uploads the service accepts: under 500 MiB each.
 
-Each upload is built at the limits the upload function reads with (`datasets.processing.reading_limits`
-of the configured size): a ward CSV of the most rows and columns filling the size limit, a
-zipped shapefile of the most wards inflating to its limit, both together, and a facility
-export at its row limit, read, then with its ward TPR computed as the upload function does.
+Each upload is built at the limits the upload function reads with
+(`datasets.processing.reading_limits` of the configured size): a ward CSV of the most rows and
+columns filling the size limit; the most wards as a zipped shapefile and as GeoJSON at the
+boundary limit, each alone and with that CSV; and a facility export at its row limit, read,
+then with its ward TPR computed as the upload function does.
 Each runs in a fresh interpreter, since peak memory is per process; a line gives the median
 and the spread of the runs. `python -m bench.bench_uploads` runs it alone.
 """
@@ -40,29 +41,37 @@ def ward_csv(codes, names, limits):
     return ('\n'.join(lines) + '\n').encode()
 
 
-def shapefile_at_limit(limits):
-    """The ward data and a zipped shapefile of the most wards, simplified as a coverage (shared
-    edges stay shared) until its members inflate to just under the shapefile limit."""
+def boundaries_at_limit(limits):
+    """The ward data, and its wards (the most a table may have) as a zipped shapefile and as
+    GeoJSON, each simplified as a coverage (shared edges stay shared) until its shapes take
+    just under the boundary limit: {format: (filename, bytes, size held to the limit)}."""
     import shapely
-    from chalicelib.analysis.synthetic import generate_state, shapefile_zip
+    from chalicelib.analysis.synthetic import generate_state, geojson_bytes, shapefile_zip
     files = generate_state(limits.max_rows, seed=0)
     features = json.loads(files['boundaries'][1])['features']
     wards = shapely.polygons([f['geometry']['coordinates'][0] for f in features])
     properties = [f['properties'] for f in features]
 
-    def zipped(tolerance):
-        simplified = shapely.coverage_simplify(wards, tolerance) if tolerance else wards
-        archive = shapefile_zip('wards', [shapely.get_coordinates(shapely.get_exterior_ring(w)).tolist()
-                                          for w in simplified], properties)
+    def zipped(rings):
+        archive = shapefile_zip('wards', rings, properties)
         with zipfile.ZipFile(io.BytesIO(archive)) as z:
-            return archive, sum(info.file_size for info in z.infolist())
-    low, high = 0.0, 1e-3   # tolerance in degrees: the largest keeps a few vertices a ward
-    archive, inflated = zipped(low)
-    while not 0.97 * limits.max_shapefile_bytes < inflated <= limits.max_shapefile_bytes:
-        middle = (low + high) / 2
-        archive, inflated = zipped(middle)
-        low, high = (middle, high) if inflated > limits.max_shapefile_bytes else (low, middle)
-    return files['data'], ('wards.zip', archive), inflated
+            return 'wards.zip', archive, sum(info.file_size for info in z.infolist())
+
+    def geojson(rings):
+        body = geojson_bytes(rings, properties)
+        return 'wards.geojson', body, len(body)
+
+    def at_limit(write):
+        limit, low, high = limits.max_boundary_bytes, 0.0, 1e-3   # tolerance in degrees
+        tolerance = low
+        while True:
+            simplified = shapely.coverage_simplify(wards, tolerance) if tolerance else wards
+            written = write([shapely.get_coordinates(shapely.get_exterior_ring(w)).tolist() for w in simplified])
+            if written[2] <= limit and (not tolerance or written[2] > 0.97 * limit):
+                return written   # just under the limit, or all the detail there is
+            low, high = (tolerance, high) if written[2] > limit else (low, tolerance)
+            tolerance = (low + high) / 2
+    return files['data'], {'zip': at_limit(zipped), 'geojson': at_limit(geojson)}
 
 
 def facility_export(limits):
@@ -112,19 +121,22 @@ def peak_mib():
 def build(folder, limits):
     """Write every case's files to `folder`, and the cases as labels of (files by role, whether
     the ward TPR is computed); the labels in the order printed."""
-    data, boundaries, inflated = shapefile_at_limit(limits)
+    data, boundaries = boundaries_at_limit(limits)
     codes_names = [row.split(',')[:2] for row in data[1].decode().splitlines()[1:]]
     big_csv = ward_csv(*zip(*codes_names), limits)
     export, export_rows = facility_export(limits)
-    for name, body in ((data[0], data[1]), (boundaries[0], boundaries[1]), ('big.csv', big_csv),
-                       ('export.csv', export)):
+    for name, body in [data, ('big.csv', big_csv), ('export.csv', export)] + [b[:2] for b in boundaries.values()]:
         (folder / name).write_bytes(body)
     wards, columns = big_csv.count(b'\n') - 1, big_csv.split(b'\n', 1)[0].count(b',') + 1
+    zipped, geojson = boundaries['zip'], boundaries['geojson']
     cases = {
         f'ward CSV: {wards:,} rows x {columns} columns, {len(big_csv) / 2 ** 20:.1f} MiB': ({'data': 'big.csv'}, False),
-        f'zipped shapefile: {limits.max_rows:,} wards inflating to {inflated / 2 ** 20:.1f} MiB '
-        f'({len(boundaries[1]) / 2 ** 20:.1f} MiB zipped)': ({'data': data[0], 'boundaries': 'wards.zip'}, False),
-        'both together': ({'data': 'big.csv', 'boundaries': 'wards.zip'}, False),
+        f'zipped shapefile: {wards:,} wards inflating to {zipped[2] / 2 ** 20:.1f} MiB '
+        f'({len(zipped[1]) / 2 ** 20:.1f} MiB zipped)': ({'data': data[0], 'boundaries': zipped[0]}, False),
+        f'GeoJSON: {wards:,} wards, {geojson[2] / 2 ** 20:.1f} MiB':
+            ({'data': data[0], 'boundaries': geojson[0]}, False),
+        'ward CSV and zipped shapefile together': ({'data': 'big.csv', 'boundaries': zipped[0]}, False),
+        'ward CSV and GeoJSON together': ({'data': 'big.csv', 'boundaries': geojson[0]}, False),
         f'facility export: {export_rows:,} rows ({len(export) / 2 ** 20:.1f} MiB), read':
             ({'tpr': 'export.csv'}, False),
         'facility export: read and ward TPR': ({'tpr': 'export.csv'}, True),
@@ -153,8 +165,8 @@ def report(repeats=3):
     """Print each upload's peak memory and seconds (median, min-max of `repeats` runs)."""
     limits = reading_limits(settings().max_upload_bytes)
     print(f'\nvalidating the largest uploads (limits: {limits.max_bytes / 2 ** 20:.0f} MiB a file, '
-          f'{limits.max_rows:,} rows, {limits.max_columns} columns, shapefiles inflating to '
-          f'{limits.max_shapefile_bytes / 2 ** 20:.0f} MiB): process peak memory, budget {BUDGET_MIB} MiB, '
+          f'{limits.max_rows:,} rows, {limits.max_columns} columns, boundaries of '
+          f'{limits.max_boundary_bytes / 2 ** 20:.0f} MiB): process peak memory, budget {BUDGET_MIB} MiB, '
           f'median (min-max) of {repeats} runs')
     with tempfile.TemporaryDirectory() as temp:
         folder = pathlib.Path(temp)

@@ -12,7 +12,7 @@ DataError(code, message, file=None, row=None, column=None)
     `column`; `to_dict()` -> {code, message, file, row, column} (the dataset
     `errors` item of the API); `one_line()` for a command line.
 
-Limits(max_bytes=50 MB, max_uncompressed_bytes=500 MB, max_shapefile_bytes=24 MB,
+Limits(max_bytes=50 MB, max_uncompressed_bytes=500 MB, max_boundary_bytes=24 MB,
        max_rows=20,000, max_columns=100, max_facility_rows=150,000, shapefile=None, sheet=None)
     Upload limits, passed in by the caller.
 

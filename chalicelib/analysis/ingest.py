@@ -50,14 +50,14 @@ class Limits:
     (ward data, a population table, the boundaries) has one row per ward, and no country has
     20,000 wards. A DHIS2 facility export has one row per facility and period: a state's
     1,500 facilities over eight years of months fit in 150,000 rows (the ward TPR computed
-    from them takes about 2 KB a row; a country's export is split by state). A shapefile's
-    vertices take about eight times their size in memory while wards are read, matched and
-    simplified for display, so a zipped shapefile may inflate to far less than a workbook,
-    whose worksheets are streamed.
+    from them takes about 2 KB a row; a country's export is split by state). Boundaries take
+    about eight times their size in memory while wards are read, matched and simplified for
+    display, so their shapes (a GeoJSON, or a zipped shapefile inflated) are held to far less
+    than a workbook may inflate to, whose worksheets are streamed.
     """
     max_bytes: int = 50 * 1024 * 1024
     max_uncompressed_bytes: int = 500 * 1024 * 1024
-    max_shapefile_bytes: int = 24 * 1024 * 1024
+    max_boundary_bytes: int = 24 * 1024 * 1024
     max_rows: int = 20_000
     max_columns: int = 100
     max_facility_rows: int = 150_000
@@ -558,6 +558,10 @@ def _ambiguous(filename, name, row, text, readings):
 
 # --- ward boundaries -------------------------------------------------------------
 
+SIMPLER_BOUNDARIES = ('simplify very detailed boundaries (mapshaper keeps the edges wards share), or upload '
+                      'one state at a time.')
+
+
 def read_boundaries(filename, data, limits=Limits()):
     """Read a zipped shapefile or a GeoJSON FeatureCollection, reprojected to WGS84."""
     check_size(filename, data, limits)
@@ -565,6 +569,9 @@ def read_boundaries(filename, data, limits=Limits()):
     if lower.endswith('.zip'):
         properties, geometries, crs, warnings = read_zipped_shapefile(filename, data, limits)
     elif lower.endswith(('.geojson', '.json')):
+        if len(data) > limits.max_boundary_bytes:
+            raise DataError('too_large', f'{filename} is {len(data):,} bytes, beyond the limit of '
+                            f'{limits.max_boundary_bytes:,} for boundaries: {SIMPLER_BOUNDARIES}', file=filename)
         properties, geometries, crs, warnings = read_geojson(filename, data, limits)
     else:
         raise DataError('unsupported_file', 'Boundaries must be a zipped shapefile (.zip) or GeoJSON (.geojson).',
@@ -636,9 +643,8 @@ def safe_members(filename, archive, limits):
         if info.is_dir() or parts[0] == '__MACOSX' or parts[-1].startswith('._'):
             continue
         members.append(info)
-    archives.check_expansion(filename, members, min(limits.max_uncompressed_bytes, limits.max_shapefile_bytes),
-                             'upload only the ward shapefile, simplified if it is very detailed (mapshaper keeps '
-                             'shared edges), or one state at a time.')
+    archives.check_expansion(filename, members, min(limits.max_uncompressed_bytes, limits.max_boundary_bytes),
+                             'upload only the ward shapefile; ' + SIMPLER_BOUNDARIES)
     return members
 
 

@@ -497,3 +497,13 @@ def test_values_past_the_last_named_column_are_refused_naming_the_row():
     assert error.row == 3 and 'name every column' in error.message
     assert read_ward_table('w.csv', b'WardName,v,,\nA,1,,\nB,2,,\n').variables == ('v',)
 
+
+
+def test_boundaries_past_the_boundary_limit_are_refused_as_geojson_and_as_a_zip():
+    """Shapes cost memory by their vertices, whichever file carries them."""
+    geojson, members = strip_geojson(3), shapefile_members()
+    limits = Limits(max_boundary_bytes=len(geojson) - 1)
+    assert 'boundaries' in refusal('too_large', read_boundaries, 'b.geojson', geojson, limits=limits).message
+    inflated = sum(len(body) for body in members.values())
+    refusal('too_large', read_boundaries, 'b.zip', zip_of(members), limits=Limits(max_boundary_bytes=inflated - 1))
+    assert len(read_boundaries('b.zip', zip_of(members), limits=Limits(max_boundary_bytes=inflated)).geometries) == 3

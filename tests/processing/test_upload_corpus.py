@@ -120,7 +120,7 @@ WHERE = {'duplicate_ward_codes': (3, 'WardCode'), 'ward_name_of_1mb': (2, 'WardN
 
 @pytest.fixture
 def small_limit_deps(upload_deps):
-    """A 4 MB upload limit, so the zip bomb (48 MB of zeros) breaks the 40 MB expansion limit."""
+    """A 4 MB upload limit, so the bombs (48 MB of zeros) break the 40 MB an archive may expand to."""
     return upload_deps.replace(max_bytes=4 * MB)
 
 
