@@ -15,6 +15,9 @@ os.environ.update({
     'AWS_SECURITY_TOKEN': 'testing', 'AWS_SESSION_TOKEN': 'testing',
     'AWS_DEFAULT_REGION': 'eu-west-1', 'AWS_REGION': 'eu-west-1',
 })
+# The local stage's frontend origin, set before any test module imports app.py (its CORS
+# configuration is read then), whichever folder's tests run first.
+os.environ.setdefault('ALLOWED_ORIGINS', 'http://localhost:3000')
 os.environ.pop('AWS_ENDPOINT_URL', None)
 os.environ.pop('AWS_PROFILE', None)
 

@@ -2,10 +2,10 @@
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 from chalicelib import analysis
-from tests.processing import builders as b
-from tests.processing.conftest import ALICE
 from chalicelib.analyses import stages
 from chalicelib.progress import websocket
+from tests.processing import builders as b
+from tests.processing.conftest import ALICE
 
 GOOD = b.grid_files(3)
 STAGE_NAMES = [stage.name for stage in stages.STAGES]

@@ -17,7 +17,9 @@ import openpyxl
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
+from chalicelib.analyses import runner
 from chalicelib.analysis.synthetic import VARIABLES as SYNTHETIC_VARIABLES, generate_state
+from chalicelib.datasets.tpr import tpr_column
 from chalicelib.viz.page import PLOTLYJS_URL
 from tests.analysis import fixtures_tpr as fx
 from tests.analysis.analysis_builders import real_files
@@ -25,8 +27,6 @@ from tests.conftest import SHARED_DATA
 from tests.processing import builders as b
 from tests.processing.conftest import ALICE
 from tests.unit.support import Caller
-from chalicelib.analyses import runner
-from chalicelib.datasets.tpr import tpr_column
 
 # The datasets of the matrix (dataset_files reads them) and the variables a request naming its
 # variables asks for, the last one with its direction set to inverse.

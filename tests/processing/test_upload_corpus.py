@@ -5,10 +5,10 @@ import os
 
 import pytest
 
+from chalicelib.datasets import processing
 from chalicelib.storage.objects import item_folders
 from tests.processing import builders as b
 from tests.processing.conftest import ALICE
-from chalicelib.datasets import processing
 
 MB = 1024 * 1024
 SIDE = 4

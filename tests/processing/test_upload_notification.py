@@ -2,14 +2,13 @@
 invokes it (in AWS each such invocation is paid for, and a loop waits if it ever writes)."""
 from chalice.app import S3EventConfig
 
-from tests.analysis import fixtures_tpr as fx
-from tests.processing.conftest import ALICE
-from tests.processing.test_tpr_uploads import kwara
-from chalicelib.deps import Deps
 from chalicelib.analyses import itn_plans
 from chalicelib.analyses import requests as analysis_service
 from chalicelib.analyses import runner
-from chalicelib.datasets import tpr
+from chalicelib.deps import Deps
+from tests.analysis import fixtures_tpr as fx
+from tests.processing.conftest import ALICE
+from tests.processing.test_tpr_uploads import kwara
 
 
 def upload_notification():

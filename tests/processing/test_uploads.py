@@ -4,12 +4,12 @@ import threading
 import pytest
 
 from chalicelib import analysis
-from chalicelib.storage.objects import object_key, upload_key
-from tests.processing import builders as b
-from tests.processing.conftest import ALICE, BOB
 from chalicelib.datasets import processing
 from chalicelib.datasets import tpr
 from chalicelib.storage import datasets as datasets_store
+from chalicelib.storage.objects import object_key, upload_key
+from tests.processing import builders as b
+from tests.processing.conftest import ALICE, BOB
 
 GOOD = b.grid_files(4)
 

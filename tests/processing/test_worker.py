@@ -4,17 +4,17 @@ import logging
 
 import pytest
 
-from tests.processing.builders import OneBeat
-from tests.processing.conftest import ALICE
-from tests.raw_aws import Bucket, queue_url, queued_records
-from chalicelib.deps import Deps
 from chalicelib.analyses import requests as analysis_service
 from chalicelib.analyses import runner
-from chalicelib.analyses.stages import STAGES, Stage, score
 from chalicelib.analyses import workflow
+from chalicelib.analyses.stages import STAGES, Stage, score
+from chalicelib.deps import Deps
 from chalicelib.progress import websocket
 from chalicelib.storage import analyses as analyses_store
 from chalicelib.storage import queue
+from tests.processing.builders import OneBeat
+from tests.processing.conftest import ALICE
+from tests.raw_aws import Bucket, queue_url, queued_records
 
 STAGE_NAMES = [stage.name for stage in STAGES]
 EXPECTED_ARTIFACTS = {'rankings.json', 'rankings.csv', 'models.json', 'diagnostics.json',

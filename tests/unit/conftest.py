@@ -1,13 +1,8 @@
 """Unit fixtures: the app under chalice's test client, callers with unsigned tokens."""
-import os
-
 import pytest
 
-# The local stage's origins, set before app.py is imported so its CORS config exists.
-os.environ.setdefault('ALLOWED_ORIGINS', 'http://localhost:3000')
-
-from tests.raw_aws import Bucket  # noqa: E402
-from tests.unit.support import Caller  # noqa: E402
+from tests.raw_aws import Bucket
+from tests.unit.support import Caller
 
 
 @pytest.fixture

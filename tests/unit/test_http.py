@@ -73,8 +73,6 @@ def test_a_method_the_route_lacks_is_405_in_the_contract_format(alice):
 
 
 def test_error_responses_carry_cors_for_the_frontend_origin(alice):
-    if app_module.app.cors is None:
-        pytest.skip('app.py was imported before tests/unit/conftest.py set ALLOWED_ORIGINS')
     [origin] = settings().allowed_origins
     response = alice.get('/datasets/ds_missing', headers={'Origin': origin})
     assert response.status_code == 404
