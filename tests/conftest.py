@@ -1,6 +1,7 @@
 """Shared fixtures. moto is imported before any boto3 client exists."""
 import os
 import pathlib
+import threading
 
 import moto  # noqa: F401  (must come before any boto3 client is created)
 import pytest
@@ -44,3 +45,17 @@ def aws():
         create_data_resources(lambda service: aws_clients.client(service, s.region), s)
         yield s
     aws_clients.reset_clients()
+
+
+@pytest.fixture
+def atomic_dynamodb_writes(monkeypatch):
+    """moto checks a condition and writes in two steps; DynamoDB does both atomically per item."""
+    from moto.dynamodb.models import DynamoDBBackend
+    lock = threading.Lock()
+    for name in ('put_item', 'update_item'):
+        original = getattr(DynamoDBBackend, name)
+
+        def atomic(self, *args, _original=original, **kwargs):
+            with lock:
+                return _original(self, *args, **kwargs)
+        monkeypatch.setattr(DynamoDBBackend, name, atomic)

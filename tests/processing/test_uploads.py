@@ -120,7 +120,7 @@ def test_an_object_over_the_configured_limit_is_refused(files, upload_deps):
     assert item['errors'][0]['code'] == 'too_large'
 
 
-def test_events_for_both_files_at_once_process_the_dataset_once(files, monkeypatch):
+def test_events_for_both_files_at_once_process_the_dataset_once(files, monkeypatch, atomic_dynamodb_writes):
     calls = []
     real = analysis.prepare_dataset
     monkeypatch.setattr(analysis, 'prepare_dataset', lambda *a: calls.append(1) or real(*a))

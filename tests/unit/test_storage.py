@@ -17,20 +17,6 @@ def analysis(stores, user_id='u-1', status=QUEUED):
     return analysis_id
 
 
-@pytest.fixture
-def atomic_dynamodb_writes(monkeypatch):
-    """moto checks a condition and writes in two steps; DynamoDB does both atomically per item."""
-    from moto.dynamodb.models import DynamoDBBackend
-    lock = threading.Lock()
-    for name in ('put_item', 'update_item'):
-        original = getattr(DynamoDBBackend, name)
-
-        def atomic(self, *args, _original=original, **kwargs):
-            with lock:
-                return _original(self, *args, **kwargs)
-        monkeypatch.setattr(DynamoDBBackend, name, atomic)
-
-
 def test_concurrent_duplicate_creates_leave_exactly_one_winner(stores, atomic_dynamodb_writes):
     item_id = new_id('ds')
     outcomes = []
