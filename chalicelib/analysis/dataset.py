@@ -15,7 +15,7 @@ import numpy as np
 
 from . import ingest
 from .errors import DataError
-from .matching import match_wards
+from .matching import match_wards, refuse_too_few_matched
 from .population import POPULATION_NAMES, column_index, population_from_table
 from .variables import rule_direction, resolve_state, concept_column
 
@@ -110,7 +110,11 @@ def prepare_dataset(files, limits=None, on_stage=None):
     if layer is not None:
         assignment, report = match_wards(table.identifiers, layer.identifiers)
         if 'data' in files:
-            refuse_mismatched_files(report, n, table.file, layer.file)
+            refuse_too_few_matched(report, [u['ward_name'] for u in report['unmatched']],
+                                   f'in {table.file} matched a ward in {layer.file} by code or by name',
+                                   'Check that both files describe the same state and the same year of ward '
+                                   'boundaries, and that they use the same ward codes (WardCode) or ward names.',
+                                   file=table.file)
         boundary = np.array(assignment, dtype=np.int64)
     else:
         boundary, report = np.full(n, -1, dtype=np.int64), None
@@ -149,22 +153,6 @@ def prepare_dataset(files, limits=None, on_stage=None):
                            population=population, boundary=boundary, indptr=indptr, indices=indices,
                            geojson=geojson, state=state, summary=summary, warnings=warnings,
                            match_report=report or {})
-
-
-def refuse_mismatched_files(report, wards, data_file, boundary_file):
-    """Under half of the data rows on a boundary means the files describe different places (or
-    boundaries of another year): ranking the few that matched, or mapping a wrong fuzzy match over
-    empty wards, would mislead, so the dataset is refused with what matched and what to check."""
-    matched = wards - len(report['unmatched'])
-    if 2 * matched >= wards:
-        return
-    shown = ', '.join(str(u['ward_name']) for u in report['unmatched'][:5])
-    more = f' and {len(report["unmatched"]) - 5} more' if len(report['unmatched']) > 5 else ''
-    raise DataError('no_matches' if matched == 0 else 'too_few_matched',
-                    f'Only {matched} of the {wards} wards in {data_file} matched a ward in {boundary_file} by '
-                    f'code or by name (unmatched: {shown}{more}). Check that both files describe the same state '
-                    'and the same year of ward boundaries, and that they use the same ward codes (WardCode) or '
-                    'ward names.', file=data_file)
 
 
 def boundary_wards(layer):

@@ -8,6 +8,8 @@ import re
 from collections import Counter
 from types import MappingProxyType
 
+from .errors import DataError
+
 FUZZY_THRESHOLD = 0.80
 ROMAN = (('viii', '8'), ('vii', '7'), ('iii', '3'), ('ix', '9'), ('vi', '6'), ('iv', '4'), ('ii', '2'),
          ('v', '5'), ('i', '1'))
@@ -164,6 +166,21 @@ def match_wards(data_ids, boundary_ids):
     report['boundaries_without_data'] = [{'ward_code': codes[j], 'ward_name': boundary_names[j]}
                                          for j in sorted(free)]
     return assignment, report
+
+
+def refuse_too_few_matched(report, unmatched, what, check, file=None, column=None):
+    """Under half of the data rows on a boundary ward means the two files describe different places
+    (or boundaries of another year): ranking the few that matched, or mapping a wrong fuzzy match
+    over empty wards, would mislead. Raises the DataError saying how many of the rows `what`
+    describes matched, the first `unmatched` names and what to `check`."""
+    rows = len(report['unmatched']) + report['by_code'] + len(report['by_name']) + len(report['fuzzy'])
+    matched = rows - len(unmatched)
+    if 2 * matched >= rows:
+        return
+    shown = ', '.join(map(str, unmatched[:5])) + (f' and {len(unmatched) - 5} more' if len(unmatched) > 5 else '')
+    raise DataError('no_matches' if matched == 0 else 'too_few_matched',
+                    f'Only {matched} of the {rows} wards {what} (unmatched: {shown}). {check}',
+                    file=file, column=column)
 
 
 def best_candidates(name, candidates, boundary_names):

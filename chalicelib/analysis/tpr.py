@@ -17,7 +17,7 @@ import pandas as pd
 from chalicelib.analysis.errors import DataError
 from chalicelib.analysis.exports import safe_cell
 from chalicelib.analysis.ingest import Limits, identifier_text, open_rows
-from chalicelib.analysis.matching import match_wards
+from chalicelib.analysis.matching import match_wards, refuse_too_few_matched
 from chalicelib.analysis.periods import parse_period, period_or_none
 
 AGES = ('all', 'u5', 'o5', 'pw')
@@ -354,14 +354,9 @@ def _match_boundaries(reported, keys, wards, warnings):
     boundary_ids.setdefault('ward_name', [v or '' for v in order['ward_name']])
     assignment, report = match_wards(data_ids, boundary_ids)
     unmatched = [f'{name} ({lga})' for name, lga, j in zip(reported['ward_name'], reported['lga'], assignment) if j < 0]
-    matched = len(assignment) - len(unmatched)
-    if 2 * matched < len(assignment):
-        raise DataError('no_matches' if matched == 0 else 'too_few_matched',
-                        f'Only {matched} of the {len(assignment)} wards the facility export reports matched a '
-                        'boundary ward (unmatched: ' + ', '.join(map(str, unmatched[:5]))
-                        + (f' and {len(unmatched) - 5} more' if len(unmatched) > 5 else '') + '). Check that the '
-                        'export and the boundaries are of the same state and that ward and LGA names agree.',
-                        column='ward')
+    refuse_too_few_matched(report, unmatched, 'the facility export reports matched a boundary ward',
+                           'Check that the export and the boundaries are of the same state and that ward and LGA '
+                           'names agree.', column='ward')
     if unmatched:
         warnings.append(f'{len(unmatched)} reported wards match no boundary ward and were not used: '
                         + ', '.join(map(str, unmatched[:5])) + (' ...' if len(unmatched) > 5 else '') + '.')
