@@ -163,11 +163,13 @@ def _check_usable(request, summary, known):
                      {'field': 'variables', 'usable': usable, 'known': known})
 
 
-def create(user_id, body, deps):
+def create(user_id, body, deps, conversation_id=None):
     """A QUEUED analysis handed to the worker's queue.
 
     The item is written before the job is sent, so the worker always finds it; if
     the send fails the item is marked FAILED, never left QUEUED forever.
+    `conversation_id` (from the chat's own session, never from the body) is kept on
+    the item so the worker streams the analysis's progress into that conversation.
     """
     request = parse(CreateAnalysis, body)
     dataset = find_owned(deps.datasets, user_id, request.dataset_id, 'dataset')
@@ -187,10 +189,12 @@ def create(user_id, body, deps):
     _check_usable(request, summary, known)
     analysis_id = new_id('an')
     now = now_iso()
-    deps.analyses.put_new(user_id, {
-        'analysis_id': analysis_id, 'dataset_id': request.dataset_id, 'status': QUEUED,
-        'stage': 'queued', 'progress': 0, 'error': None, 'request': request.model_dump(),
-        'artifacts': {}, 'created_at': now, 'updated_at': now})
+    item = {'analysis_id': analysis_id, 'dataset_id': request.dataset_id, 'status': QUEUED,
+            'stage': 'queued', 'progress': 0, 'error': None, 'request': request.model_dump(),
+            'artifacts': {}, 'created_at': now, 'updated_at': now}
+    if conversation_id is not None:
+        item['conversation_id'] = conversation_id
+    deps.analyses.put_new(user_id, item)
     try:
         deps.jobs.send(user_id, analysis_id)
     except Exception:
