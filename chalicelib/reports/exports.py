@@ -11,6 +11,7 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.utils import get_column_letter
 
 from chalicelib.analysis.exports import RANKINGS_CSV_COLUMNS, rankings_rows, safe_cell
+from chalicelib.viz.geometry import lga_feature_collection
 
 XLSX = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet'
 GEOJSON = 'application/geo+json'
@@ -65,18 +66,35 @@ def rankings_xlsx(result):
     return out.getvalue()
 
 
+WARD_PROPERTIES = ('ward_code', 'ward_name', 'lga', 'composite_score', 'composite_rank', 'composite_category',
+                   'pca_score', 'pca_rank', 'pca_category', 'rank_spread', 'imputed', 'urban_percentage')
+
+
+def _geojson_bytes(features):
+    return json.dumps({'type': 'FeatureCollection', 'features': features}, separators=(',', ':'),
+                      ensure_ascii=False, allow_nan=False).encode('utf-8')
+
+
 def wards_geojson(view, collection):
-    """The display boundaries with each ward's rankings item and values as properties."""
+    """The display boundaries with each ward's rankings item and values as properties.
+
+    Every feature carries every key of WARD_PROPERTIES (null where a boundary has no
+    data), so a map drawn from this file reads categories and ranks without guessing.
+    """
     items = dict(zip((w.key for w in view.wards), view.result.get('rankings') or ()))  # same order
     values = {f'w{r["row"]}': r for r in view.result.get('ward_values') or ()}
     boundaries = {b.key: b for b in view.boundaries}
     features = []
     for feature in collection['features']:
         key, boundary = feature['id'], boundaries[feature['id']]
-        properties = dict(items.get(key) or {'ward_code': boundary.code, 'ward_name': boundary.name,
-                                             'lga': boundary.lga})
+        item = items.get(key) or {'ward_code': boundary.code, 'ward_name': boundary.name, 'lga': boundary.lga}
+        properties = {name: item.get(name) for name in WARD_PROPERTIES}
         row = values.get(key) or {}
         properties.update(values=dict(row.get('value') or {}), normalised=dict(row.get('normalised') or {}))
         features.append({'type': 'Feature', 'properties': properties, 'geometry': feature['geometry']})
-    return json.dumps({'type': 'FeatureCollection', 'features': features}, separators=(',', ':'),
-                      ensure_ascii=False).encode('utf-8')
+    return _geojson_bytes(features)
+
+
+def lgas_geojson(outlines):
+    """The LGA outlines (`viz.geometry.lga_outlines`) as GeoJSON bytes, property `lga`."""
+    return _geojson_bytes(lga_feature_collection(outlines)['features'])

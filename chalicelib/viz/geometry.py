@@ -11,8 +11,9 @@ import json
 
 import numpy as np
 import shapely
+import shapely.geometry
 
-from chalicelib.analysis.spatial import DECIMALS, polygonal, simplify_for_display
+from chalicelib.analysis.spatial import DECIMALS, polygonal, round_to_grid, simplify_for_display
 
 
 def display_feature_collection(ids, geometries, max_vertices=None, decimals=DECIMALS):
@@ -27,3 +28,32 @@ def display_feature_collection(ids, geometries, max_vertices=None, decimals=DECI
     return {'type': 'FeatureCollection', 'features': [
         {'type': 'Feature', 'id': ward_id, 'properties': {}, 'geometry': json.loads(text)}
         for (ward_id, _), text in zip(kept, texts)]}
+
+
+LGA_DECIMALS = 5  # about a metre: the outlines follow the ward edges they are made of
+
+
+def lga_outlines(collection, lga_of):
+    """[(LGA, geometry)] sorted by LGA: the union of each LGA's display wards.
+
+    `lga_of` maps a feature id to its LGA; wards without one belong to no outline.
+    The display wards share their edges exactly, so each union is a clean outline
+    that lies on the ward edges drawn beside it (no second simplification moves it).
+    """
+    groups = {}
+    for feature in collection['features']:
+        lga = lga_of.get(feature['id'])
+        if lga:
+            groups.setdefault(lga, []).append(shapely.geometry.shape(feature['geometry']))
+    names = sorted(groups)
+    unions = [polygonal(shapely.union_all(groups[name])) for name in names]
+    rounded = round_to_grid(np.asarray(unions, dtype=object), LGA_DECIMALS) if unions else []
+    return list(zip(names, rounded))
+
+
+def lga_feature_collection(outlines):
+    """The LGA outlines as a FeatureCollection with the property `lga`."""
+    texts = shapely.to_geojson(np.asarray([g for _, g in outlines], dtype=object)) if outlines else []
+    return {'type': 'FeatureCollection', 'features': [
+        {'type': 'Feature', 'properties': {'lga': lga}, 'geometry': json.loads(text)}
+        for (lga, _), text in zip(outlines, texts)]}

@@ -74,6 +74,11 @@ class ResultView:
     def has_urban(self):
         return any(w.urban_percentage is not None for w in self.wards)
 
+    def lga_of_keys(self):
+        """Map key -> LGA: the boundary's own, else the matched data row's (for LGA outlines)."""
+        of_ward = {w.key: w.lga for w in self.wards}
+        return {b.key: b.lga or of_ward.get(b.key, '') for b in self.boundaries}
+
     def labels(self, keys):
         """[ward name, LGA] for each key (boundaries without data carry their own)."""
         known = {w.key: (w.name, w.lga) for w in self.wards}

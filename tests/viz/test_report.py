@@ -1,6 +1,7 @@
 """report.html and the exports: what a programme officer reads and downloads."""
 import io
 import json
+import re
 from html import escape
 
 import openpyxl
@@ -8,7 +9,7 @@ import pytest
 
 from chalicelib.analysis.synthetic import generate_state
 from chalicelib.reports import build
-from tests.viz.conftest import analyse
+from tests.viz.conftest import analyse, renamed_state
 
 META = {'dataset_name': 'Niger State wards', 'analysis_id': 'an-42', 'created_at': '2026-11-25T06:00:00Z',
         'completed_at': '2026-11-25T06:00:09Z'}
@@ -29,7 +30,7 @@ def test_build_returns_the_report_and_its_two_exports(niger_report):
     assert {name: ctype for name, (_, ctype) in niger_report.items()} == {
         'report.html': 'text/html; charset=utf-8',
         'rankings.xlsx': 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',
-        'wards.geojson': 'application/geo+json'}
+        'wards.geojson': 'application/geo+json', 'lgas.geojson': 'application/geo+json'}
 
 
 def test_report_says_what_was_analysed_how_and_with_which_data(niger_result, niger_report):
@@ -108,3 +109,34 @@ def test_geojson_has_every_ward_with_its_results(niger_result, niger_report):
     assert by_code[top['ward_code']]['composite_rank'] == 1
     assert set(by_code[top['ward_code']]['normalised']) == {v['name'] for v in niger_result['variables']}
     assert all(f['geometry']['type'] in ('Polygon', 'MultiPolygon') for f in collection['features'])
+
+
+def test_geojson_features_carry_ward_identity_categories_and_ranks_even_without_data():
+    result = analyse(renamed_state(30, {}, drop_rows={4}))
+    features = json.loads(build(result, {})['wards.geojson'][0])['features']
+    keys = {'ward_code', 'ward_name', 'lga', 'composite_score', 'composite_rank', 'composite_category',
+            'pca_score', 'pca_rank', 'pca_category'}
+    assert all(keys <= set(f['properties']) for f in features)
+    [orphan] = [f['properties'] for f in features if f['properties']['composite_rank'] is None]
+    assert orphan['ward_name'] and orphan['composite_category'] is None
+    assert {f['properties']['composite_category'] for f in features} == {'High', 'Medium', 'Low', None}
+
+
+def test_lga_outlines_cover_each_lgas_wards_and_stay_small(niger_result, niger_report):
+    from shapely.geometry import shape
+    wards = json.loads(niger_report['wards.geojson'][0])['features']
+    lgas = json.loads(niger_report['lgas.geojson'][0])['features']
+    assert len(niger_report['lgas.geojson'][0]) < 200 * 1024
+    assert sorted(f['properties']['lga'] for f in lgas) == sorted({f['properties']['lga'] for f in wards})
+    outline = {f['properties']['lga']: shape(f['geometry']) for f in lgas}
+    for ward in wards:  # each ward lies inside its own LGA's outline and outside the others
+        point = shape(ward['geometry']).representative_point()
+        assert [lga for lga, g in outline.items() if g.contains(point)] == [ward['properties']['lga']]
+    text = niger_report['lgas.geojson'][0].decode()
+    assert not re.search(r'\d\.\d{6,}', text)  # coordinates rounded
+
+
+def test_every_lga_of_the_data_gets_one_outline():
+    result = analyse(generate_state(12, seed=2))
+    features = json.loads(build(result, {})['lgas.geojson'][0])['features']
+    assert {f['properties']['lga'] for f in features} == {w['lga'] for w in result['rankings']}
