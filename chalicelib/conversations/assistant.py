@@ -85,6 +85,11 @@ class Reply:
     pending: Optional[dict] = None
 
 
+class ProviderError(Exception):
+    """A provider could not answer (the model service throttled, denied or failed): the turn
+    ends FAILED with `str(error)`, a sentence saying what happened and what to do."""
+
+
 class Provider(Protocol):
     name: str
 
