@@ -14,6 +14,7 @@ import sys
 import time
 
 from devstack.stack import DEFAULT_HOST, DEFAULT_REGION, ROOT, STATE_FILE, Ports, Stack, aws_environment
+from devstack.web import WebBuildError
 
 WAKE_SECONDS = 0.5
 
@@ -32,6 +33,10 @@ def parse_args(argv):
     parser.add_argument('--ws-management-port', type=int,
                         default=_port('WS_MANAGEMENT', defaults.ws_management))
     parser.add_argument('--aws-port', type=int, default=_port('AWS', defaults.aws))
+    parser.add_argument('--web-port', type=int, default=_port('WEB', defaults.web),
+                        help='where the web app is served (its URL is the API\'s CORS origin)')
+    parser.add_argument('--no-web', action='store_true',
+                        help='serve no web app (no npm build): the API, WebSocket and moto only')
     parser.add_argument('--region', default=DEFAULT_REGION)
     parser.add_argument('--state-dir', type=pathlib.Path, default=ROOT / '.local',
                         help='where stack.json is written (default .local)')
@@ -63,9 +68,11 @@ def print_env(state_dir):
 def announce(state, seconds):
     """The URLs and demo credentials, on the console only (never through the logger)."""
     demo = state['demo_user']
+    web_line = (f"  Web app         {state['web_url']}   sign in as the demo user below\n"
+                if 'web_url' in state else '')
     print(f"""
 ChatMRPT local stack ready in {seconds:.1f} s (stage local)
-  REST API        {state['api_url']}          try: curl {state['api_url']}/health
+{web_line}  REST API        {state['api_url']}          try: curl {state['api_url']}/health
   WebSocket       {state['ws_url']}/?token=<ID token>
   AWS (moto)      {state['aws_endpoint_url']}   region {state['region']}
   User pool       {state['user_pool_id']}   app client {state['user_pool_client_id']}
@@ -88,13 +95,17 @@ def main(argv=None):
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, lambda signum, frame: received.append(signum))
     started = time.monotonic()
-    stack = Stack(args.app, args.host, Ports(args.api_port, args.ws_port, args.ws_management_port,
-                                             args.aws_port), args.state_dir, region=args.region)
+    ports = Ports(args.api_port, args.ws_port, args.ws_management_port, args.aws_port,
+                  None if args.no_web else args.web_port)
+    stack = Stack(args.app, args.host, ports, args.state_dir, region=args.region)
     try:
         state = stack.start()
+    except WebBuildError as error:
+        print(f'The web app could not be built: {error}', file=sys.stderr)
+        return 1
     except OSError as error:
         print(f'The local stack could not start: {error}. If a port is taken, choose others with '
-              '--api-port, --ws-port, --ws-management-port, --aws-port (0 picks a free one).',
+              '--api-port, --ws-port, --ws-management-port, --aws-port, --web-port (0 picks a free one).',
               file=sys.stderr)
         return 1
     try:

@@ -1,5 +1,5 @@
 """The whole local cloud in one process: moto server, the app's REST API behind a
-verifying authorizer, the WebSocket relay and the S3/SQS event bridges.
+verifying authorizer, the WebSocket relay, the S3/SQS event bridges and the web app.
 
 The environment (endpoint, fake credentials, the `local` stage's variables, the
 user pool) is set before the app is imported, exactly as Lambda sets it before
@@ -21,7 +21,7 @@ from chalice.local import LocalDevServer
 from chalicelib import aws, logs
 from chalicelib.config import settings
 from chalicelib.tokens import verify_id_token
-from devstack import events, provision
+from devstack import events, provision, web
 from devstack.gateway import RequestHandler, thread_safe
 from devstack.websocket import ManagementSession, WebsocketRelay
 
@@ -37,11 +37,12 @@ LOOPBACK = '127.0.0.1,localhost'
 
 @dataclass(frozen=True)
 class Ports:
-    """Where each part listens; 0 picks a free port."""
+    """Where each part listens; 0 picks a free port; web None serves no web app."""
     api: int = 8000
     ws: int = 8001
     ws_management: int = 8002
     aws: int = 5000
+    web: int | None = 3000
 
 
 @dataclass(frozen=True)
@@ -85,7 +86,7 @@ def ensure_free(host, ports):
     probe binds as the servers do (SO_REUSEADDR), so the TIME_WAIT connections a
     stopped stack leaves for a minute do not count as taken.
     """
-    for port in ports:
+    for port in filter(lambda port: port is not None, ports):
         with socket.socket() as probe:
             probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
             try:
@@ -129,8 +130,11 @@ class Stack:
         logs.configure(logging.getLogger('websockets'), 'WARNING')
         logging.getLogger('werkzeug').setLevel(logging.WARNING)   # moto's per-request access log
         ensure_free(self._host, astuple(self._ports))
+        site = self._bind_web()
         config = chalice_config(self._project_dir)
         endpoint_url = self._start_aws(config)
+        if site is not None:
+            os.environ['ALLOWED_ORIGINS'] = site.url   # the API's CORS origin is where the app is served
         pool, demo_password = self._provision(endpoint_url)
 
         app = thread_safe(load_app(self._app_reference))
@@ -152,7 +156,17 @@ class Stack:
                           'role': self._demo.role},
             'pid': os.getpid(), 'state_file': str(self._state_path),
         }
+        if site is not None:
+            self.state['web_url'] = site.start(web.local_config(self.state)).url
         self._write_state()
+
+    def _bind_web(self):
+        """The web app built from its current sources, its port bound (served once the stack is up)."""
+        if self._ports.web is None:
+            return None
+        site = web.WebServer(self._host, self._ports.web, web.build())
+        self._stoppers.append(site.stop)
+        return site
 
     def _start_aws(self, config):
         """moto server, and this process's environment pointed at it; returns its URL."""

@@ -29,11 +29,15 @@ class User:
 
 
 class LocalStack:
-    """One `python -m devstack` process and what a client needs to use it."""
+    """One `python -m devstack` process and what a client needs to use it.
 
-    def __init__(self, state_dir, app='app:app'):
+    `web=True` also serves the built web app (tests/web); the others need no npm build.
+    """
+
+    def __init__(self, state_dir, app='app:app', web=False):
         self.state_dir = pathlib.Path(state_dir)
         self.app = app
+        self.web = web
         self.process = None
         self.state = None
 
@@ -43,7 +47,8 @@ class LocalStack:
         env = {k: v for k, v in os.environ.items() if not k.startswith(('AWS_', 'DEVSTACK_'))}
         command = [sys.executable, '-m', 'devstack', '--state-dir', str(self.state_dir),
                    '--app', self.app, '--api-port', '0', '--ws-port', '0',
-                   '--ws-management-port', '0', '--aws-port', '0']
+                   '--ws-management-port', '0', '--aws-port', '0',
+                   *(['--web-port', '0'] if self.web else ['--no-web'])]
         with open(self.log_path, 'wb') as log:
             self.process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log,
                                             stderr=subprocess.STDOUT)
