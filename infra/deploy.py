@@ -10,6 +10,10 @@ function's environment (USER_POOL_ARN, USER_POOL_ID, USER_POOL_CLIENT_ID) and
 into the REST authorizer. After an apply the outputs the web app and operators
 need are written to infra/stacks/<stage>.json, in the shape of the local
 stack's .local/stack.json.
+
+The web app is built before Terraform runs (a broken build changes nothing) and
+published after it: web/dist to the frontend bucket, hashed assets first, then
+index.html and a config.json from the outputs, then a CloudFront invalidation.
 """
 import argparse
 import json
@@ -19,8 +23,13 @@ import re
 import shutil
 import subprocess
 import sys
+import uuid
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from devstack import web  # noqa: E402  (needs ROOT on the path)
+
 BUILD = ROOT / 'build'
 STACKS = ROOT / 'infra' / 'stacks'
 PLAN_FILE = 'tfplan'
@@ -61,6 +70,7 @@ def stack(outputs):
         'data_bucket': value['data_bucket'],
         'frontend_bucket': value['frontend_bucket'],
         'frontend_url': value['frontend_url'],
+        'frontend_distribution_id': value['frontend_distribution_id'],
         'tables': value['tables'],
         'alarm_topic_arn': value['alarm_topic_arn'],
     }
@@ -114,7 +124,7 @@ def confirm(question, expected):
     return input(f'{question} Type {expected!r} to go on: ').strip() == expected
 
 
-def apply(terraform, stage, yes):
+def apply(terraform, stage, yes, dist):
     terraform('plan', '-input=false', f'-out={PLAN_FILE}', *stage_vars(stage))
     if not yes and not confirm(f'Apply this plan to {stage}?', stage):
         raise DeployError('not applied')
@@ -122,8 +132,31 @@ def apply(terraform, stage, yes):
     outputs = json.loads(terraform('output', '-json', capture=True))
     STACKS.mkdir(parents=True, exist_ok=True)
     path = STACKS / f'{stage}.json'
-    path.write_text(json.dumps(stack(outputs), indent=2) + '\n')
+    deployed = stack(outputs)
+    path.write_text(json.dumps(deployed, indent=2) + '\n')
     print(f'deploy: {stage} is up; its endpoints and ids are in {path.relative_to(ROOT)}')
+    import boto3   # only a deployment talks to AWS from here
+    session = boto3.session.Session(region_name=deployed['region'])
+    keys = publish_web(deployed, dist, session.client('s3'), session.client('cloudfront'))
+    print(f'deploy: the web app ({len(keys)} files) is at {deployed["frontend_url"]}')
+
+
+def publish_web(stack, dist, s3, cloudfront):
+    """Upload the built app and its runtime config; invalidate CloudFront. The keys written.
+
+    Hashed assets go first and old ones stay, so a browser holding the previous
+    index.html still finds its scripts; index.html and config.json go last.
+    """
+    built = {relative: path for path, relative in web.published_files(dist) if relative != 'config.json'}
+    order = sorted(built, key=lambda key: (not key.startswith(web.IMMUTABLE_PREFIX), key == 'index.html', key))
+    config = json.dumps(web.runtime_config(stack, 'USER_SRP_AUTH'), indent=2).encode()
+    uploads = [*((key, built[key].read_bytes()) for key in order), ('config.json', config)]
+    for key, body in uploads:
+        s3.put_object(Bucket=stack['frontend_bucket'], Key=key, Body=body,
+                      ContentType=web.content_type(key), CacheControl=web.cache_control(key))
+    cloudfront.create_invalidation(DistributionId=stack['frontend_distribution_id'], InvalidationBatch={
+        'Paths': {'Quantity': 1, 'Items': ['/*']}, 'CallerReference': uuid.uuid4().hex})
+    return [key for key, _ in uploads]
 
 
 def destroy(terraform, stage, yes):
@@ -150,15 +183,16 @@ def main(argv=None):
             raise DeployError(f'build/ holds stage {packaged!r}, not {args.stage!r}: '
                               f'run `make package STAGE={args.stage}` first')
         terraform = Terraform(BUILD)
+        dist = web.build() if args.action == 'apply' else None
         terraform('init', '-input=false', '-reconfigure',
                   *backend_args(args.stage, args.state_bucket, args.state_region))
         if args.action == 'plan':
             terraform('plan', '-input=false', *stage_vars(args.stage))
         elif args.action == 'apply':
-            apply(terraform, args.stage, args.yes)
+            apply(terraform, args.stage, args.yes, dist)
         else:
             destroy(terraform, args.stage, args.yes)
-    except DeployError as error:
+    except (DeployError, web.WebBuildError) as error:
         print(f'deploy: {error}', file=sys.stderr)
         return 1
     return 0
