@@ -1,4 +1,5 @@
 """Shared fixtures. moto is imported before any boto3 client exists."""
+import contextlib
 import os
 import pathlib
 import threading
@@ -31,9 +32,9 @@ def shared_data():
     return SHARED_DATA
 
 
-@pytest.fixture
-def aws():
-    """moto in decorator mode with every table, the data bucket and the queues."""
+@contextlib.contextmanager
+def mocked_aws():
+    """moto with every table, the data bucket and the queues; the settings that name them."""
     from moto import mock_aws
     from chalicelib import aws as aws_clients
     from chalicelib.config import settings
@@ -45,6 +46,13 @@ def aws():
         create_data_resources(lambda service: aws_clients.client(service, s.region), s)
         yield s
     aws_clients.reset_clients()
+
+
+@pytest.fixture
+def aws():
+    """A fresh mocked AWS for each test."""
+    with mocked_aws() as s:
+        yield s
 
 
 @pytest.fixture
