@@ -114,7 +114,7 @@ def test_compute_tpr_gives_a_ward_table_and_the_series_link(world):
     assert [row['tpr'] for row in table['rows']][-1] is None          # Eiyenkorin has no reports: last, not 0
     assert download['kind'] == 'download' and download['url'].startswith('http')
     assert result.content['options']['age'] == 'u5' and result.content['options']['level'] == 'primary'
-    assert 'no TPR' in result.summary
+    assert '1 ward without reports' in result.summary
 
 
 def test_compute_tpr_needs_the_age_group_and_facility_level(world):
