@@ -10,7 +10,7 @@ STAGE ?= dev
 # The browser tests draw the maps in Debian's Chromium; installed when missing and we are root.
 CHROMIUM := /usr/bin/chromium
 
-.PHONY: install tools browser run test test-unit test-integration bench demo openapi package deploy destroy clean
+.PHONY: install tools browser web run test test-unit test-integration test-web bench demo openapi package deploy destroy clean
 
 install: $(STAMP)
 
@@ -33,20 +33,32 @@ browser:
 	    apt-get install -y -qq --no-install-recommends chromium; \
 	  else echo "Chromium is missing: sudo apt-get install chromium (the browser tests need it)"; exit 1; fi; }
 
+# web/dist from web/ with Node.js 20 + npm: npm ci when package-lock.json changed, npm run build
+# when a source changed, nothing otherwise (devstack/web.py keeps the stamps).
+web: install
+	$(PY) -m devstack.web build
+
+# Serves the web app too (building it first when its sources changed): http://localhost:3000.
 run: install
 	$(PY) -m devstack
 
-test: install tools browser
+# tests/web runs vitest and the browser tests (web/e2e) and fails when they do.
+test: install tools browser web
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 test-unit: install
-	$(PY) -m pytest tests --ignore=tests/integration --ignore=tests/infra $(PYTEST_ARGS)
+	$(PY) -m pytest tests --ignore=tests/integration --ignore=tests/infra --ignore=tests/web $(PYTEST_ARGS)
 
 test-integration: install
 	$(PY) -m pytest tests/integration $(PYTEST_ARGS)
 
-bench: install
+test-web: install browser web
+	$(PY) -m pytest tests/web $(PYTEST_ARGS)
+
+# The engine's time and memory, then the web app's gzip sizes (first load, map view).
+bench: install web
 	$(PY) -m bench
+	npm --prefix web run size
 
 demo: install
 	$(PY) -m devstack.demo
@@ -65,4 +77,4 @@ destroy: package
 	$(PY) infra/deploy.py destroy --stage $(STAGE)
 
 clean:
-	rm -rf $(VENV) $(TOOLS) .local build .pytest_cache .hypothesis
+	rm -rf $(VENV) $(TOOLS) .local build .pytest_cache .hypothesis web/node_modules web/dist

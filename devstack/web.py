@@ -19,6 +19,7 @@ import pathlib
 import shutil
 import subprocess
 import sys
+import tempfile
 import threading
 import urllib.parse
 from contextlib import contextmanager
@@ -103,10 +104,12 @@ def _stale(stamp, digest):
 
 @contextmanager
 def _build_lock(web):
-    """One build at a time per tree: a test run and `make run` may start together."""
-    lock_path = web / 'node_modules' / '.chatmrpt-build.lock'
-    lock_path.parent.mkdir(exist_ok=True)
-    with open(lock_path, 'w') as lock:
+    """One build at a time per tree: a test run and `make run` may start together.
+
+    The lock file lives outside web/: npm ci deletes node_modules, and web/ holds the sources.
+    """
+    tree = hashlib.sha256(str(web.resolve()).encode()).hexdigest()[:12]
+    with open(pathlib.Path(tempfile.gettempdir()) / f'chatmrpt-web-{tree}.lock', 'w') as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         try:
             yield
@@ -126,16 +129,26 @@ def _npm(web, *args, out):
                             f'{done.stdout[-4000:]}')
 
 
-def build(web=WEB, out=sys.stdout):
-    """web/dist, rebuilt only when package-lock.json or a source changed since the last build."""
+def _install(web, out):
     if not (web / 'package.json').is_file():
         raise WebBuildError(f'{web / "package.json"} is missing: the web app has no sources to build')
+    installed = web / 'node_modules' / INSTALLED_STAMP
+    lock_digest = _digest([web / 'package-lock.json'], web)
+    if _stale(installed, lock_digest):
+        _npm(web, 'ci', '--no-audit', '--no-fund', out=out)
+        installed.write_text(lock_digest)
+
+
+def install(web=WEB, out=sys.stdout):
+    """web/node_modules as package-lock.json says, reinstalled (npm ci) only when it changed."""
     with _build_lock(web):
-        installed = web / 'node_modules' / INSTALLED_STAMP
-        lock_digest = _digest([web / 'package-lock.json'], web)
-        if _stale(installed, lock_digest):
-            _npm(web, 'ci', '--no-audit', '--no-fund', out=out)
-            installed.write_text(lock_digest)
+        _install(web, out)
+
+
+def build(web=WEB, out=sys.stdout):
+    """web/dist, rebuilt only when package-lock.json or a source changed since the last build."""
+    with _build_lock(web):
+        _install(web, out)
         dist = web / 'dist'
         built = dist / BUILT_STAMP
         digest = source_digest(web)
