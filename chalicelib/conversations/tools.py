@@ -34,6 +34,10 @@ MAPS = MappingProxyType({'vulnerability': 'vulnerability_map.html', 'pca': 'pca_
 MAP_TITLES = MappingProxyType({'vulnerability_map.html': 'Vulnerability', 'pca_map.html': 'Vulnerability by PCA',
                                'variable_maps.html': 'Variables', 'urban_map.html': 'Urban extent'})
 REPORT_FILES = ('report.html', 'rankings.xlsx', 'rankings.csv', 'wards.geojson')
+NO_ID = MappingProxyType({
+    'dataset_id': 'this conversation has no dataset yet; upload ward data and boundaries, or name one of your '
+                  'datasets (list them with list_datasets).',
+    'analysis_id': 'this conversation has no analysis yet; run the malaria risk analysis first.'})
 
 
 @dataclass(frozen=True)
@@ -163,20 +167,12 @@ class GetReport(ToolInput):
 
 # -- ids, names and numbers ------------------------------------------------------------------------
 
-def _dataset_id(request, session):
-    dataset_id = request.dataset_id or session.conversation.get('dataset_id')
-    if not dataset_id:
-        raise BadRequest('dataset_id: this conversation has no dataset yet; upload ward data and boundaries, '
-                         'or name one of your datasets (list them with list_datasets).', {'field': 'dataset_id'})
-    return dataset_id
-
-
-def _analysis_id(request, session):
-    analysis_id = request.analysis_id or session.conversation.get('analysis_id')
-    if not analysis_id:
-        raise BadRequest('analysis_id: this conversation has no analysis yet; run the malaria risk analysis '
-                         'first.', {'field': 'analysis_id'})
-    return analysis_id
+def _id(request, session, name):
+    """The dataset_id or analysis_id the input names, else the conversation's."""
+    chosen = getattr(request, name) or session.conversation.get(name)
+    if not chosen:
+        raise BadRequest(f'{name}: {NO_ID[name]}', {'field': name})
+    return chosen
 
 
 def _selected(request, name):
@@ -282,7 +278,7 @@ def list_datasets(request, session):
 
 
 def describe_dataset(request, session):
-    dataset_id = _dataset_id(request, session)
+    dataset_id = _id(request, session, 'dataset_id')
     dataset = datasets.get(session.user_id, dataset_id, session.deps)
     summary = dataset.get('summary') or {}
     variables = [v['name'] for v in summary.get('variables') or ()]
@@ -313,7 +309,7 @@ def dataset_sentences(dataset):
 
 
 def compute_tpr(request, session):
-    dataset_id = _dataset_id(request, session)
+    dataset_id = _id(request, session, 'dataset_id')
     options = {'age': request.age_group, 'level': request.facility_level, 'test': request.test,
                'period_from': request.period_from, 'period_to': request.period_to}
     result = tpr.compute_tpr(session.user_id, dataset_id, {k: v for k, v in options.items() if v is not None},
@@ -339,7 +335,7 @@ def compute_tpr(request, session):
 
 
 def run_analysis(request, session):
-    dataset_id = _dataset_id(request, session)
+    dataset_id = _id(request, session, 'dataset_id')
     body = {'dataset_id': dataset_id, 'method': request.method, 'preset': request.preset}
     if request.variables:
         dataset = datasets.get(session.user_id, dataset_id, session.deps)
@@ -357,7 +353,7 @@ def run_analysis(request, session):
 
 
 def analysis_status(request, session):
-    analysis_id = _analysis_id(request, session)
+    analysis_id = _id(request, session, 'analysis_id')
     shown = analyses.get(session.user_id, analysis_id, session.deps)
     status, stage, progress = shown['status'], shown['stage'], shown['progress']
     if status == SUCCEEDED:
@@ -372,7 +368,7 @@ def analysis_status(request, session):
 
 
 def top_wards(request, session):
-    analysis_id = _analysis_id(request, session)
+    analysis_id = _id(request, session, 'analysis_id')
     wards = _ranking(session, analysis_id)
     if request.lga:
         lgas = [w['lga'] for w in wards if w.get('lga')]
@@ -409,7 +405,7 @@ def _find_ward(wards, text):
 
 
 def explain_ward(request, session):
-    analysis_id = _analysis_id(request, session)
+    analysis_id = _id(request, session, 'analysis_id')
     wards = _ranking(session, analysis_id)
     ward = _find_ward(wards, request.ward)
     result = json.loads(session.deps.objects.get_object(
@@ -484,7 +480,7 @@ def _map_name(session, item, request):
 
 
 def show_map(request, session):
-    analysis_id = _analysis_id(request, session)
+    analysis_id = _id(request, session, 'analysis_id')
     item = _finished(session, analysis_id, 'its maps are')
     name, title = _map_name(session, item, request)
     return Done(f'Here is the map: {title} (the link works for 5 minutes).',
@@ -493,7 +489,7 @@ def show_map(request, session):
 
 
 def compare_methods(request, session):
-    analysis_id = _analysis_id(request, session)
+    analysis_id = _id(request, session, 'analysis_id')
     item = _finished(session, analysis_id, 'the comparison is')
     diagnostics = _artifact_json(session, item, 'diagnostics.json')
     pca, comparison = diagnostics.get('pca') or {}, diagnostics.get('comparison') or {}
@@ -520,7 +516,7 @@ def compare_methods(request, session):
 
 
 def plan_itn(request, session):
-    analysis_id = _analysis_id(request, session)
+    analysis_id = _id(request, session, 'analysis_id')
     plan = itn_plans.create_itn_plan(session.user_id, analysis_id, request.model_dump(exclude={'analysis_id'}),
                                      session.deps)
     totals, plan_id = plan['totals'], plan['plan_id']
@@ -576,7 +572,7 @@ def explain_method(request, session):
 
 
 def get_report(request, session):
-    analysis_id = _analysis_id(request, session)
+    analysis_id = _id(request, session, 'analysis_id')
     item = _finished(session, analysis_id, 'its report is')
     names = [name for name in REPORT_FILES if name in (item.get('artifacts') or {})]
     links = tuple(_link(session, analysis_id, name, 'download') for name in names)
