@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass
 from decimal import Decimal
 from types import MappingProxyType
-from typing import Optional, Tuple
+from typing import Tuple
 
 from chalicelib.analysis.matching import FUZZY_THRESHOLD, best_candidates, normalise_name
 from chalicelib.analysis.variables import CONCEPT_SYNONYMS, concept_column, squash, words
@@ -226,17 +226,15 @@ class Vocabulary:
     def find(self, text):
         """The names in free text, best first, none overlapping: equal names before look-alikes, a longer
         equal name before a shorter one ('Sabon Gari Wuse' before 'Sabon Gari')."""
-        tokens = [(m.start(), m.end(), m.group(0).lower()) for m in NAME_TOKEN.finditer(text)]
+        tokens = word_tokens(text)
         hits = []
         for i, (start, _, first) in enumerate(tokens):
             if not name_word(first, True):
                 continue
-            for j in range(i, min(len(tokens), i + max(self.longest, 1))):
-                if not name_word(tokens[j][2], j == i):
-                    continue
-                found = self.match(text[start:tokens[j][1]])
+            for j, end in enumerate(phrase_ends(text, tokens, i, max(self.longest, 1)), i):
+                found = self.match(text[start:end]) if name_word(tokens[j][2], j == i) else None
                 if found:
-                    hits.append(Found(found[0], start, tokens[j][1], found[1]))
+                    hits.append(Found(found[0], start, end, found[1]))
         hits.sort(key=lambda f: (f.score < 1, -(f.end - f.start) if f.score == 1 else -f.score, f.start))
         chosen = []
         for hit in hits:
@@ -315,32 +313,53 @@ class Variables:
         self.vocabulary = Vocabulary(alias for alias in aliases if len(alias) >= 5)
 
     def match(self, name):
-        """The column `name` means, or None."""
+        """The column `name` means, or None: by name or alias, else a look-alike of one (typos)."""
+        return self.exact(name) or self.fuzzy(name)
+
+    def exact(self, name):
         key = squash(name)
         for alias in (key,) + VARIABLE_PHRASES.get(key, ()):
             column = self.aliases.get(squash(alias))
             if column:
                 return column
-        if len(key) < 5:
-            return None
-        found = self.vocabulary.match(key)
+        return None
+
+    def fuzzy(self, name):
+        key = squash(name)
+        found = self.vocabulary.match(key) if len(key) >= 5 else None
         return self.aliases.get(found[0]) if found else None
 
     def find_in(self, text):
-        """The columns named in free text, in order of mention, each once."""
-        tokens = [(m.start(), m.end(), m.group(0).lower()) for m in NAME_TOKEN.finditer(text)]
+        """The columns named in free text, in order of mention, each once: at each word the longest phrase
+        (up to three words) that names a column, else the longest look-alike of one."""
+        tokens = word_tokens(text)
         found, covered = [], -1
         for i, (start, _, word) in enumerate(tokens):
-            if start < covered or word in COMMON_WORDS and word not in ('water',):
+            if start < covered or word in COMMON_WORDS:
                 continue
-            for j in range(min(len(tokens), i + 4) - 1, i - 1, -1):
-                column = self.match(text[start:tokens[j][1]])
-                if column:
-                    if column not in found:
-                        found.append(column)
-                    covered = tokens[j][1]
+            ends = phrase_ends(text, tokens, i, 3)
+            for way in (self.exact, self.fuzzy):
+                hit = next(((column, end) for end in reversed(ends) for column in [way(text[start:end])] if column),
+                           None)
+                if hit:
+                    found += [hit[0]] if hit[0] not in found else []
+                    covered = hit[1]
                     break
         return tuple(found)
+
+
+def word_tokens(text):
+    return [(m.start(), m.end(), m.group(0).lower()) for m in NAME_TOKEN.finditer(text)]
+
+
+def phrase_ends(text, tokens, i, most):
+    """Where a phrase starting at tokens[i] may end: within `most` words, never across punctuation or 'and'."""
+    ends = [tokens[i][1]]
+    for j in range(i + 1, min(len(tokens), i + most)):
+        if text[tokens[j - 1][1]:tokens[j][0]].strip() or tokens[j][2] in ('and', 'or'):
+            break
+        ends.append(tokens[j][1])
+    return ends
 
 
 def names_in(text, candidates) -> Tuple[str, ...]:
@@ -348,7 +367,3 @@ def names_in(text, candidates) -> Tuple[str, ...]:
     vocabulary = Vocabulary(candidates)
     return tuple(vocabulary.by_key[f.key][0] for f in vocabulary.find(text) if len(vocabulary.by_key[f.key]) == 1)
 
-
-def first_name_in(text, candidates) -> Optional[str]:
-    found = names_in(text, candidates)
-    return found[0] if found else None
