@@ -22,6 +22,7 @@ from chalicelib.datasets import requests as datasets, tpr
 from chalicelib.errors import ApiError, BadRequest, Conflict, NotFound
 from chalicelib.requests import parse
 from chalicelib.storage.analyses import SUCCEEDED
+from chalicelib.storage.datasets import READY
 from chalicelib.storage.objects import object_key
 
 TABLE_ROWS = 100      # rows of a table attachment; the downloads have them all
@@ -168,17 +169,21 @@ class GetReport(ToolInput):
 # -- ids, names and numbers ------------------------------------------------------------------------
 
 def _id(request, session, name):
-    """The dataset_id or analysis_id the input names, else the conversation's."""
+    """The dataset_id or analysis_id the input names, else the conversation's; without one of the
+    conversation's, the latest analysis of its dataset (one started in the web app, say)."""
     chosen = getattr(request, name) or session.conversation.get(name)
+    if not chosen and name == 'analysis_id' and session.conversation.get('dataset_id'):
+        newest = analyses.list_page(session.user_id, {}, session.deps)['items']
+        chosen = next((a['analysis_id'] for a in newest if a['dataset_id'] == session.conversation['dataset_id']),
+                      None)
     if not chosen:
         raise BadRequest(f'{name}: {NO_ID[name]}', {'field': name})
     return chosen
 
 
-def _selected(request, name):
-    """What the conversation works on from now: the id the input named, if any."""
-    chosen = getattr(request, name)
-    return {name: chosen} if chosen else {}
+def _bound(session, name, chosen):
+    """What the conversation works on from now: `chosen` when it is not the conversation's already."""
+    return {name: chosen} if chosen != session.conversation.get(name) else {}
 
 
 def _named(found, text, candidates, what, field_name):
@@ -186,8 +191,8 @@ def _named(found, text, candidates, what, field_name):
     matching's fuzzy rule); a 400 naming the field and the choices when it read none."""
     if found is not None:
         return found
-    raise BadRequest(f'{field_name}: no {what} named {text!r} here; the {what}s are {_listed(sorted(set(candidates)))}.',
-                     {'field': field_name})
+    choices = _listed(sorted(set(candidates)))
+    raise BadRequest(f'{field_name}: no {what} named {text!r} here; the {what}s are {choices}.', {'field': field_name})
 
 
 def _listed(names, limit=LIST_NAMES):
@@ -286,13 +291,13 @@ def describe_dataset(request, session):
                'wards': summary.get('wards'), 'matched': summary.get('matched'),
                'unmatched': summary.get('unmatched'), 'state': summary.get('state'), 'variables': variables,
                'warnings': dataset['warnings'][:CONTENT_ROWS], 'errors': [e['message'] for e in dataset['errors']]}
-    return Done(dataset_sentences(dataset), content, bound=_selected(request, 'dataset_id'))
+    return Done(dataset_sentences(dataset), content, bound=_bound(session, 'dataset_id', dataset_id))
 
 
 def dataset_sentences(dataset):
     """What a person reads of a dataset: wards, matched, variables, warnings (also the greeting's words)."""
     name, status = dataset['name'], dataset['status']
-    if status != 'READY':
+    if status != READY:
         errors = ' '.join(e['message'] for e in dataset.get('errors') or ())
         return f'{name} is {status}.' + (f' {errors}' if errors else '')
     summary = dataset['summary']
@@ -331,7 +336,7 @@ def compute_tpr(request, session):
                        'highest': with_tpr[:CONTENT_ROWS], 'warnings': result['warnings'][:CONTENT_ROWS]},
                 (_table('Ward TPR, highest first', rows),
                  {'kind': 'download', 'name': 'tpr_series.csv', 'url': result['series_url']}),
-                bound=_selected(request, 'dataset_id'))
+                bound=_bound(session, 'dataset_id', dataset_id))
 
 
 def run_analysis(request, session):
@@ -364,7 +369,7 @@ def analysis_status(request, session):
         doing = STAGE_MESSAGES.get(stage, 'Waiting to start')
         text = f'Analysis {analysis_id} is {status.lower()}: {doing} ({progress}% done).'
     return Done(text, {k: shown[k] for k in ('analysis_id', 'dataset_id', 'status', 'stage', 'progress', 'error')},
-                bound=_selected(request, 'analysis_id'))
+                bound=_bound(session, 'analysis_id', analysis_id))
 
 
 def top_wards(request, session):
@@ -386,7 +391,7 @@ def top_wards(request, session):
     return Done(text, {'analysis_id': analysis_id, 'method': method, 'order': request.order,
                        'wards_ranked': len(ranked), 'wards': rows[:CONTENT_ROWS]},
                 (_table(title, rows),),
-                bound=_selected(request, 'analysis_id'))
+                bound=_bound(session, 'analysis_id', analysis_id))
 
 
 def _find_ward(wards, text):
@@ -447,7 +452,7 @@ def explain_ward(request, session):
                        'lga': ward['lga'], 'wards_ranked': total, 'ranks': ranks, 'rank_spread': spread,
                        'variables': rows, 'imputed': sorted(imputed)},
                 (_table(f'{_ward_label(ward)} against the state median', rows),),
-                bound=_selected(request, 'analysis_id'))
+                bound=_bound(session, 'analysis_id', analysis_id))
 
 
 def _map_name(session, item, request):
@@ -485,7 +490,8 @@ def show_map(request, session):
     name, title = _map_name(session, item, request)
     return Done(f'Here is the map: {title} (the link works for 5 minutes).',
                 {'analysis_id': analysis_id, 'map': name, 'title': title},
-                (_link(session, analysis_id, name, 'map', title=title),), bound=_selected(request, 'analysis_id'))
+                (_link(session, analysis_id, name, 'map', title=title),),
+                bound=_bound(session, 'analysis_id', analysis_id))
 
 
 def compare_methods(request, session):
@@ -512,7 +518,7 @@ def compare_methods(request, session):
     return Done(text, {'analysis_id': analysis_id, 'spearman': comparison['spearman'], 'same_category': same,
                        'top10_overlap': comparison['top10_overlap'], 'moved_most': rows},
                 (_table('Wards whose rank moves most between the methods', rows),),
-                bound=_selected(request, 'analysis_id'))
+                bound=_bound(session, 'analysis_id', analysis_id))
 
 
 def plan_itn(request, session):
@@ -535,7 +541,7 @@ def plan_itn(request, session):
                   'urban_threshold': plan['urban_threshold']},
                  _link(session, analysis_id, f'itn-coverage-{plan_id}.html', 'map', title='Bed-net coverage'),
                  *(_link(session, analysis_id, f'itn-plan-{plan_id}{ext}', 'download') for ext in ('.csv', '.xlsx'))),
-                bound=_selected(request, 'analysis_id'))
+                bound=_bound(session, 'analysis_id', analysis_id))
 
 
 METHOD_TOPICS = MappingProxyType({
@@ -577,7 +583,8 @@ def get_report(request, session):
     names = [name for name in REPORT_FILES if name in (item.get('artifacts') or {})]
     links = tuple(_link(session, analysis_id, name, 'download') for name in names)
     return Done(f'The report and downloads of analysis {analysis_id} (links work for 5 minutes): {", ".join(names)}.',
-                {'analysis_id': analysis_id, 'files': names}, links, bound=_selected(request, 'analysis_id'))
+                {'analysis_id': analysis_id, 'files': names}, links,
+                bound=_bound(session, 'analysis_id', analysis_id))
 
 
 @dataclass(frozen=True)

@@ -103,6 +103,7 @@ def test_describe_dataset_defaults_to_the_conversations_and_binds_one_named(worl
     assert '30 wards' in described.summary and '30 matched' in described.summary
     other = call(world.alice, 'describe_dataset', dataset_id=world.kwara)
     assert other.bound == {'dataset_id': world.kwara} and other.content['wards'] == 5
+    assert call(world.alice, 'describe_dataset', dataset_id=world.niger).bound == {}   # already its own
 
 
 def test_compute_tpr_gives_a_ward_table_and_the_series_link(world):
@@ -278,8 +279,16 @@ def test_get_report_gives_the_report_and_downloads(world):
 
 
 def test_no_analysis_in_the_conversation_is_said_naming_the_field(world):
-    result = call(session_of(world, ALICE, dataset_id=world.niger), 'top_wards')
+    result = call(session_of(world, ALICE), 'top_wards')
     assert result.status == 'error' and result.content['error']['field'] == 'analysis_id'
+    assert 'run the malaria risk analysis' in result.summary
+
+
+def test_a_conversation_without_an_analysis_takes_its_datasets_latest_and_remembers_it(world):
+    newest = next(a['analysis_id'] for a in world.deps.analyses.page(ALICE, 100, None)[0]
+                  if a['dataset_id'] == world.niger)
+    result = call(session_of(world, ALICE, dataset_id=world.niger), 'analysis_status')
+    assert result.content['analysis_id'] == newest and result.bound == {'analysis_id': newest}
 
 
 # Every tool that takes an id, with what else it needs.
