@@ -21,7 +21,7 @@ from chalicelib.conversations.assistant import ToolResult, ToolSpec
 from chalicelib.datasets import requests as datasets, tpr
 from chalicelib.errors import ApiError, BadRequest, Conflict, NotFound
 from chalicelib.requests import parse
-from chalicelib.storage.analyses import SUCCEEDED
+from chalicelib.storage.analyses import FAILED, SUCCEEDED
 from chalicelib.storage.datasets import READY
 from chalicelib.storage.objects import object_key
 
@@ -363,7 +363,7 @@ def analysis_status(request, session):
     status, stage, progress = shown['status'], shown['stage'], shown['progress']
     if status == SUCCEEDED:
         text = f'Analysis {analysis_id} has finished: ask for the top wards, a map, a ward explained or a bed-net plan.'
-    elif status == 'FAILED':
+    elif status == FAILED:
         text = f'Analysis {analysis_id} failed: {shown["error"]}'
     else:
         doing = STAGE_MESSAGES.get(stage, 'Waiting to start')
@@ -384,9 +384,8 @@ def top_wards(request, session):
     method = request.method
     rows = [{'rank': w[f'{method}_rank'], 'ward_code': w['ward_code'], 'ward_name': w['ward_name'],
              'lga': w['lga'], 'score': w[f'{method}_score'], 'category': w[f'{method}_category']} for w in chosen]
-    how = 'most' if request.order == 'most' else 'least'
     where = f' in {lga}' if request.lga else ''
-    title = f'The {len(rows)} {how} vulnerable wards{where} ({METHOD_NAMES[method]})'
+    title = f'The {len(rows)} {request.order} vulnerable wards{where} ({METHOD_NAMES[method]})'
     text = f'{title}: {_listed([_ward_label(r) for r in rows], 5)}.'
     return Done(text, {'analysis_id': analysis_id, 'method': method, 'order': request.order,
                        'wards_ranked': len(ranked), 'wards': rows[:CONTENT_ROWS]},
@@ -599,6 +598,7 @@ class Tool:
         return ToolSpec(self.name, ' '.join(self.model.__doc__.split()), schema)
 
 
+ERROR_DETAILS = ('field', 'choices')   # what a provider may act on: the input to fix, the answers to offer
 TOOLS = MappingProxyType({tool.name: tool for tool in (
     Tool('list_datasets', ListDatasets, list_datasets),
     Tool('describe_dataset', DescribeDataset, describe_dataset),
@@ -629,7 +629,6 @@ def invoke(call, session):
             raise NotFound(f'there is no tool {call.name!r}; the tools are {", ".join(TOOLS)}.', {'field': 'name'})
         done = tool.run(parse(tool.model, call.input), session)
     except ApiError as error:
-        return ToolResult(call, 'error', error.message,
-                          {'error': {'code': error.code, 'message': error.message,
-                                     **({'field': error.details['field']} if 'field' in error.details else {})}})
+        shown = {key: error.details[key] for key in ERROR_DETAILS if key in error.details}
+        return ToolResult(call, 'error', error.message, {'error': dict(shown, code=error.code, message=error.message)})
     return ToolResult(call, 'ok', done.summary, done.content, tuple(done.attachments), dict(done.bound))
