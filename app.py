@@ -12,6 +12,7 @@ import pathlib
 from chalicelib.accounts import audit, profiles
 from chalicelib.analyses import itn_plans, requests as analyses, runner
 from chalicelib.config import settings
+from chalicelib.conversations import requests as conversations
 from chalicelib.datasets import processing, requests as datasets, tpr
 from chalicelib.progress import websocket
 from chalicelib.requests import PageQuery
@@ -146,6 +147,45 @@ def list_itn_plans(identity, request, deps, analysis_id):
     return itn_plans.list_itn_plans(identity.user_id, analysis_id, deps)
 
 
+# -- conversations (the chat) ---------------------------------------------------
+
+@endpoint('/conversations', 'POST', 'conversations.create', 'conversation', writes=True, status=201,
+          request=conversations.CreateConversation, response=conversations.Conversation, errors=[404])
+def create_conversation(identity, request, deps):
+    """Start a conversation with the assistant, on one of your datasets if you name it."""
+    return conversations.create(identity.user_id, json_body(request), deps)
+
+
+@endpoint('/conversations', action='conversations.list', query=PageQuery, response=conversations.ConversationPage)
+def list_conversations(identity, request, deps):
+    """The caller's conversations, newest first."""
+    return conversations.list_page(identity.user_id, request.query_params, deps)
+
+
+@endpoint('/conversations/{conversation_id}', action='conversations.get', resource='conversation',
+          query=PageQuery, response=conversations.ConversationMessages)
+def get_conversation(identity, request, deps, conversation_id):
+    """One conversation and its messages, oldest first."""
+    return conversations.get(identity.user_id, conversation_id, request.query_params, deps)
+
+
+@endpoint('/conversations/{conversation_id}', 'DELETE', 'conversations.delete', 'conversation', writes=True,
+          status=204)
+def delete_conversation(identity, request, deps, conversation_id):
+    """Delete a conversation and its messages."""
+    conversations.delete(identity.user_id, conversation_id, deps)
+
+
+@endpoint('/conversations/{conversation_id}/messages', 'POST', 'conversations.message', 'conversation',
+          writes=True, status=202, request=conversations.PostMessage, response=conversations.MessageQueued)
+def post_message(identity, request, deps, conversation_id):
+    """Send the assistant a message; its answer arrives over the WebSocket as chat events.
+
+    The turn runs in the background: GET the conversation to read the answer without a WebSocket.
+    """
+    return conversations.post_message(identity.user_id, conversation_id, json_body(request), deps)
+
+
 # -- Cognito triggers ----------------------------------------------------------
 
 @app.lambda_function(name='pre_signup')
@@ -164,7 +204,7 @@ def pre_authentication(event, context):
     return profiles.check_signin(event, app.deps().users)
 
 
-# -- events: uploads, the analysis worker, progress ------------------------------
+# -- events: uploads, the analysis worker, the chat worker, progress ---------------
 # One `analysis_stage` function runs any stage (the event names it): Chalice puts
 # every function in one package anyway, so a stage added to stages.STAGES needs
 # no new Lambda or IAM wiring, only a state in the Step Functions machine.

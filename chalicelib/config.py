@@ -7,6 +7,7 @@ import os
 from dataclasses import dataclass
 
 MB = 1024 * 1024
+CHAT_PROVIDERS = ('rules', 'bedrock')
 
 
 @dataclass(frozen=True)
@@ -22,6 +23,13 @@ class Settings:
     data_bucket: str
     analysis_queue: str
     analysis_dlq: str
+    chat_queue: str                # FIFO: a conversation's turns run in order, one at a time
+    chat_dlq: str
+    chat_provider: str             # 'rules' (pure Python, the default) or 'bedrock'
+    bedrock_model_id: str          # a foundation model id or an inference profile id/ARN
+    bedrock_region: str
+    bedrock_guardrail_id: str      # '' for none
+    bedrock_guardrail_version: str
     user_pool_id: str
     user_pool_client_id: str
     jwks_url: str
@@ -44,6 +52,17 @@ class Settings:
                              f'{len(self.allowed_origins)}: {", ".join(self.allowed_origins)} '
                              '(docs/runbook.md, "First deployment")')
         return self.allowed_origins[0] if self.allowed_origins else ''
+
+    def checked_chat_provider(self):
+        """The chat provider's name once its configuration can work; ValueError naming the setting."""
+        if self.chat_provider not in CHAT_PROVIDERS:
+            raise ValueError(f'CHAT_PROVIDER is {self.chat_provider!r}: use one of {", ".join(CHAT_PROVIDERS)}')
+        if self.chat_provider == 'bedrock' and not self.bedrock_model_id:
+            raise ValueError('CHAT_PROVIDER is bedrock but BEDROCK_MODEL_ID is empty: name the model '
+                             '(a foundation model id or an inference profile) the assistant calls')
+        if bool(self.bedrock_guardrail_id) != bool(self.bedrock_guardrail_version):
+            raise ValueError('BEDROCK_GUARDRAIL_ID and BEDROCK_GUARDRAIL_VERSION go together: set both or neither')
+        return self.chat_provider
 
     @property
     def tables(self):
@@ -81,6 +100,13 @@ def settings(environ=None):
         data_bucket=env.get('DATA_BUCKET', f'{prefix}-data'),
         analysis_queue=env.get('ANALYSIS_QUEUE', f'{prefix}-analysis'),
         analysis_dlq=env.get('ANALYSIS_DLQ', f'{prefix}-analysis-dlq'),
+        chat_queue=env.get('CHAT_QUEUE', f'{prefix}-chat.fifo'),
+        chat_dlq=env.get('CHAT_DLQ', f'{prefix}-chat-dlq.fifo'),
+        chat_provider=env.get('CHAT_PROVIDER', 'rules'),
+        bedrock_model_id=env.get('BEDROCK_MODEL_ID', ''),
+        bedrock_region=env.get('BEDROCK_REGION') or region,
+        bedrock_guardrail_id=env.get('BEDROCK_GUARDRAIL_ID', ''),
+        bedrock_guardrail_version=env.get('BEDROCK_GUARDRAIL_VERSION', ''),
         user_pool_id=pool,
         user_pool_client_id=env.get('USER_POOL_CLIENT_ID', ''),
         jwks_url=env.get('JWKS_URL') or (

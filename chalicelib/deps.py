@@ -54,9 +54,9 @@ class Deps:
         return Analyses(self.settings.analyses_table, self.dynamodb)
 
     @cached_property
-    def sessions(self):
-        from chalicelib.storage.sessions import Sessions
-        return Sessions(self.settings.sessions_table, self.dynamodb)
+    def conversations(self):
+        from chalicelib.storage.conversations import Conversations
+        return Conversations(self.settings.sessions_table, self.dynamodb)
 
     @cached_property
     def connections(self):
@@ -77,6 +77,25 @@ class Deps:
     def jobs(self):
         from chalicelib.storage.queue import JobQueue
         return JobQueue(self.settings.analysis_queue, aws.client('sqs', self.settings.region))
+
+    @cached_property
+    def chat(self):
+        """The chat queue (FIFO) the turns of every conversation wait in."""
+        from chalicelib.storage.queue import ChatQueue
+        return ChatQueue(self.settings.chat_queue, aws.client('sqs', self.settings.region))
+
+    # -- the assistant ---------------------------------------------------------------
+    @cached_property
+    def assistant(self):
+        """The chat provider of the settings: the rules router, or Bedrock's Converse with the
+        configured model (and guardrail)."""
+        if self.settings.checked_chat_provider() == 'bedrock':
+            from chalicelib.conversations.bedrock import BedrockProvider
+            s = self.settings
+            return BedrockProvider(aws.client('bedrock-runtime', s.bedrock_region), s.bedrock_model_id,
+                                   s.bedrock_guardrail_id or None, s.bedrock_guardrail_version or None)
+        from chalicelib.conversations.rules import RulesProvider
+        return RulesProvider()
 
     # -- WebSocket -----------------------------------------------------------------
     @cached_property

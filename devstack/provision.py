@@ -7,12 +7,16 @@ import json
 import secrets
 from dataclasses import dataclass
 
-from chalicelib.storage.queue import ANALYSIS_VISIBILITY_SECONDS, DEAD_LETTER_VISIBILITY_SECONDS, MAX_RECEIVES
+from chalicelib.storage.queue import (
+    ANALYSIS_VISIBILITY_SECONDS, CHAT_VISIBILITY_SECONDS, DEAD_LETTER_VISIBILITY_SECONDS, MAX_RECEIVES)
 from chalicelib.storage.tables import create_tables
+
+FIFO = {'FifoQueue': 'true'}
 
 
 def create_data_resources(clients, settings):
-    """Tables, the data bucket and the analysis queue with its dead-letter queue.
+    """Tables, the data bucket, the analysis queue and the chat queue (FIFO), each with its
+    dead-letter queue.
 
     `clients(service)` returns a boto3 client for that service.
     """
@@ -21,14 +25,21 @@ def create_data_resources(clients, settings):
     s3.create_bucket(Bucket=settings.data_bucket,
                      CreateBucketConfiguration={'LocationConstraint': settings.region})
     sqs = clients('sqs')
-    dlq_url = sqs.create_queue(QueueName=settings.analysis_dlq, Attributes={
-        'VisibilityTimeout': str(DEAD_LETTER_VISIBILITY_SECONDS)})['QueueUrl']
+    _queue_with_dead_letters(sqs, settings.analysis_queue, settings.analysis_dlq, ANALYSIS_VISIBILITY_SECONDS)
+    _queue_with_dead_letters(sqs, settings.chat_queue, settings.chat_dlq, CHAT_VISIBILITY_SECONDS, FIFO)
+
+
+def _queue_with_dead_letters(sqs, name, dlq_name, visibility, attributes=None):
+    """A queue whose message moves to its dead-letter queue after MAX_RECEIVES receives (a FIFO
+    queue's dead-letter queue is FIFO too)."""
+    attributes = attributes or {}
+    dlq_url = sqs.create_queue(QueueName=dlq_name, Attributes=dict(
+        attributes, VisibilityTimeout=str(DEAD_LETTER_VISIBILITY_SECONDS)))['QueueUrl']
     dlq_arn = sqs.get_queue_attributes(
         QueueUrl=dlq_url, AttributeNames=['QueueArn'])['Attributes']['QueueArn']
-    sqs.create_queue(QueueName=settings.analysis_queue, Attributes={
-        'RedrivePolicy': json.dumps({'deadLetterTargetArn': dlq_arn,
-                                     'maxReceiveCount': str(MAX_RECEIVES)}),
-        'VisibilityTimeout': str(ANALYSIS_VISIBILITY_SECONDS)})
+    sqs.create_queue(QueueName=name, Attributes=dict(
+        attributes, VisibilityTimeout=str(visibility),
+        RedrivePolicy=json.dumps({'deadLetterTargetArn': dlq_arn, 'maxReceiveCount': str(MAX_RECEIVES)})))
 
 
 CUSTOM_ATTRIBUTES = ('organization', 'role', 'region')

@@ -26,9 +26,10 @@ locals {
     sessions = {
       hash_key   = "user_id"
       range_key  = "session_id"
-      attributes = ["user_id", "session_id"]
+      attributes = ["user_id", "session_id", "conversation_id"]
       ttl        = "expires_at"
-      indexes    = {}
+      # Sparse: only conversation headers carry conversation_id (chalicelib/storage/conversations.py).
+      indexes = { "conversation-index" = { hash_key = "user_id", range_key = "conversation_id", projection = "ALL" } }
     }
     connections = {
       hash_key   = "user_id"

@@ -12,6 +12,7 @@ import secrets
 
 from chalicelib.analyses.stages import STAGES, Job, JobRefused
 from chalicelib.analysis.errors import DataError
+from chalicelib.conversations.progress import analysis_ended
 from chalicelib.progress.messages import status_message
 from chalicelib.storage.analyses import FAILED, LEASE_SECONDS, QUEUED, RUNNING, SUCCEEDED, TERMINAL
 from chalicelib.storage.base import StaleTransition, now_iso
@@ -125,7 +126,7 @@ def _work(job, todo, stages, attempt):
             _run_stage(job, stages, stage)
         if set(job.item.get('stages_done') or ()) >= {stage.name for stage in stages}:
             job.advance(status=SUCCEEDED, progress=100, lease_until=0, finished_at=now_iso())
-            _tell_status(job.deps, job.user_id, job.analysis_id, SUCCEEDED)
+            _tell_status(job.deps, job.item, SUCCEEDED)
             return SUCCEEDED
         job.advance(lease_until=0)
         return RUNNING
@@ -182,12 +183,12 @@ def _our_problem(stage, analysis_id):
 def _fail(deps, user_id, analysis_id, message):
     """FAILED with `message` (what to do about it), pushed to the owner."""
     try:
-        deps.analyses.transition(user_id, analysis_id, (QUEUED, RUNNING), FAILED, error=message,
-                                 lease_until=0, finished_at=now_iso())
+        item = deps.analyses.transition(user_id, analysis_id, (QUEUED, RUNNING), FAILED, error=message,
+                                        lease_until=0, finished_at=now_iso())
     except StaleTransition:
         current = deps.analyses.get(user_id, analysis_id)
         return current and current['status']
-    _tell_status(deps, user_id, analysis_id, FAILED, message)
+    _tell_status(deps, item, FAILED, message)
     return FAILED
 
 
@@ -199,5 +200,7 @@ def _release(job):
         pass
 
 
-def _tell_status(deps, user_id, analysis_id, status, error=None):
-    deps.sender.send(user_id, analysis_id, status_message(analysis_id, status, error))
+def _tell_status(deps, item, status, error=None):
+    """The final status to the analysis's subscribers, and to its conversation when the chat started it."""
+    deps.sender.send(item['user_id'], item['analysis_id'], status_message(item['analysis_id'], status, error))
+    analysis_ended(deps, item, status, error)

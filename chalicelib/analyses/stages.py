@@ -8,6 +8,7 @@ import json
 from dataclasses import dataclass
 from typing import Callable
 
+from chalicelib.conversations.progress import analysis_progress
 from chalicelib.progress.messages import progress_message
 from chalicelib.storage.base import StaleTransition, now_iso
 from chalicelib.storage.datasets import READY
@@ -86,6 +87,7 @@ class Job:
     def tell(self, stage, progress, message):
         self.deps.sender.send(self.user_id, self.analysis_id,
                               progress_message(self.analysis_id, stage, progress, message))
+        analysis_progress(self.deps, self.item, stage, progress, message)
 
 
 def _json(value):

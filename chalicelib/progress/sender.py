@@ -20,7 +20,8 @@ class AwsSession:
 
 
 class ProgressSender:
-    """Sends messages about one user's analysis to that user's subscribed connections."""
+    """Sends messages about one user's analysis to that user's subscribed connections, and the
+    chat's to all of the user's connections."""
 
     def __init__(self, connections, websocket_api):
         self._connections = connections
@@ -29,6 +30,11 @@ class ProgressSender:
     def send(self, user_id, analysis_id, message):
         """Push `message` to every connection of `user_id` subscribed to `analysis_id`."""
         for connection in self._connections.subscribers(user_id, analysis_id):
+            self.send_to(user_id, connection, message)
+
+    def broadcast(self, user_id, message):
+        """Push `message` to every connection of `user_id` (the chat's events need no subscription)."""
+        for connection in self._connections.list(user_id):
             self.send_to(user_id, connection, message)
 
     def send_to(self, user_id, connection, message):

@@ -4,7 +4,9 @@ Browsers cannot set headers on a WebSocket, so `$connect` takes the Cognito ID
 token from the `token` query parameter and verifies it with the REST side's
 verifier. A connection may subscribe only to its own user's analyses, and the
 sender looks connections up in the analysis owner's partition only: another
-user's connection cannot receive a message about this analysis.
+user's connection cannot receive a message about this analysis. A client may also
+send a chat message (`chat`), the same service as POST /conversations/{id}/messages,
+as the user who connected, with the role its token carried then.
 """
 import json
 import logging
@@ -12,8 +14,11 @@ import re
 
 from chalice import Response
 
+from chalicelib.accounts import audit
 from chalicelib.analyses.stages import STAGES
-from chalicelib.errors import error_body
+from chalicelib.conversations import requests as conversations
+from chalicelib.errors import ApiError, BadRequest, Forbidden, error_body
+from chalicelib.identity import Identity
 from chalicelib.progress.messages import progress_message, status_message
 from chalicelib.storage.analyses import RUNNING, TERMINAL
 from chalicelib.storage.base import AlreadyExists, now_iso
@@ -22,7 +27,10 @@ from chalicelib.tokens import TokenError
 log = logging.getLogger('chatmrpt.progress')
 
 ANALYSIS_ID = re.compile(r'^[A-Za-z0-9_-]{1,64}$')
-SUBSCRIBE_HELP = 'Send {"action": "subscribe", "analysis_id": "<one of your analyses>"}.'
+SUBSCRIBE_HELP = ('Send {"action": "subscribe", "analysis_id": "<one of your analyses>"}, or '
+                  '{"action": "chat", "conversation_id": "<one of your conversations>", "text": "..."}.')
+# What a connection keeps of its token, for the chat action's role check and audit record.
+CLAIMS_KEPT = ('email', 'custom:organization', 'custom:role', 'custom:region')
 # The owner of a connection is read from an eventually consistent index: a subscribe
 # sent right after connecting looks again after these pauses (seconds) before the
 # client is told to send it again.
@@ -43,14 +51,15 @@ def connect(event, deps):
             401, 'unauthorized', 'Connect with ?token=<your Cognito ID token>.'))
     try:
         deps.connections.put(claims['sub'], context['connectionId'], domain=context['domainName'],
-                             stage=context['stage'], connected_at=now_iso())
+                             stage=context['stage'], connected_at=now_iso(),
+                             claims={name: str(claims[name]) for name in CLAIMS_KEPT if name in claims})
     except AlreadyExists:
         log.info('connection already known', extra={'user_id': claims['sub']})
     return None
 
 
 def receive(event, deps):
-    """A client message: only `subscribe` to one of the caller's own analyses."""
+    """A client message: `subscribe` to one of the caller's own analyses, or `chat`."""
     context = event['requestContext']
     connection = {'connection_id': context['connectionId'], 'domain': context['domainName'],
                   'stage': context['stage']}
@@ -63,6 +72,9 @@ def receive(event, deps):
         body = json.loads(event.get('body') or '')
     except (ValueError, RecursionError):  # nested past parsing is as unreadable as garbage
         body = None
+    if isinstance(body, dict) and body.get('action') == 'chat':
+        chat(owner, connection, body, context, deps)
+        return
     if not isinstance(body, dict) or body.get('action') != 'subscribe' \
             or not isinstance(body.get('analysis_id'), str):
         deps.sender.send_to(owner, connection,
@@ -76,6 +88,37 @@ def receive(event, deps):
         return
     for message in [{'type': 'subscribed', 'analysis_id': analysis_id}] + catch_up(item):
         deps.sender.send_to(owner, connection, message)
+
+
+def chat(owner, connection, body, context, deps):
+    """`{"action": "chat", "conversation_id", "text", "client_message_id"?}`: the message queued
+    as REST queues it (answered `{"type": "queued", ...}`), or `{"type": "error", "code", ...}`
+    (a foreign or unknown conversation is not_found); audited like the REST write."""
+    stored = deps.connections.get(owner, connection['connection_id']) or {}
+    identity = Identity.from_claims(dict(stored.get('claims') or {}, sub=owner))
+    conversation_id = body.get('conversation_id')
+    try:
+        if not identity.can_write:
+            raise Forbidden(f'A {identity.role} can read but not change data.')
+        if not isinstance(conversation_id, str):
+            raise BadRequest('conversation_id: name one of your conversations', {'field': 'conversation_id'})
+        message = {key: body[key] for key in ('text', 'client_message_id') if key in body}
+        reply = dict(conversations.post_message(owner, conversation_id, message, deps),
+                     type='queued', conversation_id=conversation_id)
+        status = 202
+    except ApiError as error:
+        reply = {'type': 'error', 'code': error.code, 'message': error.message, **error.details}
+        status = error.status
+    except Exception:
+        log.exception('chat message failed', extra={'user_id': owner})
+        reply, status = {'type': 'error', 'code': 'internal', 'message': 'An internal error occurred.'}, 500
+    try:
+        audit.record(deps.audit, identity, 'conversations.message',
+                     f'conversation/{conversation_id}' if isinstance(conversation_id, str) else 'conversation',
+                     status, context.get('requestId', ''), (context.get('identity') or {}).get('sourceIp', ''))
+    except Exception:
+        log.exception('audit write failed', extra={'action': 'conversations.message', 'status': status})
+    deps.sender.send_to(owner, connection, reply)
 
 
 def _owner(deps, connection_id):

@@ -76,15 +76,17 @@ def decode_token(token):
     return payload
 
 
-def start_key(token, key_attrs, owner):
+def start_key(token, key_attrs, owner, within=None):
     """The ExclusiveStartKey a token names, refused unless it is the caller's own.
 
-    `owner` is the attribute/value pair the page must stay in (e.g. user_id).
+    `owner` is the attribute/value pair the page must stay in (e.g. user_id); `within`, when
+    given, an attribute/prefix pair it must stay under too (e.g. one conversation's messages).
     """
     payload = decode_token(token)
     attr, value = owner
+    inside, prefix = within or (attr, '')
     if set(payload) != set(key_attrs) or payload.get(attr) != value or not all(
-            isinstance(v, str) for v in payload.values()):
+            isinstance(v, str) for v in payload.values()) or not payload[inside].startswith(prefix):
         raise BadRequest('next_token is not a token this list returned; '
                          'start again without it', {'field': 'next_token'})
     return payload

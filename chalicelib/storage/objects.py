@@ -47,7 +47,7 @@ def _safe(parts):
 def object_key(user_id, kind, item_id, *parts):
     """`users/{user_id}/{kind}/{item_id}/{parts...}`: the only way a service-written key is made."""
     _ids(user_id, item_id)
-    if kind not in ('datasets', 'analyses'):
+    if kind not in ('datasets', 'analyses', 'conversations'):
         raise ValueError(f'unknown object kind {kind!r}')
     return USER_PREFIX + '/'.join((user_id, kind, item_id) + _safe(parts))
 
@@ -69,7 +69,7 @@ def parse_upload_key(key):
 
 
 def item_folders(user_id, kind, item_id):
-    """The folders holding every object of one dataset (its uploads too) or analysis."""
+    """The folders holding every object of one dataset (its uploads too), analysis or conversation."""
     folders = [object_key(user_id, kind, item_id) + '/']
     return folders + [_upload_folder(user_id, item_id)] if kind == 'datasets' else folders
 
@@ -155,8 +155,8 @@ class Objects:
         return self._client.get_object(Bucket=self.bucket, Key=key)['Body'].read()
 
     def delete_prefix(self, user_id, kind, item_id):
-        """Delete every object of one dataset (its uploads too) or analysis (versioning keeps
-        the old ones)."""
+        """Delete every object of one dataset (its uploads too), analysis or conversation
+        (versioning keeps the old ones)."""
         paginator = self._client.get_paginator('list_objects_v2')
         for prefix in item_folders(user_id, kind, item_id):
             for page in paginator.paginate(Bucket=self.bucket, Prefix=prefix):

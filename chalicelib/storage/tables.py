@@ -44,7 +44,9 @@ def table_definitions(settings):
         'sessions': ({
             'TableName': s.sessions_table,
             'KeySchema': _key('user_id', 'session_id'),
-            'AttributeDefinitions': _attrs('user_id', 'session_id'),
+            'AttributeDefinitions': _attrs('user_id', 'session_id', 'conversation_id'),
+            # Only conversation headers carry conversation_id: lists them without their messages.
+            'GlobalSecondaryIndexes': [_gsi('conversation-index', 'user_id', 'conversation_id')],
         }, TTL_ATTRIBUTE),
         'connections': ({
             'TableName': s.connections_table,

@@ -20,7 +20,8 @@ DOMAIN = {
     'chalicelib.viz': ('chalicelib.viz', 'chalicelib.analysis', 'chalicelib.nigeria'),
     'chalicelib.reports': ('chalicelib.reports', 'chalicelib.viz', 'chalicelib.analysis', 'chalicelib.nigeria'),
 }
-LIFECYCLES = tuple(f'chalicelib.{name}' for name in ('datasets', 'analyses', 'progress', 'accounts', 'web', 'deps'))
+LIFECYCLES = tuple(f'chalicelib.{name}' for name in ('datasets', 'analyses', 'progress', 'accounts', 'conversations',
+                                                      'web', 'deps'))
 
 
 def module_name(path, root=ROOT):

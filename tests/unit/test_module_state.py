@@ -28,8 +28,8 @@ CACHES_ALLOWED = {
     'chalicelib/viz/page.py': {'environment'},            # compiled templates, no arguments
     'chalicelib/reports/document.py': {'_environment'},   # compiled templates, no arguments
     # One invocation's dependencies: built on first use, gone with the Deps when the call ends.
-    'chalicelib/deps.py': {'dynamodb', 'users', 'datasets', 'analyses', 'sessions', 'connections', 'audit',
-                           'objects', 'jobs', 'sender', 'verify', 'max_bytes', 'clock', 'heartbeat_wait', 'pause'},
+    'chalicelib/deps.py': {'dynamodb', 'users', 'datasets', 'analyses', 'conversations', 'connections', 'audit',
+                           'objects', 'jobs', 'chat', 'assistant', 'sender', 'verify', 'max_bytes', 'clock', 'heartbeat_wait', 'pause'},
 }
 
 

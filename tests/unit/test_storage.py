@@ -93,17 +93,6 @@ def test_users_are_created_once(stores):
     assert stores.users.get('u-missing') is None
 
 
-def test_sessions_expire_through_ttl_and_list_per_user(stores):
-    stores.sessions.put('u-1', 's-1', 3600, title='Niger')
-    stores.sessions.put('u-2', 's-2', 3600)
-    [session] = stores.sessions.list('u-1')
-    assert session['session_id'] == 's-1' and session['title'] == 'Niger'
-    assert 3500 < session['expires_at'] - time.time() <= 3600
-    assert stores.sessions.delete('u-1', 's-1')['session_id'] == 's-1'
-    assert stores.sessions.list('u-1') == []
-    assert len(stores.sessions.list('u-2')) == 1
-
-
 def test_connections_find_their_owner_and_subscriptions(stores):
     stores.connections.put('u-1', 'conn-1', domain='ws.example.org', stage='ws')
     stores.connections.put('u-2', 'conn-2')
