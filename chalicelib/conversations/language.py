@@ -45,7 +45,8 @@ GENERIC_VARIABLE_WORDS = frozenset({'mean', 'avg', 'average', 'total', 'val', 'v
 # What people call a variable -> the squashed column names or concepts (variables.py) it may be.
 VARIABLE_PHRASES = MappingProxyType({
     'rain': ('rainfall',), 'precipitation': ('rainfall',), 'vegetation': ('evi', 'vegetation', 'ndvi'),
-    'greenness': ('evi', 'ndvi'), 'enhancedvegetationindex': ('evi',), 'tpr': ('u5_tpr_rdt',),
+    'greenness': ('evi', 'ndvi'), 'evi': ('enhancedvegetationindex',), 'enhancedvegetationindex': ('evi',),
+    'ndvi': ('normaliseddifferencevegetationindex', 'normalizeddifferencevegetationindex'), 'tpr': ('u5_tpr_rdt',),
     'testpositivity': ('u5_tpr_rdt',), 'positivity': ('u5_tpr_rdt',), 'positivityrate': ('u5_tpr_rdt',),
     'urban': ('urban_percentage',), 'urbanisation': ('urban_percentage',), 'urbanization': ('urban_percentage',),
     'urbanicity': ('urban_percentage',), 'water': ('distance_to_waterbodies',),
@@ -309,6 +310,10 @@ class Variables:
         for word, columns in by_word.items():
             if len(columns) == 1:
                 aliases.setdefault(word, next(iter(columns)))
+        for phrase, meanings in VARIABLE_PHRASES.items():
+            column = next((aliases[squash(m)] for m in meanings if squash(m) in aliases), None)
+            if column:
+                aliases.setdefault(phrase, column)
         self.aliases = aliases
         self.vocabulary = Vocabulary(alias for alias in aliases if len(alias) >= 5)
 
@@ -317,12 +322,7 @@ class Variables:
         return self.exact(name) or self.fuzzy(name)
 
     def exact(self, name):
-        key = squash(name)
-        for alias in (key,) + VARIABLE_PHRASES.get(key, ()):
-            column = self.aliases.get(squash(alias))
-            if column:
-                return column
-        return None
+        return self.aliases.get(squash(name))
 
     def fuzzy(self, name):
         key = squash(name)

@@ -110,7 +110,7 @@ class Reading:
 def intent_explain_method(r):
     topics = (('pca', r'\bpca\b|principal component'), ('imputation', r'imput\w*|missing values?'),
               ('tpr', r'\btpr\b|positivity'), ('itn', r'\bitn plan|allocat\w*|distribut\w*|\bplan\b'),
-              ('scores', r'\bscor\w*|\bcomposite\b|\brank\w*|\bmodels?\b|\bweights?\b|\bmethod\w*'))
+              ('scores', r'\bscor\w*|\bcomposite\b|\brank\w*|\bmodels?\b|\bweights?\b'))
     asks = (r'\bhow (does|do|is|are|was|were|did)\b.*\b(work\w*|calculat\w*|comput\w*|chos\w*|made|done|allocat\w*|'
             r'impute\w*|filled|decided|built|ranked|scored|weighted|distributed)\b'
             r'|\bexplain (the |your )?(method\w*|approach|pca|composite|imputation|scor\w*|ranking method)'
@@ -385,14 +385,17 @@ def with_ids(draft, r):
 
 
 def unready(draft, conversation):
-    """Why the conversation cannot run this tool yet (no dataset, no analysis), or None."""
-    if draft.tool in NEEDS_DATASET and not (draft.input.get('dataset_id') or conversation.get('dataset_id')):
+    """Why the conversation cannot run this tool yet, or None: with no dataset there is nothing to analyse
+    (with a dataset, the tools find its latest analysis, or say there is none)."""
+    if draft.input.get('dataset_id') or draft.input.get('analysis_id') or conversation.get('dataset_id') or \
+            conversation.get('analysis_id'):
+        return None
+    if draft.tool in NEEDS_DATASET:
         return ('This conversation has no dataset yet. Upload ward data with its boundaries (or a facility '
                 'export for TPR), or say "what datasets do I have" and "use dataset <its id>".')
-    if draft.tool in NEEDS_ANALYSIS and not (draft.input.get('analysis_id') or conversation.get('analysis_id')):
-        start = ('say "run malaria risk analysis"' if conversation.get('dataset_id') else
-                 'upload ward data with its boundaries, then say "run malaria risk analysis"')
-        return f'There is no analysis in this conversation yet: {start}, and ask again when it has finished.'
+    if draft.tool in NEEDS_ANALYSIS:
+        return ('There is no analysis in this conversation yet: upload ward data with its boundaries, then say '
+                '"run malaria risk analysis", and ask again when it has finished.')
     return None
 
 
