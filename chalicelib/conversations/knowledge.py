@@ -23,7 +23,7 @@ class Entry:
     keywords: Tuple[str, ...]  # phrases specific to the entry: each found scores its number of words + 1
     weak: Tuple[str, ...]      # words that hint at it: each found scores 1
     text: str
-    source: str
+    source: str                # the publication(s) it agrees with, '; ' between two
 
 
 @dataclass(frozen=True)
@@ -100,7 +100,7 @@ ENTRIES = (
           'of antimalarial medicine, usually sulfadoxine-pyrimethamine plus amodiaquine (SPAQ), once a month '
           'through the high-transmission rainy season, typically four or five monthly cycles. It prevents most '
           'malaria episodes in the season and is delivered door to door in the northern states where '
-          'transmission is strongly seasonal.', WHO_GUIDELINES),
+          'transmission is strongly seasonal.', f'{WHO_GUIDELINES}; {NMSP}'),
     Entry('testing', 'RDT versus microscopy',
           ('rapid diagnostic test', 'microscopy', 'blood smear', 'diagnose', 'diagnosis', 'test malaria',
            'rdt', 'blood film'),
@@ -164,7 +164,7 @@ ENTRIES = (
           '(artemether-lumefantrine is the most used in Nigeria), after a positive test. Severe malaria needs '
           'injectable artesunate in hospital; where that is far away, a child can be given rectal artesunate '
           'before referral. Finishing the full course matters, and treatment should follow a test, not '
-          'fever alone.', WHO_GUIDELINES),
+          'fever alone.', f'{WHO_GUIDELINES}; {NMSP}'),
     Entry('vaccine', 'malaria vaccines',
           ('vaccine', 'vaccination', 'immunisation', 'immunization', 'rts', 'r21'), ('jab',),
           'WHO recommends two malaria vaccines for children living where malaria transmission is moderate to '
@@ -177,7 +177,7 @@ ENTRIES = (
           'is why WHO now recommends newer nets (pyrethroid with chlorfenapyr, or with PBO) where resistance '
           'is found, and why spraying programmes rotate insecticides. Parasites partly resistant to artemisinin '
           'have emerged in parts of East Africa; ACTs still work well in Nigeria, and drug efficacy is '
-          'monitored regularly.', WHO_GUIDELINES),
+          'monitored regularly.', f'{WHO_GUIDELINES}; {WMR_2023}'),
     Entry('burden', 'how big the malaria problem is in Nigeria',
           ('burden', 'how many death', 'how many case', 'how many people die', 'statistic', 'die of malaria'),
           ('death', 'case', 'nigeria', 'global', 'world', 'die', 'how many'),

@@ -45,7 +45,7 @@ QUESTIONS = MappingProxyType({
                        ('primary', 'secondary', 'tertiary', 'all')),
     'age_group': ('Which age group: u5 (children under five), o5 (five and over, not pregnant women), '
                   'pw (pregnant women) or all?', ('u5', 'o5', 'pw', 'all')),
-    'ward': ('Which ward should I explain? Give its name or its code.', ()),
+    'ward': ('Which ward should I explain (its name or its code)?', ()),
 })
 SUGGESTIONS = MappingProxyType({
     'none': ('what datasets do I have', 'why are children under 5 most vulnerable?'),
@@ -66,10 +66,11 @@ NEXT = MappingProxyType({
     'plan_itn': 'Say "show me the report" for the full report and downloads.',
     'explain_method': 'Ask about another part: scores, PCA, imputation, TPR or ITN plans.',
 })
-GREETING = re.compile(r"^\W*(hi|hello|hey|hiya|good (morning|afternoon|evening|day)|greetings|salam|sannu|"
-                      r"thanks?( you)?|thank you( very much)?|ok(ay)?|cool|great)\b[\w\s!.,']{0,20}$", re.I)
-HELP = re.compile(r"^\W*(help|menu|options|what can (you|i) (do|ask)|how (do|can) i (use|start)|"
-                  r"what (do|can) you do|what should i do|get started|start|commands?)\b", re.I)
+GREETING = re.compile(r"^\W*(hi|hello|hey|hiya|good (morning|afternoon|evening|day)|greetings|salam|sannu|thanks?|"
+                      r"thank you( very much)?|ok(ay)?|cool|great)( (there|all|everyone|again|assistant|chatmrpt))?\W*$",
+                      re.I)
+HELP = re.compile(r"^\W*(help|menu|options|what can (you|i) (do|ask)( here)?|how (do|can) i (use this|start)|"
+                  r"what (do|can) you do|what should i do( now| next)?|get started|start|commands?)\W*$", re.I)
 
 
 @dataclass
@@ -470,6 +471,8 @@ def greeting(r):
 
 def first_step(context):
     r = Reading(context)
+    if GREETING.match(r.text) or HELP.match(r.text):
+        return greeting(r)
     pending = context.conversation.get('pending') or None
     draft = next(filter(None, (intent(r) for intent in INTENTS)), None)
     if draft:
@@ -480,8 +483,6 @@ def first_step(context):
             return complete(merged, r)
     if draft:
         return complete(draft, r)
-    if GREETING.match(r.text) or HELP.match(r.text):
-        return greeting(r)
     found = knowledge.best(r.text)
     if found or not pending:
         return Reply(text=knowledge.answer(r.text).text)
