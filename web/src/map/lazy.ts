@@ -1,0 +1,9 @@
+/** The map components, fetched with d3-geo only when a map is shown (the map chunk). */
+import { lazy } from 'react';
+import { retrying } from '../retrying';
+
+const chunk = () => retrying(() => import('./maps'));
+
+export const VulnerabilityMap = lazy(() => chunk().then((m) => ({ default: m.VulnerabilityMap })));
+export const VariableMap = lazy(() => chunk().then((m) => ({ default: m.VariableMap })));
+export const CoverageMap = lazy(() => chunk().then((m) => ({ default: m.CoverageMap })));

@@ -1,0 +1,160 @@
+/** The maps of the lazily loaded map chunk: vulnerability categories, one variable, ITN coverage. */
+import type { FeatureCollection, Geometry } from 'geojson';
+import { useId, useMemo, useState } from 'react';
+import type { Category, ItnPlan, Ranking } from '../api/client';
+import { categoryOf, rankOf, type Method } from '../results/rankings';
+import { Choropleth } from './Choropleth';
+import {
+  CATEGORY_COLORS,
+  NO_DATA,
+  categoryLegend,
+  formatNumber,
+  quantileBreaks,
+  rangeColor,
+  rangeLegend,
+  wardKey,
+  type LegendItem,
+  type WardFeature,
+  type Wards,
+} from './geo';
+
+type Lgas = FeatureCollection<Geometry, { lga?: string }>;
+
+const wardName = (w: WardFeature) =>
+  `${w.properties.ward_name ?? w.properties.ward_code ?? 'Unnamed ward'}${w.properties.lga ? ` (${w.properties.lga} LGA)` : ''}`;
+
+export interface VulnerabilityMapProps {
+  wards: Wards;
+  lgas?: Lgas;
+  rankings?: Ranking[];
+  method?: Method;
+}
+
+/** High/Medium/Low per ward, from the rankings (or the categories the GeoJSON carries). */
+export function VulnerabilityMap({ wards, lgas, rankings, method = 'composite' }: VulnerabilityMapProps) {
+  const model = useMemo(() => {
+    const byKey = new Map((rankings ?? []).map((r) => [wardKey(r), r]));
+    const rowOf = (w: WardFeature) => byKey.get(wardKey(w.properties));
+    const category = (w: WardFeature): Category | null => {
+      const row = rowOf(w);
+      return (row ? categoryOf(row, method) : (w.properties[`${method}_category`] as Category | null)) ?? null;
+    };
+    const rank = (w: WardFeature): number | null => {
+      const row = rowOf(w);
+      return (row ? rankOf(row, method) : (w.properties[`${method}_rank`] as number | null)) ?? null;
+    };
+    const counts: Partial<Record<Category | 'none', number>> = {};
+    for (const w of wards.features) {
+      const c = category(w) ?? 'none';
+      counts[c] = (counts[c] ?? 0) + 1;
+    }
+    const total = wards.features.length - (counts.none ?? 0);
+    return { category, rank, counts, total };
+  }, [wards, rankings, method]);
+
+  return (
+    <Choropleth
+      label="Vulnerability map"
+      legendTitle="Malaria risk of each ward, compared with the other wards"
+      wards={wards}
+      lgas={lgas}
+      fill={(w) => {
+        const c = model.category(w);
+        return c ? CATEGORY_COLORS[c] : NO_DATA;
+      }}
+      describe={(w) => {
+        const c = model.category(w);
+        return c
+          ? `${wardName(w)}: ${c} risk, rank ${model.rank(w) ?? '?'} of ${model.total}`
+          : `${wardName(w)}: no data`;
+      }}
+      legend={categoryLegend(model.counts, model.total)}
+      order={(a, b) => (model.rank(a) ?? Infinity) - (model.rank(b) ?? Infinity)}
+    />
+  );
+}
+
+/** The variables a ward map can show: those the wards carry values of. */
+export function variablesOf(wards: Wards): string[] {
+  const names = new Set<string>();
+  for (const w of wards.features) for (const name of Object.keys(w.properties.values ?? {})) names.add(name);
+  return [...names].sort((a, b) => a.localeCompare(b));
+}
+
+/** One variable's values per ward in five classes of equal ward counts. */
+export function VariableMap({ wards, lgas }: { wards: Wards; lgas?: Lgas }) {
+  const variables = useMemo(() => variablesOf(wards), [wards]);
+  const [variable, setVariable] = useState(variables[0] ?? '');
+  const id = useId();
+  const model = useMemo(() => {
+    const valueOf = (w: WardFeature) => {
+      const value = w.properties.values?.[variable];
+      return typeof value === 'number' && Number.isFinite(value) ? value : null;
+    };
+    const values = wards.features.map(valueOf).filter((v): v is number => v !== null);
+    const breaks = quantileBreaks(values);
+    const legend: LegendItem[] = rangeLegend(values, breaks);
+    if (values.length < wards.features.length) legend.push({ color: NO_DATA, label: 'No value for this ward' });
+    return { valueOf, breaks, legend };
+  }, [wards, variable]);
+  if (!variables.length) return <p>The analysis has no ward values to map.</p>;
+  return (
+    <div className="variable-map">
+      <label htmlFor={id}>Variable</label>{' '}
+      <select id={id} value={variable} onChange={(e) => setVariable(e.target.value)}>
+        {variables.map((v) => (
+          <option key={v}>{v}</option>
+        ))}
+      </select>
+      <Choropleth
+        label={`Map of ${variable}`}
+        legendTitle={`${variable}, in five groups with the same number of wards`}
+        wards={wards}
+        lgas={lgas}
+        fill={(w) => {
+          const value = model.valueOf(w);
+          return value === null ? NO_DATA : rangeColor(value, model.breaks);
+        }}
+        describe={(w) => {
+          const value = model.valueOf(w);
+          return `${wardName(w)}: ${variable} ${value === null ? 'has no value' : formatNumber(value)}`;
+        }}
+        legend={model.legend}
+      />
+    </div>
+  );
+}
+
+const COVERAGE: { color: string; label: string; test: (p: number) => boolean }[] = [
+  { color: '#006d2c', label: 'Fully covered (100%)', test: (p) => p >= 100 },
+  { color: '#41ab5d', label: 'Mostly covered (80% to under 100%)', test: (p) => p >= 80 },
+  { color: '#a1d99b', label: 'Partly covered (1% to under 80%)', test: (p) => p > 0 },
+  { color: '#fee391', label: 'No nets in this plan', test: () => true },
+];
+
+/** How much of each ward's population the plan's nets cover. */
+export function CoverageMap({ wards, lgas, plan }: { wards: Wards; lgas?: Lgas; plan: ItnPlan }) {
+  const byKey = useMemo(() => new Map(plan.rows.map((r) => [wardKey(r), r])), [plan]);
+  const classOf = (w: WardFeature) => {
+    const row = byKey.get(wardKey(w.properties));
+    if (!row || row.coverage_percent == null) return null;
+    return COVERAGE.find((c) => c.test(row.coverage_percent!))!;
+  };
+  return (
+    <Choropleth
+      label="Net coverage map"
+      legendTitle="Share of each ward's people covered by the planned nets"
+      wards={wards}
+      lgas={lgas}
+      fill={(w) => classOf(w)?.color ?? NO_DATA}
+      describe={(w) => {
+        const row = byKey.get(wardKey(w.properties));
+        return row?.coverage_percent == null
+          ? `${wardName(w)}: not in the plan`
+          : `${wardName(w)}: ${formatNumber(row.coverage_percent)}% covered, ${row.nets_allocated.toLocaleString()} nets`;
+      }}
+      legend={[...COVERAGE.map(({ color, label }) => ({ color, label })), { color: NO_DATA, label: 'Not in the plan (no population data)' }]}
+      order={(a, b) => (byKey.get(wardKey(a.properties))?.rank ?? Infinity) - (byKey.get(wardKey(b.properties))?.rank ?? Infinity)}
+    />
+  );
+}
