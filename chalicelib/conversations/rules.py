@@ -205,7 +205,7 @@ def intent_top(r):
     wards = r'\b(wards?|areas?|places?|communities|localities|lgas?|list)\b'
     ranked = (r'\b(top|bottom|highest|lowest|most|least|worst|safest|best|riskiest|priority|prioriti[sz]e)\b'
               r'|\brank(ed|ing|ings)?\b|\bhigh[\s-]risk\b|\blow[\s-]risk\b')
-    if not (r.has(ranked) and r.has(wards)) and not r.has(r'^\W*(top|bottom)\s+\S+\s*$'):
+    if not (r.has(ranked) and r.has(wards)) and not (r.has(r'\b(top|bottom)\b') and r.numbers()):
         return None
     least = r.has(r'\b(least|lowest|bottom|safest|low[\s-]risk|less vulnerable|best)\b')
     lgas = language.Vocabulary(r.names().lgas)

@@ -94,6 +94,7 @@ PHRASINGS = [
     (['top twenty wards in chanchaga by pca'], calls('top_wards', n=20, order='most', method='pca', lga='Chanchaga')),
     (['list the 5 most vulnerable wards in Bosoo'], calls('top_wards', n=5, order='most', lga='Bosso')),
     (['bottom 15 wards'], calls('top_wards', n=15, order='least')),
+    (['give me the top 10'], calls('top_wards', n=10, order='most')),
     (['top ten wards in Shirroro'], calls('top_wards', n=10, order='most', lga='Shiroro')),
     (['show the twenty five highest risk wards'], calls('top_wards', n=25, order='most')),
     (['highest risk wards in suleja by the composite score'],
