@@ -1,5 +1,8 @@
 """Plotly figures of one analysis: vulnerability, variables, urban extent, rank spread.
 
+Maps show what the static maps show (`layers`: the same categories, bands and
+colours) and add hover and zoom; LGA outlines and names come from the same `Sheet`.
+
 Choropleths leave out `geojson` (and usually `locations` and `customdata`): the page
 carries the ward boundaries once and fills them in (see `page.py`), so a file with
 fourteen variable maps holds the boundaries a single time.
@@ -11,23 +14,20 @@ from html import escape
 
 import numpy as np
 import plotly.graph_objects as go
+import shapely
 
-# Rank 1 (most vulnerable) darkest red, the last rank pale yellow.
-RANK_COLOURS = ((0.0, '#800026'), (0.25, '#e31a1c'), (0.5, '#fd8d3c'), (0.75, '#fed976'), (1.0, '#ffffcc'))
-NO_DATA_GREY = '#d0d0d0'
-MAP_HEIGHT = 640
+from chalicelib.viz import formats, layers, spread
+from chalicelib.viz.static import LGA_EDGE, NO_DATA
+
+MAP_WIDTH = 1000   # the width a map is laid out for; its height follows the wards' shape
 METHOD_LABELS = {'composite': 'composite score', 'pca': 'PCA score', 'both': 'composite score and PCA score'}
-URBAN_THRESHOLDS = (30, 50, 75, 100)  # analysis spec section 8
-BELOW_THRESHOLD = -10  # the urban map's value for a greyed ward: a grey band below 0 on its scale
-VARIABLE_KINDS = (('raw', 'raw value', 'Viridis', {}),
-                  ('normalised', 'risk score 0–1', 'YlOrRd', {'zmin': 0, 'zmax': 1}))
 FILLED_FROM = {'neighbours': 'mean of the neighbouring wards', 'column_mean': 'mean of all wards'}
-EMPTY_ROW = {'nets_allocated': 0}  # a ward the plan does not list gets no nets
 
 
 def _numbers(values):
-    """A float array (None as NaN, written as null): plotly validates arrays without walking them."""
-    return np.array([np.nan if v is None else v for v in values], dtype=float)
+    """A float32 array (None as NaN): plotly writes it as a typed array without walking it, and
+    7 digits are more than any colour or hover needs (a national page of 14 maps stays in budget)."""
+    return np.array([np.nan if v is None else v for v in values], dtype=np.float32)
 
 
 def _ranks(values):
@@ -40,15 +40,11 @@ def _objects(values):
     return np.array(values, dtype=object)
 
 
-def _number(value, digits=3):
-    return '–' if value is None else f'{value:.{digits}f}'
-
-
-def _spread_text(spread):
-    low, p10, p90, high = spread
+def _spread_text(ranks):
+    low, p10, p90, high = ranks
     if low is None:
-        return '–'
-    return f'{low}–{high} (10th–90th percentile {_number(p10, 0)}–{_number(p90, 0)})'
+        return formats.DASH
+    return f'{low}–{high} (middle 80% of models {p10:.0f}–{p90:.0f})'
 
 
 def ward_labels(view, keys):
@@ -56,42 +52,81 @@ def ward_labels(view, keys):
     return [[escape(name), escape(lga)] for name, lga in view.labels(keys)]
 
 
-def _map_layout(title, **extra):
+def _discrete(colours):
+    """A colour scale giving integer z = 0, 1, ... one flat colour each (z range -0.5 .. k-0.5)."""
+    k = len(colours)
+    return [[edge / k, colour] for i, colour in enumerate(colours) for edge in (i, i + 1)]
+
+
+def _bar(labels, title):
+    """A colour bar that reads as a legend: one labelled step per class."""
+    return {'title': {'text': title}, 'tickvals': list(range(len(labels))), 'ticktext': labels, 'len': 0.6,
+            'thickness': 18}
+
+
+def _map_layout(title, sheet, **extra):
+    """A map laid out to the wards' shape (no blank third of the page), no world around them."""
+    aspect = sheet.canvas.height / sheet.canvas.width if sheet else 0.8
     return go.Layout(
-        title={'text': title, 'x': 0.01}, height=MAP_HEIGHT, margin={'l': 0, 'r': 0, 't': 50, 'b': 0},
+        title={'text': title, 'x': 0.01}, height=int(min(1000, max(420, 60 + MAP_WIDTH * aspect))),
+        margin={'l': 0, 'r': 0, 't': 50, 'b': 0}, showlegend=False,
         geo={'fitbounds': 'locations', 'visible': False, 'projection': {'type': 'mercator'},
              'scope': 'world', 'resolution': 110},  # the empty outline the page provides
         template='plotly_white', **extra)
+
+
+def lga_traces(sheet):
+    """LGA outlines and names over the wards, from the same outlines as the static maps."""
+    if not sheet or not sheet.outlines:
+        return []
+    lon, lat = [], []
+    for _, geometry in sheet.outlines:
+        for ring in shapely.get_rings(shapely.get_parts(geometry)):
+            coords = shapely.get_coordinates(ring)
+            lon.extend(coords[:, 0].tolist() + [np.nan])
+            lat.extend(coords[:, 1].tolist() + [np.nan])
+    names = sheet.lga_names()
+    return [go.Scattergeo(lon=np.array(lon, dtype=np.float32), lat=np.array(lat, dtype=np.float32), mode='lines',
+                          line={'width': 1.3, 'color': LGA_EDGE}, hoverinfo='skip', name='LGA boundaries'),
+            go.Scattergeo(lon=np.array([x for _, x, _ in names], dtype=np.float32),
+                          lat=np.array([y for _, _, y in names], dtype=np.float32), mode='text',
+                          text=_objects([escape(name) for name, _, _ in names]),
+                          textfont={'size': 12, 'color': '#222'}, hoverinfo='skip', name='LGA names')]
 
 
 def _grey_trace(keys, customdata, name):
     """Grey wards; `customdata` rows are [ward, LGA, why it is grey]."""
     return go.Choropleth(
         locations=_objects(keys), z=np.zeros(len(keys)), customdata=_objects(customdata),
-        colorscale=[[0, NO_DATA_GREY], [1, NO_DATA_GREY]], showscale=False, name=name,
+        colorscale=[[0, NO_DATA], [1, NO_DATA]], showscale=False, name=name,
         marker={'line': {'width': 0.4, 'color': 'white'}},
         hovertemplate='<b>%{customdata[0]}</b><br>LGA: %{customdata[1]}<br>%{customdata[2]}<extra></extra>')
 
 
-def vulnerability_figure(view, keys, method='composite'):
-    """Wards coloured by rank (1 = most vulnerable) under `method` ('composite' or 'pca')."""
+def vulnerability_figure(view, keys, method='composite', sheet=None):
+    """Wards coloured High, Medium or Low under `method` ('composite' or 'pca'), as in the tables."""
     ranked = {w.key: w for w in view.wards if getattr(w, f'{method}_rank') is not None}
     n = len(ranked)
     drawn = [k for k in keys if k in ranked]
     rows = [ranked[k] for k in drawn]
+    categories = layers.CATEGORIES
     traces = [go.Choropleth(
-        locations=_objects(drawn), z=_ranks(getattr(w, f'{method}_rank') for w in rows), zmin=1, zmax=max(n, 1),
-        colorscale=[list(stop) for stop in RANK_COLOURS], marker={'line': {'width': 0.4, 'color': 'white'}},
-        colorbar={'title': {'text': 'Rank<br>(1 = most<br>vulnerable)'},
-                  'tickvals': sorted({1, -(-n // 3), -(-2 * n // 3), n})},  # where the categories change
-        customdata=_objects([[escape(w.name), escape(w.lga), _number(getattr(w, f'{method}_score')),
-                              escape(str(getattr(w, f'{method}_category'))), _spread_text(w.spread)] for w in rows]),
-        hovertemplate=('<b>%{customdata[0]}</b><br>LGA: %{customdata[1]}<br>Score: %{customdata[2]}'
-                       f'<br>Rank: %{{z}} of {n}<br>Category: %{{customdata[3]}}'
-                       '<br>Rank across models: %{customdata[4]}<extra></extra>'),
+        locations=_objects(drawn), zmin=-0.5, zmax=len(categories) - 0.5,
+        z=_ranks(categories.index(getattr(w, f'{method}_category')) for w in rows),
+        colorscale=_discrete([layers.CATEGORY_COLOURS[c] for c in categories]),
+        colorbar=_bar(list(categories), 'Category'), marker={'line': {'width': 0.4, 'color': 'white'}},
+        customdata=_objects([[escape(w.name), escape(w.lga), formats.score(getattr(w, f'{method}_score')),
+                              escape(str(getattr(w, f'{method}_category'))), _spread_text(w.spread),
+                              str(getattr(w, f'{method}_rank'))] for w in rows]),
+        hovertemplate=('<b>%{customdata[0]}</b><br>LGA: %{customdata[1]}<br>Category: %{customdata[3]}'
+                       f'<br>Rank: %{{customdata[5]}} of {n} (1 = most vulnerable)<br>Score: %{{customdata[2]}}'
+                       + ('<br>Rank across models: %{customdata[4]}' if method == 'composite' else '')
+                       + '<extra></extra>'),
         name=METHOD_LABELS[method])]
     traces.extend(_unmatched_traces(view, [k for k in keys if k not in ranked]))
-    return go.Figure(traces, _map_layout(f'Malaria vulnerability: {METHOD_LABELS[method]} rank'))
+    traces.extend(lga_traces(sheet))
+    return go.Figure(traces, _map_layout(f'Malaria vulnerability by {METHOD_LABELS[method]}: High, Medium, Low',
+                                         sheet))
 
 
 def _unmatched_traces(view, keys):
@@ -100,36 +135,40 @@ def _unmatched_traces(view, keys):
     return [_grey_trace(keys, [label + [reason] for label in ward_labels(view, keys)], reason)] if keys else []
 
 
-def _missing_text(name, variable, key):
+def _missing_text(label, variable, key):
     """Why a ward is grey on a raw variable map: its value was missing, and what scoring used instead."""
     source = FILLED_FROM.get(variable.filled_from.get(key), 'filled in')
-    return f'{name}: missing in the data; {_number(variable.value.get(key), 4)} ({source}) used for scoring'
+    return f'{label}: missing in the data; {formats.quantity(variable.value.get(key))} ({source}) used for scoring'
 
 
-def variable_figure(view, keys):
-    """Two maps per selected variable, chosen from a drop-down: the raw value as it was in the data
-    (wards where it was missing greyed, their hover saying what scoring used) and the 0–1 risk score."""
+def variable_figure(view, keys, sheet=None):
+    """Two maps per selected variable, chosen from a drop-down: the value as it was in the data
+    (wards where it was missing greyed, their hover saying what scoring used) and the 0–1 risk score.
+    Both colour darker where risk is higher; variables are named by their dictionary label."""
     with_data = {w.key for w in view.wards}
     traces = _unmatched_traces(view, [k for k in keys if k not in with_data])
     unmatched = list(range(len(traces)))   # shown under every variable
     views = []  # (button label, title, indices of the traces it shows)
     for variable in view.variables:
-        name = escape(variable.name)
-        for attr, label, scale, bounds in VARIABLE_KINDS:
+        entry = layers.variable_entry(variable)
+        label = escape(entry.label)
+        kinds = (('raw', escape(entry.unit or 'value in the data'), {'reversescale': entry.direction == 'inverse'}),
+                 ('normalised', 'risk score 0–1', {'zmin': 0, 'zmax': 1}))
+        for attr, unit, extra in kinds:
             values = getattr(variable, attr)
             shown = [len(traces), *unmatched]
             traces.append(go.Choropleth(
-                z=_numbers(values.get(k) for k in keys), colorscale=scale, **bounds,
-                marker={'line': {'width': 0.3, 'color': 'white'}}, colorbar={'title': {'text': label}},
+                z=_numbers(values.get(k) for k in keys), colorscale='YlOrRd', **extra,
+                marker={'line': {'width': 0.3, 'color': 'white'}}, colorbar={'title': {'text': unit}},
                 hovertemplate=('<b>%{customdata[0]}</b><br>LGA: %{customdata[1]}'
-                               f'<br>{name} ({label}): %{{z:.4g}}<extra></extra>'),
-                name=f'{name} ({label})'))
+                               f'<br>{label} ({unit}): %{{z:.4g}}<extra></extra>'),
+                name=f'{label} ({unit})'))
             missing = [k for k in keys if k in with_data and values.get(k) is None]
             if missing:
                 shown.append(len(traces))
-                traces.append(_grey_trace(missing, [label_ + [_missing_text(name, variable, k)] for k, label_
+                traces.append(_grey_trace(missing, [label_ + [_missing_text(label, variable, k)] for k, label_
                                                     in zip(missing, ward_labels(view, missing))], 'missing'))
-            views.append((f'{name} ({escape(variable.direction)}): {label}', f'{name}: {label}', shown))
+            views.append((f'{label}: {unit}', f'{label} ({unit}): darker, {entry.risk_text}', shown))
     for i, trace in enumerate(traces):
         trace.visible = bool(views) and i in views[0][2]
     buttons = [{'label': button, 'method': 'update',
@@ -137,61 +176,54 @@ def variable_figure(view, keys):
                for button, title, shown in views]
     title = views[0][1] if views else 'No variables'
     menu = {'buttons': buttons, 'direction': 'down', 'x': 0.01, 'xanchor': 'left', 'y': 1.0, 'yanchor': 'top'}
-    return go.Figure(traces, _map_layout(title, updatemenus=[menu]))
+    return go.Figure(traces, _map_layout(title, sheet, updatemenus=[menu]))  # no LGA lines: 14 maps, one budget
 
 
-def _urban_z(urban, keys, threshold):
-    """Urban percentage where at or above `threshold`, else the grey value below the scale."""
-    return [round(urban[k], 1) if urban.get(k) is not None and urban[k] >= threshold else BELOW_THRESHOLD
-            for k in keys]
-
-
-def _urban_title(z, threshold):
-    above = sum(1 for v in z if v != BELOW_THRESHOLD)
-    return f'Urban extent: {above} of {len(z)} wards at or above {threshold:g}% urban'
-
-
-def urban_figure(view, keys, threshold):
-    """Urban percentage per ward; wards below the threshold (or without a value) greyed.
-
-    Buttons switch between the spec's thresholds (30, 50, 75, 100) and the chosen one.
-    """
+def urban_figure(view, keys, threshold, sheet=None):
+    """Urban percentage per ward in bands, as on the static map: grey below the threshold,
+    blue at or above it. Buttons move the threshold over the spec's (30, 50, 75, 100)."""
+    thresholds = sorted(set(layers.URBAN_BANDS[1:]) | {threshold})
+    shown = {t: layers.urban_layer(view, keys, t) for t in thresholds}
+    bands = layers.urban_bands(threshold)
     urban = {w.key: w.urban_percentage for w in view.wards}
-    thresholds = sorted(set(URBAN_THRESHOLDS) | {threshold})
-    z = {t: _urban_z(urban, keys, t) for t in thresholds}
-    grey_top = -BELOW_THRESHOLD / (100 - BELOW_THRESHOLD)  # where the grey band ends on the 0..1 scale
+    with_value = [k for k in keys if urban.get(k) is not None]
+    z = [next(i for i in reversed(range(len(bands))) if urban[k] >= bands[i][0]) for k in with_value]
+
+    def scale(t):
+        return _discrete(layers.urban_colours(bands, t))
     trace = go.Choropleth(
-        z=_numbers(z[threshold]), zmin=BELOW_THRESHOLD, zmax=100,
-        colorscale=[[0, NO_DATA_GREY], [grey_top, NO_DATA_GREY], [grey_top, '#deebf7'], [1, '#08306b']],
-        text=_objects([f'Urban {urban[k]:.1f}%' if urban.get(k) is not None else 'No urban data' for k in keys]),
+        locations=_objects(with_value), z=_ranks(z), zmin=-0.5, zmax=len(bands) - 0.5, colorscale=scale(threshold),
+        colorbar=_bar([layers.band_label(*b) for b in bands], 'Urban share'),
+        text=_objects([f'Urban {urban[k]:.1f}%' for k in with_value]),
         marker={'line': {'width': 0.4, 'color': 'white'}}, name='Urban %',
-        colorbar={'title': {'text': 'Urban %'}, 'tickvals': [BELOW_THRESHOLD / 2, 0, 25, 50, 75, 100],
-                  'ticktext': ['below', '0', '25', '50', '75', '100']},
+        customdata=_objects(ward_labels(view, with_value)),
         hovertemplate='<b>%{customdata[0]}</b><br>LGA: %{customdata[1]}<br>%{text}<extra></extra>')
+    no_value = [k for k in keys if urban.get(k) is None]
+    traces = [trace]
+    if no_value:
+        reason = 'No urban percentage'
+        traces.append(_grey_trace(no_value, [label + [reason] for label in ward_labels(view, no_value)], reason))
+    traces.extend(lga_traces(sheet))
     buttons = [{'label': f'≥ {t:g}%', 'method': 'update',
-                'args': [{'z': [z[t]]}, {'title.text': _urban_title(z[t], t)}]} for t in thresholds]
+                'args': [{'colorscale': [scale(t)]}, {'title.text': escape(shown[t].title)}, [0]]}
+               for t in thresholds]
     menu = {'type': 'buttons', 'direction': 'right', 'active': thresholds.index(threshold), 'buttons': buttons,
             'x': 0.01, 'xanchor': 'left', 'y': 1.0, 'yanchor': 'top'}
-    return go.Figure([trace], _map_layout(_urban_title(z[threshold], threshold), updatemenus=[menu]))
+    return go.Figure(traces, _map_layout(escape(shown[threshold].title), sheet, updatemenus=[menu]))
 
 
-def coverage_figure(view, keys, plan):
-    """Bed-net coverage per ward under an ITN plan; wards that get no nets greyed.
-
-    Plan rows carry the rank of the plan's method, which is unique per ward, so
-    the rank finds each row's map key even where codes or names repeat.
-    """
-    method = plan['method']
-    key_of_rank = {getattr(w, f'{method}_rank'): w.key for w in view.wards}
-    rows = {key_of_rank[r['rank']]: r for r in plan['rows'] if r['rank'] in key_of_rank}
-    covered = [k for k in keys if (rows.get(k) or EMPTY_ROW)['nets_allocated']]
+def coverage_figure(view, keys, plan, sheet=None):
+    """Bed-net coverage per ward under an ITN plan; wards that get no nets greyed."""
+    rows = layers.plan_rows_by_key(view, plan)
+    covered = [k for k in keys if (rows.get(k) or {}).get('nets_allocated')]
     labels = dict(zip(keys, ward_labels(view, keys)))
     traces = [go.Choropleth(
         locations=_objects(covered), z=_numbers(rows[k]['coverage_percent'] for k in covered), zmin=0, zmax=100,
         colorscale='Greens', marker={'line': {'width': 0.4, 'color': 'white'}},
         colorbar={'title': {'text': 'People<br>covered %'}}, name='coverage',
-        customdata=_objects([labels[k] + [str(rows[k]['nets_allocated']), str(rows[k]['nets_needed']),
-                                          f"{rows[k]['people_covered']:,.0f}", escape(rows[k]['phase'])]
+        customdata=_objects([labels[k] + [formats.people(rows[k]['nets_allocated']),
+                                          formats.people(rows[k]['nets_needed']),
+                                          formats.people(rows[k]['people_covered']), escape(rows[k]['phase'])]
                              for k in covered]),
         hovertemplate=('<b>%{customdata[0]}</b><br>LGA: %{customdata[1]}<br>Nets: %{customdata[2]} of '
                        '%{customdata[3]} needed<br>People covered: %{customdata[4]} (%{z:.0f}%)'
@@ -200,35 +232,40 @@ def coverage_figure(view, keys, plan):
     if uncovered:
         reason = 'No nets in this plan'
         traces.append(_grey_trace(uncovered, [labels[k] + [reason] for k in uncovered], reason))
-    totals = plan['totals']
-    title = (f'ITN plan: {totals["nets_used"]:,} of {totals["nets_total"]:,} nets, '
-             f'{totals["people_covered"]:,.0f} people covered')
-    return go.Figure(traces, _map_layout(title))
+    traces.extend(lga_traces(sheet))
+    return go.Figure(traces, _map_layout(escape(layers.coverage_layer(view, keys, plan).title), sheet))
 
 
-def rank_spread_figure(view):
-    """Each ward's rank range across the composite models, wards in rank order.
-
-    The old tool's box plot: a long bar means the ward's rank depends strongly on
-    which variables a model uses.
-    """
-    wards = [w for w in view.wards if w.composite_rank is not None and None not in w.spread]
-    x = _ranks(w.composite_rank for w in wards)
+def rank_spread_figure(rows):
+    """The wards of `spread.spread_rows` (top wards, then the ones that move most between
+    the composite and PCA scores): each one's rank range across models, its composite rank
+    and its PCA rank, one row per ward."""
+    wards = rows.wards
+    y = _objects([f'{w.composite_rank}. {escape(w.name)}' + (f' ({escape(w.lga)})' if w.lga else '') for w in wards])
     low, p10, p90, high = _numbers(v for w in wards for v in w.spread).reshape(-1, 4).T
+    customdata = _objects([[escape(w.name), escape(w.lga), _spread_text(w.spread),
+                            str(w.pca_rank) if w.pca_rank is not None else formats.DASH] for w in wards])
+    hover = ('<b>%{customdata[0]}</b><br>LGA: %{customdata[1]}<br>Composite rank: %{x}'
+             '<br>Across models: %{customdata[2]}<br>PCA rank: %{customdata[3]}<extra></extra>')
     traces = [
-        go.Bar(x=x, base=low, y=high - low, name='lowest–highest rank',
-               marker={'color': '#fcbba1', 'line': {'width': 0}}, hoverinfo='skip'),
-        go.Bar(x=x, base=p10, y=p90 - p10, name='10th–90th percentile',
-               marker={'color': '#ef3b2c', 'line': {'width': 0}}, hoverinfo='skip'),
-        go.Scatter(x=x, y=x, mode='markers', name='rank (median score)', marker={'color': '#67000d', 'size': 3},
-                   customdata=_objects([[escape(w.name), escape(w.lga), _spread_text(w.spread)] for w in wards]),
-                   hovertemplate=('<b>%{customdata[0]}</b><br>LGA: %{customdata[1]}<br>Rank: %{y}'
-                                  '<br>Across models: %{customdata[2]}<extra></extra>')),
-    ]
+        go.Bar(y=y, base=low, x=high - low, orientation='h', name='all models',
+               marker={'color': spread.COLOURS['range']}, hoverinfo='skip'),
+        go.Bar(y=y, base=p10, x=np.maximum(p90 - p10, 0.5), orientation='h', name='middle 80% of models',
+               marker={'color': spread.COLOURS['middle']}, hoverinfo='skip', width=0.5),
+        go.Scatter(y=y, x=_ranks(w.composite_rank for w in wards), mode='markers', name='composite rank',
+                   marker={'color': spread.COLOURS['composite'], 'size': 8}, customdata=customdata,
+                   hovertemplate=hover)]
+    if any(w.pca_rank is not None for w in wards):
+        traces.append(go.Scatter(y=y, x=_numbers(w.pca_rank for w in wards), mode='markers', name='PCA rank',
+                                 marker={'color': spread.COLOURS['pca'], 'size': 9, 'symbol': 'diamond-open',
+                                         'line': {'width': 2}}, hoverinfo='skip'))
+    title = (f'Rank spread: the top {len(rows.top)} wards'
+             + (f' and {len(rows.movers)} whose rank moves more than {rows.limit} places between the composite '
+                'and PCA scores' if rows.movers else ''))
     layout = go.Layout(
-        title={'text': 'Rank spread across models (1 = most vulnerable)', 'x': 0.01}, height=480,
-        barmode='overlay', bargap=0, template='plotly_white', margin={'l': 60, 'r': 10, 't': 50, 'b': 50},
-        xaxis={'title': {'text': 'Wards in rank order'}},
-        yaxis={'title': {'text': 'Rank in each model'}, 'autorange': 'reversed'},
-        legend={'orientation': 'h', 'y': -0.15})
+        title={'text': title, 'x': 0.01}, height=int(140 + 24 * len(wards)), barmode='overlay',
+        template='plotly_white', margin={'l': 260, 'r': 20, 't': 60, 'b': 40},
+        xaxis={'title': {'text': 'Rank (1 = most vulnerable)'}, 'range': [0, rows.ranked + 1], 'side': 'top'},
+        yaxis={'autorange': 'reversed', 'type': 'category'},
+        legend={'orientation': 'h', 'y': -0.02, 'yanchor': 'top'})
     return go.Figure(traces, layout)

@@ -1,4 +1,5 @@
-"""Self-contained HTML for figures: plotly.js from one pinned URL or embedded.
+"""Self-contained HTML for figures: plotly.js from one pinned URL or embedded, and a
+static SVG map or chart in place of each figure until plotly.js draws it (offline, it stays).
 
 The ward boundaries, ward keys and escaped ward labels go into the page once
 (`wards` block); a small static script fills them into every choropleth before
@@ -49,20 +50,23 @@ def plotly_script(embed=False):
     return Markup(f'<script src="{PLOTLYJS_URL}" charset="utf-8"></script>')
 
 
-def figures_markup(figures, wards):
+def figures_markup(figures, wards, fallbacks=None):
     """Divs, data blocks and the plotting script for `figures` ({div id: go.Figure}).
 
     `wards` is {'geojson', 'locations', 'labels'}: shared by every choropleth.
+    `fallbacks` ({div id: static SVG markup}) show where plotly.js cannot load; the
+    script replaces each one with its interactive figure when it can.
     """
+    fallbacks = fallbacks or {}
     return Markup(environment().get_template('figures.html').render(
         wards=script_json(pio.json.to_json_plotly(wards)),
-        figures=[(div_id, script_json(pio.to_json(fig, validate=False, remove_uids=True)))
+        figures=[(div_id, script_json(pio.to_json(fig, validate=False, remove_uids=True)), fallbacks.get(div_id, ''))
                  for div_id, fig in figures.items()]))
 
 
-def render_page(title, subtitle, figures, wards, embed_plotlyjs=False):
-    """A standalone HTML page with the figures; bytes in UTF-8."""
+def render_page(title, subtitle, figures, wards, embed_plotlyjs=False, defs='', fallbacks=None):
+    """A standalone HTML page with the figures (and their static fallbacks on `defs`); bytes in UTF-8."""
     html = environment().get_template('page.html').render(
-        title=title, subtitle=subtitle, plotly=plotly_script(embed_plotlyjs),
-        figures=figures_markup(figures, wards))
+        title=title, subtitle=subtitle, plotly=plotly_script(embed_plotlyjs), defs=defs,
+        figures=figures_markup(figures, wards, fallbacks))
     return html.encode('utf-8')

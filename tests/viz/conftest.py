@@ -60,12 +60,14 @@ def niger_result():
 @pytest.fixture(scope='session')
 def hostile_result():
     """Wards named like markup and like a spreadsheet formula, in both the data and the boundaries,
-    an LGA that tries to close a script, and a variable named like both."""
-    files = renamed_state(60, {0: IMG_WARD, 1: FORMULA_WARD}, lgas={2: SCRIPT_LGA},
+    an LGA that tries to close a script, and a variable named like both. The markup ward (ward 55)
+    ranks first, so the rank-spread chart, which shows only the top wards and the movers, names it too."""
+    files = renamed_state(60, {55: IMG_WARD, 1: FORMULA_WARD}, lgas={2: SCRIPT_LGA},
                           columns={'mean_rainfall': SVG_VARIABLE}, seed=4)
     result = analyse(files, {'variables': ['u5_tpr_rdt', 'avgRAD', 'housing_quality', 'urbanPercentage',
                                            'distance_to_water', SVG_VARIABLE]})
     assert result['pca']['ran'], 'the fixture must draw every map, the PCA map too'
+    assert result['rankings'][0]['ward_name'] == IMG_WARD, 'the fixture must show the markup ward in every file'
     return result
 
 

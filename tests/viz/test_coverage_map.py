@@ -5,7 +5,7 @@ import pytest
 from chalicelib.analysis.itn import plan_itn
 from chalicelib.viz import coverage_map
 from chalicelib.viz.page import PLOTLYJS_URL
-from tests.viz.test_maps import figure_data, values
+from tests.viz.test_maps import choropleths, figure_data, values
 
 
 def population_of(result, people=1000):
@@ -33,7 +33,7 @@ def test_coverage_map_colours_the_wards_with_nets_and_greys_the_rest(hostile_res
     plan = plan_itn(hostile_result['rankings'], population_of(hostile_result), total_nets=556 * 10,
                     urban_threshold=100)
     html = coverage_map(hostile_result, plan).decode('utf-8')
-    covered, grey = figure_data(html)['data']
+    covered, grey = choropleths(figure_data(html))
     assert len(covered['locations']) == 10
     assert values(covered['z']) == [100.0] * 10
     assert len(grey['locations']) == len(hostile_result['rankings']) - 10
@@ -44,7 +44,7 @@ def test_coverage_map_follows_the_plans_ranking_and_keeps_names_inert(hostile_re
     plan = plan_itn(hostile_result['rankings'], population_of(hostile_result), total_nets=556,
                     urban_threshold=100, method='pca')
     html = coverage_map(hostile_result, plan).decode('utf-8')
-    [hover] = figure_data(html)['data'][0]['customdata']
+    [hover] = choropleths(figure_data(html))[0]['customdata']
     [served] = [row for row in plan['rows'] if row['nets_allocated']]
     assert served['rank'] == min(row['rank'] for row in plan['rows'] if row['tier'] == 'rural')
     assert hover[2:4] == ['556', '556']

@@ -32,6 +32,11 @@ def values(array):
     return array
 
 
+def choropleths(figure):
+    """The figure's ward traces (LGA outlines and names are scattergeo traces on top)."""
+    return [trace for trace in figure['data'] if trace['type'] == 'choropleth']
+
+
 def wards_data(html):
     return json.loads(html.split('<script type="application/json" id="wards-data">', 1)[1].split('</script>', 1)[0])
 
@@ -55,31 +60,42 @@ def test_maps_load_plotlyjs_from_one_pinned_url_or_embed_it(niger_result, niger_
     offline = draw(niger_result, {'embed_plotlyjs': True})['vulnerability_map.html'][0].decode()
     assert '<script src=' not in offline
     assert plotly.offline.get_plotlyjs()[-2000:] in offline  # plotly.js itself is inside
-    # Where plotly.js cannot load, the page says how to get the offline version.
-    assert 'start the analysis with offline: true' in html
+    # Where plotly.js cannot load, the static map stays in its place (no note about API fields).
+    static = html.split('<div class="static-figure" id="figure-static">', 1)[1]
+    assert static.count('<use href=') >= 275 and 'offline: true' not in html
 
 
-def test_niger_vulnerability_map_has_every_ward_with_its_hover_facts(niger_result, niger_maps):
+def test_niger_vulnerability_map_colours_categories_with_lga_outlines_and_hover_facts(niger_result, niger_maps):
     html = niger_maps['vulnerability_map.html'][0].decode()
-    shared, trace = wards_data(html), figure_data(html)['data'][0]
+    shared, figure = wards_data(html), figure_data(html)
+    [trace] = choropleths(figure)
     assert len(shared['geojson']['features']) == 275 and len(shared['locations']) == 275
+    assert trace['colorbar']['ticktext'] == ['High', 'Medium', 'Low']
+    categories = [trace['colorbar']['ticktext'][int(z)] for z in values(trace['z'])]
+    assert categories == [row[3] for row in trace['customdata']]
+    assert [categories.count(c) for c in ('High', 'Medium', 'Low')] == [91, 92, 92]
     top = niger_result['rankings'][0]
-    row = trace['customdata'][values(trace['z']).index(1)]
+    [row] = [row for row in trace['customdata'] if row[5] == '1']
     assert row[0] == top['ward_name'] and row[1] == top['lga'] and row[3] == 'High'
     assert row[2] == f'{top["composite_score"]:.3f}'
     assert row[4].startswith(f'{top["rank_spread"]["min"]}–{top["rank_spread"]["max"]}')
-    assert 'Rank: %{z} of 275' in trace['hovertemplate']
+    assert 'of 275' in trace['hovertemplate']
+    lines, names = [t for t in figure['data'] if t['type'] == 'scattergeo']
+    assert len(names['text']) == 25 and 'Shiroro' in names['text']
+    assert lines['mode'] == 'lines'
 
 
 def test_variable_maps_offer_raw_and_normalised_for_each_selected_variable(niger_result, niger_maps):
+    from chalicelib.viz.dictionary import describe
     figure = figure_data(niger_maps['variable_maps.html'][0].decode())
-    names = [v['name'] for v in niger_result['variables']]
+    names = [describe(v['name']).label for v in niger_result['variables']]
     buttons = figure['layout']['updatemenus'][0]['buttons']
     labels = [b['label'] for b in buttons]
     assert len(labels) == 2 * len(names)
+    assert 'Night-time lights: nW/cm²/sr' in labels and not any(label.startswith('avgRAD') for label in labels)
     for name in names:
-        assert any(label.startswith(name) and 'raw value' in label for label in labels)
-        assert any(label.startswith(name) and 'risk score 0–1' in label for label in labels)
+        assert sum(1 for label in labels if label.startswith(name)) == 2
+        assert f'{name}: risk score 0–1' in labels
     normalised = [values(figure['data'][i]['z']) for b in buttons if 'risk score' in b['label']
                   for i, shown in enumerate(b['args'][0]['visible']) if shown]
     assert all(0 <= v <= 1 for z in normalised for v in z if v is not None)
@@ -88,7 +104,7 @@ def test_variable_maps_offer_raw_and_normalised_for_each_selected_variable(niger
 def test_raw_variable_map_greys_the_wards_missing_in_the_data_and_says_what_was_filled(niger_result, niger_maps):
     figure = figure_data(niger_maps['variable_maps.html'][0].decode())
     [button] = [b for b in figure['layout']['updatemenus'][0]['buttons']
-                if b['label'].startswith('housing_quality') and 'raw value' in b['label']]
+                if b['label'].startswith('Housing quality') and 'risk score' not in b['label']]
     raw, grey = [figure['data'][i] for i, shown in enumerate(button['args'][0]['visible']) if shown]
     z = values(raw['z'])
     assert sum(1 for v in z if v is None) == 17 == len(grey['locations'])
@@ -100,29 +116,34 @@ def test_raw_variable_map_greys_the_wards_missing_in_the_data_and_says_what_was_
                            if v is not None)
     filled = {f'w{c["row"]}': c['value'] for c in niger_result['imputation'] if c['variable'] == 'housing_quality'}
     for key, row in zip(grey['locations'], grey['customdata']):
-        assert row[2].startswith('housing_quality: missing in the data; ')
-        assert f'{filled[key]:.4f}' in row[2] and 'used for scoring' in row[2]
+        assert row[2].startswith('Housing quality: missing in the data; ')
+        assert f'{filled[key]:.3g}' in row[2] and 'used for scoring' in row[2]
 
 
-def test_urban_map_greys_the_wards_below_the_chosen_threshold(niger_result):
-    from chalicelib.viz.figures import BELOW_THRESHOLD
+def test_urban_map_greys_the_wards_below_the_chosen_threshold_in_bands(niger_result):
+    from chalicelib.viz.layers import ABOVE_BLUES, BELOW_GREYS
     urban = [w['urban_percentage'] for w in niger_result['rankings']]
     for threshold in (30, 75):
-        html = draw(niger_result, {'urban_threshold': threshold})['urban_map.html'][0].decode()
-        figure = figure_data(html)
-        [trace] = figure['data']
+        figure = figure_data(draw(niger_result, {'urban_threshold': threshold})['urban_map.html'][0].decode())
+        [trace] = choropleths(figure)
+        bands = trace['colorbar']['ticktext']
+        assert bands == ['below 30%', '30–50%', '50–75%', '75–100%', '100%']
+        colour_of = dict(zip(range(len(bands)), trace['colorscale'][::2]))
+        z = [int(v) for v in values(trace['z'])]
+        blue = sum(1 for v in z if colour_of[v][1] in ABOVE_BLUES)
         expected = sum(1 for v in urban if v is not None and v >= threshold)
-        z = values(trace['z'])
-        assert sum(1 for v in z if v != BELOW_THRESHOLD) == expected
-        assert sum(1 for v in z if v == BELOW_THRESHOLD) == 275 - expected
+        assert blue == expected and sum(1 for v in z if colour_of[v][1] in BELOW_GREYS) == 275 - expected
+        assert len(set(z)) > 2  # below the threshold, wards still show how urban they are
         assert f'{expected} of 275 wards at or above {threshold}% urban' in figure['layout']['title']['text']
         # One button per threshold of the spec, the chosen one active; each greys its own wards.
         menu = figure['layout']['updatemenus'][0]
         assert [b['label'] for b in menu['buttons']] == ['≥ 30%', '≥ 50%', '≥ 75%', '≥ 100%']
         assert menu['buttons'][menu['active']]['label'] == f'≥ {threshold}%'
         for button, t in zip(menu['buttons'], (30, 50, 75, 100)):
-            [shown] = button['args'][0]['z']
-            assert sum(1 for v in shown if v != BELOW_THRESHOLD) == sum(1 for v in urban if v is not None and v >= t)
+            [scale] = button['args'][0]['colorscale']
+            colours = dict(zip(range(len(bands)), scale[::2]))
+            assert sum(1 for v in z if colours[v][1] in ABOVE_BLUES) == sum(
+                1 for v in urban if v is not None and v >= t)
 
 
 def test_composite_only_analysis_has_no_pca_map():
@@ -135,15 +156,15 @@ def test_pca_only_analysis_maps_the_pca_ranking():
     assert result['pca']['ran'] and all(item['composite_rank'] is None for item in result['rankings'])
     drawn = draw(result)
     assert 'pca_map.html' not in drawn and 'rank_spread.html' not in drawn  # no composite models, no spread
-    trace = figure_data(drawn['vulnerability_map.html'][0].decode())['data']
-    assert len(trace) == 1 and sorted(values(trace[0]['z'])) == list(range(1, 276))
+    trace = choropleths(figure_data(drawn['vulnerability_map.html'][0].decode()))
+    assert len(trace) == 1 and sorted(int(row[5]) for row in trace[0]['customdata']) == list(range(1, 276))
     assert 'PCA score' in trace[0]['name']
 
 
 def test_boundaries_without_data_are_drawn_grey():
     result = analyse(renamed_state(30, {}, drop_rows={4, 5}))
     html = draw(result)['vulnerability_map.html'][0].decode()
-    ranked, grey = figure_data(html)['data']
+    ranked, grey = choropleths(figure_data(html))
     assert len(ranked['locations']) == 28 and len(grey['locations']) == 2
     assert all(row[2] == 'No ranking (no data matched)' for row in grey['customdata'])
 
@@ -191,7 +212,7 @@ def test_kano_tie_is_ranked_but_not_mapped_and_the_orphan_boundary_is_grey(share
     result = analyse({'data': ('dummy_data.csv', (folder / 'dummy_data.csv').read_bytes()),
                       'boundaries': ('Kano.zip', (folder / 'Kano_metro_ward_sixLGAs.zip').read_bytes())})
     html = draw(result)['vulnerability_map.html'][0].decode()
-    ranked, grey = figure_data(html)['data']
+    ranked, grey = choropleths(figure_data(html))
     names = {row[0] for row in ranked['customdata']}
     assert 'Fagg c' in {item['ward_name'] for item in result['rankings']} and 'Fagg c' not in names
     assert len(ranked['locations']) == len(result['rankings']) - 1 and len(grey['locations']) == 1

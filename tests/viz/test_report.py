@@ -2,7 +2,7 @@
 import io
 import json
 import re
-from html import escape
+from html import escape, unescape
 
 import openpyxl
 import pytest
@@ -21,9 +21,9 @@ def niger_report(niger_result):
 
 
 def text_of(html):
-    """The page's visible text, roughly: tags dropped, whitespace collapsed."""
-    import re
-    return ' '.join(re.sub(r'<[^>]+>', ' ', html.split('<body>', 1)[1].split('<section id="maps">')[0]).split())
+    """The page's visible text, roughly: maps and tags dropped, entities read, whitespace collapsed."""
+    body = html.split('<body>', 1)[-1]
+    return ' '.join(unescape(re.sub(r'<[^>]+>', ' ', re.sub(r'<svg.*?</svg>', ' ', body, flags=re.S))).split())
 
 
 def test_build_returns_the_report_and_its_two_exports(niger_report):
@@ -36,13 +36,24 @@ def test_build_returns_the_report_and_its_two_exports(niger_report):
 def test_report_says_what_was_analysed_how_and_with_which_data(niger_result, niger_report):
     html = niger_report['report.html'][0].decode()
     text = text_of(html)
-    assert 'Niger State wards' in text and 'an-42' in text and '2026-11-25T06:00:00Z' in text
+    assert 'Niger State wards' in text and 'an-42' in text
+    assert 'requested 25 Nov 2026, 07:00 WAT' in text and 'completed 25 Nov 2026, 07:00 WAT' in text  # Lagos time
     assert 'Matched to a boundary by ward code 275' in text
     for variable in niger_result['variables']:
         assert variable['name'] in text
-    assert 'housing_quality inverse (lower value, higher risk) 17' in text  # the 17 gaps Niger has
+    # Labels, units, what it measures and where it comes from; the 17 gaps Niger has.
+    assert ('Housing quality housing_quality Share of homes with improved walls, roof and floor' in text
+            and 'share, 0–1 Malaria Atlas Project (housing 2015) lower value, higher risk 17' in text)
+    assert 'Night-time lights avgRAD' in text
     assert f'{len(niger_result["models"])} models were built' in text
     assert 'median of its model scores' in text and 'higher score always means higher risk' in text
+
+
+def test_report_explains_scores_categories_and_rank_spread_in_plain_words(niger_report):
+    text = text_of(niger_report['report.html'][0].decode())
+    assert 'rank 1 is the most vulnerable ward' in text
+    assert 'High (the most vulnerable third)' in text and 'it is not a malaria rate' in text
+    assert 'A long bar means its place depends on the variables chosen' in text
 
 
 def test_report_lists_the_top_wards_in_rank_order(niger_result, niger_report):
@@ -54,29 +65,51 @@ def test_report_lists_the_top_wards_in_rank_order(niger_result, niger_report):
         assert f'<td class="num">{item["composite_rank"]}</td><td>{item["ward_name"]}</td>' in row
 
 
-def test_report_shows_maps_diagnostics_comparison_warnings_and_prints_cleanly(niger_result, niger_report):
+def test_report_shows_static_maps_tests_in_an_appendix_comparison_and_warnings(niger_result, niger_report):
     html = niger_report['report.html'][0].decode()
-    assert 'id="composite-map"' in html and 'id="pca-map"' in html and 'id="rank-spread"' in html
-    pca = html.split('<section id="pca">', 1)[1].split('</section>', 1)[0]
-    assert f'{niger_result["pca"]["kmo"]:.4f}' in pca and 'bartlett' in pca
-    assert '<td>wards</td><td class="num">275</td>' in pca  # a count stays a whole number
-    assert f'{100 * niger_result["pca"]["explained_variance"][0]:.1f}%' in pca
-    comparison = html.split('<section id="comparison">', 1)[1].split('</section>', 1)[0]
-    assert f'{niger_result["comparison"]["spearman"]:.3f}' in comparison
+    maps = html.split('<section id="maps"', 1)[1].split('</section>', 1)[0]
+    assert maps.count('<svg class="map"') == 2  # composite and PCA categories
+    assert 'High: ranks 1–91 (91 wards)' in maps and 'class="north"' in maps and '100 km' in maps
+    assert html.count('<svg class="map small"') == len(niger_result['variables'])
+    appendix = text_of(html.split('<section id="appendix">', 1)[1])
+    assert f'Kaiser-Meyer-Olkin (KMO) measure: {niger_result["pca"]["kmo"]:.3f}' in appendix
+    assert "Bartlett's test of sphericity (p-value): < 0.001 (needs p < 0.05; passed)" in appendix
+    assert 'e-1' not in appendix  # no 1.288e-140
+    assert 'Wards: 275 (needs >= 7; passed)' in appendix  # a count stays a whole number
+    assert f'{100 * niger_result["pca"]["explained_variance"][0]:.1f}%' in appendix
+    assert f'Spearman rank correlation: {niger_result["comparison"]["spearman"]:.3f}' in appendix
+    for sentence in ('How much the variables move together', 'How alike the two orders of the wards are'):
+        assert sentence in appendix
     urban = html.split('<section id="urban">', 1)[1].split('</section>', 1)[0]
     for level in niger_result['urban_thresholds']:
         assert f'<td class="num">{level["threshold"]}%</td><td class="num">{level["wards"]}</td>' in urban
+    assert '<svg class="map"' in urban
     warnings = html.split('<section id="warnings">', 1)[1]
-    assert all(w in warnings for w in niger_result['warnings'])
-    assert '@media print' in html and '@page' in html
+    assert all(escape(w) in warnings for w in niger_result['warnings'])
 
 
-def test_urban_section_names_the_urban_map_file_the_analysis_has(niger_result, niger_report):
-    import re
-    from chalicelib.viz import draw
-    urban = niger_report['report.html'][0].decode().split('<section id="urban">', 1)[1].split('</section>', 1)[0]
-    assert re.findall(r'[\w.]+\.html', urban) == ['urban_map.html']
-    assert 'urban_map.html' in draw(niger_result)
+def test_report_prints_on_a4_without_cutting_a_table_or_a_map(niger_report):
+    html = niger_report['report.html'][0].decode()
+    style = html.split('@media print', 1)[1].split('</style>', 1)[0]
+    assert '@page { size: A4' in style
+    assert re.search(r'table, tr, figure, svg[^{]*\{ break-inside: avoid', style)
+
+
+def test_rank_spread_shows_the_top_20_and_the_wards_that_move_more_than_the_set_amount(niger_result):
+    from chalicelib.viz.spread import spread_rows
+    from chalicelib.viz.view import from_result
+    moves = {w['ward_code']: abs(w['rank_difference']) for w in niger_result['comparison']['wards']}
+    for limit in (None, 40):
+        html = build(niger_result, META, {'rank_move': limit})['report.html'][0].decode()
+        chart = html.split('<section id="rank-spread">', 1)[1].split('</section>', 1)[0]
+        rows = spread_rows(from_result(niger_result), limit)
+        shown = [w['ward_code'] for w in niger_result['rankings'][:20]] + sorted(
+            (w['ward_code'] for w in niger_result['rankings'][20:] if moves[w['ward_code']] > rows.limit),
+            key=lambda code: -moves[code])[:30]
+        assert [w.code for w in rows.wards] == shown
+        assert chart.count('<g><title>') == len(shown)
+        assert f'moves more than {rows.limit} places' in chart
+    assert spread_rows(from_result(niger_result)).limit == 92  # a third of 275 wards
 
 
 def test_report_explains_when_pca_did_not_run():
