@@ -103,6 +103,7 @@ def create_itn_plan(user_id, analysis_id, body, deps):
     """
     from chalicelib.analysis.errors import DataError
     from chalicelib.analysis.itn import plan_itn
+    from chalicelib.reports.exports import plan_for_people
     request = parse(CreateItnPlan, body)
     item = find(deps.analyses, user_id, analysis_id, 'analysis')
     ranking = (item.get('artifacts') or {}).get(RANKINGS)
@@ -120,6 +121,7 @@ def create_itn_plan(user_id, analysis_id, body, deps):
                         preset=(item.get('request') or {}).get('preset') or 'default', method=request.method)
     except DataError as error:
         raise engine_error(error) from None
+    plan = plan_for_people(plan)  # whole people in the answer, the files and the stored totals
     plan_id, created_at = new_id('plan'), now_iso()
     artifacts = {}
     for (name, artifact), (data, ctype) in zip(PLAN_FILES, plan_files(plan, result, drawing_options(item))):

@@ -6,8 +6,10 @@ No heavy imports: the REST path may use this module.
 """
 import csv
 import io
+import math
 
 FORMULA_STARTS = ('=', '+', '-', '@', '\t', '\r')
+EXPORT_DECIMALS = 6  # scores in files: enough to order any two wards, not 16 digits of noise
 
 RANKINGS_CSV_COLUMNS = (
     'ward_code', 'ward_name', 'lga', 'composite_score', 'composite_rank', 'composite_category',
@@ -29,12 +31,17 @@ def safe_cell(value):
     return value
 
 
+def export_number(value):
+    """A float rounded to EXPORT_DECIMALS for a file; whole numbers, text and None unchanged."""
+    return round(value, EXPORT_DECIMALS) if isinstance(value, float) and math.isfinite(value) else value
+
+
 def rankings_rows(rankings):
-    """Flatten ranking items into the CSV columns (rank spread split, imputed `;`-joined)."""
+    """Flatten ranking items into the CSV columns (rank spread split, imputed `;`-joined, floats rounded)."""
     for item in rankings:
         spread = item.get('rank_spread') or {}
-        row = {key: item.get(key) for key in RANKINGS_CSV_COLUMNS}
-        row.update({f'rank_{k}': spread.get(k) for k in ('min', 'p10', 'p90', 'max')})
+        row = {key: export_number(item.get(key)) for key in RANKINGS_CSV_COLUMNS}
+        row.update({f'rank_{k}': export_number(spread.get(k)) for k in ('min', 'p10', 'p90', 'max')})
         row['imputed'] = ';'.join(item.get('imputed') or ())
         yield row
 

@@ -8,7 +8,7 @@ def build(result, analysis_meta, options, display=None):
     drawing = prepare(result, display)
     return {
         'report.html': (document.render(drawing, analysis_meta, options), HTML),
-        'rankings.xlsx': (exports.rankings_xlsx(result), exports.XLSX),
+        'rankings.xlsx': (exports.rankings_xlsx(drawing.view), exports.XLSX),
         'wards.geojson': (exports.wards_geojson(drawing.view, drawing.collection), exports.GEOJSON),
         'lgas.geojson': (exports.lgas_geojson(drawing.sheet.outlines), exports.GEOJSON),
     }

@@ -1,17 +1,20 @@
-"""The analysis's downloadable tables: rankings XLSX and wards as GeoJSON.
+"""The analysis's downloadable tables: rankings XLSX, wards and LGAs as GeoJSON, and the
+whole-people numbers of a bed-net plan.
 
 (The rankings CSV is the engine's, `analysis.exports.rankings_csv`.) Every text cell of the XLSX passes through the engine's `safe_cell`
 (API spec "Exports"), so a ward named `=HYPERLINK(...)` stays text in a spreadsheet.
 """
 import io
 import json
+import math
 
 from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.utils import get_column_letter
 
-from chalicelib.analysis.exports import RANKINGS_CSV_COLUMNS, rankings_rows, safe_cell
+from chalicelib.analysis.exports import RANKINGS_CSV_COLUMNS, export_number, rankings_rows, safe_cell
 from chalicelib.viz.geometry import lga_feature_collection
+from chalicelib.viz.layers import variable_entry
 
 XLSX = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet'
 GEOJSON = 'application/geo+json'
@@ -45,22 +48,33 @@ def data_used_rows(result):
     for cell in result.get('imputation') or ():
         imputed.setdefault(cell['row'], []).append(cell['variable'])
     rows = [[w.get('ward_code'), w.get('ward_name')]
-            + [(w.get(kind) or {}).get(n) for n in names for kind in ('value', 'normalised')]
+            + [export_number((w.get(kind) or {}).get(n)) for n in names for kind in ('value', 'normalised')]
             + [';'.join(imputed.get(w['row'], ()))] for w in result.get('ward_values') or ()]
     return header, rows
 
 
-def rankings_xlsx(result):
-    """A workbook with the rankings, the models and the data used, one sheet each.
+def variable_rows(view):
+    """The variable dictionary of the scored variables: what each column of 'Data used' is."""
+    for variable in view.variables:
+        entry = variable_entry(variable)
+        yield [entry.name, entry.label, entry.unit, entry.measures, entry.source, entry.risk_text]
+
+
+def rankings_xlsx(view):
+    """A workbook with the rankings, the models, the data used and the variables, one sheet each.
 
     Written in openpyxl's streaming mode: a national workbook has some 300,000 cells.
+    Scores keep 6 decimals.
     """
+    result = view.result
     workbook = Workbook(write_only=True)
     _sheet(workbook, 'Rankings', RANKINGS_CSV_COLUMNS,
            ([row[k] for k in RANKINGS_CSV_COLUMNS] for row in rankings_rows(result.get('rankings') or ())))
     _sheet(workbook, 'Models', ('model', 'variables', 'variable_count'),
            ([m['id'], ', '.join(m['variables']), len(m['variables'])] for m in result.get('models') or ()))
     _sheet(workbook, 'Data used', *data_used_rows(result))
+    _sheet(workbook, 'Variables', ('variable', 'label', 'unit', 'what it measures', 'source', 'direction used'),
+           variable_rows(view))
     out = io.BytesIO()
     workbook.save(out)
     return out.getvalue()
@@ -79,7 +93,8 @@ def wards_geojson(view, collection):
     """The display boundaries with each ward's rankings item and values as properties.
 
     Every feature carries every key of WARD_PROPERTIES (null where a boundary has no
-    data), so a map drawn from this file reads categories and ranks without guessing.
+    data), so a map drawn from this file reads categories and ranks without guessing;
+    scores and values keep 6 decimals.
     """
     items = dict(zip((w.key for w in view.wards), view.result.get('rankings') or ()))  # same order
     values = {f'w{r["row"]}': r for r in view.result.get('ward_values') or ()}
@@ -88,9 +103,10 @@ def wards_geojson(view, collection):
     for feature in collection['features']:
         key, boundary = feature['id'], boundaries[feature['id']]
         item = items.get(key) or {'ward_code': boundary.code, 'ward_name': boundary.name, 'lga': boundary.lga}
-        properties = {name: item.get(name) for name in WARD_PROPERTIES}
+        properties = {name: export_number(item.get(name)) for name in WARD_PROPERTIES}
         row = values.get(key) or {}
-        properties.update(values=dict(row.get('value') or {}), normalised=dict(row.get('normalised') or {}))
+        properties.update({kind: {name: export_number(v) for name, v in (row.get(field) or {}).items()}
+                           for kind, field in (('values', 'value'), ('normalised', 'normalised'))})
         features.append({'type': 'Feature', 'properties': properties, 'geometry': feature['geometry']})
     return _geojson_bytes(features)
 
@@ -98,3 +114,21 @@ def wards_geojson(view, collection):
 def lgas_geojson(outlines):
     """The LGA outlines (`viz.geometry.lga_outlines`) as GeoJSON bytes, property `lga`."""
     return _geojson_bytes(lga_feature_collection(outlines)['features'])
+
+
+def _whole(value):
+    return None if value is None else round(value)
+
+
+def plan_for_people(plan):
+    """The ITN plan with people as whole numbers, as its files and answers show it (nets already are).
+
+    People covered round down (nets x 1.8 covers 899,978 people, not 899978.4) and the
+    totals are the sums of the rows, so the table adds up; populations round to the nearest.
+    """
+    rows = [dict(row, population=_whole(row['population']),
+                 people_covered=math.floor(row['people_covered'] + 1e-9)) for row in plan['rows']]
+    planned = [row for row in rows if row['nets_needed'] is not None]
+    totals = dict(plan['totals'], people_covered=sum(row['people_covered'] for row in planned),
+                  population_planned=sum(row['population'] for row in planned))
+    return dict(plan, rows=rows, totals=totals)

@@ -1,6 +1,6 @@
 """Numbers and times as a person reads them, the same on every map, chart and report.
 
-Scores show 3 decimals (files keep 6: `EXPORT_DECIMALS`), people and nets are whole
+Scores show 3 decimals (files keep 6: `analysis.exports.export_number`), people and nets are whole
 numbers with thousands separators, p-values far below 0.001 read "< 0.001", and
 times are local to Nigeria (West Africa Time, UTC+1 all year: no daylight saving).
 """
@@ -9,7 +9,6 @@ from datetime import datetime, timedelta, timezone
 
 DASH = '–'
 SCORE_DECIMALS = 3
-EXPORT_DECIMALS = 6
 WAT = timezone(timedelta(hours=1), 'WAT')  # Africa/Lagos: UTC+1, no daylight saving
 
 
@@ -56,7 +55,3 @@ def local_time(text):
         moment = moment.replace(tzinfo=timezone.utc)
     return moment.astimezone(WAT).strftime('%-d %b %Y, %H:%M WAT')
 
-
-def rounded(value, digits=EXPORT_DECIMALS):
-    """A float rounded for a file (6 decimals by default); whole numbers and text unchanged."""
-    return round(value, digits) if isinstance(value, float) and math.isfinite(value) else value

@@ -12,7 +12,7 @@ from tests.unit.conftest import alice, http  # noqa: F401
 from chalicelib.analyses import runner
 
 DRAWN = ('vulnerability_map.html', 'variable_maps.html', 'rank_spread.html', 'report.html', 'rankings.xlsx',
-         'wards.geojson')
+         'wards.geojson', 'lgas.geojson')
 
 
 def test_maps_report_and_exports_are_listed_and_downloadable(alice, ready_dataset, worker_deps):
@@ -31,5 +31,5 @@ def test_maps_report_and_exports_are_listed_and_downloadable(alice, ready_datase
         if name.endswith('.html'):
             assert bodies[name].startswith(b'<!DOCTYPE html>'), name
     workbook = openpyxl.load_workbook(io.BytesIO(bodies['rankings.xlsx']))
-    assert workbook.sheetnames == ['Rankings', 'Models', 'Data used']
+    assert workbook.sheetnames == ['Rankings', 'Models', 'Data used', 'Variables']
     assert b'"FeatureCollection"' in bodies['wards.geojson']

@@ -42,7 +42,7 @@ def test_csv_quotes_the_formula_name_and_keeps_the_markup_name(hostile_result):
 
 def test_xlsx_stores_the_formula_name_as_quoted_text_on_every_sheet(hostile_artifacts):
     book = openpyxl.load_workbook(io.BytesIO(hostile_artifacts['rankings.xlsx'][0]))
-    assert book.sheetnames == ['Rankings', 'Models', 'Data used']
+    assert book.sheetnames == ['Rankings', 'Models', 'Data used', 'Variables']
     for title in ('Rankings', 'Data used'):
         cells = [c for row in book[title].iter_rows() for c in row if isinstance(c.value, str)]
         formula_cells = [c for c in cells if FORMULA_WARD in c.value]
@@ -51,6 +51,7 @@ def test_xlsx_stores_the_formula_name_as_quoted_text_on_every_sheet(hostile_arti
         assert not any(c.data_type == 'f' for c in cells), title
     header = [c.value for c in book['Data used'][1]]
     assert f"'{SVG_VARIABLE} (value)" in header and f"'{SVG_VARIABLE} (normalised)" in header
+    assert f"'{SVG_VARIABLE}" in [row[0] for row in book['Variables'].iter_rows(values_only=True)]
 
 
 def test_xlsx_drops_control_characters_before_neutralising():
