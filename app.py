@@ -12,7 +12,7 @@ import pathlib
 from chalicelib.accounts import audit, profiles
 from chalicelib.analyses import itn_plans, requests as analyses, runner
 from chalicelib.config import settings
-from chalicelib.conversations import requests as conversations
+from chalicelib.conversations import requests as conversations, turns
 from chalicelib.datasets import processing, requests as datasets, tpr
 from chalicelib.progress import websocket
 from chalicelib.requests import PageQuery
@@ -224,6 +224,18 @@ def on_analysis_job(event):
 def on_analysis_dead_letter(event):
     for record in event:
         runner.handle_dead_letter(record.to_dict(), app.deps())
+
+
+@app.on_sqs_message(queue=settings().chat_queue, batch_size=1)
+def on_chat_turn(event):
+    for record in event:
+        turns.handle_message(record.to_dict(), app.deps())
+
+
+@app.on_sqs_message(queue=settings().chat_dlq, batch_size=1)
+def on_chat_dead_letter(event):
+    for record in event:
+        turns.handle_dead_letter(record.to_dict(), app.deps())
 
 
 @app.lambda_function(name='analysis_stage')

@@ -15,6 +15,16 @@ def chat_records(settings, name=None):
              'attributes': m['Attributes']} for m in got.get('Messages', [])]
 
 
+def handed_over(settings):
+    """The chat queue's records, deleted as Lambda deletes them once handled: the FIFO group
+    hands out a conversation's next turn only then."""
+    records = chat_records(settings)
+    url = queue_url(settings, settings.chat_queue)
+    for record in records:
+        client('sqs', settings.region).delete_message(QueueUrl=url, ReceiptHandle=record['receiptHandle'])
+    return records
+
+
 def chat_jobs(settings):
     return [json.loads(record['body']) for record in chat_records(settings)]
 
