@@ -9,10 +9,10 @@ import pathlib
 import pytest
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
-PACKAGES = ('chalicelib', 'devstack', 'bench', 'cli')
+PACKAGES = ('chalicelib', 'devstack', 'bench', 'cli', 'migration')
 SOURCES = sorted([ROOT / 'app.py', *(ROOT / 'infra').glob('*.py'),
                   *(path for package in PACKAGES for path in (ROOT / package).rglob('*.py'))])
-TOOLING = ('devstack', 'bench', 'cli', 'tests')
+TOOLING = ('devstack', 'bench', 'cli', 'migration', 'tests')
 AWS_LIBRARIES = ('boto3', 'botocore', 'chalice')
 # The domain in layers: each imports only itself and the layers below it (and the list of states).
 DOMAIN = {
