@@ -243,6 +243,20 @@ def analysis_stage(event, context):
     return runner.run_stage_event(event, app.deps())
 
 
+# The state machine's own dead-letter path: an execution that ended unsuccessfully.
+@app.on_cw_event({'source': ['aws.states'], 'detail-type': ['Step Functions Execution Status Change'],
+                  'detail': {'status': ['FAILED', 'TIMED_OUT', 'ABORTED'],
+                             'stateMachineArn': [settings().analysis_state_machine_arn]}},
+                 name='on_analysis_execution_ended')
+def on_analysis_execution_ended(event):
+    runner.handle_execution_ended(event.to_dict(), app.deps())
+
+
+@app.schedule('rate(15 minutes)', name='overdue_analyses')
+def overdue_analyses(event):
+    runner.report_overdue(app.deps())
+
+
 @app.on_ws_connect()
 def ws_connect(event):
     return websocket.connect(event.to_dict(), app.deps())

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 MB = 1024 * 1024
 CHAT_PROVIDERS = ('rules', 'bedrock')
+ANALYSIS_RUNNERS = ('stepfunctions', 'sqs')
 
 
 @dataclass(frozen=True)
@@ -25,6 +26,8 @@ class Settings:
     analysis_dlq: str
     chat_queue: str                # FIFO: a conversation's turns run in order, one at a time
     chat_dlq: str
+    analysis_runner: str           # how POST /analyses starts the work: 'stepfunctions' or 'sqs'
+    analysis_state_machine_arn: str  # the stage's analysis state machine (Step Functions)
     chat_provider: str             # 'rules' (pure Python, the default) or 'bedrock'
     bedrock_model_id: str          # a foundation model id or an inference profile id/ARN
     bedrock_region: str
@@ -64,6 +67,15 @@ class Settings:
             raise ValueError('BEDROCK_GUARDRAIL_ID and BEDROCK_GUARDRAIL_VERSION go together: set both or neither')
         return self.chat_provider
 
+    def checked_analysis_runner(self):
+        """How analyses start, once that can work; ValueError naming the setting."""
+        if self.analysis_runner not in ANALYSIS_RUNNERS:
+            raise ValueError(f'ANALYSIS_RUNNER is {self.analysis_runner!r}: use one of {", ".join(ANALYSIS_RUNNERS)}')
+        if self.analysis_runner == 'stepfunctions' and not self.analysis_state_machine_arn:
+            raise ValueError('ANALYSIS_RUNNER is stepfunctions but ANALYSIS_STATE_MACHINE_ARN is empty: '
+                             'deploy with `make deploy` (it sets it) or use ANALYSIS_RUNNER=sqs')
+        return self.analysis_runner
+
     @property
     def tables(self):
         """Table name by role, as `.local/stack.json` lists them."""
@@ -102,6 +114,10 @@ def settings(environ=None):
         analysis_dlq=env.get('ANALYSIS_DLQ', f'{prefix}-analysis-dlq'),
         chat_queue=env.get('CHAT_QUEUE', f'{prefix}-chat.fifo'),
         chat_dlq=env.get('CHAT_DLQ', f'{prefix}-chat-dlq.fifo'),
+        # Unset (a bare environment, the unit tests): the SQS worker, which needs no state machine;
+        # .chalice/config.json gives every stage Step Functions.
+        analysis_runner=env.get('ANALYSIS_RUNNER', 'sqs'),
+        analysis_state_machine_arn=env.get('ANALYSIS_STATE_MACHINE_ARN', ''),
         chat_provider=env.get('CHAT_PROVIDER', 'rules'),
         bedrock_model_id=env.get('BEDROCK_MODEL_ID', ''),
         bedrock_region=env.get('BEDROCK_REGION') or region,

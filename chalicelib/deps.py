@@ -75,6 +75,12 @@ class Deps:
 
     @cached_property
     def jobs(self):
+        """Where POST /analyses starts an analysis's job: the stage's state machine, or the SQS queue
+        (ANALYSIS_RUNNER); both take `send(user_id, analysis_id)`."""
+        if self.settings.checked_analysis_runner() == 'stepfunctions':
+            from chalicelib.storage.executions import AnalysisExecutions
+            return AnalysisExecutions(self.settings.analysis_state_machine_arn,
+                                      aws.client('stepfunctions', self.settings.region))
         from chalicelib.storage.queue import JobQueue
         return JobQueue(self.settings.analysis_queue, aws.client('sqs', self.settings.region))
 

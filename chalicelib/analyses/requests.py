@@ -164,10 +164,11 @@ def _check_usable(request, summary, known):
 
 
 def create(user_id, body, deps, conversation_id=None):
-    """A QUEUED analysis handed to the worker's queue.
+    """A QUEUED analysis handed to the worker: an execution of the stage's state machine, or a
+    message on the SQS queue (deps.jobs, as ANALYSIS_RUNNER chooses).
 
-    The item is written before the job is sent, so the worker always finds it; if
-    the send fails the item is marked FAILED, never left QUEUED forever.
+    The item is written before the job is started, so the worker always finds it; if
+    the start fails the item is marked FAILED, never left QUEUED forever.
     `conversation_id` (from the chat's own session, never from the body) is kept on
     the item so the worker streams the analysis's progress into that conversation.
     """
@@ -198,8 +199,8 @@ def create(user_id, body, deps, conversation_id=None):
     try:
         deps.jobs.send(user_id, analysis_id)
     except Exception:
-        log.exception('could not queue analysis', extra={'analysis_id': analysis_id})
-        message = 'The analysis could not be started (the job queue is unavailable); start it again.'
+        log.exception('could not start the analysis', extra={'analysis_id': analysis_id})
+        message = 'The analysis could not be started (the analysis service is unavailable); start it again.'
         deps.analyses.transition(user_id, analysis_id, QUEUED, FAILED, stage='queued', error=message)
         raise ApiError(message, {'analysis_id': analysis_id}) from None
     return {'analysis_id': analysis_id, 'status': QUEUED}

@@ -1,4 +1,4 @@
-"""Running an analysis: the SQS job, the Step Functions task, the dead letter.
+"""Running an analysis: the SQS job, the Step Functions task, the dead letter, the deadline.
 
 An analysis moves QUEUED -> RUNNING -> SUCCEEDED | FAILED. The worker holds a lease
 on the Analyses item (storage.leases) while it works, so a duplicate SQS delivery
@@ -9,8 +9,10 @@ message a programme officer can act on; the full error goes only to the logs.
 import json
 import logging
 import secrets
+import time
 
 from chalicelib.analyses.stages import STAGES, Job, JobRefused
+from chalicelib.analyses.workflow import DEADLINE_SECONDS
 from chalicelib.analysis.errors import DataError
 from chalicelib.conversations.progress import analysis_ended
 from chalicelib.progress.messages import status_message
@@ -24,6 +26,10 @@ log = logging.getLogger('chatmrpt.worker')
 # A live worker renews its lease (storage.analyses.LEASE_SECONDS) every HEARTBEAT_SECONDS
 # while a stage runs.
 HEARTBEAT_SECONDS = 30
+# How long after its deadline an unfinished analysis counts as overdue: time for the execution's
+# end (or the dead-letter queue) to reach the handlers that settle it.
+OVERDUE_GRACE_SECONDS = 900
+METRIC_NAMESPACE = 'ChatMRPT'   # infra/stepfunctions.tf alarms on it
 
 
 class StageElsewhere(Exception):
@@ -38,7 +44,7 @@ def handle_message(record, deps, stages=STAGES):
     Raises for a failure SQS should redeliver; the third receive marks the analysis
     FAILED first, so it is settled before the message moves to the dead-letter queue.
     """
-    job = _job_of(record)
+    job = _job_of(record.get('body'))
     if job is None:
         return None
     receives = int((record.get('attributes') or {}).get('ApproximateReceiveCount', 1))
@@ -48,17 +54,43 @@ def handle_message(record, deps, stages=STAGES):
 def handle_dead_letter(record, deps):
     """One record of the dead-letter queue: a job whose last receive died (Lambda
     timeout, out of memory) without settling its analysis; it ends FAILED."""
-    job = _job_of(record)
+    job = _job_of(record.get('body'))
     return abandon(*job, deps) if job else None
 
 
-def _job_of(record):
-    """`(user_id, analysis_id)` of an SQS record, or None for a malformed one."""
+def handle_execution_ended(event, deps):
+    """EventBridge's "Step Functions Execution Status Change" for an analysis execution that
+    ended without success (FAILED, TIMED_OUT, ABORTED): its analysis ends FAILED unless it
+    already ended, as a job in the dead-letter queue does. The job is the execution's input."""
+    job = _job_of((event.get('detail') or {}).get('input'))
+    return abandon(*job, deps) if job else None
+
+
+def report_overdue(deps, emit=print):
+    """Count the analyses still QUEUED or RUNNING past workflow.DEADLINE_SECONDS (and a grace for
+    the handlers above to settle them) as the CloudWatch metric `OverdueAnalyses`, in the embedded
+    metric format (one JSON log line, no API call); their ids go to the log. The count."""
+    now = deps.clock()
+    cutoff = time.strftime('%Y-%m-%dT%H:%M:%S', time.gmtime(now - DEADLINE_SECONDS - OVERDUE_GRACE_SECONDS))
+    overdue = deps.analyses.unfinished_since(cutoff)
+    for user_id, analysis_id in overdue:
+        log.error('analysis overdue: still unfinished past its deadline',
+                  extra={'user_id': user_id, 'analysis_id': analysis_id})
+    emit(json.dumps({
+        '_aws': {'Timestamp': int(now * 1000), 'CloudWatchMetrics': [{
+            'Namespace': METRIC_NAMESPACE, 'Dimensions': [['Stage']],
+            'Metrics': [{'Name': 'OverdueAnalyses', 'Unit': 'Count'}]}]},
+        'Stage': deps.settings.stage, 'OverdueAnalyses': len(overdue)}))
+    return len(overdue)
+
+
+def _job_of(text):
+    """`(user_id, analysis_id)` of a job's JSON text, or None for a malformed one."""
     try:
-        body = json.loads(record['body'])
+        body = json.loads(text)
         return str(body['user_id']), str(body['analysis_id'])
     except (ValueError, KeyError, TypeError):
-        log.error('analysis message without user_id and analysis_id dropped')
+        log.error('analysis job without user_id and analysis_id dropped')
         return None
 
 

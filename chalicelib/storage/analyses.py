@@ -16,6 +16,26 @@ class Analyses(StatusTable):
         super().__init__(name, client)
         self.job = Lease(self, QUEUED, RUNNING, 'lease_owner', 'lease_until', LEASE_SECONDS)
 
+    def unfinished_since(self, cutoff):
+        """`(user_id, analysis_id)` of every QUEUED or RUNNING analysis created before `cutoff`
+        (ISO time), across users: operations' check for analyses past their deadline. The
+        status index keeps the query to the few unfinished analyses; nothing else is read."""
+        found = []
+        for status in (QUEUED, RUNNING):
+            kwargs = dict(TableName=self.name, IndexName='status-index',
+                          KeyConditionExpression='#status = :status', FilterExpression='created_at < :cutoff',
+                          ExpressionAttributeNames={'#status': 'status'},
+                          ExpressionAttributeValues=self._av({':status': status, ':cutoff': cutoff}),
+                          ProjectionExpression='user_id, analysis_id')
+            while True:
+                result = self._client.query(**kwargs)
+                items = [self._plain(item) for item in result.get('Items', [])]
+                found.extend((item['user_id'], item['analysis_id']) for item in items)
+                if 'LastEvaluatedKey' not in result:
+                    break
+                kwargs['ExclusiveStartKey'] = result['LastEvaluatedKey']
+        return found
+
     def add_artifact(self, user_id, analysis_id, name, key, content_type, size):
         """Record a stored artifact under `artifacts[name]` (a repeat overwrites it).
 
