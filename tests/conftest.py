@@ -57,10 +57,12 @@ def aws():
 
 @pytest.fixture
 def atomic_dynamodb_writes(monkeypatch):
-    """moto checks a condition and writes in two steps; DynamoDB does both atomically per item."""
+    """moto checks a condition and writes in two steps; DynamoDB does both atomically per item.
+    (moto's transaction also copies every table to roll back, which a concurrent write breaks; it
+    writes through put_item and update_item, hence a lock the same thread may take again.)"""
     from moto.dynamodb.models import DynamoDBBackend
-    lock = threading.Lock()
-    for name in ('put_item', 'update_item'):
+    lock = threading.RLock()
+    for name in ('put_item', 'update_item', 'transact_write_items'):
         original = getattr(DynamoDBBackend, name)
 
         def atomic(self, *args, _original=original, **kwargs):
