@@ -2,9 +2,11 @@
 
 Signs in as the demo user, uploads Niger State's ward data (or a synthetic 275-ward
 state when ../shared/data is absent) with the presigned POSTs, waits for the
-dataset to be READY, starts an analysis, draws its progress from the WebSocket,
-then prints the ten most vulnerable wards and the files the analysis produced.
-The same client functions drive the end-to-end tests.
+dataset to be READY, and talks to the assistant: a conversation on the dataset asks
+for the malaria risk analysis (its progress drawn from the WebSocket's chat events),
+then prints the ten most vulnerable wards and the files the analysis produced, and
+goes on to the top wards, why the first ranks so high, and a bed-net plan; the whole
+conversation is printed. The same client functions drive the end-to-end tests.
 """
 import argparse
 import asyncio
@@ -21,6 +23,7 @@ from devstack.stack import ROOT, STATE_FILE
 NIGER = ROOT.parent / 'shared' / 'data' / 'niger'
 WAIT_SECONDS = 300
 BAR_WIDTH = 30
+TABLE_ROWS = 10        # rows of a table attachment the demo prints
 
 
 class DemoError(Exception):
@@ -63,6 +66,9 @@ class Api:
                 return dataset
             time.sleep(0.3)
         raise DemoError(f'dataset {dataset_id} was not processed within {seconds} s')
+
+    def post_message(self, conversation_id, text):
+        return self.call('POST', f'/conversations/{conversation_id}/messages', expect=202, json={'text': text})
 
     def start_analysis(self, dataset_id, **request):
         return self.call('POST', '/analyses', expect=202,
@@ -109,13 +115,16 @@ async def follow(ws_url, token, analysis_id, on_message=None, seconds=WAIT_SECON
 
 
 class ProgressBar:
-    """A one-line text bar that only moves forward (a late subscriber gets a replay)."""
+    """A one-line text bar that only moves forward (a late subscriber gets a replay); it draws
+    an analysis's progress messages and the chat's `delta` events alike."""
 
     def __init__(self, out):
         self.out = out
         self.best = 0
 
     def __call__(self, message):
+        if message['type'] == 'chat' and message['event'] == 'delta':
+            message = dict(message, type='progress', message=message['text'])
         if message['type'] != 'progress':
             return
         self.best = max(self.best, message['progress'])
@@ -123,6 +132,89 @@ class ProgressBar:
         self.out.write(f'\r  [{"#" * filled}{"." * (BAR_WIDTH - filled)}] {self.best:3d}%  '
                        f'{message["stage"]:<10} {message["message"][:40]:<40}')
         self.out.flush()
+        if self.best == 100:
+            self.out.write('\n')
+
+
+class Conversation:
+    """A conversation with the assistant as a signed-in user holds it: each message posted over
+    REST, its answer (and an analysis's progress) heard on one WebSocket connection."""
+
+    def __init__(self, api, connection, conversation_id, out):
+        self.api, self.connection, self.conversation_id, self.out = api, connection, conversation_id, out
+        self.bar = ProgressBar(out)
+        self.unread = []      # events heard while waiting for another (an analysis may end first)
+
+    async def say(self, text, seconds=WAIT_SECONDS):
+        """Post `text`; the assistant's message that answers it (raises when the turn failed)."""
+        print(f'\nYou: {text}', file=self.out)
+        turn_id = (await asyncio.to_thread(self.api.post_message, self.conversation_id, text))['turn_id']
+        event = await self.hear(lambda e: e['turn_id'] == turn_id and e['event'] in ('message', 'error'), seconds)
+        if event['event'] == 'error':
+            raise DemoError(f'The assistant could not answer: {event["error"]}')
+        return self.show(event['message'])
+
+    async def hear(self, wanted, seconds=WAIT_SECONDS):
+        """The first chat event of this conversation that is `wanted`; progress is drawn meanwhile."""
+        found = next((event for event in self.unread if wanted(event)), None)
+        if found is not None:
+            self.unread.remove(found)
+            return found
+        async with asyncio.timeout(seconds):
+            async for raw in self.connection:
+                event = json.loads(raw)
+                if event.get('type') != 'chat' or event['conversation_id'] != self.conversation_id:
+                    continue
+                self.bar(event)
+                if wanted(event):
+                    return event
+                self.unread.append(event)
+        raise DemoError('the WebSocket closed before the assistant answered')
+
+    async def analysis_ended(self, seconds=WAIT_SECONDS):
+        """The assistant's message, outside any turn, that says how the analysis it started ended."""
+        event = await self.hear(lambda e: e['event'] == 'message' and e['turn_id'] is None, seconds)
+        return self.show(event['message'])
+
+    def show(self, message):
+        print(f'Assistant: {message["text"]}', file=self.out)
+        for attachment in message['attachments']:
+            print_attachment(attachment, self.out)
+        return message
+
+
+def print_attachment(attachment, out):
+    kind = attachment['kind']
+    if kind == 'table':
+        print_table(attachment, out)
+    elif kind == 'options':
+        print(f'  (answer with one of: {", ".join(attachment["options"])})', file=out)
+    elif kind == 'plan':
+        totals = attachment.get('totals') or {}
+        shown = ', '.join(f'{name.replace("_", " ")} {_cell(value)}' for name, value in totals.items()
+                          if not isinstance(value, dict))
+        print(f'  plan {attachment.get("plan_id")}: {shown}', file=out)
+    else:
+        print(f'  {kind}: {attachment.get("name") or attachment.get("title") or ""} (a 5-minute link)', file=out)
+
+
+def print_table(table, out):
+    """A table attachment's first rows, in columns as wide as their cells (at most 24)."""
+    rows = table['rows'][:TABLE_ROWS]
+    columns = [c for c in table['columns'] if c != 'ward_code'][:6]
+    widths = {c: min(24, max(len(c), *(len(_cell(row.get(c))) for row in rows))) for c in columns}
+    print(f'  {table["title"]}:', file=out)
+    for cells in [{c: c for c in columns}] + [{c: _cell(row.get(c)) for c in columns} for row in rows]:
+        print('    ' + '  '.join(f'{cells[c][:24]:<{widths[c]}}' for c in columns).rstrip(), file=out)
+    if len(table['rows']) > TABLE_ROWS:
+        print(f'    ... {len(table["rows"]) - TABLE_ROWS} more rows', file=out)
+
+
+def _cell(value):
+    if isinstance(value, float):
+        return f'{value:,.3f}'
+    return f'{value:,}' if isinstance(value, int) and not isinstance(value, bool) else str(
+        value if value is not None else '')
 
 
 def sign_in(state):
@@ -173,17 +265,35 @@ def run(state, out):
     summary = dataset['summary']
     print(f'Dataset READY: {summary["wards"]} wards, matched {summary["matched"]}, '
           f'{len(summary["variables"])} variables.', file=out)
-    analysis_id = api.start_analysis(dataset['dataset_id'])
-    print(f'Analysis {analysis_id} started:', file=out)
-    messages = asyncio.run(follow(state['ws_url'], token, analysis_id, ProgressBar(out)))
-    final = messages[-1]
-    print(f'\nAnalysis {final["status"]}.', file=out)
-    if final['status'] != 'SUCCEEDED':
-        raise DemoError(final.get('error') or 'The analysis failed.')
-    print_top_wards(api.rankings_page(analysis_id, 10)['items'], out)
-    artifacts = api.call('GET', f'/analyses/{analysis_id}')['artifacts']
-    print('\nFiles (GET /analyses/{id}/artifacts/{name} gives a download link):', file=out)
-    print('  ' + ', '.join(artifacts), file=out)
+    return asyncio.run(converse(state['ws_url'], token, api, dataset['dataset_id'], out))
+
+
+async def converse(ws_url, token, api, dataset_id, out):
+    """A conversation on the dataset: the analysis, the top wards, one explained, a bed-net plan."""
+    import websockets
+    conversation_id = api.call('POST', '/conversations', expect=201, json={'dataset_id': dataset_id})['conversation_id']
+    print(f'\nConversation {conversation_id} (POST /conversations/{{id}}/messages; answers over the WebSocket)',
+          file=out)
+    [greeting] = api.call('GET', f'/conversations/{conversation_id}')['messages']
+    print(f'Assistant: {greeting["text"]}', file=out)
+    async with websockets.connect(f'{ws_url.rstrip("/")}/?token={urllib.parse.quote(token)}') as connection:
+        chat = Conversation(api, connection, conversation_id, out)
+        await chat.say('run malaria risk analysis')
+        ended = await chat.analysis_ended()
+        analysis_id = api.call('GET', f'/conversations/{conversation_id}')['analysis_id']
+        status = api.call('GET', f'/analyses/{analysis_id}')['status']
+        print(f'\nAnalysis {status}.', file=out)
+        if status != 'SUCCEEDED':
+            raise DemoError(ended['text'])
+        print_top_wards(api.rankings_page(analysis_id, 10)['items'], out)
+        artifacts = api.call('GET', f'/analyses/{analysis_id}')['artifacts']
+        print('\nFiles (GET /analyses/{id}/artifacts/{name} gives a download link):', file=out)
+        print('  ' + ', '.join(artifacts), file=out)
+        top = await chat.say('What are the top 10 highest risk wards?')
+        first = next(a for a in top['attachments'] if a['kind'] == 'table')['rows'][0]['ward_name']
+        await chat.say(f'why is {first} ranked so high?')
+        await chat.say('I want to plan bed net distribution')
+        await chat.say('I have 2 million nets and average household size is 4')
     return analysis_id
 
 
