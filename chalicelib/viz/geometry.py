@@ -11,7 +11,6 @@ import json
 
 import numpy as np
 import shapely
-import shapely.geometry
 
 from chalicelib.analysis.spatial import DECIMALS, polygonal, round_to_grid, simplify_for_display
 
@@ -33,18 +32,25 @@ def display_feature_collection(ids, geometries, max_vertices=None, decimals=DECI
 LGA_DECIMALS = 5  # about a metre: the outlines follow the ward edges they are made of
 
 
-def lga_outlines(collection, lga_of):
+def shapes(collection):
+    """The collection's geometries as shapely objects in feature order, read by GEOS in one go."""
+    if not collection['features']:
+        return []
+    return list(shapely.get_parts(shapely.from_geojson(json.dumps(collection))))
+
+
+def lga_outlines(keys, geometries, lga_of):
     """[(LGA, geometry)] sorted by LGA: the union of each LGA's display wards.
 
-    `lga_of` maps a feature id to its LGA; wards without one belong to no outline.
+    `lga_of` maps a ward key to its LGA; wards without one belong to no outline.
     The display wards share their edges exactly, so each union is a clean outline
     that lies on the ward edges drawn beside it (no second simplification moves it).
     """
     groups = {}
-    for feature in collection['features']:
-        lga = lga_of.get(feature['id'])
+    for key, geometry in zip(keys, geometries):
+        lga = lga_of.get(key)
         if lga:
-            groups.setdefault(lga, []).append(shapely.geometry.shape(feature['geometry']))
+            groups.setdefault(lga, []).append(geometry)
     names = sorted(groups)
     unions = [polygonal(shapely.union_all(groups[name])) for name in names]
     rounded = round_to_grid(np.asarray(unions, dtype=object), LGA_DECIMALS) if unions else []

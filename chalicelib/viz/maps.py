@@ -5,7 +5,7 @@ from markupsafe import Markup
 from shapely.geometry import shape
 
 from chalicelib.viz import figures, layers, page, spread
-from chalicelib.viz.geometry import display_feature_collection, lga_outlines
+from chalicelib.viz.geometry import display_feature_collection, lga_outlines, shapes
 from chalicelib.viz.static import Sheet
 from chalicelib.viz.view import from_result
 
@@ -49,7 +49,9 @@ def prepare(result, display=None):
     """The drawing of a result; `display` is its `display_boundaries` when the caller has them."""
     view = from_result(result)
     collection, keys = display_wards(view, display)
-    return Drawing(view, collection, keys, Sheet(collection, lga_outlines(collection, view.lga_of_keys())))
+    geometries = shapes(collection)
+    outlines = lga_outlines(keys, geometries, view.lga_of_keys())
+    return Drawing(view, collection, keys, Sheet(keys, geometries, outlines))
 
 
 def small_maps(drawing, titled_layers):

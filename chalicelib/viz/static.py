@@ -18,7 +18,6 @@ from html import escape
 
 import numpy as np
 import shapely
-import shapely.geometry
 import shapely.ops
 from markupsafe import Markup
 
@@ -76,10 +75,18 @@ class Canvas:
         y = (self.lat0 - coords[:, 1]) * self.scale
         return np.rint(np.column_stack([x, y])).astype(np.int64)
 
-    def path(self, geometry):
-        """The `d` attribute of a polygon or multipolygon."""
-        rings = shapely.get_rings(shapely.get_parts(geometry))
-        return ''.join(_path(self.project(shapely.get_coordinates(ring))) for ring in rings)
+    def paths(self, geometries):
+        """The `d` attribute of each polygon or multipolygon, every coordinate projected at once."""
+        parts, part_of = shapely.get_parts(np.asarray(geometries, dtype=object), return_index=True)
+        rings, ring_of = shapely.get_rings(parts, return_index=True)
+        coords, coord_of = shapely.get_coordinates(rings, return_index=True)
+        projected = self.project(coords)
+        starts = np.searchsorted(coord_of, np.arange(len(rings) + 1))
+        owner = part_of[ring_of]
+        out = [[] for _ in geometries]
+        for ring, (start, end) in enumerate(zip(starts[:-1], starts[1:])):
+            out[owner[ring]].append(_path(projected[start:end]))
+        return [''.join(d) for d in out]
 
     def unproject(self, x, y):
         """Longitude and latitude of a point in drawing units."""
@@ -108,15 +115,15 @@ class Sheet:
     `prefix` keeps the ids of two sheets on one page apart.
     """
 
-    def __init__(self, collection, outlines, prefix='m'):
-        self.keys = [f['id'] for f in collection['features']]
-        geometries = [shapely.geometry.shape(f['geometry']) for f in collection['features']]
+    def __init__(self, keys, geometries, outlines, prefix='m'):
+        """`keys` and `geometries`: the display wards in map order; `outlines`: [(LGA, geometry)]."""
+        self.keys = list(keys)
         self.prefix = prefix
         self.ids = {key: f'{prefix}{np.base_repr(i, 36).lower()}' for i, key in enumerate(self.keys)}
-        self.canvas = Canvas.fit(geometries) if geometries else None
-        self.paths = [self.canvas.path(g) for g in geometries] if geometries else []
+        self.canvas = Canvas.fit(geometries) if self.keys else None
+        self.paths = self.canvas.paths(geometries) if self.keys else []
         self.outlines = outlines
-        self.lga_path = ''.join(self.canvas.path(g) for _, g in outlines) if outlines and self.canvas else ''
+        self.lga_path = ''.join(self.canvas.paths([g for _, g in outlines])) if outlines and self.canvas else ''
         self.lga_labels = self._place_labels() if self.canvas else []
 
     def __bool__(self):

@@ -15,10 +15,22 @@ SCRIPT_LGA = '</script><script>alert(2)</script>'
 SVG_VARIABLE = '=rain<svg onload=alert(3)>'  # a column name is user text too
 
 
+# The real samples beside the project: folder, ward data, boundaries (see ../shared/data/README.md).
+SAMPLES = {'niger': ('niger', 'Niger_plus.csv', 'Niger_State.zip'),
+           'warri': ('warri', 'warri_training_data.csv', 'Warri.zip'),
+           'kano_metro': ('kano_metro', 'dummy_data.csv', 'Kano_metro_ward_sixLGAs.zip'),
+           'ilorin': ('ilorin', 'example.csv', 'Ilorin_3LGA.zip')}
+
+
+def sample_files(name):
+    """The upload of one real sample: {'data': (name, bytes), 'boundaries': (name, bytes)}."""
+    folder, data, boundaries = SAMPLES[name]
+    return {'data': (data, (SHARED_DATA / folder / data).read_bytes()),
+            'boundaries': (boundaries, (SHARED_DATA / folder / boundaries).read_bytes())}
+
+
 def niger_files():
-    folder = SHARED_DATA / 'niger'
-    return {'data': ('Niger_plus.csv', (folder / 'Niger_plus.csv').read_bytes()),
-            'boundaries': ('Niger_State.zip', (folder / 'Niger_State.zip').read_bytes())}
+    return sample_files('niger')
 
 
 def renamed_state(n_wards, names, lgas=None, drop_rows=(), seed=3, columns=None):
@@ -50,11 +62,21 @@ def analyse(files, request=None):
     return run_analysis(prepare_dataset(files), request or {}).to_dict()
 
 
-@pytest.fixture(scope='session')
-def niger_result():
+def need_shared_data():
     if not SHARED_DATA.is_dir():
         pytest.skip(f'{SHARED_DATA} is absent: the real ward data lives in ../shared/data')
+
+
+@pytest.fixture(scope='session')
+def niger_result():
+    need_shared_data()
     return analyse(niger_files())
+
+
+@pytest.fixture(scope='session')
+def sample_results(niger_result):
+    """The engine's result for every real sample, by name (Niger's is `niger_result`)."""
+    return {'niger': niger_result, **{name: analyse(sample_files(name)) for name in SAMPLES if name != 'niger'}}
 
 
 @pytest.fixture(scope='session')

@@ -1,12 +1,9 @@
-"""A real browser draws the maps and the report: headless Chromium, plotly.js served on loopback.
+"""A real browser draws the interactive maps: headless Chromium, plotly.js served on loopback.
 
-Screenshots (and the report printed to PDF) are saved under test-artifacts/.
+Screenshots are saved under test-artifacts/ (the printed reports: test_offline_report.py).
 """
-import re
-
 import pytest
 
-from chalicelib.reports import build
 from chalicelib.viz import draw
 from tests.conftest import ROOT
 from tests.viz.browser import Browser, chromium, script_errors
@@ -34,30 +31,29 @@ def test_niger_map_draws_all_275_wards(browser, niger_result):
     assert shot.stat().st_size > 10_000
 
 
-def test_report_renders_without_script_errors_and_prints(browser, niger_result):
-    url = browser.publish('report.html', build(niger_result, {'dataset_name': 'Niger'})['report.html'][0])
-    dom = browser.dom(url)
+def test_offline_map_draws_with_its_own_plotlyjs(browser, niger_result):
+    body = draw(niger_result, {'embed_plotlyjs': True})['vulnerability_map.html'][0]
+    dom = browser.dom(browser.publish('offline_map.html', body, offline=True))
     assert script_errors(dom) == ''
-    assert dom.count(WARD_SHAPE) == 2 * 275  # the composite and the PCA map
-    assert browser.screenshot(url, ARTIFACTS / 'niger_report.png', height=3000).stat().st_size > 10_000
-    pdf = browser.pdf(url, ARTIFACTS / 'niger_report.pdf').read_bytes()
-    assert pdf.startswith(b'%PDF') and len(re.findall(rb'/Type\s*/Page(?!s)', pdf)) > 1
+    assert dom.count(WARD_SHAPE) == 275
+    assert 'id="figure-static"' not in dom  # plotly drew: the static fallback made way
 
 
-def test_offline_map_and_report_draw_with_their_own_plotlyjs(browser, niger_result):
-    offline = {'embed_plotlyjs': True}
-    pages = {'offline_map.html': (draw(niger_result, offline)['vulnerability_map.html'][0], 275),
-             'offline_report.html': (build(niger_result, {}, offline)['report.html'][0], 2 * 275)}
-    for name, (body, shapes) in pages.items():
-        dom = browser.dom(browser.publish(name, body, offline=True))
-        assert script_errors(dom) == '', name
-        assert dom.count(WARD_SHAPE) == shapes, name
+def test_without_plotlyjs_the_map_shows_its_static_version(browser, niger_result):
+    """Off the network the pinned plotly.js URL cannot load: the page keeps the static map."""
+    html = draw(niger_result)['vulnerability_map.html'][0]
+    (browser.folder / 'no_plotly.html').write_bytes(html)
+    dom = browser.dom(f'{browser.base}/no_plotly.html')
+    static = dom.split('id="figure-static"', 1)[1]
+    assert static.count('<use href=') >= 275 and 'High: ranks 1–91' in static
+    assert WARD_SHAPE not in dom
 
 
 def test_markup_in_ward_names_never_becomes_an_element(browser, hostile_artifacts):
     for name in ('vulnerability_map.html', 'pca_map.html', 'variable_maps.html', 'urban_map.html',
                  'rank_spread.html', 'report.html'):
-        dom = browser.dom(browser.publish(f'hostile_{name}', hostile_artifacts[name][0]))
+        dom = browser.dom(browser.publish(f'hostile_{name}', hostile_artifacts[name][0],
+                                          offline=name == 'report.html'))  # the report loads nothing
         assert script_errors(dom) == '', name
         assert '<img' not in dom.lower() and '<svg onload' not in dom.lower(), name
         assert 'alert(2)</script>' not in dom, name

@@ -206,11 +206,8 @@ def test_without_boundaries_only_the_chart_is_drawn_and_the_report_says_why():
     assert json.loads(built['wards.geojson'][0])['features'] == []
 
 
-def test_kano_tie_is_ranked_but_not_mapped_and_the_orphan_boundary_is_grey(shared_data):
-    from tests.viz.conftest import SHARED_DATA
-    folder = SHARED_DATA / 'kano_metro'
-    result = analyse({'data': ('dummy_data.csv', (folder / 'dummy_data.csv').read_bytes()),
-                      'boundaries': ('Kano.zip', (folder / 'Kano_metro_ward_sixLGAs.zip').read_bytes())})
+def test_kano_tie_is_ranked_but_not_mapped_and_the_orphan_boundary_is_grey(sample_results):
+    result = sample_results['kano_metro']
     html = draw(result)['vulnerability_map.html'][0].decode()
     ranked, grey = choropleths(figure_data(html))
     names = {row[0] for row in ranked['customdata']}
