@@ -51,8 +51,8 @@ export function RunAnalysisForm({ dataset, onStarted }: { dataset: Dataset; onSt
     setChosen((list) => (on ? [...list, name] : list.filter((n) => n !== name)));
 
   return (
-    <form onSubmit={submit} className="run-form" aria-labelledby="run-title">
-      <h3 id="run-title">Analyse this dataset</h3>
+    <form onSubmit={submit} className="run-form">
+      <h3>Analyse this dataset</h3>
       <fieldset>
         <legend>Method</legend>
         {(

@@ -70,8 +70,8 @@ export function SignIn({ auth, notice, onSignedIn }: Props) {
     <main className="sign-in">
       <h1>ChatMRPT</h1>
       <p className="lead">Malaria risk prioritisation for programme officers.</p>
-      <form onSubmit={submit} noValidate aria-labelledby="sign-in-title">
-        <h2 id="sign-in-title">{title(step)}</h2>
+      <form onSubmit={submit} noValidate>
+        <h2>{title(step)}</h2>
         {notice && !step && (
           <p role="status" className="notice">
             {notice}

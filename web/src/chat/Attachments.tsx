@@ -45,7 +45,8 @@ export function AttachmentView({ attachment, analysisId, onOption, disabled }: P
 const cell = (value: unknown) =>
   value == null ? '—' : typeof value === 'number' ? (Number.isInteger(value) ? value.toLocaleString() : value.toFixed(3)) : String(value);
 
-const heading = (column: string) => column.replace(/_/g, ' ').replace(/^./, (c) => c.toUpperCase());
+const heading = (column: string) =>
+  column === 'lga' ? 'LGA' : column.replace(/_/g, ' ').replace(/\blga\b/g, 'LGA').replace(/^./, (c) => c.toUpperCase());
 
 function TableView({ table }: { table: TableAttachment }) {
   return (

@@ -11,6 +11,8 @@ import { AttachmentView } from './Attachments';
 import { isAnswering, type ShownConversation, type ShownMessage } from './events';
 import { addSent, useConversation, useConversations } from './queries';
 
+const NEW = 'new';
+
 const newId = () =>
   typeof crypto !== 'undefined' && 'randomUUID' in crypto ? crypto.randomUUID() : `m-${Date.now()}-${Math.random().toString(36).slice(2)}`;
 
@@ -18,7 +20,8 @@ export default function ChatView() {
   const [route, navigate] = useRoute();
   const conversations = useConversations();
   const newest = conversations.data?.items[0]?.conversation_id;
-  const conversationId = route.conversation ?? newest;
+  // "new": a conversation not created yet (it is, with the first message); none chosen: the newest.
+  const conversationId = route.conversation === NEW ? undefined : (route.conversation ?? newest);
   return (
     <div className="chat">
       <h1>Chat</h1>
@@ -30,7 +33,6 @@ export default function ChatView() {
           retry={() => void conversations.refetch()}
         />
         <ConversationPane
-          key={conversationId ?? 'new'}
           conversationId={conversationId}
           datasetId={route.dataset}
           onCreated={(id) => navigate({ conversation: id })}
@@ -57,7 +59,7 @@ function ConversationList({
   const [, navigate] = useRoute();
   return (
     <nav className="conversations" aria-label="Conversations">
-      <button type="button" onClick={() => navigate({ conversation: undefined })} className="new">
+      <button type="button" onClick={() => navigate({ conversation: NEW })} className="new">
         New conversation
       </button>
       {error ? <Problem error={error} retry={retry} /> : null}

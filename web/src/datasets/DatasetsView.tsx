@@ -1,5 +1,6 @@
 /** Datasets: upload, the chosen dataset's report and analysis form, the analysis's progress, the list. */
 import { useMutation, useQueryClient } from '@tanstack/react-query';
+import { useEffect } from 'react';
 import { AnalysisProgress } from '../analyses/AnalysisProgress';
 import { RunAnalysisForm } from '../analyses/RunAnalysisForm';
 import { call, type Dataset } from '../api/client';
@@ -37,6 +38,11 @@ function DatasetPanel({ datasetId, analysisId }: { datasetId: string; analysisId
   const uploadingHere = uploader.batch?.datasetId === datasetId;
   const query = useDataset(datasetId, uploadingHere);
   const dataset = query.data;
+  const client = useQueryClient();
+  const status = dataset?.status;
+  useEffect(() => {
+    if (status) void client.invalidateQueries({ queryKey: keys.datasets }); // the list shows each status
+  }, [status, client]);
   if (query.error && !dataset) return <Problem error={query.error} retry={() => void query.refetch()} />;
   if (!dataset) return <Loading what="the dataset" />;
   const missing = Object.entries(dataset.files)

@@ -29,8 +29,8 @@ function UploadFields({ onStarted, busy }: { onStarted: () => void; busy: boolea
   }
 
   return (
-    <form onSubmit={submit} noValidate className="upload-form" aria-labelledby="upload-title">
-      <h2 id="upload-title">Upload ward data</h2>
+    <form onSubmit={submit} noValidate className="upload-form">
+      <h2>Upload ward data</h2>
       <label>
         Dataset name
         <input value={name} onChange={(e) => setName(e.target.value)} maxLength={200} placeholder="e.g. Niger State, March" />

@@ -2,8 +2,8 @@
 import type { Dataset, DatasetSummary, Issue } from '../api/client';
 
 const MATCH_WORDS: Record<string, string> = {
-  code: 'by ward code',
-  name: 'by exact name',
+  by_code: 'by ward code',
+  by_name: 'by name',
   fuzzy: 'by a close spelling of the name',
 };
 
@@ -30,7 +30,7 @@ export function issueSentence(issue: Issue): string {
 export function matchSentence(summary: DatasetSummary): string {
   const parts = Object.entries(summary.matched)
     .filter(([, n]) => n > 0)
-    .map(([how, n]) => `${n.toLocaleString()} ${MATCH_WORDS[how] ?? `by ${how}`}`);
+    .map(([how, n]) => `${n.toLocaleString()} ${MATCH_WORDS[how] ?? how.replace(/_/g, ' ')}`);
   const matched = Object.values(summary.matched).reduce((a, b) => a + b, 0);
   const state = summary.state ? ` in ${summary.state}` : '';
   return (

@@ -84,8 +84,8 @@ function Planner({ analysis }: { analysis: Analysis }) {
 
   return (
     <>
-      <form onSubmit={submit} noValidate className="itn-form" aria-labelledby="itn-title">
-        <h2 id="itn-title">Plan a distribution</h2>
+      <form onSubmit={submit} noValidate className="itn-form">
+        <h2>Plan a distribution</h2>
         <label>
           Total nets
           <input type="number" min={1} step={1} inputMode="numeric" value={inputs.totalNets} onChange={(e) => set({ totalNets: e.target.value })} />

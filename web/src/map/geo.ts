@@ -66,18 +66,31 @@ export interface LegendItem {
 export const NO_DATA = '#d9d9d9';
 export const CATEGORY_COLORS: Record<Category, string> = { High: '#a50f15', Medium: '#f4743b', Low: '#fcd9b5' };
 
-export function categoryLegend(counts: Partial<Record<Category | 'none', number>>, total: number): LegendItem[] {
-  const third = Math.ceil(total / 3);
-  const items: LegendItem[] = [
-    { color: CATEGORY_COLORS.High, label: `High risk: the third of wards most at risk (ranks 1–${third}); reach these first` },
-    { color: CATEGORY_COLORS.Medium, label: `Medium risk: the middle third (ranks ${third + 1}–${Math.ceil((2 * total) / 3)})` },
-    { color: CATEGORY_COLORS.Low, label: 'Low risk: the third of wards least at risk' },
-  ];
-  const withCounts = items.map((item, i) => {
-    const n = counts[(['High', 'Medium', 'Low'] as const)[i]] ?? 0;
-    return { ...item, label: `${item.label} — ${n} ${n === 1 ? 'ward' : 'wards'}` };
+export interface CategoryStats {
+  count: number;
+  /** The best and worst rank among the wards of the category. */
+  first: number;
+  last: number;
+}
+
+const MEANING: Record<Category, string> = {
+  High: 'the third of wards most at risk; reach these first',
+  Medium: 'the middle third',
+  Low: 'the third of wards least at risk',
+};
+
+/** A legend a non-specialist reads: what each colour means, which ranks and how many wards. */
+export function categoryLegend(stats: Partial<Record<Category, CategoryStats>>, noData = 0): LegendItem[] {
+  const items: LegendItem[] = (['High', 'Medium', 'Low'] as const).map((category) => {
+    const s = stats[category];
+    const ranks = s ? (s.first === s.last ? `rank ${s.first}` : `ranks ${s.first}–${s.last}`) : 'no ward';
+    const count = s?.count ?? 0;
+    return {
+      color: CATEGORY_COLORS[category],
+      label: `${category} risk (${ranks}): ${MEANING[category]} — ${count} ${count === 1 ? 'ward' : 'wards'}`,
+    };
   });
-  return counts.none ? [...withCounts, { color: NO_DATA, label: `No data for this ward — ${counts.none}` }] : withCounts;
+  return noData ? [...items, { color: NO_DATA, label: `No data for this ward — ${noData}` }] : items;
 }
 
 export const SEQUENTIAL = ['#f2f0f7', '#cbc9e2', '#9e9ac8', '#756bb1', '#54278f'];

@@ -8,6 +8,7 @@ import {
   CATEGORY_COLORS,
   NO_DATA,
   categoryLegend,
+  type CategoryStats,
   formatNumber,
   quantileBreaks,
   rangeColor,
@@ -43,13 +44,21 @@ export function VulnerabilityMap({ wards, lgas, rankings, method = 'composite' }
       const row = rowOf(w);
       return (row ? rankOf(row, method) : (w.properties[`${method}_rank`] as number | null)) ?? null;
     };
-    const counts: Partial<Record<Category | 'none', number>> = {};
+    const stats: Partial<Record<Category, CategoryStats>> = {};
+    let noData = 0;
     for (const w of wards.features) {
-      const c = category(w) ?? 'none';
-      counts[c] = (counts[c] ?? 0) + 1;
+      const c = category(w);
+      const r = rank(w) ?? 0;
+      if (!c) {
+        noData += 1;
+        continue;
+      }
+      const s = (stats[c] ??= { count: 0, first: r, last: r });
+      s.count += 1;
+      s.first = Math.min(s.first, r);
+      s.last = Math.max(s.last, r);
     }
-    const total = wards.features.length - (counts.none ?? 0);
-    return { category, rank, counts, total };
+    return { category, rank, stats, noData, total: wards.features.length - noData };
   }, [wards, rankings, method]);
 
   return (
@@ -68,7 +77,7 @@ export function VulnerabilityMap({ wards, lgas, rankings, method = 'composite' }
           ? `${wardName(w)}: ${c} risk, rank ${model.rank(w) ?? '?'} of ${model.total}`
           : `${wardName(w)}: no data`;
       }}
-      legend={categoryLegend(model.counts, model.total)}
+      legend={categoryLegend(model.stats, model.noData)}
       order={(a, b) => (model.rank(a) ?? Infinity) - (model.rank(b) ?? Infinity)}
     />
   );

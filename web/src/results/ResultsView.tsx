@@ -12,8 +12,8 @@ export default function ResultsView() {
       <WithAnalysis>
         {(analysis) => (
           <>
-            <Rankings analysisId={analysis.analysis_id} />
             <Downloads analysisId={analysis.analysis_id} artifacts={analysis.artifacts} />
+            <Rankings analysisId={analysis.analysis_id} />
           </>
         )}
       </WithAnalysis>

@@ -77,6 +77,7 @@ export function renderInSession(ui: ReactElement, routes: Record<string, Handler
     url: CONFIG.wsUrl,
     token: async () => 'token',
     socket: (url) => new FakeSocket(url) as unknown as WebSocket,
+    baseDelayMs: 1, // reconnects at once
   });
   const services: Services = {
     config: CONFIG,

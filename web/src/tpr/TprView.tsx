@@ -83,8 +83,8 @@ function TprForm({ datasetId }: { datasetId: string }) {
   }
   return (
     <>
-      <form onSubmit={submit} className="tpr-form" aria-labelledby="tpr-title">
-        <h2 id="tpr-title">Compute ward TPR</h2>
+      <form onSubmit={submit} className="tpr-form">
+        <h2>Compute ward TPR</h2>
         <Choice label="Age group" value={options.age} choices={AGES} onChange={(age) => set({ age })} />
         <Choice label="Facility level" value={options.level} choices={LEVELS} onChange={(level) => set({ level })} />
         <Choice label="Test" value={options.test} choices={TESTS} onChange={(test) => set({ test })} />

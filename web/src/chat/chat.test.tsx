@@ -1,0 +1,108 @@
+import { render, screen, within } from '@testing-library/react';
+import userEvent from '@testing-library/user-event';
+import { describe, expect, it, vi } from 'vitest';
+import type { ChatEvent } from '../api/chat';
+import { renderInSession } from '../test/fakes';
+import { MessageLog } from './ChatView';
+import { applyChatEvent, isAnswering, type ShownConversation } from './events';
+import { addSent } from './queries';
+
+const empty: ShownConversation = {
+  conversation_id: 'cv_1',
+  title: 'Niger',
+  dataset_id: 'ds_1',
+  analysis_id: 'an_1',
+  created_at: '2026-01-01T00:00:00Z',
+  messages: [],
+};
+const event = (e: Partial<ChatEvent>): ChatEvent => ({ type: 'chat', conversation_id: 'cv_1', turn_id: 't1', event: 'started', ...e });
+
+describe('chat events', () => {
+  it('show the turn as it happens: started, each tool step, then the whole message', () => {
+    let detail = addSent(empty, { message_id: 'm1', turn_id: 't1', text: 'top 5 wards' });
+    expect(isAnswering(detail)).toBe(true);
+    detail = applyChatEvent(detail, event({ event: 'started' }));
+    detail = applyChatEvent(detail, event({ event: 'tool', name: 'top_wards', status: 'running', input: { n: 5 } }));
+    expect(detail!.messages[1].tool_calls).toEqual([{ name: 'top_wards', status: 'running', input: { n: 5 }, summary: undefined }]);
+    detail = applyChatEvent(detail, event({ event: 'tool', name: 'top_wards', status: 'ok', summary: 'The 5 most vulnerable wards.' }));
+    expect(detail!.messages[1].tool_calls).toHaveLength(1);
+    expect(detail!.messages[1].tool_calls![0].status).toBe('ok');
+    detail = applyChatEvent(
+      detail,
+      event({
+        event: 'message',
+        message: { message_id: 'm2', turn_id: 't1', role: 'assistant', text: 'Here they are.', status: 'DONE', created_at: '' },
+      }),
+    );
+    expect(detail!.messages.map((m) => [m.role, m.text])).toEqual([
+      ['user', 'top 5 wards'],
+      ['assistant', 'Here they are.'],
+    ]);
+    expect(isAnswering(detail)).toBe(false);
+  });
+
+  it('put the question before its answer when the answer arrived before the POST returned', () => {
+    let detail = applyChatEvent(empty, event({ event: 'started' }));
+    detail = addSent(detail, { message_id: 'm1', turn_id: 't1', text: 'hello' });
+    expect(detail!.messages.map((m) => m.role)).toEqual(['user', 'assistant']);
+  });
+
+  it("leave other conversations alone and keep an analysis's progress from going back", () => {
+    expect(applyChatEvent(empty, event({ conversation_id: 'cv_2', event: 'started' }))).toBe(empty);
+    let detail = applyChatEvent(empty, event({ event: 'delta', analysis_id: 'an_2', progress: 45, text: 'Scoring' }));
+    detail = applyChatEvent(detail, event({ event: 'delta', analysis_id: 'an_2', progress: 10, text: 'late' }));
+    expect(detail!.messages[0].progress?.progress).toBe(45);
+  });
+
+  it('turn an error into a failed answer that says so', () => {
+    const detail = applyChatEvent(empty, event({ event: 'error', message: 'The assistant is busy: try again in a minute.' }));
+    expect(detail!.messages[0]).toMatchObject({ status: 'FAILED', text: 'The assistant is busy: try again in a minute.' });
+  });
+});
+
+describe('the message pane', () => {
+  it('shows messages, tool steps, tables and option buttons in the "Conversation" log', async () => {
+    const onOption = vi.fn();
+    renderInSession(
+      <MessageLog
+        busy={false}
+        onOption={onOption}
+        messages={[
+          { message_id: 'm1', role: 'user', text: 'start the tpr workflow', created_at: '' },
+          {
+            message_id: 'm2',
+            role: 'assistant',
+            status: 'DONE',
+            created_at: '',
+            text: 'Which facility level?',
+            tool_calls: [{ name: 'top_wards', status: 'ok', summary: 'Ranked 275 wards.' }],
+            attachments: [
+              { kind: 'table', title: 'Top wards', columns: ['ward_name', 'lga'], rows: [{ ward_name: 'Manta', lga: 'Shiroro', ward_code: 'X' }] },
+              { kind: 'options', options: ['primary', 'secondary'] },
+            ],
+          },
+        ]}
+      />,
+    );
+    const log = screen.getByRole('log', { name: 'Conversation' });
+    expect(within(log).getByText('Which facility level?')).toBeInTheDocument();
+    expect(within(log).getByRole('list', { name: 'Steps taken' })).toHaveTextContent('Done: Ranked 275 wards.');
+    const table = within(log).getByRole('table', { name: 'Top wards' });
+    expect(within(table).getAllByRole('columnheader').map((h) => h.textContent)).toEqual(['Ward name', 'LGA']);
+    expect(within(table).getByText('Manta')).toBeInTheDocument();
+    await userEvent.click(within(log).getByRole('button', { name: 'secondary' }));
+    expect(onOption).toHaveBeenCalledWith('secondary');
+  });
+
+  it('says the assistant is working while the answer is not in', () => {
+    render(
+      <MessageLog
+        busy={false}
+        onOption={() => {}}
+        messages={[{ message_id: 'p', role: 'assistant', status: 'RUNNING', text: '', created_at: '', tool_calls: [{ name: 'run_analysis', status: 'running' }] }]}
+      />,
+    );
+    expect(screen.getByText('Working: run analysis')).toBeInTheDocument();
+    expect(screen.getByText('Thinking…')).toBeInTheDocument();
+  });
+});

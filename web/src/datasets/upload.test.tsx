@@ -1,0 +1,106 @@
+import { act, fireEvent, screen, waitFor, within } from '@testing-library/react';
+import userEvent from '@testing-library/user-event';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { FakeXhr, json, renderInSession } from '../test/fakes';
+import { UploadForm } from './UploadForm';
+import { UploaderProvider } from './uploader';
+
+const csv = new File(['WardCode,WardName,pfpr\nA1,Alpha,0.2\n'], 'Niger_plus.csv', { type: 'text/csv' });
+const zip = new File([new Uint8Array(64)], 'Niger_State.zip', { type: 'application/zip' });
+const future = new Date(Date.now() + 3600_000).toISOString();
+const uploads = {
+  dataset_id: 'ds_1',
+  status: 'AWAITING_UPLOAD',
+  uploads: [
+    { role: 'data', url: 'http://s3.test/data', fields: { key: 'data' }, expires_at: future },
+    { role: 'boundaries', url: 'http://s3.test/boundaries', fields: { key: 'boundaries' }, expires_at: future },
+  ],
+};
+
+function renderForm(routes = {}) {
+  const created = vi.fn();
+  const view = renderInSession(
+    <UploaderProvider onCreated={created} sleep={async () => {}}>
+      <UploadForm />
+    </UploaderProvider>,
+    { 'POST /datasets': () => json(uploads, 201), ...routes },
+  );
+  return { ...view, created };
+}
+
+async function choose(name: string, boundaries: File) {
+  const user = userEvent.setup();
+  await user.type(screen.getByRole('textbox', { name: 'Dataset name' }), name);
+  await user.upload(screen.getByLabelText('Ward data'), csv);
+  fireEvent.change(screen.getByLabelText('Boundaries'), { target: { files: [boundaries] } });
+  await user.click(screen.getByRole('button', { name: 'Upload' }));
+}
+
+beforeEach(() => {
+  FakeXhr.all = [];
+  vi.stubGlobal('XMLHttpRequest', FakeXhr);
+});
+afterEach(() => vi.unstubAllGlobals());
+
+describe('the upload form', () => {
+  it('refuses a PDF as boundaries before sending anything, saying what to choose', async () => {
+    const { calls } = renderForm();
+    await choose('Niger', new File(['%PDF'], 'Niger.pdf', { type: 'application/pdf' }));
+    expect(screen.getByRole('alert')).toHaveTextContent(
+      'Niger.pdf cannot be used as boundaries: choose the ward shapes: a zipped shapefile (.zip) or GeoJSON (.geojson, .json).',
+    );
+    expect(calls).toHaveLength(0);
+    expect(screen.getByRole('textbox', { name: 'Dataset name' })).toHaveValue('Niger'); // kept
+  });
+
+  it('creates the dataset, then shows a progress bar per file until each is sent', async () => {
+    const { calls, created } = renderForm();
+    await choose('Niger', zip);
+    await waitFor(() => expect(FakeXhr.all).toHaveLength(2));
+    expect(calls[0].body).toEqual({
+      name: 'Niger',
+      files: [
+        { role: 'data', filename: 'Niger_plus.csv', size: csv.size },
+        { role: 'boundaries', filename: 'Niger_State.zip', size: zip.size },
+      ],
+    });
+    expect(created).toHaveBeenCalledWith('ds_1');
+    const [data, boundaries] = FakeXhr.all;
+    act(() => data.progress(csv.size / 2, csv.size));
+    expect(screen.getByRole('progressbar', { name: 'Sending Niger_plus.csv' })).toHaveAttribute('value', '50');
+    act(() => data.succeed());
+    act(() => boundaries.succeed());
+    await waitFor(() => expect(screen.queryByRole('progressbar')).toBeNull());
+    expect(screen.getByText('Niger_plus.csv').closest('li')).toHaveTextContent('sent');
+  });
+
+  it('sends a dropped file again by itself, then lets the person retry it alone', async () => {
+    renderForm();
+    await choose('Niger', zip);
+    await waitFor(() => expect(FakeXhr.all).toHaveLength(2));
+    act(() => FakeXhr.all[1].succeed()); // the boundaries arrive
+    act(() => FakeXhr.all[0].fail()); // the ward data drops, and again on each of the automatic retries
+    await waitFor(() => expect(FakeXhr.all).toHaveLength(3));
+    act(() => FakeXhr.all[2].fail());
+    await waitFor(() => expect(FakeXhr.all).toHaveLength(4));
+    act(() => FakeXhr.all[3].fail());
+    const retry = await screen.findByRole('button', { name: 'Retry Niger_plus.csv' });
+    expect(screen.getByText(/connection dropped while sending Niger_plus.csv/)).toBeInTheDocument();
+    await userEvent.click(retry);
+    const again = FakeXhr.all[FakeXhr.all.length - 1];
+    expect(again.url).toBe('http://s3.test/data');
+    act(() => again.succeed());
+    await waitFor(() => expect(screen.queryByRole('button', { name: /Retry/ })).toBeNull());
+    expect(within(screen.getByRole('list', { name: 'Files being sent' })).getAllByText('sent')).toHaveLength(2);
+  });
+
+  it('keeps the form when the dataset cannot be created, with the reason', async () => {
+    renderForm({
+      'POST /datasets': () =>
+        json({ error: { code: 'too_large', message: 'Niger_State.zip is 60000000 bytes; the limit is 52428800 bytes (50 MB)', details: {} } }, 413),
+    });
+    await choose('Niger', zip);
+    expect(await screen.findByText(/the limit is 52428800 bytes \(50 MB\) Choose a smaller file/)).toBeInTheDocument();
+    expect(screen.getByRole('textbox', { name: 'Dataset name' })).toHaveValue('Niger');
+  });
+});
