@@ -21,7 +21,7 @@ from chalice.local import LocalDevServer
 from chalicelib import aws, logs
 from chalicelib.config import settings
 from chalicelib.tokens import verify_id_token
-from devstack import events, provision, web
+from devstack import events, provision, stepfunctions, web
 from devstack.gateway import RequestHandler, thread_safe
 from devstack.websocket import ManagementSession, WebsocketRelay
 
@@ -136,8 +136,12 @@ class Stack:
         if site is not None:
             os.environ['ALLOWED_ORIGINS'] = site.url   # the API's CORS origin is where the app is served
         pool, demo_password = self._provision(endpoint_url)
+        workflows = stepfunctions.LocalStepFunctions(self._host, self._region, STAGE)
+        self._stoppers.append(workflows.stop)
+        os.environ.update(workflows.environment(os.environ))   # app.py reads the machine's ARN at import
 
         app = thread_safe(load_app(self._app_reference))
+        workflows.start(app)
         s = settings()
         api_url = self._serve_rest(app, config)
         relay = WebsocketRelay(app, self._host, self._ports.ws, self._ports.ws_management, STAGE).start()
@@ -152,6 +156,8 @@ class Stack:
             'user_pool_id': pool.pool_id, 'user_pool_client_id': pool.client_id,
             'user_pool_arn': pool.arn, 'jwks_url': s.jwks_url,
             'data_bucket': s.data_bucket, 'analysis_queue': s.analysis_queue, 'tables': s.tables,
+            'analysis_runner': s.analysis_runner, 'analysis_state_machine_arn': workflows.arn,
+            'stepfunctions_url': workflows.url,
             'demo_user': {'username': self._demo.username, 'password': demo_password,
                           'role': self._demo.role},
             'pid': os.getpid(), 'state_file': str(self._state_path),
@@ -164,7 +170,7 @@ class Stack:
         """The web app built from its current sources, its port bound (served once the stack is up)."""
         if self._ports.web is None:
             return None
-        site = web.WebServer(self._host, self._ports.web, web.build())
+        site = web.WebServer(self._host, self._ports.web, web.snapshot(self._state_path.parent / 'web'))
         self._stoppers.append(site.stop)
         return site
 

@@ -145,19 +145,36 @@ def install(web=WEB, out=sys.stdout):
         _install(web, out)
 
 
+def _build(web, out):
+    _install(web, out)
+    dist = web / 'dist'
+    built = dist / BUILT_STAMP
+    digest = source_digest(web)
+    if _stale(built, digest) or not (dist / 'index.html').is_file():
+        _npm(web, 'run', 'build', out=out)
+        built.write_text(digest)
+    else:
+        print('web: dist is up to date with its sources', file=out, flush=True)
+    return dist
+
+
 def build(web=WEB, out=sys.stdout):
     """web/dist, rebuilt only when package-lock.json or a source changed since the last build."""
     with _build_lock(web):
-        _install(web, out)
-        dist = web / 'dist'
-        built = dist / BUILT_STAMP
-        digest = source_digest(web)
-        if _stale(built, digest) or not (dist / 'index.html').is_file():
-            _npm(web, 'run', 'build', out=out)
-            built.write_text(digest)
-        else:
-            print('web: dist is up to date with its sources', file=out, flush=True)
-    return dist
+        return _build(web, out)
+
+
+def snapshot(into, web=WEB, out=sys.stdout):
+    """A copy of the current build in `into`, for a server to serve for its whole life.
+
+    A rebuild replaces every hashed file: serving web/dist itself, a page loaded before it
+    would find none of the chunks it loads later (the map, the signed-in screens).
+    """
+    with _build_lock(web):
+        dist = _build(web, out)
+        shutil.rmtree(into, ignore_errors=True)
+        shutil.copytree(dist, into)
+    return into
 
 
 class WebHandler(http.server.BaseHTTPRequestHandler):

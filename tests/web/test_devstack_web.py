@@ -169,3 +169,12 @@ def test_the_local_config_signs_in_against_moto_with_the_password_flow():
         'userPoolId': 'eu-west-1_abc', 'userPoolClientId': 'client',
         'userPoolEndpoint': 'http://127.0.0.1:5000', 'authFlow': 'USER_PASSWORD_AUTH'}
     assert json.loads(json.dumps(web.local_config(state)))['authFlow'] == 'USER_PASSWORD_AUTH'
+
+
+def test_a_snapshot_keeps_serving_the_build_it_copied_when_web_dist_is_rebuilt(tree, tmp_path):
+    root, npm_calls = tree
+    served = web.snapshot(tmp_path / 'served', root, out=open('/dev/null', 'w'))
+    assert npm_calls() == ['ci --no-audit --no-fund', 'run build']
+    (root / 'dist' / 'assets' / 'index-abc.js').unlink()    # what the next `npm run build` does to old chunks
+    assert (served / 'assets' / 'index-abc.js').read_text() == 'console.log(1)\n'
+    assert (served / 'index.html').is_file()
