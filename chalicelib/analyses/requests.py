@@ -33,7 +33,7 @@ class CreateAnalysis(BaseModel):
     directions: Optional[Dict[str, Literal['direct', 'inverse']]] = None
     preset: Literal['default', 'mrpt-legacy'] = 'default'
     state: Optional[str] = None
-    offline: bool = False  # maps and report embed plotly.js, so they open without internet
+    offline: bool = False  # interactive maps embed plotly.js (the report is static and needs none)
     tpr: Optional[ComputeTpr] = None  # the ward TPR options this analysis ranks with
 
     @field_validator('state')

@@ -147,7 +147,7 @@ def publish(job):
 
 def drawing_options(item):
     """What the analysis's request chose for its drawn files (maps, report, ITN coverage
-    maps): `offline` embeds plotly.js in each one."""
+    maps): `offline` embeds plotly.js in each interactive map (the report needs none)."""
     return {'embed_plotlyjs': bool((item.get('request') or {}).get('offline'))}
 
 

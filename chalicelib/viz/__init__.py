@@ -3,14 +3,17 @@
 `draw(result, options)` takes the engine's `AnalysisResult.to_dict()` and returns
 `{artifact name: (bytes, content type)}`: `vulnerability_map.html`, `pca_map.html`
 (when PCA ran), `variable_maps.html`, `urban_map.html` (when wards carry an urban
-percentage) and `rank_spread.html`. Options: `embed_plotlyjs` (default False:
-plotly.js loads from one pinned CDN URL; True inlines it for offline use) and
-`urban_threshold` (default 75). `display` is the result's
-`display_boundaries(result)` when the caller already has it (the worker keeps
-it for the report), so the boundaries are simplified once. Plotly and shapely
-load only when these functions run, so importing this package costs nothing on
-the REST path. `coverage_map(result, plan)` draws an ITN plan's coverage on the
-same wards.
+percentage) and `rank_spread.html`. Each page holds a static SVG version of its
+map or chart (`static`, `layers`, `spread`), drawn here, which stays where plotly.js
+cannot load. Options: `embed_plotlyjs` (default False: plotly.js loads from one
+pinned CDN URL; True inlines it for offline use), `urban_threshold` (default 75)
+and `rank_move` (the places a ward's rank must move between the composite and PCA
+scores to join the rank-spread chart; default a third of the wards). `display` is
+the result's `display_boundaries(result)` when the caller already has it (the worker
+keeps it for the report), so the boundaries are simplified once. Plotly and shapely
+load only when these functions run, so importing this package costs nothing on the
+REST path. `coverage_map(result, plan)` draws an ITN plan's coverage on the same
+wards. Variables are named by the dictionary (`dictionary.describe`).
 """
 
 
