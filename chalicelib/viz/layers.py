@@ -4,6 +4,8 @@ Pure: the named fields of a result (`view.ResultView`) in, fills, hover texts an
 legends out. Colours follow one rule: darker means more malaria risk (or, on the
 coverage map, more people covered); grey means no data.
 """
+from collections import Counter
+
 from chalicelib.viz import formats
 from chalicelib.viz.dictionary import as_used, describe
 from chalicelib.viz.static import NO_DATA, Layer
@@ -19,36 +21,45 @@ COVERAGE_COLOURS = {'full': '#238b45', 'partial': '#a1d99b', 'none': '#f7f7f7'}
 NO_DATA_TEXT = 'no data matched this boundary, so it is not ranked'
 
 
-def _place(view, keys):
-    """ward key -> 'Ward (LGA)' for every key drawn."""
-    return {key: f'{name} ({lga})' if lga else name for key, (name, lga) in zip(keys, view.labels(keys))}
+def _painted(view, keys, paint):
+    """Fills and hover texts: `paint(key)` gives (colour, text) for a ward; colour None leaves it grey."""
+    places = {key: f'{name} ({lga})' if lga else name for key, (name, lga) in zip(keys, view.labels(keys))}
+    fills, tips = {}, {}
+    for key in keys:
+        colour, text = paint(key)
+        if colour is not None:
+            fills[key] = colour
+        tips[key] = f'{places[key]}: {text}'
+    return fills, tips
+
+
+def _layer(title, keys, painted, legend, grey, note=''):
+    """The layer, its legend ending with the grey entry (`grey`) when a ward was left grey."""
+    fills, tips = painted
+    return Layer(title=title, fills=fills, tips=tips, note=note,
+                 legend=tuple(legend) + (((NO_DATA, grey),) if len(fills) < len(keys) else ()))
 
 
 def category_layer(view, keys, method):
     """High, Medium and Low by `method`'s ranking; the legend gives each category's ranks."""
     ranked = {w.key: w for w in view.wards if getattr(w, f'{method}_rank') is not None}
-    place = _place(view, keys)
-    fills, tips = {}, {}
-    for key in keys:
+
+    def paint(key):
         ward = ranked.get(key)
         if ward is None:
-            tips[key] = f'{place[key]}: {NO_DATA_TEXT}'
-            continue
+            return None, NO_DATA_TEXT
         category = getattr(ward, f'{method}_category')
-        fills[key] = CATEGORY_COLOURS.get(category, NO_DATA)
-        tips[key] = (f'{place[key]}: {category}, rank {getattr(ward, f"{method}_rank")} of {len(ranked)}, '
-                     f'{METHOD_NAMES[method]} {formats.score(getattr(ward, f"{method}_score"))}')
+        return CATEGORY_COLOURS.get(category, NO_DATA), (
+            f'{category}, rank {getattr(ward, f"{method}_rank")} of {len(ranked)}, '
+            f'{METHOD_NAMES[method]} {formats.score(getattr(ward, f"{method}_score"))}')
     legend = []
     for category in CATEGORIES:
         ranks = [getattr(w, f'{method}_rank') for w in ranked.values() if getattr(w, f'{method}_category') == category]
         if ranks:
             legend.append((CATEGORY_COLOURS[category], f'{category}: ranks {min(ranks)}–{max(ranks)} '
                                                        f'({len(ranks)} wards)'))
-    if any(key not in ranked for key in keys):
-        legend.append((NO_DATA, 'No data'))
-    return Layer(title=f'Malaria vulnerability by {METHOD_NAMES[method]}', fills=fills, tips=tips,
-                 legend=tuple(legend), note='Rank 1 is the most vulnerable ward; each category is a third '
-                                            'of the ranked wards.')
+    return _layer(f'Malaria vulnerability by {METHOD_NAMES[method]}', keys, _painted(view, keys, paint), legend,
+                  'No data', 'Rank 1 is the most vulnerable ward; each category is a third of the ranked wards.')
 
 
 def urban_bands(threshold):
@@ -73,27 +84,20 @@ def urban_layer(view, keys, threshold):
     """Urban share of each ward in bands: greys below `threshold` (served first by a bed-net plan),
     blues at or above it, so the map still shows where towns are at any threshold."""
     urban = {w.key: w.urban_percentage for w in view.wards}
-    place = _place(view, keys)
     bands = urban_bands(threshold)
     colours = dict(zip(bands, urban_colours(bands, threshold)))
-    counts = dict.fromkeys(bands, 0)
-    fills, tips = {}, {}
-    for key in keys:
+
+    def paint(key):
         share = urban.get(key)
         if share is None:
-            tips[key] = f'{place[key]}: no urban percentage'
-            continue
-        band = next(b for b in reversed(bands) if share >= b[0])
-        counts[band] += 1
-        fills[key] = colours[band]
-        tips[key] = f'{place[key]}: {share:.1f}% urban'
-    legend = [(colours[band], f'{band_label(*band)} ({counts[band]})') for band in bands]
-    if len(fills) < len(keys):
-        legend.append((NO_DATA, 'No data'))
-    above = sum(counts[band] for band in bands if band[0] >= threshold)
-    return Layer(title=f'Urban extent: {above} of {len(keys)} wards at or above {threshold:g}% urban',
-                 fills=fills, tips=tips, legend=tuple(legend),
-                 note=f'Grey: below {threshold:g}% urban, served first by a bed-net plan; blue: at or above.')
+            return None, 'no urban percentage'
+        return colours[next(b for b in reversed(bands) if share >= b[0])], f'{share:.1f}% urban'
+    painted = _painted(view, keys, paint)
+    counts = Counter(painted[0].values())
+    above = sum(counts[colours[band]] for band in bands if band[0] >= threshold)
+    return _layer(f'Urban extent: {above} of {len(keys)} wards at or above {threshold:g}% urban', keys, painted,
+                  [(colours[band], f'{band_label(*band)} ({counts[colours[band]]})') for band in bands], 'No data',
+                  f'Grey: below {threshold:g}% urban, served first by a bed-net plan; blue: at or above.')
 
 
 def _classes(values, count=len(RISK_COLOURS)):
@@ -116,7 +120,6 @@ def variable_layer(view, keys, variable):
     """One variable's values in the data, in classes coloured by risk (darker = riskier, so an
     inverse variable's lowest values are darkest); wards where it was missing are grey."""
     entry = variable_entry(variable)
-    place = _place(view, keys)
     present = {k: variable.raw.get(k) for k in keys if variable.raw.get(k) is not None}
     classes = _classes(list(present.values()))
     palette = RISK_COLOURS[-len(classes):] if classes else ()
@@ -124,25 +127,18 @@ def variable_layer(view, keys, variable):
         palette = tuple(reversed(palette))
     unit = f' {entry.unit}' if entry.unit and entry.unit not in ('index', 'class', 'count') else ''
 
-    def class_of(value):
-        return next(i for i in reversed(range(len(classes))) if value >= classes[i][0])
-    fills, tips = {}, {}
-    for key in keys:
+    def paint(key):
         value = present.get(key)
-        if value is None:
-            used = variable.value.get(key)
-            tips[key] = (f'{place[key]}: missing in the data' +
-                         (f'; {formats.quantity(used)} (filled from neighbours) used for scoring'
-                          if used is not None else ''))
-            continue
-        fills[key] = palette[class_of(value)]
-        tips[key] = f'{place[key]}: {formats.quantity(value)}{unit}'
+        if value is not None:
+            return palette[next(i for i in reversed(range(len(classes))) if value >= classes[i][0])], (
+                f'{formats.quantity(value)}{unit}')
+        used = variable.value.get(key)
+        return None, 'missing in the data' + (
+            f'; {formats.quantity(used)} (filled from neighbours) used for scoring' if used is not None else '')
     legend = [(colour, formats.quantity(low) if low == high else
                f'{formats.quantity(low)}–{formats.quantity(high)}') for colour, (low, high) in zip(palette, classes)]
-    if len(fills) < len(keys):
-        legend.append((NO_DATA, 'Missing'))
-    return Layer(title=entry.heading, fills=fills, tips=tips, legend=tuple(legend),
-                 note=f'Darker: {entry.risk_text}.')
+    return _layer(entry.heading, keys, _painted(view, keys, paint), legend, 'Missing',
+                  f'Darker: {entry.risk_text}.')
 
 
 def plan_rows_by_key(view, plan):
@@ -156,25 +152,21 @@ def plan_rows_by_key(view, plan):
 def coverage_layer(view, keys, plan):
     """Who the plan's nets cover: all of a ward's people, part of them, or none."""
     rows = plan_rows_by_key(view, plan)
-    place = _place(view, keys)
-    fills, tips, counts = {}, {}, dict.fromkeys(COVERAGE_COLOURS, 0)
-    for key in keys:
+
+    def paint(key):
         row = rows.get(key)
         if row is None:
-            tips[key] = f'{place[key]}: not in the plan'
-            continue
+            return None, 'not in the plan'
         share = row['coverage_percent']
         kind = 'none' if not row['nets_allocated'] else 'full' if share is not None and share >= 100 else 'partial'
-        counts[kind] += 1
-        fills[key] = COVERAGE_COLOURS[kind]
-        tips[key] = (f'{place[key]}: {formats.people(row["nets_allocated"])} of '
-                     f'{formats.people(row["nets_needed"])} nets needed, '
-                     f'{formats.people(row["people_covered"])} people covered')
+        return COVERAGE_COLOURS[kind], (f'{formats.people(row["nets_allocated"])} of '
+                                        f'{formats.people(row["nets_needed"])} nets needed, '
+                                        f'{formats.people(row["people_covered"])} people covered')
+    painted = _painted(view, keys, paint)
+    counts = Counter(painted[0].values())
     labels = {'full': 'Everyone covered', 'partial': 'Partly covered', 'none': 'No nets in this plan'}
-    legend = [(COVERAGE_COLOURS[kind], f'{labels[kind]} ({counts[kind]})') for kind in COVERAGE_COLOURS]
-    if len(fills) < len(keys):
-        legend.append((NO_DATA, 'Not in the plan'))
     totals = plan['totals']
-    return Layer(title=(f'Bed-net plan: {formats.people(totals["nets_used"])} of {formats.people(totals["nets_total"])}'
-                        f' nets, {formats.people(totals["people_covered"])} people covered'),
-                 fills=fills, tips=tips, legend=tuple(legend))
+    return _layer(f'Bed-net plan: {formats.people(totals["nets_used"])} of {formats.people(totals["nets_total"])}'
+                  f' nets, {formats.people(totals["people_covered"])} people covered', keys, painted,
+                  [(colour, f'{labels[kind]} ({counts[colour]})') for kind, colour in COVERAGE_COLOURS.items()],
+                  'Not in the plan')
