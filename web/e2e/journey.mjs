@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import {
-  check, control, notBlank, recordProgressAndMap, recorded, settled, signIn, signOut, WAIT,
+  check, control, notBlank, recordProgressAndMap, recorded, signIn, signOut, WAIT,
 } from './support.mjs';
 
 export const WARDS = 275;
@@ -111,7 +111,6 @@ export async function journey(journal, browser, config, shared) {
     });
     await journal.step(page, 'chat: top 5 wards', async () => {
       await control(page, 'Chat').click();
-      await settled(page); // the conversations listed: what was typed before can be replaced by the newest one
       await page.getByRole('textbox', { name: 'Message', exact: true }).fill('What are the top 5 highest risk wards?');
       await page.getByRole('button', { name: 'Send', exact: true }).click();
       const answer = page.getByRole('log', { name: 'Conversation', exact: true }).getByRole('table').last();

@@ -138,12 +138,6 @@ export async function guidance(page, about) {
   return text;
 }
 
-/** Waits until the screen says it is loading nothing (the app's "Loading …" notices are gone). */
-export function settled(page) {
-  return page.waitForFunction(() => ![...document.querySelectorAll('[role=status]')]
-    .some((element) => element.textContent.trim().startsWith('Loading')), null, { timeout: WAIT.long });
-}
-
 /** A tab, link or button named exactly `name` (frontend.md lets the app choose which). */
 export function control(page, name) {
   const exact = { name, exact: true };
