@@ -109,7 +109,7 @@ def vulnerability_figure(view, keys, method='composite', sheet=None):
     n = len(ranked)
     drawn = [k for k in keys if k in ranked]
     rows = [ranked[k] for k in drawn]
-    categories = layers.CATEGORIES
+    categories = layers.CATEGORIES[::-1]  # z 0 = Low, so the colour bar reads High at the top
     traces = [go.Choropleth(
         locations=_objects(drawn), zmin=-0.5, zmax=len(categories) - 0.5,
         z=_ranks(categories.index(getattr(w, f'{method}_category')) for w in rows),

@@ -70,7 +70,7 @@ def test_niger_vulnerability_map_colours_categories_with_lga_outlines_and_hover_
     shared, figure = wards_data(html), figure_data(html)
     [trace] = choropleths(figure)
     assert len(shared['geojson']['features']) == 275 and len(shared['locations']) == 275
-    assert trace['colorbar']['ticktext'] == ['High', 'Medium', 'Low']
+    assert trace['colorbar']['ticktext'] == ['Low', 'Medium', 'High']  # High at the top
     categories = [trace['colorbar']['ticktext'][int(z)] for z in values(trace['z'])]
     assert categories == [row[3] for row in trace['customdata']]
     assert [categories.count(c) for c in ('High', 'Medium', 'Low')] == [91, 92, 92]
