@@ -3,6 +3,19 @@
 # in app.py, while the app's calls live in chalicelib/.
 locals {
   table_arns = [for table in aws_dynamodb_table.app : table.arn]
+  # The one model the assistant calls (CHAT_PROVIDER=bedrock): a foundation model id, or a
+  # cross-region inference profile id (its geography first: eu., us., apac., global.), which
+  # also needs the foundation model it routes to, in whichever region the profile sends it.
+  bedrock_geography = try(regex("^(us|us-gov|eu|apac|ca|jp|au|global)\\.", var.bedrock_model_id)[0], null)
+  bedrock_model_arns = var.chat_provider != "bedrock" ? [] : local.bedrock_geography == null ? [
+    "arn:${local.partition}:bedrock:${var.bedrock_region}::foundation-model/${var.bedrock_model_id}",
+    ] : [
+    "arn:${local.partition}:bedrock:${var.bedrock_region}:${local.account_id}:inference-profile/${var.bedrock_model_id}",
+    "arn:${local.partition}:bedrock:*::foundation-model/${trimprefix(var.bedrock_model_id, "${local.bedrock_geography}.")}",
+  ]
+  bedrock_guardrail_arns = var.chat_provider == "bedrock" && var.bedrock_guardrail_id != "" ? [
+    "arn:${local.partition}:bedrock:${var.bedrock_region}:${local.account_id}:guardrail/${var.bedrock_guardrail_id}",
+  ] : []
 }
 
 data "aws_iam_policy_document" "lambda" {
@@ -50,6 +63,30 @@ data "aws_iam_policy_document" "lambda" {
     resources = [aws_sqs_queue.analysis.arn, aws_sqs_queue.analysis_dlq.arn]
   }
   statement {
+    sid = "ChatQueue"
+    actions = [
+      "sqs:SendMessage", "sqs:ReceiveMessage", "sqs:DeleteMessage",
+      "sqs:ChangeMessageVisibility", "sqs:GetQueueAttributes", "sqs:GetQueueUrl",
+    ]
+    resources = [aws_sqs_queue.chat.arn, aws_sqs_queue.chat_dlq.arn]
+  }
+  dynamic "statement" {
+    for_each = length(local.bedrock_model_arns) > 0 ? [local.bedrock_model_arns] : []
+    content {
+      sid       = "AssistantModel"
+      actions   = ["bedrock:InvokeModel"] # Converse is authorised as InvokeModel
+      resources = statement.value
+    }
+  }
+  dynamic "statement" {
+    for_each = length(local.bedrock_guardrail_arns) > 0 ? [local.bedrock_guardrail_arns] : []
+    content {
+      sid       = "AssistantGuardrail"
+      actions   = ["bedrock:ApplyGuardrail"]
+      resources = statement.value
+    }
+  }
+  statement {
     sid       = "FailedEvents"
     actions   = ["sqs:SendMessage"]
     resources = [aws_sqs_queue.events_dlq.arn]
@@ -69,12 +106,10 @@ data "aws_iam_policy_document" "lambda" {
     actions   = ["xray:PutTraceSegments", "xray:PutTelemetryRecords"]
     resources = ["*"] # X-Ray has no resource-level permissions
   }
-  dynamic "statement" {
-    for_each = length(var.state_machine_arns) > 0 ? [var.state_machine_arns] : []
-    content {
-      sid       = "Workflows"
-      actions   = ["states:StartExecution"]
-      resources = statement.value
-    }
+  # POST /analyses starts the analysis's execution (infra/stepfunctions.tf).
+  statement {
+    sid       = "Workflows"
+    actions   = ["states:StartExecution"]
+    resources = [local.analysis_state_machine_arn]
   }
 }

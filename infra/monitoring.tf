@@ -46,7 +46,7 @@ locals {
       }
     ]...),
     {
-      for queue in [aws_sqs_queue.analysis_dlq.name, aws_sqs_queue.events_dlq.name] : "${queue}-depth" => {
+      for queue in [aws_sqs_queue.analysis_dlq.name, aws_sqs_queue.chat_dlq.name, aws_sqs_queue.events_dlq.name] : "${queue}-depth" => {
         description = "Messages are waiting in ${queue}: work failed every retry and needs a person."
         namespace   = "AWS/SQS"
         metric      = "ApproximateNumberOfMessagesVisible"
@@ -55,16 +55,7 @@ locals {
         threshold   = 1
       }
     },
-    {
-      for arn in var.state_machine_arns : "${local.prefix}-${element(split(":", arn), 6)}-failed" => {
-        description = "Step Functions executions of ${arn} failed."
-        namespace   = "AWS/States"
-        metric      = "ExecutionsFailed"
-        dimensions  = { StateMachineArn = arn }
-        statistic   = "Sum"
-        threshold   = 1
-      }
-    },
+    local.workflow_alarms, # infra/stepfunctions.tf
   )
 }
 

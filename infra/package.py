@@ -28,10 +28,11 @@ INFRA = ROOT / 'infra'
 CHECKOV = ROOT / '.venv-tools' / 'bin' / 'checkov'
 sys.path.insert(0, str(ROOT))
 
+from chalicelib.analyses.workflow import state_machine  # noqa: E402
 from chalicelib.config import settings  # noqa: E402  (needs ROOT on the path)
 from chalicelib.storage.objects import UPLOAD_PREFIX  # noqa: E402
 from chalicelib.storage.queue import (  # noqa: E402  (infra/queues.tf uses the same)
-    ANALYSIS_VISIBILITY_SECONDS, DEAD_LETTER_VISIBILITY_SECONDS)
+    ANALYSIS_VISIBILITY_SECONDS, CHAT_VISIBILITY_SECONDS, DEAD_LETTER_VISIBILITY_SECONDS)
 
 MB = 1024 * 1024
 UNZIPPED_LIMIT = 250 * MB        # Lambda: per function, layers included
@@ -43,7 +44,11 @@ APP_ENVIRONMENT = MappingProxyType({
     'USER_POOL_ARN': USER_POOL_ARN,
     'USER_POOL_ID': '${aws_cognito_user_pool.users.id}',
     'USER_POOL_CLIENT_ID': '${aws_cognito_user_pool_client.web.id}',
+    # infra/stepfunctions.tf; app.py also reads it at import, for its EventBridge rule's pattern.
+    'ANALYSIS_STATE_MACHINE_ARN': '${local.analysis_state_machine_arn}',
 })
+# The function every Task of the analysis state machine calls (app.py).
+STAGE_FUNCTION = 'analysis_stage'
 # Chalice function name (@app.lambda_function(name=...) in app.py) -> Cognito trigger
 # (infra/auth.tf's lambda_config wires exactly these).
 COGNITO_TRIGGERS = MappingProxyType({
@@ -90,7 +95,8 @@ def run_chalice(stage, out, region, stage_env):
     app.py reads names (the data bucket, the queue) at import: the packager runs
     with the stage's environment so the decorators see the stage's resources.
     """
-    env = {**os.environ, **stage_env, 'AWS_DEFAULT_REGION': region, 'USER_POOL_ARN': USER_POOL_ARN}
+    env = {**os.environ, **stage_env, 'AWS_DEFAULT_REGION': region, 'USER_POOL_ARN': USER_POOL_ARN,
+           'ANALYSIS_STATE_MACHINE_ARN': APP_ENVIRONMENT['ANALYSIS_STATE_MACHINE_ARN']}
     chalice = pathlib.Path(sys.executable).parent / 'chalice'
     proc = subprocess.run(
         [str(chalice), '--project-dir', str(ROOT), 'package', '--pkg-format', 'terraform',
@@ -138,6 +144,7 @@ def wire(tf, stage, api_stage_name, region):
     _s3_notifications(tf, names)
     _sqs_mappings(tf, names)
     triggers = _cognito_triggers(tf, functions)
+    _analysis_workflow(tf, functions)
     return {
         'stage': stage,
         'region': names.region,
@@ -145,7 +152,18 @@ def wire(tf, stage, api_stage_name, region):
         'lambda_function_names': sorted(f['function_name'] for f in functions.values()),
         'cognito_triggers': triggers,
         'frontend_origins': [origin] if origin else [],
+        **assistant_model(names),
     }
+
+
+def assistant_model(names):
+    """The chat provider and the one model (and guardrail) infra/iam.tf lets the app call."""
+    try:
+        provider = names.checked_chat_provider()
+    except ValueError as error:
+        raise PackageError(f'{error} (.chalice/config.json)') from None
+    return {'chat_provider': provider, 'bedrock_model_id': names.bedrock_model_id,
+            'bedrock_region': names.bedrock_region, 'bedrock_guardrail_id': names.bedrock_guardrail_id}
 
 
 def _pins(tf):
@@ -292,13 +310,15 @@ def _sqs_mappings(tf, names):
     """Point each SQS mapping at infra's queue; Lambda refuses a consumer that outlasts the visibility timeout."""
     # queue name -> (infra/queues.tf resource, its visibility timeout)
     queues = {names.analysis_queue: ('analysis', ANALYSIS_VISIBILITY_SECONDS),
-              names.analysis_dlq: ('analysis_dlq', DEAD_LETTER_VISIBILITY_SECONDS)}
+              names.analysis_dlq: ('analysis_dlq', DEAD_LETTER_VISIBILITY_SECONDS),
+              names.chat_queue: ('chat', CHAT_VISIBILITY_SECONDS),
+              names.chat_dlq: ('chat_dlq', DEAD_LETTER_VISIBILITY_SECONDS)}
     functions = _resources(tf, 'aws_lambda_function')
     for mapping in _resources(tf, 'aws_lambda_event_source_mapping').values():
         queue = mapping['event_source_arn'].rsplit(':', 1)[-1]
         if queue not in queues:
             raise PackageError(f'the app consumes SQS queue {queue!r}, which infra/queues.tf does not '
-                               f'define; use ANALYSIS_QUEUE ({names.analysis_queue})')
+                               f'define; use ANALYSIS_QUEUE ({names.analysis_queue}) or CHAT_QUEUE ({names.chat_queue})')
         resource, visibility = queues[queue]
         mapping['event_source_arn'] = _ref('aws_sqs_queue', resource, 'arn')
         consumer = functions[mapping['function_name'].split('.')[1]]
@@ -325,6 +345,16 @@ def _cognito_triggers(tf, functions):
             'source_arn': '${aws_cognito_user_pool.users.arn}',
         }
     return triggers
+
+
+def _analysis_workflow(tf, functions):
+    """The state machine's definition (chalicelib/analyses/workflow.py) as local.analysis_workflow,
+    its Tasks calling the packaged stage function, for infra/stepfunctions.tf."""
+    if STAGE_FUNCTION not in functions:
+        raise PackageError(f'no {STAGE_FUNCTION!r} function in the package: the analysis state machine '
+                           f'calls it (@app.lambda_function(name={STAGE_FUNCTION!r}) in app.py)')
+    definition = state_machine(_ref('aws_lambda_function', STAGE_FUNCTION, 'arn'))
+    tf.setdefault('locals', {})['analysis_workflow'] = json.dumps(definition)
 
 
 def copy_infra(out):

@@ -81,14 +81,40 @@ variable "cognito_triggers" {
   default     = {}
 }
 
-variable "state_machine_arns" {
-  description = "Step Functions state machines to alarm on when executions fail."
-  type        = list(string)
-  default     = []
-}
-
 variable "deletion_protection" {
   description = "Protect tables and the user pool from deletion (turn off only to destroy a stage)."
   type        = bool
   default     = true
+}
+
+variable "chat_provider" {
+  description = "The chat assistant's provider (CHAT_PROVIDER of the stage; written by infra/package.py): rules, or bedrock to let the app call the one model below."
+  type        = string
+  default     = "rules"
+  validation {
+    condition     = contains(["rules", "bedrock"], var.chat_provider)
+    error_message = "chat_provider is rules or bedrock."
+  }
+}
+
+variable "bedrock_model_id" {
+  description = "BEDROCK_MODEL_ID of the stage: a foundation model id or a cross-region inference profile id; the app may invoke only it."
+  type        = string
+  default     = ""
+  validation {
+    condition     = var.chat_provider != "bedrock" || var.bedrock_model_id != ""
+    error_message = "chat_provider bedrock needs bedrock_model_id (BEDROCK_MODEL_ID in .chalice/config.json)."
+  }
+}
+
+variable "bedrock_region" {
+  description = "BEDROCK_REGION of the stage (the stage's region when empty there)."
+  type        = string
+  default     = ""
+}
+
+variable "bedrock_guardrail_id" {
+  description = "BEDROCK_GUARDRAIL_ID of the stage; empty for no guardrail."
+  type        = string
+  default     = ""
 }

@@ -32,3 +32,62 @@ run "plan" {
     error_message = "the upload function is notified of objects outside uploads/, which the app writes itself"
   }
 }
+
+# The assistant's model (infra/iam.tf): no Bedrock permission unless the provider is bedrock,
+# then exactly the configured model, and the guardrail when there is one.
+run "rules_provider_calls_no_model" {
+  command = plan
+
+  assert {
+    condition     = length(local.bedrock_model_arns) == 0 && length(local.bedrock_guardrail_arns) == 0
+    error_message = "the rules provider needs no Bedrock permission"
+  }
+}
+
+run "bedrock_foundation_model" {
+  command = plan
+  variables {
+    chat_provider    = "bedrock"
+    bedrock_model_id = "amazon.nova-lite-v1:0"
+    bedrock_region   = "eu-west-1"
+  }
+
+  assert {
+    condition     = local.bedrock_model_arns == tolist(["arn:aws:bedrock:eu-west-1::foundation-model/amazon.nova-lite-v1:0"])
+    error_message = "the app may invoke other models than the configured foundation model"
+  }
+  assert {
+    condition     = length(local.bedrock_guardrail_arns) == 0
+    error_message = "a guardrail permission without a guardrail"
+  }
+}
+
+run "bedrock_inference_profile_with_guardrail" {
+  command = plan
+  variables {
+    chat_provider        = "bedrock"
+    bedrock_model_id     = "eu.anthropic.claude-3-haiku-20240307-v1:0"
+    bedrock_region       = "eu-central-1"
+    bedrock_guardrail_id = "gr-123"
+  }
+
+  assert {
+    condition = local.bedrock_model_arns == tolist([
+      "arn:aws:bedrock:eu-central-1:123456789012:inference-profile/eu.anthropic.claude-3-haiku-20240307-v1:0",
+      "arn:aws:bedrock:*::foundation-model/anthropic.claude-3-haiku-20240307-v1:0",
+    ])
+    error_message = "an inference profile needs itself and the foundation model it routes to, nothing else"
+  }
+  assert {
+    condition     = local.bedrock_guardrail_arns == tolist(["arn:aws:bedrock:eu-central-1:123456789012:guardrail/gr-123"])
+    error_message = "the guardrail permission is not the configured guardrail's"
+  }
+}
+
+run "bedrock_without_a_model_is_refused" {
+  command = plan
+  variables {
+    chat_provider = "bedrock"
+  }
+  expect_failures = [var.bedrock_model_id]
+}

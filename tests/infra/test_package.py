@@ -36,6 +36,7 @@ def chalice_template():
                 'on_upload': function('chatmrpt-dev-on_upload', 'app.on_upload'),
                 'on_job': function('chatmrpt-dev-on_job', 'app.on_job'),
                 'pre_signup': function('chatmrpt-dev-pre_signup', 'app.pre_signup'),
+                'analysis_stage': function('chatmrpt-dev-analysis_stage', 'app.analysis_stage'),
                 'websocket_connect': function('chatmrpt-dev-websocket_connect', 'app.ws_connect'),
             },
             'aws_s3_bucket_notification': {'chatmrpt-dev-data_notify': {
@@ -167,6 +168,40 @@ def test_a_dead_letter_consumer_outlasting_the_dead_letter_queues_visibility_is_
     assert mapping['event_source_arn'] == '${aws_sqs_queue.analysis_dlq.arn}'
 
 
+def test_the_chat_queues_mappings_point_at_infra_queues(packager):
+    tf = chalice_template()
+    for name, queue in (('on_turn', 'chatmrpt-dev-chat.fifo'), ('on_dead_turn', 'chatmrpt-dev-chat-dlq.fifo')):
+        tf['resource']['aws_lambda_function'][name] = function(f'chatmrpt-dev-{name}', f'app.{name}')
+        tf['resource']['aws_lambda_event_source_mapping'][f'{name}-sqs-event-source'] = {
+            'event_source_arn': f'arn:aws:sqs:eu-west-1:{ACCOUNT}:{queue}',
+            'function_name': f'${{aws_lambda_function.{name}.arn}}'}
+    packager.wire(tf, 'dev', 'api', 'eu-west-1')
+    mappings = tf['resource']['aws_lambda_event_source_mapping']
+    assert mappings['on_turn-sqs-event-source']['event_source_arn'] == '${aws_sqs_queue.chat.arn}'
+    assert mappings['on_dead_turn-sqs-event-source']['event_source_arn'] == '${aws_sqs_queue.chat_dlq.arn}'
+
+
+def test_the_assistants_model_reaches_terraform_from_the_stage(packager, wired):
+    _, tfvars = wired
+    assert (tfvars['chat_provider'], tfvars['bedrock_model_id']) == ('rules', '')
+    tf = chalice_template()
+    for fn in tf['resource']['aws_lambda_function'].values():
+        fn['environment']['variables'].update(CHAT_PROVIDER='bedrock', BEDROCK_MODEL_ID='eu.amazon.nova-lite-v1:0',
+                                              BEDROCK_GUARDRAIL_ID='gr-1', BEDROCK_GUARDRAIL_VERSION='3')
+    tfvars = packager.wire(tf, 'dev', 'api', 'eu-west-1')
+    assert {k: tfvars[k] for k in ('chat_provider', 'bedrock_model_id', 'bedrock_region', 'bedrock_guardrail_id')} \
+        == {'chat_provider': 'bedrock', 'bedrock_model_id': 'eu.amazon.nova-lite-v1:0',
+            'bedrock_region': 'eu-west-1', 'bedrock_guardrail_id': 'gr-1'}
+
+
+def test_a_bedrock_stage_without_a_model_is_refused(packager):
+    tf = chalice_template()
+    for fn in tf['resource']['aws_lambda_function'].values():
+        fn['environment']['variables']['CHAT_PROVIDER'] = 'bedrock'
+    with pytest.raises(packager.PackageError, match='BEDROCK_MODEL_ID'):
+        packager.wire(tf, 'dev', 'api', 'eu-west-1')
+
+
 def test_cognito_triggers_are_permitted_and_reported(wired):
     tf, tfvars = wired
     assert tfvars['cognito_triggers'] == {'pre_sign_up': 'chatmrpt-dev-pre_signup'}
@@ -295,9 +330,9 @@ def test_packaged_app_is_wired_to_infra(package):
     assert 'filename' not in json.dumps(tf['resource']['aws_lambda_function'])
     assert '"bucket": "chatmrpt-' not in text, 'a bucket is still named literally instead of referenced'
     assert ':sqs:' not in text, 'an SQS queue is still named literally instead of referenced'
-    # The dead-letter queue has a consumer: a job whose worker died still ends FAILED.
+    # Each dead-letter queue has a consumer: a job or a turn whose worker died still ends FAILED.
     assert sorted(m['event_source_arn'] for m in tf['resource']['aws_lambda_event_source_mapping'].values()) \
-        == ['${aws_sqs_queue.analysis.arn}', '${aws_sqs_queue.analysis_dlq.arn}']
+        == [f'${{aws_sqs_queue.{name}.arn}}' for name in ('analysis', 'analysis_dlq', 'chat', 'chat_dlq')]
     swagger = json.loads(tf['locals']['chalice_api_swagger'])
     for scheme in swagger.get('securityDefinitions', {}).values():
         assert scheme['x-amazon-apigateway-authorizer']['providerARNs'] == ['${aws_cognito_user_pool.users.arn}']
@@ -368,5 +403,7 @@ def test_package_plans_offline_against_a_mocked_aws(terraform):
     """A whole plan with `mock_provider "aws"`: references, types and the provider's own validation."""
     run, directory = terraform
     (directory / 'tests').mkdir()
-    shutil.copy2(ROOT / 'tests' / 'infra' / 'offline_plan.tftest.hcl', directory / 'tests')
-    assert '1 passed, 0 failed' in run('test')
+    plan = ROOT / 'tests' / 'infra' / 'offline_plan.tftest.hcl'
+    shutil.copy2(plan, directory / 'tests')
+    runs = plan.read_text().count('\nrun "')
+    assert f'{runs} passed, 0 failed' in run('test')

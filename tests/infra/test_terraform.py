@@ -4,7 +4,10 @@ import pytest
 from chalicelib.config import settings
 from chalicelib.storage.objects import UPLOAD_PREFIX, USER_PREFIX
 from chalicelib.storage.tables import TTL_ATTRIBUTE, table_definitions
-from chalicelib.storage.queue import ANALYSIS_VISIBILITY_SECONDS, DEAD_LETTER_VISIBILITY_SECONDS, MAX_RECEIVES
+from chalicelib.storage.conversations import TURN_LEASE_SECONDS
+from chalicelib.storage.queue import (
+    ANALYSIS_VISIBILITY_SECONDS, CHAT_VISIBILITY_SECONDS, CHAT_WORKER_SECONDS, DEAD_LETTER_VISIBILITY_SECONDS,
+    MAX_RECEIVES)
 from tests.infra.hcl import INFRA, as_list
 
 STAGES = ('dev', 'prod')
@@ -135,6 +138,52 @@ def test_analysis_queue_retries_then_dead_letters(infra, chalice_config, stage):
     assert all(q['kms_master_key_id'] == '${aws_kms_key.data.arn}' for q in queues.values())
 
 
+@pytest.mark.parametrize('stage', STAGES)
+def test_chat_queue_is_fifo_retries_then_dead_letters(infra, chalice_config, stage):
+    """A conversation's turns in order (one FIFO group each); a turn whose worker died on every
+    receive reaches the dead-letter consumer, which ends it FAILED."""
+    queues = infra.blocks('resource', 'aws_sqs_queue')
+    env = chalice_config['stages'][stage]['environment_variables']
+    names = settings({'STAGE': stage})
+    assert resolve(queues['chat']['name'], stage) == env['CHAT_QUEUE'] == names.chat_queue
+    assert resolve(queues['chat_dlq']['name'], stage) == env['CHAT_DLQ'] == names.chat_dlq
+    assert queues['chat']['fifo_queue'] is True and queues['chat_dlq']['fifo_queue'] is True
+    assert queues['chat']['content_based_deduplication'] is False     # the turn id deduplicates
+    assert 'aws_sqs_queue.chat_dlq.arn' in queues['chat']['redrive_policy']
+    assert 'local.max_receives' in queues['chat']['redrive_policy']
+    assert queues['chat']['visibility_timeout_seconds'] == '${local.chat_visibility_seconds}'
+    assert queues['chat_dlq']['visibility_timeout_seconds'] == '${local.dead_letter_visibility_seconds}'
+    assert infra.locals()['chat_visibility_seconds'] == CHAT_VISIBILITY_SECONDS
+
+
+def test_a_chat_turn_outlives_no_lease_and_no_visibility_timeout(chalice_config):
+    """The worker may run CHAT_WORKER_SECONDS; its lease lasts as long, and SQS hands the turn out
+    again only after that, so a live worker is never doubled and a dead one's turn is taken over."""
+    assert chalice_config['lambda_functions']['on_chat_turn']['lambda_timeout'] == CHAT_WORKER_SECONDS
+    assert TURN_LEASE_SECONDS >= CHAT_WORKER_SECONDS < CHAT_VISIBILITY_SECONDS
+    assert chalice_config['lambda_timeout'] <= DEAD_LETTER_VISIBILITY_SECONDS   # the dead-letter consumer
+
+
+def test_the_app_may_call_only_the_configured_model_and_only_with_bedrock(infra):
+    """No Bedrock permission for the rules provider; with bedrock, InvokeModel on the one model (and
+    the foundation model its inference profile routes to), ApplyGuardrail on the one guardrail."""
+    lambda_policy = infra.blocks('data', 'aws_iam_policy_document')['lambda']
+    assert not [s for s in statements(lambda_policy) if any(a.startswith('bedrock:') for a in as_list(s['actions']))]
+    blocks = {block['statement']['content']['sid']: block['statement'] for block in as_list(lambda_policy['dynamic'])
+              if 'sid' in block['statement']['content']}
+    model, guardrail = blocks['AssistantModel'], blocks['AssistantGuardrail']
+    assert as_list(model['content']['actions']) == ['bedrock:InvokeModel']
+    assert 'local.bedrock_model_arns' in model['for_each']
+    assert as_list(guardrail['content']['actions']) == ['bedrock:ApplyGuardrail']
+    assert 'local.bedrock_guardrail_arns' in guardrail['for_each']
+    found = infra.locals()
+    arns = found['bedrock_model_arns']
+    assert arns.startswith('${var.chat_provider != "bedrock" ? []')
+    assert ':foundation-model/${var.bedrock_model_id}' in arns and ':inference-profile/${var.bedrock_model_id}' in arns
+    assert found['bedrock_guardrail_arns'].startswith('${var.chat_provider == "bedrock" && var.bedrock_guardrail_id')
+    assert ':guardrail/${var.bedrock_guardrail_id}' in found['bedrock_guardrail_arns']
+
+
 # What the browser's identity pool credentials may do: read, nothing else.
 READ_ONLY_ACTIONS = frozenset({'s3:GetObject', 's3:ListBucket', 'kms:Decrypt',
                                'dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:BatchGetItem'})
@@ -236,11 +285,12 @@ def test_app_role_touches_only_user_prefixes_and_its_own_resources(infra):
 
 
 def test_app_role_may_consume_every_queue_the_app_handles(infra):
-    """The worker reads the analysis queue, the dead-letter handler its DLQ: Lambda's mapping needs both."""
+    """The workers read the analysis and chat queues, the dead-letter handlers their DLQs: Lambda's
+    mappings need them all."""
     lambda_policy = infra.blocks('data', 'aws_iam_policy_document')['lambda']
     consuming = [s for s in statements(lambda_policy) if 'sqs:ReceiveMessage' in as_list(s['actions'])]
     queues = {arn for s in consuming for arn in as_list(s['resources'])}
-    assert queues == {'${aws_sqs_queue.analysis.arn}', '${aws_sqs_queue.analysis_dlq.arn}'}
+    assert queues == {f'${{aws_sqs_queue.{name}.arn}}' for name in ('analysis', 'analysis_dlq', 'chat', 'chat_dlq')}
     assert all({'sqs:DeleteMessage', 'sqs:GetQueueAttributes'} <= set(as_list(s['actions'])) for s in consuming)
 
 
@@ -308,7 +358,7 @@ def test_alarms_cover_api_errors_lambda_errors_throttles_dead_letters_and_workfl
     }
     for metric, source in watched.items():
         assert metric in alarms and source in alarms, metric
-    assert 'aws_sqs_queue.events_dlq.name' in alarms
+    assert 'aws_sqs_queue.events_dlq.name' in alarms and 'aws_sqs_queue.chat_dlq.name' in alarms
 
 
 def test_every_log_group_has_retention_and_encryption(infra):
