@@ -20,7 +20,8 @@ ALLOWED = {'allowed_email_domains': ('example.org', 'health.gov.ng'), 'allowed_o
 
 
 class Inline:
-    """Runs an upload's processing and a queued analysis at once, as the stack's bridges would."""
+    """Runs an upload's processing at once, and the analysis jobs queued while the run waits, as the
+    stack's bridges would."""
 
     def __init__(self, deps):
         self.deps = deps
@@ -28,8 +29,13 @@ class Inline:
     def uploaded(self, key):
         processing.process_upload(key, self.deps)
 
-    def queued(self, user_id, analysis_id):
-        runner.run_job(user_id, analysis_id, self.deps.replace(sender=RecordingSender()))
+    def settle(self):
+        sqs = aws_clients.client('sqs', self.deps.settings.region)
+        url = sqs.get_queue_url(QueueName=self.deps.settings.analysis_queue)['QueueUrl']
+        for message in sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get('Messages', []):
+            runner.handle_message({'body': message['Body'], 'attributes': {'ApproximateReceiveCount': '1'}},
+                                  self.deps.replace(sender=RecordingSender()))
+            sqs.delete_message(QueueUrl=url, ReceiptHandle=message['ReceiptHandle'])
 
 
 def moto_target(settings):
@@ -46,36 +52,36 @@ def target():
         yield moto_target(settings)
 
 
-def team(root, shared, sentinel):
-    """Instance A: Alice (Niger ward data with old rankings in a child session, a facility export
-    with its old ward TPR, a pickle), Bob (Ilorin with rankings the old tool put in another order,
-    a broken upload), Dave disabled, Carol unmapped, Eve outside the allowed domains, Frank twice
-    (emails differing in case), a session both Alice's and Bob's histories claim, an anonymous
-    session, analytics and caches."""
+def team(root, sentinel, uploads):
+    """An instance: Alice (ward data with old rankings in a child session, a facility export with its
+    old ward TPR, a pickle), Bob (ward data with rankings the old tool put in another order, a broken
+    upload), Dave disabled, Carol unmapped, Eve outside the allowed domains, Frank twice (emails
+    differing in case), a session both Alice's and Bob's histories claim, an anonymous session,
+    analytics and caches. `uploads`: Alice's and Bob's ward data and the facility export
+    (instances.real_uploads or grid_uploads)."""
+    first, second, tpr_files = uploads
     i = build.Instance(root)
     ids = SimpleNamespace(alice=i.user('alice@example.org'), bob=i.user('Bob@Example.org'),
                           carol=i.user('carol@example.org'), dave=i.user('dave@example.org', active=False),
                           eve=i.user('eve@elsewhere.net'), frank=i.user('frank@example.org'),
                           frank2=i.user('FRANK@example.org '))
-    variables, old = build.legacy_results(shared, 'niger')
-    niger = i.conversation(ids.alice, 'Niger risk analysis', [
-        ('user', 'run the malaria risk analysis'), ('assistant', 'Done: Wambai ranks first. ' + 'x' * 2500),
+    variables, old = build.legacy_results(first)
+    ranked = i.conversation(ids.alice, 'Niger risk analysis', [
+        ('user', 'run the malaria risk analysis'), ('assistant', 'Done: Wambai ranks first. ' + 'x' * 25_000),
         ('user', 'what are the top 10 highest risk wards?'), ('assistant', 'Here are the top 10 wards.')],
         analysis={'status': 'complete', 'variables_used': variables})
-    data, boundaries = build.ward_files(shared, 'niger')
-    i.upload(f'{niger}__{uuid.uuid4()}', {'raw_data.csv': data[1], 'raw_shapefile.zip': boundaries[1], **old,
+    i.upload(f'{ranked}__{uuid.uuid4()}', {**first, **old,
                                          'itn_parameters.json': b'{"total_nets": 2000000, "avg_household_size": 4}',
                                          'vulnerability_map.html': b'<html></html>'})
-    i.pickle(f'uploads/{niger}/state.pickle', sentinel)
+    i.pickle(f'uploads/{ranked}/state.pickle', sentinel)
     tpr = i.conversation(ids.alice, 'TPR workflow', [('user', 'start the tpr workflow'), ('assistant', 'TPR computed.')],
                          created=build.START.replace(day=2))
-    i.upload(tpr, build.tpr_upload(shared))
-    ilorin = i.conversation(ids.bob, 'Ilorin wards', [('user', 'rank the Ilorin wards'), ('assistant', 'Ranked.')])
-    variables, old = build.legacy_results(shared, 'ilorin', swap=True)
-    data, boundaries = build.ward_files(shared, 'ilorin')
-    i.upload(ilorin, {'raw_data.csv': data[1], 'raw_shapefile.zip': boundaries[1], **old})
+    i.upload(tpr, tpr_files)
+    reordered = i.conversation(ids.bob, 'Ilorin wards', [('user', 'rank the Ilorin wards'), ('assistant', 'Ranked.')])
+    i.upload(reordered, {**second, **build.legacy_results(second, swap=True)[1]})
     broken = i.conversation(ids.bob, 'Broken upload', [('user', 'here is my data')], created=build.START.replace(day=3))
-    i.upload(broken, {'raw_data.csv': b'hello,world\nthis is not,ward data\n', 'raw_shapefile.zip': boundaries[1],
+    i.upload(broken, {'raw_data.csv': b'hello,world\nthis is not,ward data\n',
+                      'raw_shapefile.zip': second['raw_shapefile.zip'],
                       'tpr_results.csv': b'WardName,Burden\nA,1\n'})
     i.conversation(ids.carol, 'Carol alone', [('user', 'hello')])
     i.conversation(ids.dave, 'Dave', [('user', 'hi')])
@@ -85,10 +91,10 @@ def team(root, shared, sentinel):
     i.history(ids.alice, leaked, 'Leaked')
     i.history(ids.bob, leaked, 'Leaked')
     i.memory(leaked, [('user', 'whose is this?')])
-    i.upload(leaked, {'raw_data.csv': data[1], 'raw_shapefile.zip': boundaries[1]})
+    i.upload(leaked, second)
     anonymous = str(uuid.uuid4())
     i.memory(anonymous, [('user', 'no account')])
-    i.upload(anonymous, {'raw_data.csv': data[1], 'raw_shapefile.zip': boundaries[1]})
+    i.upload(anonymous, second)
     i.history('local-dev-user', anonymous, 'Dev')
     i.write('interactions.db', b'SQLite format 3\x00 analytics')
     i.write('arena_stats.json', '{"battles": 3}')
@@ -100,5 +106,5 @@ def team(root, shared, sentinel):
         ('dave@example.org', 'demo-org', 'analyst', 'NI'), ('eve@elsewhere.net', 'demo-org', 'analyst', 'NI'),
         ('frank@example.org', 'demo-org', 'analyst', 'NI'), ('nobody@example.org', 'demo-org', 'analyst', 'NI')])
     return SimpleNamespace(root=root, mapping=mapping, ids=ids, instance=i,
-                           sids=SimpleNamespace(niger=niger, tpr=tpr, ilorin=ilorin, broken=broken, leaked=leaked,
+                           sids=SimpleNamespace(ranked=ranked, tpr=tpr, reordered=reordered, broken=broken, leaked=leaked,
                                                 anonymous=anonymous))

@@ -20,6 +20,7 @@ from werkzeug.security import generate_password_hash
 
 from chalicelib.analysis import prepare_dataset, run_analysis
 from tests.analysis import fixtures_tpr as fx
+from tests.processing import builders as b
 
 START = datetime(2024, 5, 1, 9, 0, tzinfo=timezone.utc)
 CATEGORIES = {'High': 'High Risk', 'Medium': 'Medium Risk', 'Low': 'Low Risk'}
@@ -104,19 +105,25 @@ class Instance:
         self.write(relative, pickle.dumps(Unpickled(sentinel)))
 
 
-def ward_files(shared, place):
-    if place == 'niger':
-        return (('Niger_plus.csv', (shared / 'niger' / 'Niger_plus.csv').read_bytes()),
-                ('Niger_State.zip', (shared / 'niger' / 'Niger_State.zip').read_bytes()))
-    return (('example.csv', (shared / 'ilorin' / 'example.csv').read_bytes()),
-            ('Ilorin_3LGA.zip', (shared / 'ilorin' / 'Ilorin_3LGA.zip').read_bytes()))
+def place_upload(shared, place):
+    """The real ward data and boundaries of `place` (niger or ilorin) as ChatMRPT kept an upload."""
+    data, boundaries = {'niger': ('niger/Niger_plus.csv', 'niger/Niger_State.zip'),
+                        'ilorin': ('ilorin/example.csv', 'ilorin/Ilorin_3LGA.zip')}[place]
+    return {'raw_data.csv': (shared / data).read_bytes(), 'raw_shapefile.zip': (shared / boundaries).read_bytes()}
 
 
-def legacy_results(shared, place, swap=False):
-    """(variables used, {old result file: bytes}) of the legacy analysis, as ChatMRPT saved them;
-    `swap` trades the ranks of the first two wards, as if the old tool had ranked them otherwise."""
-    data, boundaries = ward_files(shared, place)
-    prepared = prepare_dataset({'data': data, 'boundaries': boundaries})
+def grid_upload(side=3, seed=1):
+    """A small generated upload (tests/processing/builders.py's grid) as ChatMRPT kept it."""
+    wards = b.grid_wards(side, seed)
+    return {'raw_data.csv': b.csv_bytes(wards), 'raw_shapefile.zip': b.zip_bytes(b.shapefile_members(wards, side))}
+
+
+def legacy_results(upload, swap=False):
+    """(variables used, {old result file: bytes}) of the legacy analysis of `upload`, as ChatMRPT
+    saved them; `swap` trades the ranks of the first two wards, as if the old tool had ranked
+    them otherwise."""
+    prepared = prepare_dataset({'data': ('raw_data.csv', upload['raw_data.csv']),
+                                'boundaries': ('raw_shapefile.zip', upload['raw_shapefile.zip'])})
     chosen = run_analysis(prepared, {'method': 'both', 'preset': 'mrpt-legacy'})
     variables = [v['name'] for v in chosen.variables]
     result = run_analysis(prepared, {'method': 'both', 'preset': 'mrpt-legacy', 'variables': variables})
@@ -139,14 +146,26 @@ def legacy_results(shared, place, swap=False):
     return variables, files
 
 
-def tpr_upload(shared):
-    """A Niger facility export with the boundaries, and the ward TPR ChatMRPT saved for it."""
-    wards = fx.niger_rows(shared)
+def tpr_upload(wards, boundaries):
+    """A facility export for `wards` (dicts with WardName and lga_name) with the boundaries, and the
+    ward TPR ChatMRPT saved for it."""
     old = _csv(['WardName', 'LGA', 'TPR', 'Total_Tested', 'Total_Positive'],
                [[w['WardName'], w['lga_name'], repr(100.0 * (5 + n % 7) / (20 + n)), 20 + n, 5 + n % 7]
                 for n, w in enumerate(wards)])
-    return {'uploaded_data.csv': fx.niger_export(wards),
-            'raw_shapefile.zip': (shared / 'niger' / 'Niger_State.zip').read_bytes(), 'tpr_results.csv': old}
+    return {'uploaded_data.csv': fx.niger_export(wards), 'raw_shapefile.zip': boundaries, 'tpr_results.csv': old}
+
+
+def real_uploads(shared):
+    """Alice's Niger, Bob's Ilorin and a Niger facility export, from ../shared/data."""
+    return (place_upload(shared, 'niger'), place_upload(shared, 'ilorin'),
+            tpr_upload(fx.niger_rows(shared), (shared / 'niger' / 'Niger_State.zip').read_bytes()))
+
+
+def grid_uploads():
+    """The same three made of small generated grids (quick to validate and rank)."""
+    first, second = grid_upload(3, 1), grid_upload(3, 2)
+    wards = [{'WardName': w['WardName'], 'lga_name': w['LGA']} for w in b.grid_wards(3, 1)]
+    return first, second, tpr_upload(wards, first['raw_shapefile.zip'])
 
 
 def _csv(header, rows):

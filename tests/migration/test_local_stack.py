@@ -10,6 +10,7 @@ import pytest
 
 from tests.integration.support import ROOT, LocalStack
 from tests.migration.conftest import team
+from tests.migration.instances import real_uploads
 
 pytestmark = pytest.mark.integration
 NEW_PASSWORD = 'Migrated-Passw0rd!'
@@ -50,7 +51,7 @@ def keys_under(stack, sub):
 
 
 def test_a_whole_migration_into_the_local_stack(stack, tmp_path, shared_data):
-    instance = team(tmp_path / 'instance', shared_data, tmp_path / 'unpickled')
+    instance = team(tmp_path / 'instance', tmp_path / 'unpickled', real_uploads(shared_data))
     manifest = tmp_path / 'run.json'
     source = ('--instance', str(instance.root), '--mapping', str(instance.mapping))
 
