@@ -9,6 +9,7 @@ def chat_event(event, conversation_id, turn_id, **fields):
     return {'type': 'chat', 'event': event, 'conversation_id': conversation_id, 'turn_id': turn_id, **fields}
 
 
-def tell(deps, user_id, event, conversation_id, turn_id, **fields):
-    """Send one chat event to every connection of `user_id` (and of no one else)."""
-    deps.sender.broadcast(user_id, chat_event(event, conversation_id, turn_id, **fields))
+def tell(deps, user_id, event, conversation_id, turn_id, connections=None, **fields):
+    """Send one chat event to every connection of `user_id` (and of no one else); `connections`,
+    the user's as a turn listed them when it started, saves listing them again for each event."""
+    deps.sender.broadcast(user_id, chat_event(event, conversation_id, turn_id, **fields), connections)

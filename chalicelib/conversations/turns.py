@@ -74,20 +74,21 @@ def answer(user_id, conversation_id, turn_id, deps):
     if header is None or question is None:
         log.info('conversation deleted; turn dropped', extra=where)
         return None
-    tell(deps, user_id, STARTED, conversation_id, turn_id)
+    listening = deps.connections.list(user_id)     # once a turn, not once an event
+    tell(deps, user_id, STARTED, conversation_id, turn_id, listening)
     session = tools.ToolSession(user_id, conversation_id, turn_id, header, deps)
     try:
         reply = loop.run(_context(user_id, header, question, deps), deps.assistant, session,
-                         lambda payload: tell(deps, user_id, TOOL, conversation_id, turn_id,
+                         lambda payload: tell(deps, user_id, TOOL, conversation_id, turn_id, listening,
                                               **{k: v for k, v in payload.items() if k != 'event'}))
     except ProviderError as error:
-        return _fail(deps, user_id, conversation_id, turn_id, str(error))
+        return _fail(deps, user_id, conversation_id, turn_id, str(error), listening)
     except Exception:
         log.exception('turn failed', extra=where)
         return _fail(deps, user_id, conversation_id, turn_id,
                      'I could not answer this message because of a problem on our side. '
-                     f'Send it again; if it fails again, send support the turn id {turn_id}.')
-    return _finish(deps, where, claimed, holder, reply)
+                     f'Send it again; if it fails again, send support the turn id {turn_id}.', listening)
+    return _finish(deps, where, claimed, holder, reply, listening)
 
 
 def _context(user_id, header, question, deps):
@@ -138,7 +139,7 @@ def _canonical_wards(body):
     return tuple((row[code] or None, row[name], row[lga] or None) for row in rows)
 
 
-def _finish(deps, where, claimed, holder, reply):
+def _finish(deps, where, claimed, holder, reply, listening):
     """Store the answer DONE and the conversation's new ids and pending request, then send it."""
     user_id, conversation_id, turn_id = where['user_id'], where['conversation_id'], where['turn_id']
     answer_id = claimed['message_id']
@@ -159,16 +160,17 @@ def _finish(deps, where, claimed, holder, reply):
             deps.objects.delete_files(user_id, 'conversations', conversation_id, [parts])
         return None
     shown = view_message(user_id, dict(claimed, **fields), deps)
-    tell(deps, user_id, MESSAGE, conversation_id, turn_id, message=shown)
+    tell(deps, user_id, MESSAGE, conversation_id, turn_id, listening, message=shown)
     return DONE
 
 
-def _fail(deps, user_id, conversation_id, turn_id, text):
-    """FAILED with `text` (what to do), told to the owner; the turn's status after."""
+def _fail(deps, user_id, conversation_id, turn_id, text, listening=None):
+    """FAILED with `text` (what to do), told to the owner (`listening`: its connections, when
+    the turn listed them); the turn's status after."""
     _, answer_id = turn_message_ids(turn_id)
     failed = deps.conversations.fail_turn(user_id, conversation_id, answer_id, text)
     if failed is None:
         current = deps.conversations.message(user_id, conversation_id, answer_id)
         return current and current['status']
-    tell(deps, user_id, ERROR, conversation_id, turn_id, message_id=answer_id, error=text)
+    tell(deps, user_id, ERROR, conversation_id, turn_id, listening, message_id=answer_id, error=text)
     return FAILED

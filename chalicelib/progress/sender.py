@@ -32,9 +32,10 @@ class ProgressSender:
         for connection in self._connections.subscribers(user_id, analysis_id):
             self.send_to(user_id, connection, message)
 
-    def broadcast(self, user_id, message):
-        """Push `message` to every connection of `user_id` (the chat's events need no subscription)."""
-        for connection in self._connections.list(user_id):
+    def broadcast(self, user_id, message, connections=None):
+        """Push `message` to every connection of `user_id` (the chat's events need no subscription):
+        `connections`, the user's listed by the caller, or all the user has now."""
+        for connection in self._connections.list(user_id) if connections is None else connections:
             self.send_to(user_id, connection, message)
 
     def send_to(self, user_id, connection, message):
