@@ -145,6 +145,7 @@ def wire(tf, stage, api_stage_name, region):
     _sqs_mappings(tf, names)
     triggers = _cognito_triggers(tf, functions)
     _analysis_workflow(tf, functions)
+    _event_rules(tf)
     return {
         'stage': stage,
         'region': names.region,
@@ -355,6 +356,12 @@ def _analysis_workflow(tf, functions):
                            f'calls it (@app.lambda_function(name={STAGE_FUNCTION!r}) in app.py)')
     definition = state_machine(_ref('aws_lambda_function', STAGE_FUNCTION, 'arn'))
     tf.setdefault('locals', {})['analysis_workflow'] = json.dumps(definition)
+
+
+def _event_rules(tf):
+    """Stage-unique names for the EventBridge rules Chalice names after the function alone."""
+    for rule in _resources(tf, 'aws_cloudwatch_event_rule').values():
+        rule['name'] = '${local.prefix}-' + rule['name']
 
 
 def copy_infra(out):
