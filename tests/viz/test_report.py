@@ -62,7 +62,7 @@ def test_report_lists_the_top_wards_in_rank_order(niger_result, niger_report):
     rows = table.split('<tbody>', 1)[1].split('</tr>')[:-1]
     assert len(rows) == 20
     for row, item in zip(rows, niger_result['rankings']):
-        assert f'<td class="num">{item["composite_rank"]}</td><td>{item["ward_name"]}</td>' in row
+        assert f'<td class="num">{item["composite_rank"]}</td><td class="name">{item["ward_name"]}</td>' in row
 
 
 def test_report_shows_static_maps_tests_in_an_appendix_comparison_and_warnings(niger_result, niger_report):
