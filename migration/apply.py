@@ -127,8 +127,11 @@ class Run:
                    for p in u.uploads if not p.refused]
         found = [(sub, user, p, self._dataset(sub, user, p)) for sub, user, p in uploads]
         self._settle(found)
-        for sub, user, p, entry in found:
-            self._results(sub, user, p, entry)
+        settled = [(sub, p, dataset, self._analysis(sub, user, p, dataset) if p.method and dataset['status'] == READY
+                     else None)
+                   for sub, user, p, dataset in found if dataset['state'] in PRESENT and dataset.get('status') in SETTLED]
+        for sub, p, dataset, analysis in settled:
+            self._results(sub, p, dataset, analysis)
         for user in self.plan.migrated():
             if user.old.user_id in subs:
                 for conversation in user.conversations:
@@ -293,12 +296,9 @@ class Run:
         self.target.wait(check, self.wait_seconds)
         self.manifest.save()
 
-    def _results(self, sub, user, p, dataset):
-        """The re-run analysis, the comparison with the old files and their archive, once the
-        dataset's validation has ended (a later run finishes what is still going)."""
-        if dataset['state'] not in PRESENT or dataset.get('status') not in SETTLED:
-            return
-        analysis = self._analysis(sub, user, p, dataset) if p.method and dataset['status'] == READY else None
+    def _results(self, sub, p, dataset, analysis):
+        """The comparison of the re-run analysis with the old files, and their archive, once the
+        analysis has ended (a later run finishes what is still going)."""
         if analysis is not None and analysis['state'] in PRESENT and analysis.get('status') not in TERMINAL:
             item = self.target.wait(lambda: (lambda a: a if a and a['status'] in TERMINAL else None)(
                 self.deps.analyses.get(sub, analysis['analysis_id'])), self.wait_seconds)
@@ -343,8 +343,6 @@ class Run:
                 if written is None:
                     raise Refusal(error.message) from None
                 return written
-            if self.target.events:
-                self.target.events.queued(sub, analysis_id)
             return {'analysis_id': analysis_id, 'sha256': analysis_fingerprint(self.deps.analyses.get(sub, analysis_id))}
 
         entry = self._once('analysis', f'uploads/{p.upload.folder}#analysis', find, create,
@@ -411,7 +409,7 @@ class Run:
             conversations.update_header(sub, cid, dataset_id=dataset_id, analysis_id=analysis_id)
         try:
             for index, message in enumerate(conversation.messages):
-                self._message(sub, cid, f'{source}#{index}', index, message)
+                self._message(sub, cid, f'{message.source}#{index}', index, message)
         except ConversationGone:
             self.notes.append(f'{user.email}: conversation "{conversation.title}" was deleted during the run')
         self.manifest.save()
