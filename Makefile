@@ -10,7 +10,7 @@ STAGE ?= dev
 # The browser tests draw the maps in Debian's Chromium; installed when missing and we are root.
 CHROMIUM := /usr/bin/chromium
 
-.PHONY: install tools browser web run test test-unit test-integration test-web bench demo openapi package deploy destroy clean
+.PHONY: install tools browser web run test test-unit test-integration test-web bench demo migrate-plan migrate openapi package deploy destroy clean
 
 install: $(STAMP)
 
@@ -62,6 +62,17 @@ bench: install web
 
 demo: install
 	$(PY) -m devstack.demo
+
+# A ChatMRPT instance into the running local stack (MIGRATE_STAGE=dev: a deployed stage):
+# make migrate-plan INSTANCE=path/to/instance MAPPING=people.csv, then make migrate (docs/runbook.md).
+MIGRATE_STAGE ?= local
+MIGRATE_SOURCE = --instance "$(INSTANCE)" --mapping "$(MAPPING)" --stage $(MIGRATE_STAGE)
+
+migrate-plan: install
+	$(PY) -m migration plan $(MIGRATE_SOURCE)
+
+migrate: install
+	$(PY) -m migration apply $(MIGRATE_SOURCE)
 
 # chalicelib/openapi.json from the routes and their models (tests/unit/test_openapi.py asks for it).
 openapi: install
