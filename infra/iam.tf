@@ -55,20 +55,12 @@ data "aws_iam_policy_document" "lambda" {
     resources = [aws_kms_key.data.arn]
   }
   statement {
-    sid = "AnalysisQueue"
+    sid = "WorkQueues" # the analysis jobs and the chat turns, each with its dead-letter queue
     actions = [
       "sqs:SendMessage", "sqs:ReceiveMessage", "sqs:DeleteMessage",
       "sqs:ChangeMessageVisibility", "sqs:GetQueueAttributes", "sqs:GetQueueUrl",
     ]
-    resources = [aws_sqs_queue.analysis.arn, aws_sqs_queue.analysis_dlq.arn]
-  }
-  statement {
-    sid = "ChatQueue"
-    actions = [
-      "sqs:SendMessage", "sqs:ReceiveMessage", "sqs:DeleteMessage",
-      "sqs:ChangeMessageVisibility", "sqs:GetQueueAttributes", "sqs:GetQueueUrl",
-    ]
-    resources = [aws_sqs_queue.chat.arn, aws_sqs_queue.chat_dlq.arn]
+    resources = [aws_sqs_queue.analysis.arn, aws_sqs_queue.analysis_dlq.arn, aws_sqs_queue.chat.arn, aws_sqs_queue.chat_dlq.arn]
   }
   dynamic "statement" {
     for_each = length(local.bedrock_model_arns) > 0 ? [local.bedrock_model_arns] : []
