@@ -194,8 +194,13 @@ def check_artifact(name, content_type, body, wards, offline, mapped):
         assert book['Rankings'].max_row == wards + 1
     elif suffix == '.geojson':
         collection = json.loads(body)
-        assert collection['type'] == 'FeatureCollection' and len(collection['features']) == mapped
+        outlines = name == 'lgas.geojson'  # one feature per LGA, not per ward
+        assert collection['type'] == 'FeatureCollection' and (outlines or len(collection['features']) == mapped)
         assert all(f['geometry']['type'] in ('Polygon', 'MultiPolygon') for f in collection['features'])
+        assert not outlines or all(f['properties']['lga'] for f in collection['features'])
+    elif name == 'report.html':  # static and self-contained, whatever `offline` says
+        html = body.decode('utf-8')
+        assert html.rstrip().endswith('</html>') and '<script' not in html, name
     else:
         check_html(name, body.decode('utf-8'), offline, mapped)
 
