@@ -1,8 +1,12 @@
 /** An analysis's live progress (from the WebSocket, with REST catch-up), and how it ended. */
+import { useQueryClient } from '@tanstack/react-query';
+import { useEffect } from 'react';
 import type { Analysis } from '../api/client';
 import { isTerminal, useAnalysis } from '../api/queries';
 import { Loading, Problem } from '../app/feedback';
+import { useServices } from '../app/context';
 import { useAnalysisLive, useChannelState } from '../live/hooks';
+import { prefetchMap } from '../map/useWards';
 import { href } from '../route';
 
 const STAGE_WORDS: Record<string, string> = {
@@ -23,6 +27,12 @@ export function AnalysisProgress({ analysisId }: { analysisId: string }) {
   const query = useAnalysis(analysisId, channel === 'open');
   const analysis = query.data;
   useAnalysisLive(analysisId, isTerminal(analysis));
+  const { api } = useServices();
+  const client = useQueryClient();
+  const succeeded = analysis?.status === 'SUCCEEDED' && analysis.artifacts.length > 0;
+  useEffect(() => {
+    if (succeeded && analysis) prefetchMap(client, api, analysis); // idempotent: fresh queries are not fetched again
+  }, [succeeded, analysis, client, api]);
   if (query.error && !analysis) return <Problem error={query.error} retry={() => void query.refetch()} />;
   if (!analysis) return <Loading what="the analysis" />;
   return (

@@ -1,7 +1,8 @@
 /**
- * The chat routes and WebSocket events of spec/chat.md, in openapi-typescript's shape, until
- * chalicelib/openapi.json documents them (then `npm run api` brings them and this file goes).
+ * What the chat shows: the attachments of spec/chat.md by kind (the API document leaves them
+ * open) and the WebSocket's chat events.
  */
+import type { components } from './schema';
 
 export interface ToolStep {
   name: string;
@@ -16,15 +17,12 @@ export interface TableAttachment {
   columns: string[];
   rows: Record<string, unknown>[];
 }
+/** A file of the conversation's analysis: `name` is the artifact, `url` a 5-minute link to it. */
 export interface MapAttachment {
   kind: 'map';
-  title?: string;
-  artifact?: string;
-  analysis_id?: string;
+  name: string;
   url?: string;
-  map_kind?: string;
-  variable?: string;
-  method?: string;
+  title?: string;
 }
 export interface PlanAttachment {
   kind: 'plan';
@@ -35,11 +33,9 @@ export interface PlanAttachment {
 }
 export interface DownloadAttachment {
   kind: 'download';
-  name?: string;
-  title?: string;
+  name: string;
   url?: string;
-  artifact?: string;
-  analysis_id?: string;
+  title?: string;
 }
 export interface OptionsAttachment {
   kind: 'options';
@@ -47,35 +43,18 @@ export interface OptionsAttachment {
 }
 export type Attachment = TableAttachment | MapAttachment | PlanAttachment | DownloadAttachment | OptionsAttachment;
 
-export interface ChatMessage {
-  message_id: string;
-  turn_id?: string | null;
-  role: 'user' | 'assistant';
-  text: string;
-  status?: 'QUEUED' | 'RUNNING' | 'DONE' | 'FAILED' | null;
-  created_at: string;
+type ApiSchemas = components['schemas'];
+
+/** A message as the app shows it: the API's, whose tool steps may still be running. */
+export type ChatMessage = Omit<ApiSchemas['Message'], 'tool_calls' | 'attachments' | 'status'> & {
+  status?: ApiSchemas['Message']['status'] | null;
   tool_calls?: ToolStep[];
   attachments?: Attachment[];
-}
+};
 
-export interface Conversation {
-  conversation_id: string;
-  title: string | null;
-  dataset_id: string | null;
-  analysis_id: string | null;
-  created_at: string;
-}
+export type Conversation = ApiSchemas['Conversation'];
 
-export interface ConversationDetail extends Conversation {
-  messages: ChatMessage[];
-  next_token?: string | null;
-}
-
-export interface MessageQueued {
-  message_id: string;
-  turn_id: string;
-  status: 'QUEUED';
-}
+export type ConversationDetail = Omit<ApiSchemas['ConversationMessages'], 'messages'> & { messages: ChatMessage[] };
 
 /** A chat event over the WebSocket: every connection of the owner receives them. */
 export interface ChatEvent {
@@ -88,62 +67,12 @@ export interface ChatEvent {
   input?: Record<string, unknown>;
   status?: ToolStep['status'];
   summary?: string;
-  message?: ChatMessage | string;
+  /** The whole assistant message (`message` events). */
+  message?: ChatMessage;
+  /** What went wrong, in words (`error` events). */
+  error?: string;
+  message_id?: string;
   analysis_id?: string;
-  stage?: string;
+  stage?: string | null;
   progress?: number;
-  code?: string;
-}
-
-interface Json<T> {
-  headers: Record<string, unknown>;
-  content: { 'application/json': T };
-}
-interface NoBody {
-  headers: Record<string, unknown>;
-  content?: never;
-}
-type Params<P> = { query?: never; header?: never; path: P; cookie?: never };
-type NoParams = { query?: never; header?: never; path?: never; cookie?: never };
-
-export interface ChatPaths {
-  '/conversations': {
-    parameters: NoParams;
-    get: {
-      parameters: { query?: { limit?: number; next_token?: string }; header?: never; path?: never; cookie?: never };
-      requestBody?: never;
-      responses: { 200: Json<{ items: Conversation[]; next_token: string | null }> };
-    };
-    post: {
-      parameters: NoParams;
-      requestBody: { content: { 'application/json': { title?: string; dataset_id?: string } } };
-      responses: { 201: Json<Conversation> };
-    };
-  };
-  '/conversations/{conversation_id}': {
-    parameters: Params<{ conversation_id: string }>;
-    get: {
-      parameters: {
-        query?: { next_token?: string };
-        header?: never;
-        path: { conversation_id: string };
-        cookie?: never;
-      };
-      requestBody?: never;
-      responses: { 200: Json<ConversationDetail> };
-    };
-    delete: {
-      parameters: Params<{ conversation_id: string }>;
-      requestBody?: never;
-      responses: { 204: NoBody };
-    };
-  };
-  '/conversations/{conversation_id}/messages': {
-    parameters: Params<{ conversation_id: string }>;
-    post: {
-      parameters: Params<{ conversation_id: string }>;
-      requestBody: { content: { 'application/json': { text: string; client_message_id?: string } } };
-      responses: { 202: Json<MessageQueued> };
-    };
-  };
 }

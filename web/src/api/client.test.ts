@@ -36,6 +36,23 @@ describe('the API client', () => {
     expect(describeError(error)).toBe(SESSION_EXPIRED);
   });
 
+  it('asks to sign in again when there is no token to be had, without calling the API', async () => {
+    const onUnauthorized = vi.fn();
+    const network = fakeFetch({});
+    const client = createApi({
+      baseUrl: 'http://api.test',
+      idToken: async () => {
+        throw new ApiError(401, 'unauthorized', SESSION_EXPIRED);
+      },
+      onUnauthorized,
+      fetch: network.fetch,
+    });
+    const error = await call(client.GET('/datasets', {})).catch((e: unknown) => e);
+    expect(describeError(error)).toBe(SESSION_EXPIRED);
+    expect(onUnauthorized).toHaveBeenCalledOnce();
+    expect(network.calls).toHaveLength(0);
+  });
+
   it('says what to do when the server cannot be reached', async () => {
     const client = createApi({
       baseUrl: 'http://api.test',

@@ -1,6 +1,5 @@
 /** The typed REST client: paths and bodies from chalicelib/openapi.json (npm run api), one fetch. */
 import createClient from 'openapi-fetch';
-import type { ChatPaths } from './chat';
 import { ApiError, fromResponse, networkError } from './errors';
 import type { components, paths } from './schema';
 
@@ -18,8 +17,6 @@ export type ComputeTpr = Schemas['ComputeTpr'];
 export type TprResult = Schemas['TprResult'];
 export type Category = NonNullable<Ranking['composite_category']>;
 
-export type Paths = paths & ChatPaths;
-
 export interface ApiOptions {
   baseUrl: string;
   /** The signed-in user's Cognito ID token; throws an ApiError 401 when the session is over. */
@@ -30,13 +27,20 @@ export interface ApiOptions {
 }
 
 export function createApi({ baseUrl, idToken, onUnauthorized, fetch: fetchImpl }: ApiOptions) {
-  const client = createClient<Paths>({
+  const client = createClient<paths>({
     baseUrl,
     fetch: (request: Request) => (fetchImpl ?? globalThis.fetch)(request),
   });
   client.use({
     async onRequest({ request }) {
-      request.headers.set('Authorization', `Bearer ${await idToken()}`);
+      let token: string;
+      try {
+        token = await idToken();
+      } catch (error) {
+        onUnauthorized(); // no token to be had: the session is over
+        throw error;
+      }
+      request.headers.set('Authorization', `Bearer ${token}`);
       return request;
     },
     onResponse({ response }) {

@@ -83,14 +83,9 @@ export async function fetchRankings(api: Api, analysisId: string): Promise<Ranki
   return items;
 }
 
-export function useRankings(analysisId: string | undefined, enabled = true) {
+export function useRankings(analysisId: string | undefined) {
   const { api } = useServices();
-  return useQuery({
-    queryKey: keys.rankings(analysisId ?? ''),
-    enabled: !!analysisId && enabled,
-    queryFn: () => fetchRankings(api, analysisId!),
-    staleTime: Infinity, // a finished analysis's ranking does not change
-  });
+  return useQuery({ ...rankingsQuery(api, analysisId ?? ''), enabled: !!analysisId });
 }
 
 /** A fresh presigned link to one of the analysis's files (they last 5 minutes). */
@@ -98,15 +93,13 @@ export function artifactUrl(api: Api, analysisId: string, name: string) {
   return call(api.GET('/analyses/{analysis_id}/artifacts/{name}', { params: { path: { analysis_id: analysisId, name } } }));
 }
 
-/** A JSON artifact (wards.geojson, lgas.geojson), read through its presigned link. */
-export function useArtifactJson<T>(analysisId: string | undefined, name: string, enabled = true) {
-  const { api } = useServices();
-  return useQuery({
-    queryKey: keys.geojson(analysisId ?? '', name),
-    enabled: !!analysisId && enabled,
+/** A JSON artifact (wards.geojson, lgas.geojson) read through its presigned link: the query's options. */
+export function artifactJsonQuery<T>(api: Api, analysisId: string, name: string) {
+  return {
+    queryKey: keys.geojson(analysisId, name),
     staleTime: Infinity,
     queryFn: async (): Promise<T> => {
-      const { url } = await artifactUrl(api, analysisId!, name);
+      const { url } = await artifactUrl(api, analysisId, name);
       let response: Response;
       try {
         response = await fetch(url);
@@ -116,7 +109,20 @@ export function useArtifactJson<T>(analysisId: string | undefined, name: string,
       if (!response.ok) throw new ApiError(response.status, 'download', `${name} could not be downloaded (${response.status}). Try again.`);
       return (await response.json()) as T;
     },
-  });
+  };
+}
+
+export function useArtifactJson<T>(analysisId: string | undefined, name: string, enabled = true) {
+  const { api } = useServices();
+  return useQuery({ ...artifactJsonQuery<T>(api, analysisId ?? '', name), enabled: !!analysisId && enabled });
+}
+
+export function rankingsQuery(api: Api, analysisId: string) {
+  return {
+    queryKey: keys.rankings(analysisId),
+    queryFn: () => fetchRankings(api, analysisId),
+    staleTime: Infinity, // a finished analysis's ranking does not change
+  };
 }
 
 /** The analysis the screens show: the one in the URL, else the newest that succeeded. */

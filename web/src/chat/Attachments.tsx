@@ -22,7 +22,7 @@ export function AttachmentView({ attachment, analysisId, onOption, disabled }: P
     case 'table':
       return <TableView table={attachment} />;
     case 'map':
-      return <MapView map={attachment} analysisId={attachment.analysis_id ?? analysisId ?? undefined} />;
+      return <MapView map={attachment} analysisId={analysisId ?? undefined} />;
     case 'plan':
       return (
         <p className="attachment">
@@ -34,7 +34,7 @@ export function AttachmentView({ attachment, analysisId, onOption, disabled }: P
         </p>
       );
     case 'download':
-      return <Download name={attachment.name ?? attachment.artifact ?? attachment.title ?? 'file'} url={attachment.url} artifact={attachment.artifact} analysisId={attachment.analysis_id ?? analysisId ?? undefined} />;
+      return <FileLink name={attachment.name} url={attachment.url} analysisId={analysisId ?? undefined} />;
     case 'options':
       return <Options options={attachment} onOption={onOption} disabled={disabled} />;
     default:
@@ -76,24 +76,27 @@ function TableView({ table }: { table: TableAttachment }) {
   );
 }
 
-function Download({ name, url, artifact, analysisId }: { name: string; url?: string; artifact?: string; analysisId?: string }) {
-  if (artifact && analysisId) return <DownloadLink analysisId={analysisId} name={artifact} />;
+/** A file of the analysis, with a fresh link on click (the attachment's own lasts 5 minutes). */
+function FileLink({ name, url, analysisId }: { name: string; url?: string; analysisId?: string }) {
+  const artifacts = useAnalysis(analysisId).data?.artifacts;
+  if (analysisId && artifacts?.includes(name)) return <DownloadLink analysisId={analysisId} name={name} />;
   return url ? <a href={url}>{name}</a> : <span>{name}</span>;
 }
 
-/** A vulnerability or variable map drawn here from the analysis's shapes; otherwise its file. */
+const DRAWN: Record<string, { kind: 'vulnerability' | 'variable'; method?: 'pca' }> = {
+  'vulnerability_map.html': { kind: 'vulnerability' },
+  'pca_map.html': { kind: 'vulnerability', method: 'pca' },
+  'variable_maps.html': { kind: 'variable' },
+};
+
+/** A vulnerability or variable map drawn here from the analysis's shapes, and its file. */
 function MapView({ map, analysisId }: { map: MapAttachment; analysisId?: string }) {
-  const kind = map.map_kind ?? (map.artifact?.startsWith('vulnerability') ? 'vulnerability' : undefined);
-  const drawable = analysisId && (kind === 'vulnerability' || kind === 'variable');
+  const drawn = DRAWN[map.name];
   return (
     <div className="attachment">
       {map.title && <p>{map.title}</p>}
-      {drawable && <InlineMap analysisId={analysisId} kind={kind} method={map.method} />}
-      {map.artifact && analysisId ? (
-        <DownloadLink analysisId={analysisId} name={map.artifact} />
-      ) : (
-        map.url && <a href={map.url}>{map.artifact ?? 'the map'}</a>
-      )}
+      {drawn && analysisId && <InlineMap analysisId={analysisId} kind={drawn.kind} method={drawn.method} />}
+      <FileLink name={map.name} url={map.url} analysisId={analysisId} />
     </div>
   );
 }

@@ -96,7 +96,7 @@ function ConversationPane({ conversationId, datasetId, onCreated, loadingList }:
       let id = conversationId;
       if (!id) {
         const created = await call(api.POST('/conversations', { body: datasetId ? { dataset_id: datasetId } : {} }));
-        client.setQueryData<ShownConversation>(keys.conversation(created.conversation_id), { ...created, messages: [] });
+        client.setQueryData<ShownConversation>(keys.conversation(created.conversation_id), { ...created, messages: [], next_token: null });
         id = created.conversation_id;
       }
       const queued = await call(
@@ -192,7 +192,7 @@ export function MessageLog({ messages, analysisId, onOption, busy, intro }: LogP
       {intro && messages.length === 0 && <p className="hint">{intro}</p>}
       {messages.map((m) => (
         <article key={m.message_id} className={`message message-${m.role}`}>
-          <h3 className="who">{m.role === 'user' ? 'You' : 'Assistant'}</h3>
+          <h2 className="who">{m.role === 'user' ? 'You' : 'Assistant'}</h2>
           {m.tool_calls && m.tool_calls.length > 0 && (
             <ol className="steps" aria-label="Steps taken">
               {m.tool_calls.map((step, i) => (

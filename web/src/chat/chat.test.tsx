@@ -13,6 +13,8 @@ const empty: ShownConversation = {
   dataset_id: 'ds_1',
   analysis_id: 'an_1',
   created_at: '2026-01-01T00:00:00Z',
+  updated_at: '2026-01-01T00:00:00Z',
+  next_token: null,
   messages: [],
 };
 const event = (e: Partial<ChatEvent>): ChatEvent => ({ type: 'chat', conversation_id: 'cv_1', turn_id: 't1', event: 'started', ...e });
@@ -47,15 +49,27 @@ describe('chat events', () => {
     expect(detail!.messages.map((m) => m.role)).toEqual(['user', 'assistant']);
   });
 
-  it("leave other conversations alone and keep an analysis's progress from going back", () => {
+  it("follow an analysis started from the chat on one line until its closing message", () => {
     expect(applyChatEvent(empty, event({ conversation_id: 'cv_2', event: 'started' }))).toBe(empty);
-    let detail = applyChatEvent(empty, event({ event: 'delta', analysis_id: 'an_2', progress: 45, text: 'Scoring' }));
-    detail = applyChatEvent(detail, event({ event: 'delta', analysis_id: 'an_2', progress: 10, text: 'late' }));
-    expect(detail!.messages[0].progress?.progress).toBe(45);
+    const delta = (progress: number, text: string) =>
+      event({ event: 'delta', turn_id: null, analysis_id: 'an_2', stage: 'score', progress, text });
+    let detail = applyChatEvent(empty, delta(45, 'Scoring and ranking the wards'));
+    detail = applyChatEvent(detail, delta(10, 'late'));
+    expect(detail!.messages).toHaveLength(1);
+    expect(detail!.messages[0].progress).toEqual({ analysis_id: 'an_2', stage: 'late', progress: 45 });
+    detail = applyChatEvent(
+      detail,
+      event({
+        event: 'message',
+        turn_id: null,
+        message: { message_id: 'm9', turn_id: null, role: 'assistant', text: 'The malaria risk analysis an_2 has finished.', created_at: '' },
+      }),
+    );
+    expect(detail!.messages.map((m) => m.text)).toEqual(['The malaria risk analysis an_2 has finished.']);
   });
 
   it('turn an error into a failed answer that says so', () => {
-    const detail = applyChatEvent(empty, event({ event: 'error', message: 'The assistant is busy: try again in a minute.' }));
+    const detail = applyChatEvent(empty, event({ event: 'error', message_id: 'm2', error: 'The assistant is busy: try again in a minute.' }));
     expect(detail!.messages[0]).toMatchObject({ status: 'FAILED', text: 'The assistant is busy: try again in a minute.' });
   });
 });
@@ -68,9 +82,10 @@ describe('the message pane', () => {
         busy={false}
         onOption={onOption}
         messages={[
-          { message_id: 'm1', role: 'user', text: 'start the tpr workflow', created_at: '' },
+          { message_id: 'm1', turn_id: 't1', role: 'user', text: 'start the tpr workflow', created_at: '' },
           {
             message_id: 'm2',
+            turn_id: 't1',
             role: 'assistant',
             status: 'DONE',
             created_at: '',
@@ -99,7 +114,7 @@ describe('the message pane', () => {
       <MessageLog
         busy={false}
         onOption={() => {}}
-        messages={[{ message_id: 'p', role: 'assistant', status: 'RUNNING', text: '', created_at: '', tool_calls: [{ name: 'run_analysis', status: 'running' }] }]}
+        messages={[{ message_id: 'p', turn_id: 't1', role: 'assistant', status: 'RUNNING', text: '', created_at: '', tool_calls: [{ name: 'run_analysis', status: 'running' }] }]}
       />,
     );
     expect(screen.getByText('Working: run analysis')).toBeInTheDocument();

@@ -8,19 +8,25 @@ import type { ChatEvent, ChatMessage, ConversationDetail, ToolStep } from '../ap
 export type ShownMessage = ChatMessage & { progress?: { analysis_id: string; stage?: string; progress: number } };
 export type ShownConversation = Omit<ConversationDetail, 'messages'> & { messages: ShownMessage[] };
 
+/** Where an analysis started from the chat shows its progress until its closing message arrives. */
+const PROGRESS_PREFIX = 'progress-';
+
 function upsertAssistant(
   detail: ShownConversation,
   event: ChatEvent,
   change: (message: ShownMessage) => ShownMessage,
 ): ShownConversation {
-  const index = event.turn_id ? detail.messages.findIndex((m) => m.role === 'assistant' && m.turn_id === event.turn_id) : -1;
+  const progressId = event.analysis_id && !event.turn_id ? `${PROGRESS_PREFIX}${event.analysis_id}` : null;
+  const index = detail.messages.findIndex((m) =>
+    progressId ? m.message_id === progressId : m.role === 'assistant' && !!event.turn_id && m.turn_id === event.turn_id,
+  );
   if (index >= 0) {
     const messages = [...detail.messages];
     messages[index] = change(messages[index]);
     return { ...detail, messages };
   }
   const placeholder: ShownMessage = {
-    message_id: `pending-${event.turn_id ?? Date.now()}`,
+    message_id: progressId ?? `pending-${event.turn_id}`,
     turn_id: event.turn_id ?? null,
     role: 'assistant',
     text: '',
@@ -50,27 +56,30 @@ export function applyChatEvent(detail: ShownConversation | undefined, event: Cha
       if (event.analysis_id) {
         return upsertAssistant(detail, event, (m) => ({
           ...m,
+          status: null,
           progress: {
             analysis_id: event.analysis_id!,
-            stage: event.text ?? event.stage,
+            stage: event.text ?? event.stage ?? undefined,
             progress: Math.max(m.progress?.progress ?? 0, event.progress ?? 0),
           },
         }));
       }
       return upsertAssistant(detail, event, (m) => ({ ...m, text: m.text + (event.text ?? '') }));
     case 'message': {
-      const message = typeof event.message === 'object' && event.message ? event.message : null;
+      const message = event.message;
       if (!message) return detail;
       const existing = detail.messages.findIndex(
         (m) => m.message_id === message.message_id || (m.role === 'assistant' && !!message.turn_id && m.turn_id === message.turn_id),
       );
-      const messages = [...detail.messages];
-      if (existing >= 0) messages[existing] = message;
+      // A message outside any turn closes the analysis the chat started: its progress line goes.
+      const messages = detail.messages.filter((m) => message.turn_id || !m.message_id.startsWith(PROGRESS_PREFIX));
+      const at = existing >= 0 ? messages.indexOf(detail.messages[existing]) : -1;
+      if (at >= 0) messages[at] = message;
       else messages.push(message);
       return { ...detail, messages };
     }
     case 'error': {
-      const text = typeof event.message === 'string' ? event.message : (event.text ?? 'The assistant could not answer.');
+      const text = event.error ?? 'The assistant could not answer. Send the message again.';
       return upsertAssistant(detail, event, (m) => ({ ...m, status: 'FAILED', text: m.text || text }));
     }
     default:

@@ -17,10 +17,11 @@ export async function fetchConversation(api: Api, conversationId: string): Promi
         params: { path: { conversation_id: conversationId }, query: token ? { next_token: token } : {} },
       }),
     );
-    detail = detail ? { ...detail, messages: [...detail.messages, ...page.messages] } : page;
+    const messages = page.messages as unknown as ChatMessage[]; // attachments: the API leaves their fields open
+    detail = detail ? { ...detail, messages: [...detail.messages, ...messages] } : { ...page, messages };
     token = page.next_token ?? undefined;
   } while (token);
-  return detail;
+  return detail!;
 }
 
 export function useConversations() {
@@ -61,6 +62,7 @@ export function useChatEvents() {
         if (message.event === 'message' || message.event === 'error') {
           void client.invalidateQueries({ queryKey: keys.conversations });
           void client.invalidateQueries({ queryKey: keys.analyses });
+          void client.invalidateQueries({ queryKey: ['analysis'] }); // a tool may have added files
         }
       }),
       live.onReconnect(() => void client.invalidateQueries({ queryKey: ['conversation'] })),

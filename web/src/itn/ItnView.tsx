@@ -161,11 +161,13 @@ function PlanResult({ analysis, plan }: { analysis: Analysis; plan: ItnPlan }) {
   return (
     <section className="plan" aria-labelledby="plan-title">
       <h2 id="plan-title">The plan</h2>
-      <ul role="status" className="totals">
-        {totalsSentences(plan).map((s) => (
-          <li key={s}>{s}</li>
-        ))}
-      </ul>
+      <div role="status">
+        <ul className="totals">
+          {totalsSentences(plan).map((s) => (
+            <li key={s}>{s}</li>
+          ))}
+        </ul>
+      </div>
       {plan.warnings.length > 0 && (
         <ul className="warnings">
           {plan.warnings.map((w) => (

@@ -80,7 +80,7 @@ export function Choropleth({ label, wards, lgas, fill, describe, legend, legendT
         {active === null ? 'Point at a ward (or tab to the map and use the arrow keys) to see its name.' : describe(drawn.paths[active].feature)}
       </p>
       <div className="legend">
-        <h3>{legendTitle}</h3>
+        <p className="legend-title">{legendTitle}</p>
         <ul>
           {legend.map((item) => (
             <li key={item.label}>

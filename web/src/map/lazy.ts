@@ -2,8 +2,8 @@
 import { lazy } from 'react';
 import { retrying } from '../retrying';
 
-const chunk = () => retrying(() => import('./maps'));
+export const loadMaps = () => retrying(() => import('./maps'));
 
-export const VulnerabilityMap = lazy(() => chunk().then((m) => ({ default: m.VulnerabilityMap })));
-export const VariableMap = lazy(() => chunk().then((m) => ({ default: m.VariableMap })));
-export const CoverageMap = lazy(() => chunk().then((m) => ({ default: m.CoverageMap })));
+export const VulnerabilityMap = lazy(() => loadMaps().then((m) => ({ default: m.VulnerabilityMap })));
+export const VariableMap = lazy(() => loadMaps().then((m) => ({ default: m.VariableMap })));
+export const CoverageMap = lazy(() => loadMaps().then((m) => ({ default: m.CoverageMap })));
