@@ -1,7 +1,9 @@
 """What the owner's WebSocket connections receive about a conversation, without subscribing:
 `{"type": "chat", "event", "conversation_id", "turn_id", ...}`. A turn sends `started`, a `tool`
 event as each tool starts and ends, and ends with `message` (the whole assistant message) or
-`error`; an analysis started from the chat sends `delta` events with its progress (turn_id null)."""
+`error`; an analysis started from the chat sends `delta` events with its progress (turn_id null).
+A message whose attachments would not fit in a WebSocket frame comes without them, marked
+`attachments_omitted`: GET the conversation for them."""
 STARTED, DELTA, TOOL, MESSAGE, ERROR = 'started', 'delta', 'tool', 'message', 'error'
 
 

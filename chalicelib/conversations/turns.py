@@ -25,6 +25,7 @@ from chalicelib.storage.objects import content_type
 log = logging.getLogger('chatmrpt.chat')
 
 INLINE_BYTES = 32 * 1024     # an answer's attachments above this go to S3, so no item nears 400 KB
+EVENT_BYTES = 120 * 1024     # API Gateway refuses a WebSocket frame over 128 KB
 WARDS_FILE = 'wards.csv'
 RANKINGS = 'rankings.json'
 
@@ -160,6 +161,8 @@ def _finish(deps, where, claimed, holder, reply, listening):
             deps.objects.delete_files(user_id, 'conversations', conversation_id, [parts])
         return None
     shown = view_message(user_id, dict(claimed, **fields), deps)
+    if len(json.dumps(shown)) > EVENT_BYTES:   # too large to send: GET the conversation for them
+        shown = dict(shown, attachments=[], attachments_omitted=True)
     tell(deps, user_id, MESSAGE, conversation_id, turn_id, listening, message=shown)
     return DONE
 

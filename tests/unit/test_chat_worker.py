@@ -211,6 +211,19 @@ def test_attachments_too_large_for_an_item_are_kept_in_s3_under_the_owner(deps, 
     assert Bucket(deps.settings).keys(f'users/{ALICE}/conversations/') == []
 
 
+def test_attachments_too_large_for_a_websocket_frame_are_left_for_the_conversation(deps, ws, connected, analysed):
+    options = tuple(f'option {i} ' + 'x' * 100 for i in range(1500))
+    many = deps.replace(assistant=Answering(Reply(text='Which one?', options=options)))
+    turn_id, record = say(deps, analysed, 'which?')
+
+    assert turns.handle_message(record, many) == DONE
+
+    sent = events(ws, 'conn-a1')[-1]['message']
+    assert (sent['text'], sent['attachments'], sent['attachments_omitted']) == ('Which one?', [], True)
+    assert len(json.dumps(sent)) < 128 * 1024
+    assert answer_of(deps, analysed, turn_id)['attachments'] == [{'kind': 'options', 'options': list(options)}]
+
+
 def test_a_turn_of_a_conversation_deleted_meanwhile_is_dropped(deps, ws, connected, analysed):
     _, record = say(deps, analysed, 'top 3 wards')
     conversations.delete(ALICE, analysed, deps)
