@@ -127,10 +127,11 @@ class Run:
                    for p in u.uploads if not p.refused]
         found = [(sub, user, p, self._dataset(sub, user, p)) for sub, user, p in uploads]
         self._settle(found)
-        settled = [(sub, p, dataset, self._analysis(sub, user, p, dataset) if p.method and dataset['status'] == READY
-                     else None)
-                   for sub, user, p, dataset in found if dataset['state'] in PRESENT and dataset.get('status') in SETTLED]
-        for sub, p, dataset, analysis in settled:
+        settled = [(sub, user, p, d) for sub, user, p, d in found
+                   if d['state'] in PRESENT and d.get('status') in SETTLED]
+        ran = [(sub, p, d, self._analysis(sub, user, p, d) if p.method and d['status'] == READY else None)
+               for sub, user, p, d in settled]
+        for sub, p, dataset, analysis in ran:
             self._results(sub, p, dataset, analysis)
         for user in self.plan.migrated():
             if user.old.user_id in subs:
@@ -211,7 +212,8 @@ class Run:
         sub = entry['user_id']
         others = [e for e in self.manifest.of_kind('cognito_user') if e['user_id'] == sub and e['source'] != source]
         if others:
-            self.notes.append(f'{m.email}: its Cognito user is that of another ChatMRPT user already: migrated to no one')
+            self.notes.append(f'{m.email}: its Cognito user is that of another ChatMRPT user already: '
+                              'migrated to no one')
             return None
         if entry['state'] == EXISTING and entry['sha256'] != cognito_fingerprint(wanted):
             self.notes.append(f'{m.email} was in the user pool already with other attributes than the mapping: '
@@ -312,7 +314,8 @@ class Run:
                       else ('datasets', dataset['dataset_id']))
             for name, path in sorted(p.upload.results.items()):
                 if self.manifest.find('archived_result', path) is None:
-                    key = self.deps.objects.put_file(sub, *parent, ('legacy', name), self._read(path), content_type(name))
+                    key = self.deps.objects.put_file(sub, *parent, ('legacy', name), self._read(path),
+                                                     content_type(name))
                     self.created['archived_result'] += 1
                     self.manifest.add('archived_result', path, WRITTEN, user_id=sub, key=key, parent=list(parent),
                                       sha256=self.inventory.sources[path])
@@ -343,7 +346,8 @@ class Run:
                 if written is None:
                     raise Refusal(error.message) from None
                 return written
-            return {'analysis_id': analysis_id, 'sha256': analysis_fingerprint(self.deps.analyses.get(sub, analysis_id))}
+            item = self.deps.analyses.get(sub, analysis_id)
+            return {'analysis_id': analysis_id, 'sha256': analysis_fingerprint(item)}
 
         entry = self._once('analysis', f'uploads/{p.upload.folder}#analysis', find, create,
                            owner=user.old.user_id, user_id=sub, dataset_id=dataset_id)
@@ -445,8 +449,8 @@ class Run:
                    or e['kind'] == 'dataset' and e['state'] in PRESENT and e.get('status') not in SETTLED
                    or e['kind'] == 'analysis' and e['state'] in PRESENT and e.get('status') not in TERMINAL]
         report = {'created': dict(self.created), 'notes': self.notes, 'pending': len(pending),
-                  'datasets': [{k: e.get(k) for k in ('email', 'source', 'dataset_id', 'status', 'errors', 'comparisons')}
-                               for e in entries if e['kind'] == 'dataset'],
+                  'datasets': [{k: e.get(k) for k in ('email', 'source', 'dataset_id', 'status', 'errors',
+                                                      'comparisons')} for e in entries if e['kind'] == 'dataset'],
                   'analyses': [{k: e.get(k) for k in ('source', 'analysis_id', 'state', 'status', 'error', 'reason')}
                                for e in entries if e['kind'] == 'analysis'],
                   'left': [list(item) for item in self.plan.left]}
@@ -463,7 +467,8 @@ def render(report, manifest):
              f'created this time: {created or "nothing"}']
     for d in report['datasets']:
         errors = ''.join(f'; {e}' for e in d.get('errors') or ())
-        lines.append(f'{d["email"]}: {d["source"]} -> dataset {d["dataset_id"]} {d["status"] or "not validated yet"}{errors}')
+        status = d['status'] or 'not validated yet'
+        lines.append(f'{d["email"]}: {d["source"]} -> dataset {d["dataset_id"]} {status}{errors}')
         lines.extend(f'  {compare.describe(c)}' for c in d.get('comparisons') or ())
     lines.extend(f'analysis {a["analysis_id"] or "-"} ({a["source"]}): {a["status"] or a["state"]}'
                  + (f', {a["error"] or a["reason"]}' if a.get('error') or a.get('reason') else '')

@@ -29,7 +29,8 @@ def _parser():
     where.add_argument('--stack', help='the stage\'s outputs (default .local/stack.json, or infra/stacks/STAGE.json)')
     plan = commands.add_parser('plan', parents=[source, where], help='what apply would do, per user; changes nothing')
     plan.add_argument('--json', action='store_true', help='the counts and what is left behind, as JSON')
-    run = commands.add_parser('apply', parents=[source, where], help='migrate (again: continues, creates nothing twice)')
+    run = commands.add_parser('apply', parents=[source, where],
+                              help='migrate (again: continues, creates nothing twice)')
     run.add_argument('--manifest', help='where the run is recorded (default .local/migrations/STAGE-....json)')
     run.add_argument('--wait', type=float, default=900, help='seconds to wait for validation and analyses')
     run.add_argument('--no-invite', action='store_true',

@@ -113,7 +113,8 @@ def compare_tpr(name, data, ward_tpr):
             'left_out_repeated_names': old_repeats + new_repeats,
             'only_old': len({k for k, v in old.items() if v is not None} - set(new)),
             'max_difference': max(differences.values(), default=None),
-            'differing': [{'ward': k, 'old': old[k], 'new': new[k]} for k in sorted(differences, key=lambda k: -differences[k])
+            'differing': [{'ward': k, 'old': old[k], 'new': new[k]}
+                          for k in sorted(differences, key=lambda k: -differences[k])
                           if differences[k] > TPR_TOLERANCE][:SHOWN],
             'reproduced': bool(both) and all(d <= TPR_TOLERANCE for d in differences.values())}
 

@@ -130,7 +130,8 @@ def render(plan):
                 lines.append(f'  upload {p.upload.folder[:8]}...: NOT MIGRATED, {p.refused}')
                 continue
             rerun = (f'; re-run mrpt-legacy ({p.method}) and compare with the old rankings' if p.method else '')
-            tpr = '; compare the ward TPR with tpr_results.csv' if TPR in p.upload.results and 'tpr' in p.upload.files else ''
+            tpr = ('; compare the ward TPR with tpr_results.csv'
+                   if TPR in p.upload.results and 'tpr' in p.upload.files else '')
             lines.append(f'  dataset from upload {p.upload.folder[:8]}... ({files}){rerun}{tpr}; '
                          f'archive {len(p.upload.results)} old result file(s)')
     if plan.archive:

@@ -49,7 +49,8 @@ class Rollback:
             self.mark([entry], REMOVED)
         for entry in self.ours('archived_result'):
             kind, item_id = entry['parent']
-            self.deps.objects.delete_files(entry['user_id'], kind, item_id, [('legacy', entry['key'].rsplit('/', 1)[-1])])
+            name = entry['key'].rsplit('/', 1)[-1]
+            self.deps.objects.delete_files(entry['user_id'], kind, item_id, [('legacy', name)])
             self.mark([entry], REMOVED)
         for entry in self.ours('conversation'):
             self._conversation(entry)

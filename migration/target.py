@@ -24,7 +24,8 @@ class TargetError(Exception):
 @dataclass
 class Target:
     """The stage's settings and clients. `events`, when given, is told of each upload put and
-    analysis queued (tests run the processing and the worker with it; a stack runs them itself)."""
+    asked to settle what is queued while the run waits (tests run the processing and the worker
+    with it; a stack runs them itself)."""
     settings: object
     deps: object
     cognito: object
@@ -35,6 +36,8 @@ class Target:
         """The first truthy `check()` within `seconds`, or None."""
         deadline = time.monotonic() + seconds
         while True:
+            if self.events:
+                self.events.settle()
             found = check()
             if found or time.monotonic() >= deadline:
                 return found

@@ -1,6 +1,8 @@
 """Migration fixtures: a target in moto (the processing and the worker run inline, where the local
 stack's event bridges would run them) and the instances the tests migrate."""
+import contextlib
 import dataclasses
+import io
 import uuid
 from types import SimpleNamespace
 
@@ -11,6 +13,7 @@ from chalicelib.analyses import runner
 from chalicelib.datasets import processing
 from chalicelib.deps import Deps
 from devstack.provision import create_user_pool
+from migration.cli import main
 from migration.target import Target
 from tests.conftest import mocked_aws
 from tests.migration import instances as build
@@ -46,6 +49,14 @@ def moto_target(settings):
     return Target(s, deps, cognito, aws_clients.client('s3', s.region), Inline(deps))
 
 
+def cli(target, *args):
+    """`python -m migration ...` in this process against `target`: (exit status, what it printed)."""
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        code = main(list(args), target=target)
+    return code, out.getvalue()
+
+
 @pytest.fixture
 def target():
     with mocked_aws() as settings:
@@ -74,8 +85,8 @@ def team(root, sentinel, uploads):
                                          'itn_parameters.json': b'{"total_nets": 2000000, "avg_household_size": 4}',
                                          'vulnerability_map.html': b'<html></html>'})
     i.pickle(f'uploads/{ranked}/state.pickle', sentinel)
-    tpr = i.conversation(ids.alice, 'TPR workflow', [('user', 'start the tpr workflow'), ('assistant', 'TPR computed.')],
-                         created=build.START.replace(day=2))
+    tpr = i.conversation(ids.alice, 'TPR workflow',
+                         [('user', 'start the tpr workflow'), ('assistant', 'TPR computed.')], build.START.replace(day=2))
     i.upload(tpr, tpr_files)
     reordered = i.conversation(ids.bob, 'Ilorin wards', [('user', 'rank the Ilorin wards'), ('assistant', 'Ranked.')])
     i.upload(reordered, {**second, **build.legacy_results(second, swap=True)[1]})
@@ -105,6 +116,4 @@ def team(root, sentinel, uploads):
         ('alice@example.org', 'demo-org', 'analyst', 'NI'), ('bob@example.org', 'nmep', 'viewer', 'KW'),
         ('dave@example.org', 'demo-org', 'analyst', 'NI'), ('eve@elsewhere.net', 'demo-org', 'analyst', 'NI'),
         ('frank@example.org', 'demo-org', 'analyst', 'NI'), ('nobody@example.org', 'demo-org', 'analyst', 'NI')])
-    return SimpleNamespace(root=root, mapping=mapping, ids=ids, instance=i,
-                           sids=SimpleNamespace(ranked=ranked, tpr=tpr, reordered=reordered, broken=broken, leaked=leaked,
-                                                anonymous=anonymous))
+    return SimpleNamespace(root=root, mapping=mapping, instance=i)

@@ -17,7 +17,8 @@ RANKINGS = [{'ward_code': 'NI1', 'ward_name': 'Sabon Gari', 'composite_rank': 1,
 
 
 def test_the_migration_is_not_in_the_deployed_package():
-    packaged = [zip_path for _, zip_path in LambdaDeploymentPackager(OSUtils(), None, None)._iter_app_filenames(str(ROOT))]
+    packager = LambdaDeploymentPackager(OSUtils(), None, None)
+    packaged = [zip_path for _, zip_path in packager._iter_app_filenames(str(ROOT))]
     assert 'app.py' in packaged and any(p.startswith('chalicelib/') for p in packaged)
     assert not any(p.startswith('migration/') for p in packaged)
 
@@ -80,7 +81,8 @@ def test_rankings_are_compared_by_code_when_the_old_file_has_it():
     old = b'WardCode,WardName,median_score,overall_rank\nNI2,Sabon Gari,0.8,1\nNI1,Sabon Gari,0.9,2\nNI3,Kawo,0.5,3\n'
     c = compare_rankings('analysis_vulnerability_rankings.csv', old, RANKINGS, 'composite')
     assert (c['compared'], c['same_rank'], c['max_rank_shift'], c['reproduced']) == (3, 1, 1, False)
-    assert c['differing'] == [{'ward': 'NI1', 'old_rank': 2, 'new_rank': 1}, {'ward': 'NI2', 'old_rank': 1, 'new_rank': 2}]
+    assert c['differing'] == [{'ward': 'NI1', 'old_rank': 2, 'new_rank': 1},
+                              {'ward': 'NI2', 'old_rank': 1, 'new_rank': 2}]
 
 
 def test_repeated_names_are_left_out_rather_than_guessed():
@@ -98,5 +100,6 @@ def test_old_files_without_the_columns_are_said_not_comparable():
                           'columns ChatMRPT wrote'
     burden = compare_tpr('tpr_results.csv', b'WardName,LGA,Burden\nKawo,Bida,12\n', b'ward_name,tpr\nKawo,3\n')
     assert not burden['comparable'] and 'Burden' in burden['reason']
-    tpr = compare_tpr('tpr_results.csv', b'WardName,TPR\nKawo Ward,30.0\n', b'ward_code,ward_name,tpr\nNI3,Kawo,30.004\n')
+    tpr = compare_tpr('tpr_results.csv', b'WardName,TPR\nKawo Ward,30.0\n',
+                      b'ward_code,ward_name,tpr\nNI3,Kawo,30.004\n')
     assert (tpr['compared'], tpr['reproduced']) == (1, True)

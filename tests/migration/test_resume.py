@@ -1,7 +1,5 @@
 """A run that dies half-way, a rollback after people have used what was migrated, and verify
 finding what changed; in moto, on a small instance of two people."""
-import contextlib
-import io
 import json
 
 import pytest
@@ -10,8 +8,8 @@ from chalicelib.conversations import requests as conversations
 from chalicelib.datasets import requests as datasets
 from chalicelib.errors import NotFound
 from chalicelib.storage.conversations import Conversations
-from migration.cli import main
 from tests.migration import instances as build
+from tests.migration.conftest import cli
 
 
 class Killed(BaseException):
@@ -31,13 +29,6 @@ def pair(root):
     mapping = build.mapping_csv(root / 'mapping.csv', [('alice@example.org', 'demo-org', 'analyst', 'NI'),
                                                        ('bob@example.org', 'nmep', 'analyst', 'NI')])
     return ['--instance', str(i.root), '--mapping', str(mapping), '--manifest', str(root / 'run.json')]
-
-
-def cli(target, *args):
-    out = io.StringIO()
-    with contextlib.redirect_stdout(out):
-        code = main(list(args), target=target)
-    return code, out.getvalue()
 
 
 def subs(root):
@@ -91,8 +82,8 @@ def test_a_rollback_keeps_what_people_did_after_the_migration(target, tmp_path):
     [migrated] = conversations.list_page(alice, {}, deps)['items']
     conversations.post_message(alice, migrated['conversation_id'], {'text': 'and the top 5?'}, deps)
     [alice_dataset], [bob_migrated] = deps.datasets.all(alice), deps.datasets.all(bob)
-    own = datasets.create(bob, {'name': 'his own', 'files': [{'role': 'data', 'filename': 'w.csv', 'size': 9},
-                                                             {'role': 'boundaries', 'filename': 'w.zip', 'size': 9}]}, deps)
+    files = [{'role': 'data', 'filename': 'w.csv', 'size': 9}, {'role': 'boundaries', 'filename': 'w.zip', 'size': 9}]
+    own = datasets.create(bob, {'name': 'his own', 'files': files}, deps)
 
     code, text = cli(target, 'rollback', args[-1], '--yes')
     assert code == 0

@@ -2,9 +2,7 @@
 find after `apply`, a second `apply`, `verify`, and `rollback`. The instance is tests/migration/
 conftest.py's team with small generated wards (the real ones go through the local stack in
 test_local_stack.py); the processing and the worker run inline where the stack's bridges would."""
-import contextlib
 import hashlib
-import io
 import json
 from types import SimpleNamespace
 
@@ -16,10 +14,9 @@ from chalicelib.datasets import requests as datasets
 from chalicelib.errors import NotFound
 from devstack.provision import create_user
 from migration.apply import MAX_TEXT
-from migration.cli import main
 from tests.conftest import mocked_aws
 from tests.migration import instances as build
-from tests.migration.conftest import moto_target, team
+from tests.migration.conftest import cli, moto_target, team
 
 
 def snapshot(target):
@@ -57,22 +54,17 @@ def world(tmp_path_factory):
         target = moto_target(settings)
         deps = target.deps
 
-        def cli(*args):
-            out = io.StringIO()
-            with contextlib.redirect_stdout(out):
-                code = main(list(args), target=target)
-            return code, out.getvalue()
-
         # Someone already in the new system, with a dataset of their own: the run must not touch them.
-        create_user(target.cognito, target.settings.user_pool_id, 'zed@example.org', 'zed@example.org', 'nmep', 'analyst', 'NI')
+        create_user(target.cognito, target.settings.user_pool_id, 'zed@example.org', 'zed@example.org', 'nmep',
+                    'analyst', 'NI')
         zed = {a['Name']: a['Value'] for a in target.cognito.admin_get_user(
             UserPoolId=target.settings.user_pool_id, Username='zed@example.org')['UserAttributes']}['sub']
         datasets.create(zed, {'name': 'mine', 'files': [{'role': 'data', 'filename': 'a.csv', 'size': 10},
                                                         {'role': 'boundaries', 'filename': 'b.zip', 'size': 10}]}, deps)
         w.baseline = snapshot(target)
-        w.plan = cli('plan', *source)
+        w.plan = cli(target, 'plan', *source)
         w.after_plan = snapshot(target)
-        w.first = cli('apply', *source, '--manifest', str(manifest))
+        w.first = cli(target, 'apply', *source, '--manifest', str(manifest))
         w.manifest = json.loads(manifest.read_text())
         w.applied = snapshot(target)
         w.subs = {e['email']: e['user_id'] for e in w.manifest['entries'] if e['kind'] == 'cognito_user'}
@@ -81,13 +73,13 @@ def world(tmp_path_factory):
                            for c in conversations.list_page(alice, {}, deps)['items']]
         with pytest.raises(NotFound):
             datasets.get(bob, w.conversations[-1]['dataset_id'], deps)
-        w.second = cli('apply', *source, '--manifest', str(manifest))
+        w.second = cli(target, 'apply', *source, '--manifest', str(manifest))
         w.entries_after_second = len(json.loads(manifest.read_text())['entries'])
         w.again = snapshot(target)
-        w.verify = cli('verify', str(manifest))
-        w.rollback = cli('rollback', str(manifest), '--yes')
+        w.verify = cli(target, 'verify', str(manifest))
+        w.rollback = cli(target, 'rollback', str(manifest), '--yes')
         w.after = snapshot(target)
-        w.verify_after = cli('verify', str(manifest))
+        w.verify_after = cli(target, 'verify', str(manifest))
         w.manifest_text = manifest.read_text()
     yield w
 
@@ -115,8 +107,9 @@ def test_the_plan_says_per_user_what_happens_and_changes_nothing(world):
 def test_mapped_people_become_users_who_must_set_a_new_password(world):
     users = {json.loads(attributes)['sub']: (status, enabled, json.loads(attributes))
              for _, status, enabled, attributes in world.applied.users}
-    assert sorted(users) == sorted([world.subs['alice@example.org'], world.subs['bob@example.org'],
-                                    world.subs['dave@example.org']] + [json.loads(u[3])['sub'] for u in world.baseline.users])
+    before = [json.loads(u[3])['sub'] for u in world.baseline.users]
+    assert sorted(users) == sorted([world.subs[e] for e in ('alice@example.org', 'bob@example.org', 'dave@example.org')]
+                                   + before)
     alice = users[world.subs['alice@example.org']]
     assert alice[0] == 'FORCE_CHANGE_PASSWORD' and alice[1] is True
     assert (alice[2]['email'], alice[2]['custom:organization'], alice[2]['custom:role'], alice[2]['custom:region']) == \
