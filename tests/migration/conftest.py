@@ -85,8 +85,8 @@ def team(root, sentinel, uploads):
                                          'itn_parameters.json': b'{"total_nets": 2000000, "avg_household_size": 4}',
                                          'vulnerability_map.html': b'<html></html>'})
     i.pickle(f'uploads/{ranked}/state.pickle', sentinel)
-    tpr = i.conversation(ids.alice, 'TPR workflow',
-                         [('user', 'start the tpr workflow'), ('assistant', 'TPR computed.')], build.START.replace(day=2))
+    asked = [('user', 'start the tpr workflow'), ('assistant', 'TPR computed.')]
+    tpr = i.conversation(ids.alice, 'TPR workflow', asked, build.START.replace(day=2))
     i.upload(tpr, tpr_files)
     reordered = i.conversation(ids.bob, 'Ilorin wards', [('user', 'rank the Ilorin wards'), ('assistant', 'Ranked.')])
     i.upload(reordered, {**second, **build.legacy_results(second, swap=True)[1]})
