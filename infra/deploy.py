@@ -29,6 +29,7 @@ ROOT = pathlib.Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from devstack import web  # noqa: E402  (needs ROOT on the path)
+from infra import release  # noqa: E402
 
 BUILD = ROOT / 'build'
 STACKS = ROOT / 'infra' / 'stacks'
@@ -73,6 +74,7 @@ def stack(outputs):
         'frontend_distribution_id': value['frontend_distribution_id'],
         'tables': value['tables'],
         'alarm_topic_arn': value['alarm_topic_arn'],
+        'code_bucket': value['code_bucket'],
     }
 
 
@@ -139,6 +141,31 @@ def apply(terraform, stage, yes, dist):
     session = boto3.session.Session(region_name=deployed['region'])
     keys = publish_web(deployed, dist, session.client('s3'), session.client('cloudfront'))
     print(f'deploy: the web app ({len(keys)} files) is at {deployed["frontend_url"]}')
+    functions = json.loads((BUILD / 'chalice.auto.tfvars.json').read_text())['lambda_function_names']
+    live = release.record(stage, deployed, functions, commit(), session.client('s3'))
+    print(f'deploy: release {live["commit"][:12]} recorded; `make rollback STAGE={stage}` returns to the one before')
+
+
+def commit():
+    """The commit being deployed: CI's, or the work tree's."""
+    return os.environ.get('GITHUB_SHA') or subprocess.run(
+        ['git', '-C', str(ROOT), 'rev-parse', 'HEAD'], capture_output=True, text=True).stdout.strip() or 'unknown'
+
+
+def rollback(terraform, stage, yes):
+    """Functions and web app back to the release before the live one (infra/release.py)."""
+    if not yes and not confirm(f'Roll {stage} back to the previous release?', stage):
+        raise DeployError('not rolled back')
+    deployed = stack(json.loads(terraform('output', '-json', capture=True)))
+    import boto3
+    session = boto3.session.Session(region_name=deployed['region'])
+    try:
+        previous = release.rollback(stage, deployed, session.client('s3'), session.client('lambda'),
+                                    session.client('cloudfront'))
+    except release.RollbackError as error:
+        raise DeployError(str(error)) from None
+    print(f'rollback: {stage} runs release {previous["commit"][:12]} of {previous["deployed_at"]} again '
+          '(code and web app; infrastructure is unchanged)')
 
 
 def publish_web(stack, dist, s3, cloudfront):
@@ -170,7 +197,7 @@ def destroy(terraform, stage, yes):
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
-    parser.add_argument('action', choices=('plan', 'apply', 'destroy'))
+    parser.add_argument('action', choices=('plan', 'apply', 'destroy', 'rollback'))
     parser.add_argument('--stage', required=True)
     parser.add_argument('--yes', action='store_true', help='do not ask (CI); destroy still needs it spelled out')
     parser.add_argument('--state-bucket', default=os.environ.get('TF_STATE_BUCKET', ''))
@@ -192,6 +219,8 @@ def main(argv=None):
             apply(terraform, args.stage, args.yes, dist)
         else:
             destroy(terraform, args.stage, args.yes)
+        elif args.action == 'rollback':
+            rollback(terraform, args.stage, args.yes)
     except (DeployError, web.WebBuildError) as error:
         print(f'deploy: {error}', file=sys.stderr)
         return 1

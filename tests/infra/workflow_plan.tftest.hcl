@@ -58,3 +58,42 @@ run "state_machine" {
     error_message = "a workflow alarm is missing"
   }
 }
+
+# The GitHub workflows' roles (infra/pipeline.tf): only when the stage names its repository.
+run "pipeline_roles" {
+  command = plan
+  variables {
+    github_repository = "example-org/chatmrpt"
+  }
+
+  assert {
+    condition     = length(aws_iam_role.deploy) == 1 && length(aws_iam_role.plan) == 1 && length(aws_iam_openid_connect_provider.github) == 1
+    error_message = "a stage deployed from GitHub has no deploy role, plan role or OIDC provider"
+  }
+  assert {
+    condition     = aws_iam_role_policy_attachment.plan[0].policy_arn == "arn:aws:iam::aws:policy/ReadOnlyAccess"
+    error_message = "the plan role is not read-only"
+  }
+}
+
+run "pipeline_roles_beside_an_existing_provider" {
+  command = plan
+  variables {
+    github_repository        = "example-org/chatmrpt"
+    github_oidc_provider_arn = "arn:aws:iam::123456789012:oidc-provider/token.actions.githubusercontent.com"
+  }
+
+  assert {
+    condition     = length(aws_iam_openid_connect_provider.github) == 0 && length(aws_iam_role.deploy) == 1
+    error_message = "a second stage in the account creates a second GitHub OIDC provider"
+  }
+}
+
+run "no_pipeline" {
+  command = plan
+
+  assert {
+    condition     = length(aws_iam_role.deploy) == 0 && length(aws_iam_openid_connect_provider.github) == 0
+    error_message = "pipeline roles without a repository to trust"
+  }
+}
