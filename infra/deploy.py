@@ -217,10 +217,10 @@ def main(argv=None):
             terraform('plan', '-input=false', *stage_vars(args.stage))
         elif args.action == 'apply':
             apply(terraform, args.stage, args.yes, dist)
-        else:
-            destroy(terraform, args.stage, args.yes)
         elif args.action == 'rollback':
             rollback(terraform, args.stage, args.yes)
+        else:
+            destroy(terraform, args.stage, args.yes)
     except (DeployError, web.WebBuildError) as error:
         print(f'deploy: {error}', file=sys.stderr)
         return 1

@@ -22,7 +22,8 @@ def test_state_is_one_key_per_stage_in_the_state_bucket(deploy):
 
 def test_outputs_become_the_stack_file(deploy):
     names = ('region', 'user_pool_id', 'user_pool_client_id', 'identity_pool_id', 'data_bucket',
-             'frontend_bucket', 'frontend_url', 'frontend_distribution_id', 'tables', 'alarm_topic_arn')
+             'frontend_bucket', 'frontend_url', 'frontend_distribution_id', 'tables', 'alarm_topic_arn',
+             'code_bucket')
     outputs = {name: {'value': f'v-{name}'} for name in names}
     outputs['EndpointURL'] = {'value': 'https://api.example/api'}
     stack = deploy.stack(outputs)
