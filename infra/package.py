@@ -319,7 +319,8 @@ def _sqs_mappings(tf, names):
         queue = mapping['event_source_arn'].rsplit(':', 1)[-1]
         if queue not in queues:
             raise PackageError(f'the app consumes SQS queue {queue!r}, which infra/queues.tf does not '
-                               f'define; use ANALYSIS_QUEUE ({names.analysis_queue}) or CHAT_QUEUE ({names.chat_queue})')
+                               f'define; use ANALYSIS_QUEUE ({names.analysis_queue}) or CHAT_QUEUE '
+                               f'({names.chat_queue})')
         resource, visibility = queues[queue]
         mapping['event_source_arn'] = _ref('aws_sqs_queue', resource, 'arn')
         consumer = functions[mapping['function_name'].split('.')[1]]

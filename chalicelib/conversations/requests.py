@@ -52,7 +52,8 @@ class Conversation(ResponseBody):
     conversation_id: str
     title: str
     dataset_id: Optional[str] = Field(description='The dataset the assistant works on (null until one is chosen).')
-    analysis_id: Optional[str] = Field(description='The latest analysis of the conversation: "top 10 wards" needs no id.')
+    analysis_id: Optional[str] = Field(
+        description='The latest analysis of the conversation: "top 10 wards" needs no id.')
     created_at: datetime
     updated_at: datetime
 

@@ -199,8 +199,8 @@ class Conversations(Table):
 
     def _touch(self, user_id, conversation_id, **fields):
         """An update of the header that exists (its expiry pushed back), for a transaction."""
-        return self._set(user_id, conversation_id, dict(fields, updated_at=now_iso(), **{TTL_ATTRIBUTE: self._expiry()}),
-                         'attribute_exists(user_id)')
+        fields = dict(fields, updated_at=now_iso(), **{TTL_ATTRIBUTE: self._expiry()})
+        return self._set(user_id, conversation_id, fields, 'attribute_exists(user_id)')
 
     def _set(self, user_id, key, fields, condition, names=None, values=None):
         """A conditional SET of `fields` on one item, for a transaction."""

@@ -323,7 +323,8 @@ def test_the_rules_provider_answers_unless_bedrock_is_configured(aws):
 @pytest.mark.parametrize('settings, named', [
     ({'chat_provider': 'gpt'}, 'CHAT_PROVIDER'),
     ({'chat_provider': 'bedrock'}, 'BEDROCK_MODEL_ID'),
-    ({'chat_provider': 'bedrock', 'bedrock_model_id': 'm', 'bedrock_guardrail_id': 'gr-1'}, 'BEDROCK_GUARDRAIL_VERSION'),
+    ({'chat_provider': 'bedrock', 'bedrock_model_id': 'm', 'bedrock_guardrail_id': 'gr-1'},
+     'BEDROCK_GUARDRAIL_VERSION'),
 ])
 def test_a_provider_configuration_that_cannot_work_is_refused_naming_the_setting(aws, settings, named):
     with pytest.raises(ValueError, match=named):
