@@ -32,7 +32,7 @@ from chalicelib.storage.datasets import AWAITING_UPLOAD, INVALID, READY
 from chalicelib.storage.objects import content_type, parse_upload_key
 from chalicelib.storage.users import DISABLED
 from migration import compare
-from migration.manifest import EXISTING, PENDING, PRESENT, REFUSED, WRITTEN, fingerprint
+from migration.manifest import EXISTING, OURS, PENDING, PRESENT, REFUSED, WRITTEN, fingerprint
 from migration.plan import COMPOSITE, PCA, TPR
 
 SETTLED = (READY, INVALID)
@@ -164,12 +164,10 @@ class Run:
         found = find()
         if found is not None:
             state = WRITTEN if entry is not None and entry['state'] == PENDING else EXISTING
-            entry = entry or self.manifest.add(kind, source, state, **fields)
-            entry.update(found, state=state)
+            entry = self.manifest.record(kind, source, state, **fields, **found)
             self.manifest.save()
             return entry
-        entry = entry or self.manifest.add(kind, source, PENDING, **fields)
-        entry.update(state=PENDING)
+        entry = self.manifest.record(kind, source, PENDING, **fields)
         self.manifest.save()
         try:
             entry.update(create(), state=WRITTEN)
@@ -255,7 +253,7 @@ class Run:
 
         entry = self._once('dataset', f'uploads/{upload.folder}', find, create, owner=user.old.user_id,
                            user_id=sub, email=user.email)
-        if entry['state'] == WRITTEN:
+        if entry['state'] in OURS:
             self._upload(sub, entry, upload)
         return entry
 
@@ -272,12 +270,12 @@ class Run:
             if item['status'] == AWAITING_UPLOAD and not declared.get('uploaded'):
                 self.target.s3.put_object(Bucket=self.target.settings.data_bucket, Key=key, Body=self._read(path),
                                           ContentType=declared['content_type'], ServerSideEncryption='AES256')
-                if self.manifest.find('uploaded_file', path) is None:
+                if self.manifest.present('uploaded_file', path) is None:
                     self.created['uploaded_file'] += 1
                 if self.target.events:
                     self.target.events.uploaded(key)
-            if self.manifest.find('uploaded_file', path) is None:
-                self.manifest.add('uploaded_file', path, WRITTEN, user_id=sub, dataset_id=entry['dataset_id'],
+            if self.manifest.present('uploaded_file', path) is None:
+                self.manifest.record('uploaded_file', path, WRITTEN, user_id=sub, dataset_id=entry['dataset_id'],
                                   key=key, sha256=self.inventory.sources[path])
         self.manifest.save()
 
@@ -309,15 +307,15 @@ class Run:
             analysis.update(status=item['status'], error=item.get('error'))
         if 'comparisons' not in dataset:
             dataset['comparisons'] = self._compare(sub, p, dataset, analysis)
-        if dataset['state'] == WRITTEN:
+        if dataset['state'] in OURS:
             parent = (('analyses', analysis['analysis_id']) if analysis is not None and analysis['state'] in PRESENT
                       else ('datasets', dataset['dataset_id']))
             for name, path in sorted(p.upload.results.items()):
-                if self.manifest.find('archived_result', path) is None:
+                if self.manifest.present('archived_result', path) is None:
                     key = self.deps.objects.put_file(sub, *parent, ('legacy', name), self._read(path),
                                                      content_type(name))
                     self.created['archived_result'] += 1
-                    self.manifest.add('archived_result', path, WRITTEN, user_id=sub, key=key, parent=list(parent),
+                    self.manifest.record('archived_result', path, WRITTEN, user_id=sub, key=key, parent=list(parent),
                                       sha256=self.inventory.sources[path])
         self.manifest.save()
 
@@ -381,11 +379,11 @@ class Run:
         """The dataset (and analysis) of the conversation's latest migrated upload, READY ones first."""
         best = None
         for p in sorted(user.uploads, key=lambda p: p.upload.modified):
-            entry = self.manifest.find('dataset', f'uploads/{p.upload.folder}')
+            entry = self.manifest.present('dataset', f'uploads/{p.upload.folder}')
             if p.upload.sid != conversation.sid or entry is None or entry.get('status') != READY:
                 continue
-            analysis = self.manifest.find('analysis', f'uploads/{p.upload.folder}#analysis')
-            best = (entry['dataset_id'], analysis['analysis_id'] if analysis and analysis['state'] in PRESENT else None)
+            analysis = self.manifest.present('analysis', f'uploads/{p.upload.folder}#analysis')
+            best = (entry['dataset_id'], analysis and analysis['analysis_id'])
         return best or (None, None)
 
     def _conversation(self, sub, user, conversation):
@@ -406,7 +404,7 @@ class Run:
             return {'conversation_id': cid, 'sha256': conversation_fingerprint(conversations.create(sub, header))}
 
         entry = self._once('conversation', source, find, create, owner=user.old.user_id, user_id=sub)
-        if entry['state'] != WRITTEN:
+        if entry['state'] not in OURS:
             return
         current = conversations.header(sub, cid) or {}
         if dataset_id and (current.get('dataset_id'), current.get('analysis_id')) != (dataset_id, analysis_id):
@@ -419,7 +417,7 @@ class Run:
         self.manifest.save()
 
     def _message(self, sub, cid, source, index, message):
-        if self.manifest.find('message', source) is not None:
+        if self.manifest.present('message', source) is not None:
             return
         text = message.text if len(message.text) <= MAX_TEXT else message.text[:MAX_TEXT] + ' [shortened]'
         item = {'message_id': message_id(message.at, index), 'turn_id': None, 'role': message.role, 'text': text,
@@ -429,18 +427,18 @@ class Run:
         if self.deps.conversations.message(sub, cid, item['message_id']) is None:
             self.deps.conversations.add_message(sub, cid, item)
             self.created['message'] += 1
-        self.manifest.add('message', source, WRITTEN, user_id=sub, conversation_id=cid,
+        self.manifest.record('message', source, WRITTEN, user_id=sub, conversation_id=cid,
                           message_id=item['message_id'], sha256=message_fingerprint(item))
 
     # -- analytics and the report ---------------------------------------------------------
     def _analytics(self):
         for path in self.plan.archive:
-            if self.manifest.find('archived_analytics', path) is None:
+            if self.manifest.present('archived_analytics', path) is None:
                 key = f'{ANALYTICS_PREFIX}{self.manifest.data["run_id"]}/{path}'
                 self.target.s3.put_object(Bucket=self.target.settings.data_bucket, Key=key, Body=self._read(path),
                                           ContentType=content_type(path), ServerSideEncryption='AES256')
                 self.created['archived_analytics'] += 1
-                self.manifest.add('archived_analytics', path, WRITTEN, key=key, sha256=self.inventory.sources[path])
+                self.manifest.record('archived_analytics', path, WRITTEN, key=key, sha256=self.inventory.sources[path])
         self.manifest.save()
 
     def _report(self):

@@ -19,8 +19,8 @@ import time
 
 FORMAT = 1
 PENDING, WRITTEN, EXISTING, REFUSED, REMOVED, KEPT = 'pending', 'written', 'existing', 'refused', 'removed', 'kept'
-OURS = (WRITTEN,)
-PRESENT = (WRITTEN, EXISTING)
+OURS = (WRITTEN, KEPT)              # written by this run (and still there)
+PRESENT = (WRITTEN, EXISTING, KEPT)
 
 
 def fingerprint(values):
@@ -67,6 +67,20 @@ class Manifest:
 
     def find(self, kind, source):
         return next((e for e in self.entries if e['kind'] == kind and e['source'] == source), None)
+
+    def present(self, kind, source):
+        """The entry of `source` while what it records is there (not refused, not rolled back)."""
+        entry = self.find(kind, source)
+        return entry if entry is not None and entry['state'] in PRESENT else None
+
+    def record(self, kind, source, state, **fields):
+        """The entry of `source`: added, or (written again after a rollback) updated."""
+        entry = self.find(kind, source)
+        if entry is None:
+            return self.add(kind, source, state, **fields)
+        entry.pop('kept_because', None)
+        entry.update(fields, state=state)
+        return entry
 
     def of_kind(self, kind, states=PRESENT):
         return [e for e in self.entries if e['kind'] == kind and e['state'] in states]

@@ -12,9 +12,7 @@ from chalicelib.conversations import requests as conversations
 from chalicelib.datasets import requests as datasets
 from chalicelib.errors import NotFound
 from migration.apply import ANALYTICS_PREFIX, cognito_user
-from migration.manifest import KEPT, REMOVED, WRITTEN
-
-STATES = (WRITTEN, KEPT)
+from migration.manifest import KEPT, OURS, REMOVED
 
 
 class Rollback:
@@ -23,12 +21,12 @@ class Rollback:
         self.lines = []
 
     def ours(self, kind, **where):
-        return [e for e in self.manifest.entries if e['kind'] == kind and e['state'] in STATES
+        return [e for e in self.manifest.entries if e['kind'] == kind and e['state'] in OURS
                 and all(e.get(k) == v for k, v in where.items())]
 
     def ids(self, kind, field, **where):
         """Every id of `kind` this run wrote (whatever became of it)."""
-        return {e[field] for e in self.manifest.entries if e['kind'] == kind and e['state'] in STATES + (REMOVED,)
+        return {e[field] for e in self.manifest.entries if e['kind'] == kind and e['state'] in OURS + (REMOVED,)
                 and all(e.get(k) == v for k, v in where.items())}
 
     def mark(self, entries, state, why=None):

@@ -103,6 +103,13 @@ def test_a_rollback_keeps_what_people_did_after_the_migration(target, tmp_path):
     assert deps.users.get(alice) is None and deps.users.get(bob) is None
     assert target.cognito.list_users(UserPoolId=target.settings.user_pool_id)['Users'] == []
 
+    assert cli(target, 'apply', *args)[0] == 0                     # and migrated again, whole
+    alice = subs(tmp_path)['alice@example.org']
+    [again] = conversations.list_page(alice, {}, deps)['items']
+    texts = [m['text'] for m in conversations.get(alice, again['conversation_id'], {}, deps)['messages']]
+    assert texts == ['rank my wards', 'Ranked.', 'thanks']
+    assert cli(target, 'verify', args[-1])[0] == 0
+
 
 def test_verify_names_a_changed_message_and_a_changed_source(target, tmp_path):
     args = pair(tmp_path)
