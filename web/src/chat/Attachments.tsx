@@ -1,9 +1,10 @@
 /** Tables, maps, plans, downloads and answer options inside the conversation. */
 import { Suspense } from 'react';
 import type { Attachment, MapAttachment, OptionsAttachment, TableAttachment } from '../api/chat';
-import { useAnalysis } from '../api/queries';
+import type { Analysis, ItnPlan } from '../api/client';
+import { useAnalysis, useArtifactJson } from '../api/queries';
 import { Loading } from '../app/feedback';
-import { VariableMap, VulnerabilityMap } from '../map/lazy';
+import { CoverageMap, VariableMap, VulnerabilityMap } from '../map/lazy';
 import { useWards } from '../map/useWards';
 import { href } from '../route';
 import { DownloadLink } from '../results/Downloads';
@@ -34,7 +35,11 @@ export function AttachmentView({ attachment, analysisId, onOption, disabled }: P
         </p>
       );
     case 'download':
-      return <FileLink name={attachment.name} url={attachment.url} analysisId={analysisId ?? undefined} />;
+      return (
+        <p className="attachment">
+          <FileLink name={attachment.name} url={attachment.url} analysisId={analysisId ?? undefined} />
+        </p>
+      );
     case 'options':
       return <Options options={attachment} onOption={onOption} disabled={disabled} />;
     default:
@@ -83,36 +88,50 @@ function FileLink({ name, url, analysisId }: { name: string; url?: string; analy
   return url ? <a href={url}>{name}</a> : <span>{name}</span>;
 }
 
-const DRAWN: Record<string, { kind: 'vulnerability' | 'variable'; method?: 'pca' }> = {
-  'vulnerability_map.html': { kind: 'vulnerability' },
-  'pca_map.html': { kind: 'vulnerability', method: 'pca' },
-  'variable_maps.html': { kind: 'variable' },
-};
+type Drawn = { kind: 'vulnerability' | 'variable'; method?: 'pca' } | { kind: 'coverage'; plan: string };
 
-/** A vulnerability or variable map drawn here from the analysis's shapes, and its file. */
+/** The maps the app draws itself from the analysis's shapes (the HTML file stays a download). */
+export function drawnMap(name: string): Drawn | undefined {
+  if (name === 'vulnerability_map.html') return { kind: 'vulnerability' };
+  if (name === 'pca_map.html') return { kind: 'vulnerability', method: 'pca' };
+  if (name === 'variable_maps.html') return { kind: 'variable' };
+  const plan = /^itn-coverage-(.+)\.html$/.exec(name)?.[1];
+  return plan ? { kind: 'coverage', plan } : undefined;
+}
+
+/** A map drawn here from the analysis's shapes, and its file. */
 function MapView({ map, analysisId }: { map: MapAttachment; analysisId?: string }) {
-  const drawn = DRAWN[map.name];
+  const drawn = drawnMap(map.name);
   return (
     <div className="attachment">
       {map.title && <p>{map.title}</p>}
-      {drawn && analysisId && <InlineMap analysisId={analysisId} kind={drawn.kind} method={drawn.method} />}
-      <FileLink name={map.name} url={map.url} analysisId={analysisId} />
+      {drawn && analysisId && <InlineMap analysisId={analysisId} drawn={drawn} />}
+      <p>
+        <FileLink name={map.name} url={map.url} analysisId={analysisId} />
+      </p>
     </div>
   );
 }
 
-function InlineMap({ analysisId, kind, method }: { analysisId: string; kind: string; method?: string }) {
+function InlineMap({ analysisId, drawn }: { analysisId: string; drawn: Drawn }) {
   const analysis = useAnalysis(analysisId).data;
   if (!analysis) return <Loading what="the map" />;
-  return <InlineMapOf analysis={analysis} kind={kind} method={method === 'pca' ? 'pca' : 'composite'} />;
+  return <InlineMapOf analysis={analysis} drawn={drawn} />;
 }
 
-function InlineMapOf({ analysis, kind, method }: { analysis: NonNullable<ReturnType<typeof useAnalysis>['data']>; kind: string; method: 'pca' | 'composite' }) {
+function InlineMapOf({ analysis, drawn }: { analysis: Analysis; drawn: Drawn }) {
   const { wards, lgas } = useWards(analysis);
-  if (!wards) return <Loading what="the ward shapes" />;
+  const plan = useArtifactJson<ItnPlan>(analysis.analysis_id, drawn.kind === 'coverage' ? `itn-plan-${drawn.plan}.json` : '', drawn.kind === 'coverage');
+  if (!wards || (drawn.kind === 'coverage' && !plan.data)) return <Loading what="the map" />;
   return (
     <Suspense fallback={<Loading what="the map" />}>
-      {kind === 'variable' ? <VariableMap wards={wards} lgas={lgas} /> : <VulnerabilityMap wards={wards} lgas={lgas} method={method} />}
+      {drawn.kind === 'coverage' ? (
+        <CoverageMap wards={wards} lgas={lgas} plan={plan.data!} />
+      ) : drawn.kind === 'variable' ? (
+        <VariableMap wards={wards} lgas={lgas} />
+      ) : (
+        <VulnerabilityMap wards={wards} lgas={lgas} method={drawn.method ?? 'composite'} />
+      )}
     </Suspense>
   );
 }

@@ -68,7 +68,8 @@ function ConversationList({
           <li key={c.conversation_id}>
             <a href={href({ view: 'chat', conversation: c.conversation_id })} aria-current={c.conversation_id === current ? 'page' : undefined}>
               {titleOf(c)}
-            </a>
+            </a>{' '}
+            <time dateTime={c.updated_at}>{new Date(c.updated_at).toLocaleString()}</time>
           </li>
         ))}
       </ul>

@@ -3,6 +3,7 @@ import userEvent from '@testing-library/user-event';
 import { describe, expect, it, vi } from 'vitest';
 import type { ChatEvent } from '../api/chat';
 import { renderInSession } from '../test/fakes';
+import { drawnMap } from './Attachments';
 import { MessageLog } from './ChatView';
 import { applyChatEvent, isAnswering, type ShownConversation } from './events';
 import { addSent } from './queries';
@@ -119,5 +120,14 @@ describe('the message pane', () => {
     );
     expect(screen.getByText('Working: run analysis')).toBeInTheDocument();
     expect(screen.getByText('Thinking…')).toBeInTheDocument();
+  });
+});
+
+describe('map attachments', () => {
+  it('are drawn in the app when it can draw them from the shapes, else only linked', () => {
+    expect(drawnMap('vulnerability_map.html')).toEqual({ kind: 'vulnerability' });
+    expect(drawnMap('pca_map.html')).toEqual({ kind: 'vulnerability', method: 'pca' });
+    expect(drawnMap('itn-coverage-plan_01.html')).toEqual({ kind: 'coverage', plan: 'plan_01' });
+    expect(drawnMap('urban_map.html')).toBeUndefined();
   });
 });

@@ -1,5 +1,5 @@
 /** Conversations in the query cache, and the chat events that keep them current. */
-import { useQuery, useQueryClient } from '@tanstack/react-query';
+import { useQuery, useQueryClient, type QueryClient } from '@tanstack/react-query';
 import { useEffect } from 'react';
 import type { ChatMessage } from '../api/chat';
 import { call, type Api } from '../api/client';
@@ -48,9 +48,18 @@ export function useConversation(conversationId: string | undefined) {
   });
 }
 
+/** The conversation's header (its dataset and analysis change with a turn's tools), into the cache. */
+async function refreshHeader(api: Api, client: QueryClient, conversationId: string) {
+  const page = await call(
+    api.GET('/conversations/{conversation_id}', { params: { path: { conversation_id: conversationId }, query: { limit: 1 } } }),
+  );
+  const { messages: _first, next_token: _next, ...header } = page;
+  client.setQueryData<ShownConversation>(keys.conversation(conversationId), (old) => old && { ...old, ...header });
+}
+
 /** Chat events of every conversation of the user go into the cache (mounted once per session). */
 export function useChatEvents() {
-  const { live } = useServices();
+  const { live, api } = useServices();
   const client = useQueryClient();
   useEffect(() => {
     const stops = [
@@ -59,6 +68,7 @@ export function useChatEvents() {
         client.setQueryData<ShownConversation>(keys.conversation(message.conversation_id), (old) =>
           applyChatEvent(old, message),
         );
+        if (message.event === 'message') void refreshHeader(api, client, message.conversation_id).catch(() => undefined);
         if (message.event === 'message' || message.event === 'error') {
           void client.invalidateQueries({ queryKey: keys.conversations });
           void client.invalidateQueries({ queryKey: keys.analyses });
@@ -68,7 +78,7 @@ export function useChatEvents() {
       live.onReconnect(() => void client.invalidateQueries({ queryKey: ['conversation'] })),
     ];
     return () => stops.forEach((stop) => stop());
-  }, [live, client]);
+  }, [live, api, client]);
 }
 
 /** The user's message (and the answer's placeholder) in the cache once the API has queued it. */

@@ -2,6 +2,7 @@ import { act, fireEvent, screen, waitFor, within } from '@testing-library/react'
 import userEvent from '@testing-library/user-event';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { FakeXhr, json, renderInSession } from '../test/fakes';
+import DatasetsView from './DatasetsView';
 import { UploadForm } from './UploadForm';
 import { UploaderProvider } from './uploader';
 
@@ -102,5 +103,27 @@ describe('the upload form', () => {
     await choose('Niger', zip);
     expect(await screen.findByText(/the limit is 52428800 bytes \(50 MB\) Choose a smaller file/)).toBeInTheDocument();
     expect(screen.getByRole('textbox', { name: 'Dataset name' })).toHaveValue('Niger');
+  });
+});
+
+describe('a dataset opened again after a reload', () => {
+  it('says which upload did not finish and what to do', async () => {
+    window.location.hash = '#/datasets?dataset=ds_1';
+    renderInSession(
+      <UploaderProvider onCreated={() => {}}>
+        <DatasetsView />
+      </UploaderProvider>,
+      {
+        'GET /datasets/{id}': () =>
+          json({
+            dataset_id: 'ds_1', name: 'Niger', status: 'AWAITING_UPLOAD', errors: [], warnings: [], created_at: '', updated_at: '',
+            files: { data: { filename: 'Niger_plus.csv', size: 9, uploaded: true }, boundaries: { filename: 'Niger_State.zip', size: 9, uploaded: false } },
+          }),
+        'GET /datasets': () => json({ items: [], next_token: null }),
+      },
+    );
+    expect(
+      await screen.findByText('The upload of Niger_State.zip (Boundaries) did not finish. Choose the files again above and press Upload.'),
+    ).toBeInTheDocument();
   });
 });
