@@ -213,17 +213,21 @@ class Run:
             self.notes.append(f'{m.email}: its Cognito user is that of another ChatMRPT user already: '
                               'migrated to no one')
             return None
-        if entry['state'] == EXISTING and entry['sha256'] != cognito_fingerprint(wanted):
-            self.notes.append(f'{m.email} was in the user pool already with other attributes than the mapping: '
-                              'left as it is')
+        # A person already in the pool keeps their account as it is: the profile follows it, as the app's own.
+        account = wanted if entry['state'] in OURS else cognito_user(t, m.email)
+        if entry['state'] == EXISTING:
+            differs = ', '.join(f'{k} {account.get(k)}' for k in wanted if account.get(k) != wanted[k])
+            self.notes.append(f'{m.email} was in the user pool already: their data joins that account, left as it '
+                              'is' + (f' ({differs}, not as the mapping says)' if differs else ''))
 
         def find_profile():
             item = self.deps.users.get(sub)
             return item and {'sha256': profile_fingerprint(item)}
 
         def create_profile():
-            item = self.deps.users.create(sub, m.email, m.organization, m.role, m.region)
-            if user.disabled:
+            item = self.deps.users.create(sub, account['email'], account.get('custom:organization', ''),
+                                          account.get('custom:role', 'viewer'), account.get('custom:region', ''))
+            if user.disabled and entry['state'] in OURS:
                 self.deps.users.set_status(sub, DISABLED)
             return {'sha256': profile_fingerprint(item)}
 

@@ -58,6 +58,10 @@ class Rollback:
             self._dataset(entry)
         for entry in self.ours('cognito_user'):
             self._user(entry)
+        for entry in self.ours('profile'):          # of people in the user pool before the run
+            if not self.ours('cognito_user', user_id=entry['user_id']):
+                self.deps.users.delete(entry['user_id'])
+                self.mark([entry], REMOVED)
         removed = sum(1 for e in self.manifest.entries if e['state'] == REMOVED)
         kept = sum(1 for e in self.manifest.entries if e['state'] == KEPT)
         self.manifest.data['status'] = 'rolled back' if not kept else 'rolled back in part'
@@ -91,7 +95,7 @@ class Rollback:
         files = self.ours('uploaded_file', dataset_id=dataset_id)
         foreign = [a for a in self.deps.analyses.all(sub) if a['dataset_id'] == dataset_id]
         if foreign:
-            return self.mark([entry] + files, KEPT, f'{len(foreign)} analysis(es) the run did not write use it')
+            return self.mark([entry] + files, KEPT, f'{len(foreign)} analysis(es) still use it (made since, or kept)')
         _gone(datasets.delete, sub, dataset_id, self.deps)
         self.mark([entry] + files, REMOVED)
 
