@@ -183,13 +183,13 @@ interface LogProps {
 }
 
 export function MessageLog({ messages, analysisId, onOption, busy, intro }: LogProps) {
-  const end = useRef<HTMLDivElement>(null);
+  const log = useRef<HTMLDivElement>(null);
   useEffect(() => {
-    end.current?.scrollIntoView?.({ block: 'end' });
+    if (log.current) log.current.scrollTop = log.current.scrollHeight; // the newest in view, the page stays put
   }, [messages]);
   const last = messages[messages.length - 1];
   return (
-    <div role="log" aria-label="Conversation" aria-live="polite" className="log">
+    <div role="log" aria-label="Conversation" aria-live="polite" className="log" ref={log}>
       {intro && messages.length === 0 && <p className="hint">{intro}</p>}
       {messages.map((m) => (
         <article key={m.message_id} className={`message message-${m.role}`}>
@@ -224,7 +224,6 @@ export function MessageLog({ messages, analysisId, onOption, busy, intro }: LogP
           ))}
         </article>
       ))}
-      <div ref={end} />
     </div>
   );
 }
