@@ -1,13 +1,16 @@
-"""Reading an instance and a mapping, and comparing old results: no AWS involved."""
+"""Reading an instance, a mapping and a stage's outputs, and comparing old results: no AWS involved."""
+import json
 import os
 
 import pytest
 from chalice.deploy.packager import LambdaDeploymentPackager
 from chalice.utils import OSUtils
 
+from migration.cli import main
 from migration.compare import compare_rankings, compare_tpr, describe
 from migration.instance import read_instance
 from migration.mapping import MappingError, read_mapping
+from migration.target import target_settings
 from tests.integration.support import ROOT
 from tests.migration import instances as build
 
@@ -21,6 +24,23 @@ def test_the_migration_is_not_in_the_deployed_package():
     packaged = [zip_path for _, zip_path in packager._iter_app_filenames(str(ROOT))]
     assert 'app.py' in packaged and any(p.startswith('chalicelib/') for p in packaged)
     assert not any(p.startswith('migration/') for p in packaged)
+
+
+def test_a_deployed_stage_is_its_outputs_with_its_settings_and_sign_up_rules(tmp_path, capsys):
+    outputs = {'region': 'eu-west-2', 'user_pool_id': 'eu-west-2_pool', 'user_pool_client_id': 'client',
+               'data_bucket': 'chatmrpt-dev-data-1a2b', 'tables': {role: f'dev-{role}' for role in (
+                   'users', 'datasets', 'analyses', 'sessions', 'connections', 'audit')}}
+    s = target_settings('dev', outputs)
+    assert (s.region, s.users_table, s.sessions_table, s.data_bucket, s.analysis_queue) == (
+        'eu-west-2', 'dev-users', 'dev-sessions', 'chatmrpt-dev-data-1a2b', 'chatmrpt-dev-analysis')
+    i = build.Instance(tmp_path / 'instance')
+    i.user('alice@example.org')
+    mapping = build.mapping_csv(tmp_path / 'm.csv', [('alice@example.org', 'nmep', 'analyst', 'NI')])
+    (tmp_path / 'dev.json').write_text(json.dumps(outputs))
+    assert main(['plan', '--instance', str(i.root), '--mapping', str(mapping), '--stage', 'dev',
+                 '--stack', str(tmp_path / 'dev.json')]) == 0
+    assert "refused by the stage's sign-up rules (mapping row 2): Sign up with an email address of an approved " \
+           'organization (health.gov.ng).' in capsys.readouterr().out
 
 
 def test_a_session_whose_meta_names_another_user_is_nobodys(tmp_path):
