@@ -7,6 +7,7 @@ engine made, so no route's model goes unchecked.
 import pytest
 
 from app import app
+from chalicelib.conversations import turns
 from tests.unit.answers import check
 from tests.unit.test_itn_plans import niger, put_analysis, put_prepared_dataset  # noqa: F401 (a fixture)
 from tests.unit.test_tpr_datasets import kwara
@@ -43,6 +44,14 @@ def test_every_route_answers_what_its_model_says(http, alice, admin, stores, nig
     call(alice, 'GET', '/analyses/{analysis_id}/artifacts/{name}', analysis_id=analysis_id, name='rankings.json')
     call(alice, 'POST', '/analyses/{analysis_id}/itn-plans', {'total_nets': 5000}, analysis_id=analysis_id)
     call(alice, 'GET', '/analyses/{analysis_id}/itn-plans', analysis_id=analysis_id)
+    conversation_id = call(alice, 'POST', '/conversations', {'dataset_id': dataset_id})['conversation_id']
+    call(alice, 'GET', '/conversations', query='?limit=1')
+    turn_id = call(alice, 'POST', '/conversations/{conversation_id}/messages', {'text': 'top 3 wards'},
+                   conversation_id=conversation_id)['turn_id']
+    assert turns.answer(alice.user_id, conversation_id, turn_id, stores) == 'DONE'   # tool calls, a table
+    answer = call(alice, 'GET', '/conversations/{conversation_id}', conversation_id=conversation_id)['messages'][-1]
+    assert [a['kind'] for a in answer['attachments']] == ['table'] and answer['tool_calls']
+    call(alice, 'DELETE', '/conversations/{conversation_id}', conversation_id=conversation_id)
     call(admin, 'GET', '/audit', query=f'?user_id={alice.user_id}')
     call(alice, 'DELETE', '/analyses/{analysis_id}', analysis_id=analysis_id)
     call(alice, 'DELETE', '/datasets/{dataset_id}', dataset_id=dataset_id)
