@@ -120,7 +120,7 @@ def read_instance(root):
     known = {u.user_id for u in users}
     owners = _owners(root, known, left)
     conversations = _conversations(root, owners, sources, left)
-    uploads = _uploads(root, owners, conversations, sources, left)
+    uploads = _uploads(root, owners, sources, left)
     archive = sorted(p for p in sources if p in ANALYTICS)
     for path in sorted(sources):
         top = path.split('/', 1)[0]
@@ -291,7 +291,7 @@ def _same(copy, full):
             and abs((copy.at - full.at).total_seconds()) <= DUPLICATE_SECONDS)
 
 
-def _uploads(root, owners, conversations, sources, left):
+def _uploads(root, owners, sources, left):
     by_folder = {}
     for relative in sources:
         parts = relative.split('/')

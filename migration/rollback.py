@@ -30,13 +30,16 @@ class Rollback:
                 and all(e.get(k) == v for k, v in where.items())}
 
     def mark(self, entries, state, why=None):
+        """`entries` (a resource and what goes with it) removed, or kept for the reason `why`."""
         for entry in entries:
             entry['state'] = state
+            entry.pop('kept_because', None)
             if why:
                 entry['kept_because'] = why
-                self.lines.append(f'kept {entry["kind"]} from {entry["source"]}: {why}')
-            else:
-                entry.pop('kept_because', None)
+        if why:
+            first, more = entries[0], len(entries) - 1
+            self.lines.append(f'kept {first["kind"]} from {first["source"]}'
+                              + (f' with {more} more entries' if more else '') + f': {why}')
         self.manifest.save()
 
     def run(self):
