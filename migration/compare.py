@@ -7,6 +7,7 @@ file has `WardCode`, otherwise by the normalised name, and a name that repeats
 """
 import csv
 import io
+from types import MappingProxyType
 
 from chalicelib.analysis.matching import normalise_name
 
@@ -14,10 +15,10 @@ SCORE_TOLERANCE = 1e-6
 TPR_TOLERANCE = 0.01            # percentage points
 SHOWN = 5
 # The columns ChatMRPT's versions wrote, in the order they are looked for.
-COLUMNS = {
+COLUMNS = MappingProxyType({
     'composite': (('overall_rank', 'composite_rank', 'rank'), ('median_score', 'composite_score', 'score')),
     'pca': (('pca_rank', 'overall_rank'), ('pca_score', 'median_score')),
-}
+})
 
 
 def read_csv(data):
