@@ -24,6 +24,20 @@ export function Problem({ error, retry }: { error: unknown; retry?: () => void }
   );
 }
 
+/** What to change before a form can go, one sentence each; nothing when there is nothing. */
+export function Problems({ problems }: { problems: string[] }) {
+  if (!problems.length) return null;
+  return (
+    <div role="alert" className="problem">
+      <ul>
+        {problems.map((p) => (
+          <li key={p}>{p}</li>
+        ))}
+      </ul>
+    </div>
+  );
+}
+
 interface BoundaryProps {
   children: ReactNode;
   /** Changing it (e.g. the screen shown) clears a caught error. */

@@ -1,5 +1,6 @@
 /** The upload form and each file's progress (with Retry once the automatic retries gave up). */
 import { useState, type FormEvent } from 'react';
+import { Problems } from '../app/feedback';
 import { checkUpload, SLOTS, type ChosenFile } from './files';
 import { useUploader, type FileUpload } from './uploader';
 
@@ -49,13 +50,7 @@ function UploadFields({ onStarted, busy }: { onStarted: () => void; busy: boolea
           <small id={`hint-${slot.role}`}>{slot.hint}</small>
         </div>
       ))}
-      {problems.length > 0 && (
-        <ul role="alert" className="problem">
-          {problems.map((p) => (
-            <li key={p}>{p}</li>
-          ))}
-        </ul>
-      )}
+      <Problems problems={problems} />
       <button type="submit" disabled={busy}>
         Upload
       </button>

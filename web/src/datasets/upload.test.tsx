@@ -47,9 +47,10 @@ describe('the upload form', () => {
   it('refuses a PDF as boundaries before sending anything, saying what to choose', async () => {
     const { calls } = renderForm();
     await choose('Niger', new File(['%PDF'], 'Niger.pdf', { type: 'application/pdf' }));
-    expect(screen.getByRole('alert')).toHaveTextContent(
+    const problems = within(screen.getByRole('alert')).getAllByRole('listitem'); // a list a screen reader can count
+    expect(problems.map((li) => li.textContent)).toEqual([
       'Niger.pdf cannot be used as boundaries: choose the ward shapes: a zipped shapefile (.zip) or GeoJSON (.geojson, .json).',
-    );
+    ]);
     expect(calls).toHaveLength(0);
     expect(screen.getByRole('textbox', { name: 'Dataset name' })).toHaveValue('Niger'); // kept
   });

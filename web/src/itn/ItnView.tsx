@@ -5,7 +5,7 @@ import { WithAnalysis } from '../analyses/AnalysisPicker';
 import { call, type Analysis, type ItnPlan } from '../api/client';
 import { keys } from '../api/queries';
 import { useServices } from '../app/context';
-import { Loading, Problem } from '../app/feedback';
+import { Loading, Problem, Problems } from '../app/feedback';
 import { CoverageMap } from '../map/lazy';
 import { useWards } from '../map/useWards';
 import { Downloads } from '../results/Downloads';
@@ -116,13 +116,7 @@ function Planner({ analysis }: { analysis: Analysis }) {
             </select>
           </label>
         )}
-        {problems.length > 0 && (
-          <ul role="alert" className="problem">
-            {problems.map((p) => (
-              <li key={p}>{p}</li>
-            ))}
-          </ul>
-        )}
+        <Problems problems={problems} />
         {plan.error && <Problem error={plan.error} />}
         <button type="submit" disabled={plan.isPending}>
           Plan nets
