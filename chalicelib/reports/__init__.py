@@ -7,8 +7,9 @@ options (`urban_threshold`, default 75; `rank_move`, the places a ward's rank mu
 move between the composite and PCA scores to join the rank-spread chart, default a
 third of the wards) and returns `{artifact name: (bytes, content type)}`:
 `report.html` (self-contained: static SVG maps, loads nothing, prints to A4),
-`rankings.xlsx` (sheets Rankings, Models, Data used, Variables), `wards.geojson`
-and `lgas.geojson` (the LGA outlines). (`rankings.csv` is the engine's own export,
+`rankings.xlsx` (sheets Rankings, Models, Data used, Variables), `wards.geojson`,
+`lgas.geojson` (the LGA outlines) and `map.topojson` (both as the web app's map reads
+them, `viz.topology`). (`rankings.csv` is the engine's own export,
 `analysis.exports.rankings_csv`, which the worker stores with the rankings.)
 `display` is `viz.display_boundaries(result)` when the caller already has it.
 Heavy modules load only when `build` runs.

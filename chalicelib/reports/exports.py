@@ -1,5 +1,5 @@
-"""The analysis's downloadable tables: rankings XLSX, wards and LGAs as GeoJSON, and the
-whole-people numbers of a bed-net plan.
+"""The analysis's downloadable tables: rankings XLSX, wards and LGAs as GeoJSON (and as the
+web map's TopoJSON), and the whole-people numbers of a bed-net plan.
 
 (The rankings CSV is the engine's, `analysis.exports.rankings_csv`.) Every text cell of the XLSX passes through the engine's `safe_cell`
 (API spec "Exports"), so a ward named `=HYPERLINK(...)` stays text in a spreadsheet.
@@ -15,9 +15,11 @@ from openpyxl.utils import get_column_letter
 from chalicelib.analysis.exports import RANKINGS_CSV_COLUMNS, export_number, rankings_rows, safe_cell
 from chalicelib.viz.geometry import lga_feature_collection
 from chalicelib.viz.layers import variable_entry
+from chalicelib.viz.topology import topology
 
 XLSX = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet'
 GEOJSON = 'application/geo+json'
+JSON = 'application/json'
 
 
 def xlsx_cell(value):
@@ -84,9 +86,23 @@ WARD_PROPERTIES = ('ward_code', 'ward_name', 'lga', 'composite_score', 'composit
                    'pca_score', 'pca_rank', 'pca_category', 'rank_spread', 'imputed', 'urban_percentage')
 
 
+def _json_bytes(value):
+    return json.dumps(value, separators=(',', ':'), ensure_ascii=False, allow_nan=False).encode('utf-8')
+
+
 def _geojson_bytes(features):
-    return json.dumps({'type': 'FeatureCollection', 'features': features}, separators=(',', ':'),
-                      ensure_ascii=False, allow_nan=False).encode('utf-8')
+    return _json_bytes({'type': 'FeatureCollection', 'features': features})
+
+
+def _ward_properties(view, collection, names):
+    """(feature, properties) of each display ward: `names` of its rankings item, or its
+    boundary's code, name and LGA (the rest null) when it has no data."""
+    items = dict(zip((w.key for w in view.wards), view.result.get('rankings') or ()))  # same order
+    boundaries = {b.key: b for b in view.boundaries}
+    for feature in collection['features']:
+        key, boundary = feature['id'], boundaries[feature['id']]
+        item = items.get(key) or {'ward_code': boundary.code, 'ward_name': boundary.name, 'lga': boundary.lga}
+        yield feature, {name: export_number(item.get(name)) for name in names}
 
 
 def wards_geojson(view, collection):
@@ -96,15 +112,10 @@ def wards_geojson(view, collection):
     data), so a map drawn from this file reads categories and ranks without guessing;
     scores and values keep 6 decimals.
     """
-    items = dict(zip((w.key for w in view.wards), view.result.get('rankings') or ()))  # same order
     values = {f'w{r["row"]}': r for r in view.result.get('ward_values') or ()}
-    boundaries = {b.key: b for b in view.boundaries}
     features = []
-    for feature in collection['features']:
-        key, boundary = feature['id'], boundaries[feature['id']]
-        item = items.get(key) or {'ward_code': boundary.code, 'ward_name': boundary.name, 'lga': boundary.lga}
-        properties = {name: export_number(item.get(name)) for name in WARD_PROPERTIES}
-        row = values.get(key) or {}
+    for feature, properties in _ward_properties(view, collection, WARD_PROPERTIES):
+        row = values.get(feature['id']) or {}
         properties.update({kind: {name: export_number(v) for name, v in (row.get(field) or {}).items()}
                            for kind, field in (('values', 'value'), ('normalised', 'normalised'))})
         features.append({'type': 'Feature', 'properties': properties, 'geometry': feature['geometry']})
@@ -114,6 +125,21 @@ def wards_geojson(view, collection):
 def lgas_geojson(outlines):
     """The LGA outlines (`viz.geometry.lga_outlines`) as GeoJSON bytes, property `lga`."""
     return _geojson_bytes(lga_feature_collection(outlines)['features'])
+
+
+MAP_PROPERTIES = ('ward_code', 'ward_name', 'lga', 'composite_rank', 'composite_category', 'pca_rank',
+                  'pca_category')
+
+
+def map_topojson(view, collection, outlines):
+    """The vulnerability map's data in one small file: the display wards (id the ward key,
+    MAP_PROPERTIES) and the LGA outlines (property `lga`) as a TopoJSON Topology whose
+    arcs the neighbours and the outlines share (`viz.topology`)."""
+    wards = [(feature['id'], properties, feature['geometry'])
+             for feature, properties in _ward_properties(view, collection, MAP_PROPERTIES)]
+    lgas = [(None, feature['properties'], feature['geometry'])
+            for feature in lga_feature_collection(outlines)['features']]
+    return _json_bytes(topology({'wards': wards, 'lgas': lgas}))
 
 
 def _whole(value):

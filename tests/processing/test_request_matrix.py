@@ -48,9 +48,9 @@ FACTORS = {'dataset': tuple(NAMED), 'method': ('composite', 'pca', 'both'), 'pre
            'offline': (False, True), 'variables': ('automatic', 'named'), 'tpr': (False, True)}
 ALWAYS = {'rankings.json', 'rankings.csv', 'models.json', 'diagnostics.json', 'match_report.json',
           'imputation.json', 'vulnerability_map.html', 'variable_maps.html', 'report.html', 'rankings.xlsx',
-          'wards.geojson'}
+          'wards.geojson', 'map.topojson'}
 CONTENT_TYPES = {'.json': 'application/json', '.csv': 'text/csv', '.xlsx': 'application/vnd.openxmlformats',
-                 '.html': 'text/html', '.geojson': 'application/geo+json'}
+                 '.html': 'text/html', '.geojson': 'application/geo+json', '.topojson': 'application/json'}
 
 
 def allowed(row):
@@ -198,6 +198,11 @@ def check_artifact(name, content_type, body, wards, offline, mapped):
         assert collection['type'] == 'FeatureCollection' and (outlines or len(collection['features']) == mapped)
         assert all(f['geometry']['type'] in ('Polygon', 'MultiPolygon') for f in collection['features'])
         assert not outlines or all(f['properties']['lga'] for f in collection['features'])
+    elif suffix == '.topojson':  # the web map's wards and LGA outlines
+        objects = json.loads(body)['objects']
+        assert len(objects['wards']['geometries']) == mapped and all(
+            g['type'] in ('Polygon', 'MultiPolygon') for o in objects.values() for g in o['geometries'])
+        assert all(g['properties']['lga'] for g in objects['lgas']['geometries'])
     elif name == 'report.html':  # static and self-contained, whatever `offline` says
         html = body.decode('utf-8')
         assert html.rstrip().endswith('</html>') and '<script' not in html, name

@@ -30,7 +30,8 @@ def test_build_returns_the_report_and_its_two_exports(niger_report):
     assert {name: ctype for name, (_, ctype) in niger_report.items()} == {
         'report.html': 'text/html; charset=utf-8',
         'rankings.xlsx': 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',
-        'wards.geojson': 'application/geo+json', 'lgas.geojson': 'application/geo+json'}
+        'wards.geojson': 'application/geo+json', 'lgas.geojson': 'application/geo+json',
+        'map.topojson': 'application/json'}
 
 
 def test_report_says_what_was_analysed_how_and_with_which_data(niger_result, niger_report):
