@@ -7,6 +7,7 @@ Everything here refuses bad input with a `DataError` naming the file and what to
 do; nothing is read from disk or the environment: bytes in, tables out.
 """
 import csv
+import functools
 import io
 import itertools
 import json
@@ -19,7 +20,7 @@ from typing import Iterator
 
 import numpy as np
 
-from . import archives
+from . import archives, polygons
 from .errors import DataError
 from .plausible import check_column
 
@@ -39,7 +40,6 @@ NEVER_VARIABLES = frozenset({'index', 'global_id', 'globalid', 'source', 'proper
                              'shape_area', 'shape_leng', 'fid', 'objectid'})
 UNNAMED = re.compile(r'^(x(\.\d+)?|unnamed: ?\d+(_level_\d+)?|)$')
 URBAN_PERCENT_KEYS = frozenset({'urbanpercentage', 'urbanpercent', 'urbanperc', 'urbanpct', 'urban_percentage'})
-POLYGON_SHAPE_TYPES = frozenset({5, 15, 25})
 
 
 @dataclass(frozen=True)
@@ -683,8 +683,10 @@ def read_zipped_shapefile(filename, data, limits):
                 break
             except (UnicodeDecodeError, LookupError):
                 warnings.append(f'{filename}: the .dbf is not {attempt}; its names were read as Latin-1.')
-        # One shape at a time to shapely: pyshp's points as Python lists would take ten times the file.
-        geometries = [shape_of(filename, number, shp) for number, shp in enumerate(reader.iterShapes(), start=1)]
+        # Every polygon at once from the .shp's bytes: pyshp's points as Python lists would take
+        # ten times the file, and a million vertices one by one seconds.
+        geometries = list(polygons.shapefile_polygons(filename, parts['shp'], reader.numShapes or 0,
+                                                      functools.partial(shape_of, filename)))
     except DataError:
         raise
     except Exception as exc:  # pyshp raises plain Exceptions and struct errors on broken files
@@ -694,14 +696,12 @@ def read_zipped_shapefile(filename, data, limits):
     return records, geometries, crs, warnings
 
 
-def shape_of(filename, number, shp):
-    """A pyshp shape as a shapely polygon (None for a record without one)."""
-    if shp.shapeType == 0:
-        return None
-    if shp.shapeType not in POLYGON_SHAPE_TYPES:
-        raise DataError('not_polygons', f'Record {number} is not a polygon: ward boundaries must be polygons.',
-                        file=filename, row=number)
-    return polygon(filename, number, to_polygon(shp.__geo_interface__))
+def shape_of(filename, number, kind, parts, points):
+    """A polygon record as pyshp and `shape()` read it, alone: for the records the vectorised
+    reading leaves (holes sorted among several outer rings, malformed coordinates refused)."""
+    import shapefile
+    shape = shapefile.Shape(kind, [tuple(p) for p in points.tolist()], parts.tolist())
+    return polygon(filename, number, to_polygon(shape.__geo_interface__))
 
 
 def to_polygon(geometry):
@@ -727,17 +727,20 @@ def polygon(filename, number, shape):
 
 
 class Parsed:
-    """A GeoJSON polygon turned into shapely while the document is parsed (`shape` None when
-    malformed), so the coordinates never stand as Python lists all at once."""
-    __slots__ = ('kind', 'shape')
+    """A GeoJSON polygon taken while the document is parsed, so its coordinates never stand as
+    Python lists all at once: `rings` as arrays (`polygons.geojson_rings`) for the polygons
+    made together at the end, else `shape`, made alone (None when malformed)."""
+    __slots__ = ('kind', 'rings', 'shape')
 
-    def __init__(self, kind, shape):
-        self.kind, self.shape = kind, shape
+    def __init__(self, obj):
+        self.kind = obj['type']
+        self.rings = polygons.geojson_rings(self.kind, obj.get('coordinates'))
+        self.shape = to_polygon(obj) if self.rings is None else None
 
 
 def _parse_polygons(obj):
     if obj.get('type') in ('Polygon', 'MultiPolygon'):
-        return Parsed(obj['type'], to_polygon(obj))
+        return Parsed(obj)
     return obj
 
 
@@ -760,7 +763,7 @@ def read_geojson(filename, data, limits):
         raise DataError('not_feature_collection', 'The GeoJSON "features" must be a list of ward polygons.',
                         file=filename)
     check_ward_count(filename, len(features), limits)
-    properties, geometries = [], []
+    properties, geometries, plain = [], [], []
     for number, feature in enumerate(features, start=1):
         geometry = feature.get('geometry') if isinstance(feature, dict) else None
         if not isinstance(feature, dict) or feature.get('type') != 'Feature' \
@@ -771,8 +774,14 @@ def read_geojson(filename, data, limits):
         if isinstance(geometry, dict):
             raise DataError('not_polygons', f'Feature {number} is a {geometry.get("type")}: ward boundaries must be '
                             'polygons.', file=filename, row=number)
-        geometries.append(polygon(filename, number, geometry.shape) if geometry else None)
+        if geometry and geometry.rings is not None:
+            plain.append(len(geometries))
+        geometries.append(polygon(filename, number, geometry.shape) if geometry and geometry.rings is None else None)
         properties.append(feature.get('properties') or {})
+    if plain:   # every plain polygon in one go
+        rings = [(features[i]['geometry'].kind == 'MultiPolygon', features[i]['geometry'].rings) for i in plain]
+        for i, shape in zip(plain, polygons.build(polygons.ragged_of(rings))):
+            geometries[i] = shape
     return properties, geometries, crs, []
 
 
@@ -782,7 +791,23 @@ def _member(document, name):
     return value if isinstance(value, dict) else {}
 
 
+# The .prj of plain longitude/latitude on WGS84 as ESRI and GDAL write it (whitespace removed, upper
+# case), and GeoJSON's names for it: recognised without pyproj, whose import alone takes 0.15 s.
+PLAIN_WGS84_PRJ = re.compile(
+    r'GEOGCS\["(GCS_WGS_1984|WGS84)",DATUM\["(D_WGS_1984|WGS_1984|WGS84)",SPHEROID\["(WGS_1984|WGS84)",'
+    r'6378137(\.0*)?,298\.257223563\d*(,AUTHORITY\["EPSG","7030"\])?\](,AUTHORITY\["EPSG","6326"\])?\],'
+    r'PRIMEM\["GREENWICH",0(\.0*)?(,AUTHORITY\["EPSG","8901"\])?\],'
+    r'UNIT\["DEGREE",0\.01745329251994\d*(,AUTHORITY\["EPSG","9122"\])?\](,AUTHORITY\["EPSG","4326"\])?\]')
+PLAIN_WGS84_NAMES = frozenset({'EPSG:4326', 'URN:OGC:DEF:CRS:OGC:1.3:CRS84', 'URN:OGC:DEF:CRS:OGC::CRS84',
+                               'URN:OGC:DEF:CRS:EPSG::4326'})
+WGS84 = 'EPSG:4326'
+
+
 def parse_crs(filename, text):
+    """The projection of a .prj or a GeoJSON crs name: WGS84 for plain longitude/latitude, else pyproj's CRS."""
+    plain = re.sub(r'\s+', '', text).upper()
+    if plain in PLAIN_WGS84_NAMES or PLAIN_WGS84_PRJ.fullmatch(plain):
+        return WGS84
     from pyproj import CRS
     from pyproj.exceptions import CRSError
     try:
@@ -805,7 +830,7 @@ def to_wgs84(filename, geometries, crs, warnings):
                             'are not longitude/latitude: add the .prj file to the zip.', file=filename)
         warnings.append(f'{filename}: no projection given; coordinates are longitude/latitude, read as WGS84.')
         return geometries
-    if crs.to_epsg() == 4326:
+    if crs is WGS84 or crs.to_epsg() == 4326:
         return geometries
     from pyproj import Transformer
     transformer = Transformer.from_crs(crs, 4326, always_xy=True)
