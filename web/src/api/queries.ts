@@ -88,9 +88,21 @@ export function useRankings(analysisId: string | undefined) {
   return useQuery({ ...rankingsQuery(api, analysisId ?? ''), enabled: !!analysisId });
 }
 
-/** A fresh presigned link to one of the analysis's files (they last 5 minutes). */
-export function artifactUrl(api: Api, analysisId: string, name: string) {
-  return call(api.GET('/analyses/{analysis_id}/artifacts/{name}', { params: { path: { analysis_id: analysisId, name } } }));
+/** One of the analysis's files, through a fresh presigned link (they last 5 minutes). */
+export async function fetchArtifact(api: Api, analysisId: string, name: string, fetchImpl: typeof fetch = fetch) {
+  const { url } = await call(
+    api.GET('/analyses/{analysis_id}/artifacts/{name}', { params: { path: { analysis_id: analysisId, name } } }),
+  );
+  let response: Response;
+  try {
+    response = await fetchImpl(url);
+  } catch {
+    throw new ApiError(0, 'network', `${name} could not be downloaded. Check your internet connection and try again.`);
+  }
+  if (!response.ok) {
+    throw new ApiError(response.status, 'download', `${name} could not be downloaded (${response.status}). Try again in a moment.`);
+  }
+  return response;
 }
 
 /** A JSON artifact (wards.geojson, lgas.geojson) read through its presigned link: the query's options. */
@@ -98,17 +110,7 @@ export function artifactJsonQuery<T>(api: Api, analysisId: string, name: string)
   return {
     queryKey: keys.geojson(analysisId, name),
     staleTime: Infinity,
-    queryFn: async (): Promise<T> => {
-      const { url } = await artifactUrl(api, analysisId, name);
-      let response: Response;
-      try {
-        response = await fetch(url);
-      } catch {
-        throw new ApiError(0, 'network', `${name} could not be downloaded. Check your internet connection and try again.`);
-      }
-      if (!response.ok) throw new ApiError(response.status, 'download', `${name} could not be downloaded (${response.status}). Try again.`);
-      return (await response.json()) as T;
-    },
+    queryFn: async (): Promise<T> => (await fetchArtifact(api, analysisId, name)).json() as Promise<T>,
   };
 }
 

@@ -38,6 +38,18 @@ export function Problems({ problems }: { problems: string[] }) {
   );
 }
 
+/** Sentences the server wants the person to check (what was repaired, dropped or assumed). */
+export function Warnings({ warnings }: { warnings: string[] }) {
+  if (!warnings.length) return null;
+  return (
+    <ul className="warnings">
+      {warnings.map((w) => (
+        <li key={w}>{w}</li>
+      ))}
+    </ul>
+  );
+}
+
 interface BoundaryProps {
   children: ReactNode;
   /** Changing it (e.g. the screen shown) clears a caught error. */

@@ -3,6 +3,7 @@ import { Suspense } from 'react';
 import type { Attachment, MapAttachment, OptionsAttachment, TableAttachment } from '../api/chat';
 import type { Analysis, ItnPlan } from '../api/client';
 import { useAnalysis, useArtifactJson } from '../api/queries';
+import { DataTable } from '../app/DataTable';
 import { Loading } from '../app/feedback';
 import { CoverageMap, VariableMap, VulnerabilityMap } from '../map/lazy';
 import { useWards } from '../map/useWards';
@@ -54,29 +55,10 @@ const heading = (column: string) =>
   column === 'lga' ? 'LGA' : column.replace(/_/g, ' ').replace(/\blga\b/g, 'LGA').replace(/^./, (c) => c.toUpperCase());
 
 function TableView({ table }: { table: TableAttachment }) {
+  const columns = table.columns.map((c) => ({ label: heading(c), cell: (row: Record<string, unknown>) => cell(row[c]) }));
   return (
-    <div className="scroll attachment" tabIndex={0} role="group" aria-label={`Scrollable table: ${table.title ?? 'table'}`}>
-      <table>
-        {table.title && <caption>{table.title}</caption>}
-        <thead>
-          <tr>
-            {table.columns.map((c) => (
-              <th key={c} scope="col">
-                {heading(c)}
-              </th>
-            ))}
-          </tr>
-        </thead>
-        <tbody>
-          {table.rows.map((row, i) => (
-            <tr key={i}>
-              {table.columns.map((c) => (
-                <td key={c}>{cell(row[c])}</td>
-              ))}
-            </tr>
-          ))}
-        </tbody>
-      </table>
+    <div className="attachment">
+      <DataTable caption={table.title} columns={columns} rows={table.rows} rowKey={(_, i) => i} />
     </div>
   );
 }

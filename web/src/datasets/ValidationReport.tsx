@@ -1,5 +1,6 @@
 /** A dataset's validation report in plain words: what matched, what did not and what to fix. */
 import type { Dataset, DatasetSummary, Issue } from '../api/client';
+import { Warnings } from '../app/feedback';
 
 const MATCH_WORDS: Record<string, string> = {
   by_code: 'by ward code',
@@ -59,16 +60,8 @@ export function ValidationReport({ dataset }: { dataset: Dataset }) {
         </div>
       )}
       {summary && <SummaryReport summary={summary} />}
-      {warnings.length > 0 && (
-        <>
-          <h4>Please check</h4>
-          <ul className="warnings">
-            {warnings.map((w, i) => (
-              <li key={i}>{w}</li>
-            ))}
-          </ul>
-        </>
-      )}
+      {warnings.length > 0 && <h4>Please check</h4>}
+      <Warnings warnings={warnings} />
     </section>
   );
 }

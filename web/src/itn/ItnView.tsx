@@ -5,7 +5,8 @@ import { WithAnalysis } from '../analyses/AnalysisPicker';
 import { call, type Analysis, type ItnPlan } from '../api/client';
 import { keys } from '../api/queries';
 import { useServices } from '../app/context';
-import { Loading, Problem, Problems } from '../app/feedback';
+import { DataTable, orDash, type Column } from '../app/DataTable';
+import { Loading, Problem, Problems, Warnings } from '../app/feedback';
 import { CoverageMap } from '../map/lazy';
 import { useWards } from '../map/useWards';
 import { Downloads } from '../results/Downloads';
@@ -150,6 +151,16 @@ const PHASES: Record<ItnPlan['rows'][number]['phase'], string> = {
   none: 'no nets',
 };
 
+const PLAN_COLUMNS: Column<ItnPlan['rows'][number]>[] = [
+  { label: 'Rank', cell: (r) => r.rank },
+  { label: 'Ward', cell: (r) => r.ward_name ?? r.ward_code, rowHeader: true },
+  { label: 'LGA', cell: (r) => orDash(r.lga) },
+  { label: 'Population', cell: (r) => (r.population == null ? '—' : n(r.population)) },
+  { label: 'Nets', cell: (r) => r.nets_allocated.toLocaleString() },
+  { label: 'Coverage', cell: (r) => (r.coverage_percent == null ? '—' : `${r.coverage_percent.toFixed(0)}%`) },
+  { label: 'Phase', cell: (r) => PHASES[r.phase] },
+];
+
 function PlanResult({ analysis, plan }: { analysis: Analysis; plan: ItnPlan }) {
   const { wards, lgas } = useWards(analysis);
   return (
@@ -162,47 +173,13 @@ function PlanResult({ analysis, plan }: { analysis: Analysis; plan: ItnPlan }) {
           ))}
         </ul>
       </div>
-      {plan.warnings.length > 0 && (
-        <ul className="warnings">
-          {plan.warnings.map((w) => (
-            <li key={w}>{w}</li>
-          ))}
-        </ul>
-      )}
+      <Warnings warnings={plan.warnings} />
       {wards && (
         <Suspense fallback={<Loading what="the map" />}>
           <CoverageMap wards={wards} lgas={lgas} plan={plan} />
         </Suspense>
       )}
-      <div className="scroll" tabIndex={0} role="group" aria-label="Scrollable plan table">
-        <table>
-          <caption>Net distribution plan</caption>
-          <thead>
-            <tr>
-              <th scope="col">Rank</th>
-              <th scope="col">Ward</th>
-              <th scope="col">LGA</th>
-              <th scope="col">Population</th>
-              <th scope="col">Nets</th>
-              <th scope="col">Coverage</th>
-              <th scope="col">Phase</th>
-            </tr>
-          </thead>
-          <tbody>
-            {plan.rows.map((r) => (
-              <tr key={r.ward_code}>
-                <td>{r.rank}</td>
-                <th scope="row">{r.ward_name ?? r.ward_code}</th>
-                <td>{r.lga ?? '—'}</td>
-                <td>{r.population == null ? '—' : n(r.population)}</td>
-                <td>{r.nets_allocated.toLocaleString()}</td>
-                <td>{r.coverage_percent == null ? '—' : `${r.coverage_percent.toFixed(0)}%`}</td>
-                <td>{PHASES[r.phase]}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </div>
+      <DataTable caption="Net distribution plan" columns={PLAN_COLUMNS} rows={plan.rows} rowKey={(r) => r.ward_code} />
       <Downloads analysisId={analysis.analysis_id} artifacts={plan.artifacts} title="Plan downloads" />
     </section>
   );

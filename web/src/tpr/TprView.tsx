@@ -4,7 +4,8 @@ import { useState, type FormEvent } from 'react';
 import { call, type ComputeTpr, type TprResult } from '../api/client';
 import { keys, useDatasets } from '../api/queries';
 import { useServices } from '../app/context';
-import { Loading, Problem } from '../app/feedback';
+import { DataTable, orDash, type Column } from '../app/DataTable';
+import { Loading, Problem, Warnings } from '../app/feedback';
 import { href, useRoute } from '../route';
 
 type Options = Required<Pick<ComputeTpr, 'age' | 'level' | 'test'>> & Pick<ComputeTpr, 'period_from' | 'period_to'>;
@@ -134,6 +135,15 @@ function Choice<T extends string>({
 
 const percent = (tpr: number | null) => (tpr == null ? '—' : `${tpr.toFixed(1)}%`); // the API gives 0..100
 
+const TPR_COLUMNS: Column<TprResult['wards'][number]>[] = [
+  { label: 'Ward', cell: (w) => orDash(w.ward_name ?? w.ward_code), rowHeader: true },
+  { label: 'LGA', cell: (w) => orDash(w.lga) },
+  { label: 'TPR', cell: (w) => percent(w.tpr) },
+  { label: 'Positive', cell: (w) => orDash(w.positives?.toLocaleString()) },
+  { label: 'Tested', cell: (w) => orDash(w.tested?.toLocaleString()) },
+  { label: 'Facilities', cell: (w) => orDash(w.facilities) },
+];
+
 function TprTable({ result }: { result: TprResult }) {
   return (
     <section aria-labelledby="tpr-result-title">
@@ -144,43 +154,11 @@ function TprTable({ result }: { result: TprResult }) {
         {result.flagged_rows > 0 &&
           ` ${result.flagged_rows} report ${result.flagged_rows === 1 ? 'row has' : 'rows have'} more positives than tests: check them in the facility export.`}
       </p>
-      {result.warnings.length > 0 && (
-        <ul className="warnings">
-          {result.warnings.map((w) => (
-            <li key={w}>{w}</li>
-          ))}
-        </ul>
-      )}
+      <Warnings warnings={result.warnings} />
       <p>
         <a href={result.series_url}>TPR by period (CSV)</a> <span className="hint">— the link works for 5 minutes.</span>
       </p>
-      <div className="scroll" tabIndex={0} role="group" aria-label="Scrollable TPR table">
-        <table>
-          <caption>Ward test positivity rate</caption>
-          <thead>
-            <tr>
-              <th scope="col">Ward</th>
-              <th scope="col">LGA</th>
-              <th scope="col">TPR</th>
-              <th scope="col">Positive</th>
-              <th scope="col">Tested</th>
-              <th scope="col">Facilities</th>
-            </tr>
-          </thead>
-          <tbody>
-            {result.wards.map((w, i) => (
-              <tr key={w.ward_code ?? i}>
-                <th scope="row">{w.ward_name ?? w.ward_code ?? '—'}</th>
-                <td>{w.lga ?? '—'}</td>
-                <td>{percent(w.tpr)}</td>
-                <td>{w.positives?.toLocaleString() ?? '—'}</td>
-                <td>{w.tested?.toLocaleString() ?? '—'}</td>
-                <td>{w.facilities ?? '—'}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </div>
+      <DataTable caption="Ward test positivity rate" columns={TPR_COLUMNS} rows={result.wards} rowKey={(w, i) => w.ward_code ?? i} />
     </section>
   );
 }
