@@ -8,6 +8,7 @@ service writes itself invokes the upload function. Everything else is under
 The client never chooses a bucket or a key: uploads are presigned POSTs for one
 exact server-chosen key, downloads presigned GETs that expire in minutes.
 """
+import gzip
 import re
 import time
 from types import MappingProxyType
@@ -18,7 +19,12 @@ XLSX = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet'
 # The content type of every object the bucket holds, by extension: uploads and what the service writes.
 CONTENT_TYPES = MappingProxyType({
     '.csv': 'text/csv; charset=utf-8', '.xlsx': XLSX, '.zip': 'application/zip',
-    '.geojson': 'application/geo+json', '.json': 'application/json', '.html': 'text/html; charset=utf-8'})
+    '.geojson': 'application/geo+json', '.json': 'application/json', '.html': 'text/html; charset=utf-8',
+    '.topojson': 'application/json'})
+# Stored gzip-compressed with `Content-Encoding: gzip`, which browsers (and S3 and CloudFront, passing
+# it on) undo transparently: the web map's data, fetched on slow links. Downloads for GIS tools stay
+# plain, since not every client undoes an encoding it did not ask for.
+GZIP_EXTENSIONS = ('.topojson',)
 UPLOAD_EXPIRY_SECONDS = 15 * 60
 DOWNLOAD_EXPIRY_SECONDS = 5 * 60
 UPLOAD_PREFIX = 'uploads/'
@@ -80,6 +86,11 @@ def content_type(name):
                 'application/octet-stream')
 
 
+def content_encoding(name):
+    """'gzip' for a file stored compressed (GZIP_EXTENSIONS), else None."""
+    return 'gzip' if name.lower().endswith(GZIP_EXTENSIONS) else None
+
+
 def signing_client(region):
     """An S3 client that signs with SigV4, as presigned POST conditions need."""
     return aws.client('s3', region, signature_version='s3v4')
@@ -123,10 +134,13 @@ class Objects:
 
     def put_file(self, user_id, kind, item_id, parts, body, content_type):
         """Store a file the service derived under one dataset's or analysis's prefix; its key
-        (for an analysis's artifact, what its item's `artifacts` records)."""
+        (for an analysis's artifact, what its item's `artifacts` records); compressed when
+        its name says so (`content_encoding`)."""
         key = object_key(user_id, kind, item_id, *parts)
-        self._client.put_object(Bucket=self.bucket, Key=key, Body=body,
-                                ContentType=content_type, ServerSideEncryption='AES256')
+        encoding = content_encoding(parts[-1])
+        extra = {'ContentEncoding': encoding} if encoding else {}
+        self._client.put_object(Bucket=self.bucket, Key=key, Body=gzip.compress(body, mtime=0) if encoding else body,
+                                ContentType=content_type, ServerSideEncryption='AES256', **extra)
         return key
 
     def read_upload(self, user_id, upload):
@@ -150,9 +164,11 @@ class Objects:
         self._client.delete_objects(Bucket=self.bucket, Delete={'Objects': keys, 'Quiet': True})
 
     def get_object(self, user_id, key):
-        """The bytes of one of the caller's objects."""
+        """The bytes of one of the caller's objects (decompressed when stored with gzip)."""
         _own(user_id, key)
-        return self._client.get_object(Bucket=self.bucket, Key=key)['Body'].read()
+        stored = self._client.get_object(Bucket=self.bucket, Key=key)
+        body = stored['Body'].read()
+        return gzip.decompress(body) if stored.get('ContentEncoding') == 'gzip' else body
 
     def delete_prefix(self, user_id, kind, item_id):
         """Delete every object of one dataset (its uploads too), analysis or conversation

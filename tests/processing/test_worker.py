@@ -1,4 +1,5 @@
 """The analysis worker: stages in order, each once, whatever SQS redelivers."""
+import gzip
 import json
 import logging
 
@@ -19,7 +20,7 @@ from tests.raw_aws import Bucket, queue_url, queued_records
 STAGE_NAMES = [stage.name for stage in STAGES]
 EXPECTED_ARTIFACTS = {'rankings.json', 'rankings.csv', 'models.json', 'diagnostics.json',
                       'match_report.json', 'imputation.json', 'vulnerability_map.html',
-                      'rank_spread.html', 'report.html', 'rankings.xlsx', 'wards.geojson'}
+                      'rank_spread.html', 'report.html', 'rankings.xlsx', 'wards.geojson', 'map.topojson'}
 
 
 class Killed(BaseException):
@@ -94,6 +95,13 @@ def test_the_queued_message_runs_every_stage_to_succeeded(aws, analysis, worker_
     kept = json.loads(worker_deps.objects.get_object(
         ALICE, f'users/{ALICE}/analyses/{analysis}/work/result.json'))
     assert kept['rankings'] == rankings, 'ITN plans read the kept result'
+    # the web map's data is stored compressed, for browsers to undo; the adapter reads it plain too
+    key = done['artifacts']['map.topojson']['key']
+    stored = Bucket(aws).s3.get_object(Bucket=aws.data_bucket, Key=key)
+    assert (stored['ContentEncoding'], stored['ContentType']) == ('gzip', 'application/json')
+    topology = json.loads(gzip.decompress(stored['Body'].read()))
+    assert topology['type'] == 'Topology' and len(topology['objects']['wards']['geometries']) == 16
+    assert json.loads(worker_deps.objects.get_object(ALICE, key)) == topology
 
 
 def html_artifacts(worker_deps, analysis_id):

@@ -1,6 +1,7 @@
 """The maps, report and exports reach the user: the worker's draw and report stages store
 them, the analysis lists them, and GET /analyses/{id}/artifacts/{name} hands out each one."""
 import io
+import json
 
 import openpyxl
 import requests
@@ -12,7 +13,7 @@ from tests.unit.conftest import alice, http  # noqa: F401
 from chalicelib.analyses import runner
 
 DRAWN = ('vulnerability_map.html', 'variable_maps.html', 'rank_spread.html', 'report.html', 'rankings.xlsx',
-         'wards.geojson', 'lgas.geojson')
+         'wards.geojson', 'lgas.geojson', 'map.topojson')
 
 
 def test_maps_report_and_exports_are_listed_and_downloadable(alice, ready_dataset, worker_deps):
@@ -26,10 +27,12 @@ def test_maps_report_and_exports_are_listed_and_downloadable(alice, ready_datase
         link = alice.get(f'/analyses/{analysis_id}/artifacts/{name}').json_body
         download = requests.get(link['url'], timeout=30)
         assert download.status_code == 200, name
-        bodies[name] = download.content
+        assert (download.headers.get('Content-Encoding') == 'gzip') == (name == 'map.topojson'), name
+        bodies[name] = download.content   # undone as a browser undoes it
     for name in DRAWN:
         if name.endswith('.html'):
             assert bodies[name].startswith(b'<!DOCTYPE html>'), name
     workbook = openpyxl.load_workbook(io.BytesIO(bodies['rankings.xlsx']))
     assert workbook.sheetnames == ['Rankings', 'Models', 'Data used', 'Variables']
     assert b'"FeatureCollection"' in bodies['wards.geojson']
+    assert json.loads(bodies['map.topojson'])['type'] == 'Topology'
