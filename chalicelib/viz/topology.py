@@ -1,4 +1,4 @@
-"""Ward and LGA boundaries as one TopoJSON Topology: the map's data in a fifth of GeoJSON's bytes.
+"""Ward and LGA boundaries as one TopoJSON Topology: the map's data in a quarter of GeoJSON's bytes.
 
 A map drawn on a slow link waits for its boundaries, so they travel as a Topology
 (https://github.com/topojson/topojson-specification): positions are quantized to
@@ -8,7 +8,7 @@ backwards).
 
 Quantization: QUANTIZATION steps over the longer side of the bounding box, one step
 for both axes. On a 1000-px map a step is a tenth of a pixel, so nothing visible
-moves; on Niger (about 7 degrees across) a step is some 75 m. The rings are quantized
+moves; on Niger (about 4 degrees across) a step is some 40 m. The rings are quantized
 first, then cut at junctions (a point whose neighbours differ between the rings
 through it), so neighbours cut at the same points and share arcs exactly. A ring
 without a junction is one closed arc, started at its least point so that two rings
