@@ -6,7 +6,7 @@ import { isTerminal, useAnalysis } from '../api/queries';
 import { Loading, Problem } from '../app/feedback';
 import { useServices } from '../app/context';
 import { useAnalysisLive, useChannelState } from '../live/hooks';
-import { prefetchMap } from '../map/useWards';
+import { prefetchResults } from '../map/useWards';
 import { href } from '../route';
 
 const STAGE_WORDS: Record<string, string> = {
@@ -31,7 +31,7 @@ export function AnalysisProgress({ analysisId }: { analysisId: string }) {
   const client = useQueryClient();
   const succeeded = analysis?.status === 'SUCCEEDED' && analysis.artifacts.length > 0;
   useEffect(() => {
-    if (succeeded && analysis) prefetchMap(client, api, analysis); // idempotent: fresh queries are not fetched again
+    if (succeeded && analysis) prefetchResults(client, api, analysis); // idempotent: fresh queries are not fetched again
   }, [succeeded, analysis, client, api]);
   if (query.error && !analysis) return <Problem error={query.error} retry={() => void query.refetch()} />;
   if (!analysis) return <Loading what="the analysis" />;

@@ -106,7 +106,7 @@ export async function fetchArtifact(api: Api, analysisId: string, name: string, 
 }
 
 /** A JSON artifact (wards.geojson, lgas.geojson) read through its presigned link: the query's options. */
-export function artifactJsonQuery<T>(api: Api, analysisId: string, name: string) {
+function artifactJsonQuery<T>(api: Api, analysisId: string, name: string) {
   return {
     queryKey: keys.geojson(analysisId, name),
     staleTime: Infinity,
