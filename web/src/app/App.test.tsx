@@ -1,4 +1,4 @@
-import { render, screen } from '@testing-library/react';
+import { render, screen, waitFor } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { Auth } from '../auth/auth';
@@ -35,8 +35,10 @@ describe('the app', () => {
     window.location.hash = '#/chat';
     const user = userEvent.setup();
     render(<App config={CONFIG} auth={auth()} maybeSignedIn />);
+    FakeSocket.all = [];
     const message = await screen.findByRole('textbox', { name: 'Message' }, { timeout: 5000 });
     await user.type(message, 'What are the top 10 highest risk wards?');
+    await waitFor(() => expect(FakeSocket.all).toHaveLength(1));
     expired = true;
     await user.click(screen.getByRole('button', { name: 'Send' }));
     expect(await screen.findByText(/Your session has expired. Sign in again to continue/, { selector: '.notice' })).toBeVisible();
@@ -46,6 +48,7 @@ describe('the app', () => {
     await user.type(screen.getByLabelText('Password'), 'secret');
     await user.click(screen.getByRole('button', { name: 'Sign in' }));
     expect(await screen.findByRole('textbox', { name: 'Message' })).toHaveValue('What are the top 10 highest risk wards?');
+    await waitFor(() => expect(FakeSocket.all).toHaveLength(2)); // live updates with the new session's token
   });
 
   it('signs out to the sign-in form', async () => {

@@ -63,9 +63,9 @@ export default function Shell({ config, auth, session, onExpired, onSignOut }: S
     live: new LiveChannel({ url: config.wsUrl, token: () => auth.idToken() }),
   }));
   useEffect(() => {
-    services.live.start();
+    services.live.start(); // again after signing in again: the old token is no good
     return () => services.live.close();
-  }, [services]);
+  }, [services, session]);
 
   return (
     <QueryClientProvider client={client}>
