@@ -70,7 +70,7 @@ export class LiveChannel {
 
   start(): this {
     this.generation += 1;
-    this.state = 'connecting';
+    this.setState('connecting');
     void this.connect();
     window.addEventListener('online', this.reconnectNow);
     return this;
