@@ -19,7 +19,8 @@ Limits(max_bytes=50 MB, max_uncompressed_bytes=500 MB, max_boundary_bytes=24 MB,
 prepare_dataset(files, limits=Limits(), on_stage=None) -> PreparedDataset
     `files` maps 'data', 'boundaries' (optional) and 'population' (optional)
     to (filename, bytes). Reads, matches wards (code, name, fuzzy), builds
-    queen contiguity and the display boundaries. The result has `summary`
+    queen contiguity; the display boundaries (`geojson`) are made on first use
+    (maps, `to_canonical`), as ranking never needs them. The result has `summary`
     (the API dataset summary), `warnings`, `match_report`, `to_canonical()`
     -> {'wards.csv', 'boundaries.geojson', 'neighbours.json',
     'validation.json': bytes} and `PreparedDataset.from_canonical(files)`.

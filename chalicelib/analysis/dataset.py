@@ -1,9 +1,10 @@
 """A dataset made ready for analysis: the uploaded files read, matched and checked once.
 
 `prepare_dataset` does everything that depends only on the files (reading,
-matching, neighbours, display boundaries); `PreparedDataset.to_canonical()`
-gives the files to store beside the upload, and `from_canonical` loads them
-back so an analysis never re-reads the raw upload.
+matching, neighbours; the display boundaries when first asked for, as ranking
+never needs them); `PreparedDataset.to_canonical()` gives the files to store
+beside the upload (the display boundaries made there, once per dataset), and
+`from_canonical` loads them back so an analysis never re-reads the raw upload.
 """
 import csv
 import io
@@ -44,11 +45,20 @@ class PreparedDataset:
     boundary: np.ndarray          # boundary feature index per ward, -1 = unmatched
     indptr: np.ndarray            # queen neighbours (CSR)
     indices: np.ndarray
-    geojson: dict                 # display boundaries (WGS84, simplified)
+    display: object               # display boundaries: a FeatureCollection, or (geometries, properties) to make it
     state: str = None
     summary: dict = field(default_factory=dict)
     warnings: list = field(default_factory=list)
     match_report: dict = field(default_factory=dict)
+
+    @property
+    def geojson(self):
+        """The display boundaries (WGS84, simplified as a coverage), made on first use and kept:
+        the maps and the stored dataset need them, ranking the wards does not."""
+        if isinstance(self.display, tuple):
+            from .spatial import display_geojson
+            self.display = display_geojson(*self.display)
+        return self.display
 
     def to_canonical(self):
         """The files to store next to the upload (CSV/JSON only)."""
@@ -81,7 +91,7 @@ class PreparedDataset:
                    boundary=np.array([int(c) for c in ids['boundary']], dtype=np.int64),
                    indptr=np.array(neighbours['indptr'], dtype=np.int64),
                    indices=np.array(neighbours['indices'], dtype=np.int64),
-                   geojson=json.loads(files['boundaries.geojson']), state=validation['state'],
+                   display=json.loads(files['boundaries.geojson']), state=validation['state'],
                    summary=validation['summary'], warnings=validation['warnings'],
                    match_report=validation['match_report'])
 
@@ -127,14 +137,13 @@ def prepare_dataset(files, limits=None, on_stage=None):
     population = population_column(table, files, limits, ward_code)
     on_stage('contiguity')
     if layer is not None:
-        from .spatial import queen_neighbours, display_geojson
+        from .spatial import queen_neighbours
         geometries = [layer.geometries[j] if j >= 0 else None for j in boundary]
         indptr, indices = queen_neighbours(geometries)
-        on_stage('display')
-        geojson = display_geojson(*display_features(table, layer, boundary, ward_code, lga))
+        display = display_features(table, layer, boundary, ward_code, lga)
     else:
         indptr, indices = np.zeros(n + 1, dtype=np.int64), np.zeros(0, dtype=np.int64)
-        geojson = {'type': 'FeatureCollection', 'features': []}
+        display = {'type': 'FeatureCollection', 'features': []}
     if report is not None:
         warnings.extend(match_warnings(report, table.file))
     summary = {
@@ -151,7 +160,7 @@ def prepare_dataset(files, limits=None, on_stage=None):
     return PreparedDataset(ward_code=ward_code, ward_name=list(table.identifiers['ward_name']), lga=lga,
                            variables=table.variables, values=table.values, urban_percentage=urban,
                            population=population, boundary=boundary, indptr=indptr, indices=indices,
-                           geojson=geojson, state=state, summary=summary, warnings=warnings,
+                           display=display, state=state, summary=summary, warnings=warnings,
                            match_report=report or {})
 
 

@@ -14,6 +14,10 @@ from .errors import DataError
 from .variables import check_model_count, select_variables, unusable
 
 METHODS = ('composite', 'pca', 'both')
+# A rankings item (the API's fields, plus the urban percentage), in order.
+RANKING_FIELDS = ('ward_code', 'ward_name', 'lga', 'composite_score', 'composite_rank', 'composite_category',
+                  'pca_score', 'pca_rank', 'pca_category', 'rank_spread', 'imputed', 'urban_percentage')
+SPREAD = ('min', 'p10', 'p90', 'max')
 PRESETS = ('default', 'mrpt-legacy')
 
 
@@ -21,7 +25,8 @@ PRESETS = ('default', 'mrpt-legacy')
 class AnalysisResult:
     """Everything an analysis returns, as plain JSON values (NaN already None).
 
-    `to_dict()` is what the worker stores and what drawing and reports read.
+    `to_dict()` is what the worker stores and what drawing and reports read. The display
+    boundaries (`geojson`) are the ranked dataset's, made when first asked for.
     """
     request: dict
     rankings: list
@@ -34,10 +39,16 @@ class AnalysisResult:
     warnings: list
     urban_thresholds: list
     ward_values: list
-    geojson: dict = field(repr=False)
+    prepared: object = field(repr=False)
+
+    @property
+    def geojson(self):
+        return self.prepared.geojson
 
     def to_dict(self):
-        return {name: getattr(self, name) for name in self.__dataclass_fields__}
+        out = {name: getattr(self, name) for name in self.__dataclass_fields__ if name != 'prepared'}
+        out['geojson'] = self.geojson
+        return out
 
 
 def json_safe(value):
@@ -47,12 +58,23 @@ def json_safe(value):
     if isinstance(value, (list, tuple)):
         return [json_safe(v) for v in value]
     if isinstance(value, np.ndarray):
-        return json_safe(value.tolist())
+        return plain(value)
     if isinstance(value, np.generic):
         value = value.item()
     if isinstance(value, float) and not math.isfinite(value):
         return None
     return value
+
+
+def plain(array):
+    """A numpy array as (nested) lists of Python values, NaN and infinity as None, in one pass of numpy."""
+    array = np.asarray(array)
+    if array.dtype.kind == 'f':
+        unknown = ~np.isfinite(array)
+        if unknown.any():
+            array = array.astype(object)
+            array[unknown] = None
+    return array.tolist()
 
 
 def parse_request(request):
@@ -143,56 +165,61 @@ def run_analysis(prepared, request, on_stage=None):
 
 
 def assemble(prepared, request, names, directions, raw, values, normalised, fills, composite, pca_result, warnings):
+    """The result as plain values, column by column: each array becomes Python values once (`plain`),
+    then the per-ward records are zipped from the columns."""
     n = len(prepared.ward_name)
+    codes, wards, lgas = prepared.ward_code, prepared.ward_name, prepared.lga
     pca_ran = bool(pca_result and pca_result['ran'])
-    pca_rank = scoring.ranks_of(pca_result['score']) if pca_ran else None
-    pca_category = scoring.categories(pca_rank) if pca_ran else None
-    composite_category = scoring.categories(composite['rank']) if composite else None
-    imputed = [[] for _ in range(n)]
     method = imputation_method(request)
+    imputed = [[] for _ in range(n)]
     filled = []
     for row, col, value, source in fills:
         imputed[row].append(names[col])
-        filled.append({'ward_code': prepared.ward_code[row], 'ward_name': prepared.ward_name[row], 'row': row,
-                       'variable': names[col], 'method': method, 'source': source, 'value': value})
-    rows = []
-    for i in range(n):
-        item = {'ward_code': prepared.ward_code[i], 'ward_name': prepared.ward_name[i], 'lga': prepared.lga[i],
-                'composite_score': None, 'composite_rank': None, 'composite_category': None,
-                'pca_score': None, 'pca_rank': None, 'pca_category': None, 'rank_spread': None,
-                'imputed': imputed[i], 'urban_percentage': prepared.urban_percentage[i]}
-        if composite:
-            spread = composite['spread']
-            item.update(composite_score=composite['score'][i], composite_rank=int(composite['rank'][i]),
-                        composite_category=str(composite_category[i]),
-                        rank_spread={k: (int(v[i]) if k in ('min', 'max') else round(float(v[i]), 6))
-                                     for k, v in spread.items()})
-        if pca_ran:
-            item.update(pca_score=pca_result['score'][i], pca_rank=int(pca_rank[i]), pca_category=str(pca_category[i]))
-        rows.append(item)
-    primary = composite['rank'] if composite else pca_rank
-    rankings = [rows[i] for i in np.argsort(primary, kind='stable')]
+        filled.append({'ward_code': codes[row], 'ward_name': wards[row], 'row': row, 'variable': names[col],
+                       'method': method, 'source': source, 'value': value})
+    columns = {'ward_code': codes, 'ward_name': wards, 'lga': lgas, 'imputed': imputed,
+               'urban_percentage': plain(prepared.urban_percentage)}
+    nothing = [None] * n
+    composite_rank = pca_rank = None
+    composite_category = pca_category = None
+    if composite:
+        composite_rank, composite_category = composite['rank'], scoring.categories(composite['rank'])
+        spread = composite['spread']
+        columns.update(composite_score=plain(composite['score']), composite_rank=composite_rank.tolist(),
+                       composite_category=composite_category.tolist(),
+                       rank_spread=[{'min': low, 'p10': round(p10, 6), 'p90': round(p90, 6), 'max': high}
+                                    for low, p10, p90, high in zip(*(plain(spread[k]) for k in SPREAD))])
+    if pca_ran:
+        pca_rank = scoring.ranks_of(pca_result['score'])
+        pca_category = scoring.categories(pca_rank)
+        columns.update(pca_score=plain(pca_result['score']), pca_rank=pca_rank.tolist(),
+                       pca_category=pca_category.tolist())
+    rows = [dict(zip(RANKING_FIELDS, cells)) for cells in zip(*(columns.get(f, nothing) for f in RANKING_FIELDS))]
+    primary = composite_rank if composite else pca_rank
+    rankings = [rows[i] for i in np.argsort(primary, kind='stable').tolist()]
     comparison = {}
     if composite and pca_ran:
-        compared = scoring.compare(composite['rank'], pca_rank, composite_category, pca_category)
-        comparison = {k: v for k, v in compared.items() if k not in ('rank_difference', 'category_agrees')}
-        comparison['wards'] = [{'ward_code': prepared.ward_code[i], 'ward_name': prepared.ward_name[i],
-                                'composite_rank': int(composite['rank'][i]), 'pca_rank': int(pca_rank[i]),
-                                'rank_difference': int(compared['rank_difference'][i]),
-                                'category_agrees': bool(compared['category_agrees'][i])}
-                               for i in np.argsort(composite['rank'], kind='stable')]
+        compared = scoring.compare(composite_rank, pca_rank, composite_category, pca_category)
+        comparison = json_safe({k: v for k, v in compared.items() if k not in ('rank_difference', 'category_agrees')})
+        by_rank = np.argsort(composite_rank, kind='stable')
+        comparison['wards'] = [
+            {'ward_code': codes[i], 'ward_name': wards[i], 'composite_rank': c, 'pca_rank': p, 'rank_difference': d,
+             'category_agrees': a}
+            for i, c, p, d, a in zip(by_rank.tolist(), composite_rank[by_rank].tolist(), pca_rank[by_rank].tolist(),
+                                     compared['rank_difference'][by_rank].tolist(),
+                                     compared['category_agrees'][by_rank].tolist())]
     models = [{'id': m + 1, 'variables': [names[c] for c in combo]}
               for m, combo in enumerate(composite['models'])] if composite else []
     pca_out = {k: v for k, v in (pca_result or {'ran': False, 'reason': 'PCA not requested.'}).items() if k != 'score'}
-    urban = [{'threshold': t, 'wards': len(rows_at), 'ward_codes': [prepared.ward_code[i] for i in rows_at],
-              'ward_names': [prepared.ward_name[i] for i in rows_at]}
+    urban = [{'threshold': t, 'wards': len(rows_at), 'ward_codes': [codes[i] for i in rows_at.tolist()],
+              'ward_names': [wards[i] for i in rows_at.tolist()]}
              for t, rows_at in scoring.urban_thresholds(prepared.urban_percentage).items()]
-    raw, values, normalised = raw.tolist(), values.tolist(), normalised.tolist()
-    ward_values = [{'row': i, 'ward_code': prepared.ward_code[i], 'ward_name': prepared.ward_name[i],
-                    'raw': dict(zip(names, raw[i])), 'value': dict(zip(names, values[i])),
-                    'normalised': dict(zip(names, normalised[i]))} for i in range(n)]
-    return AnalysisResult(**json_safe(dict(
-        request=request, rankings=rankings, models=models, pca=pca_out, comparison=comparison,
-        match_report=prepared.match_report, imputation=filled,
-        variables=[{'name': n_, 'direction': d} for n_, d in zip(names, directions)], warnings=warnings,
-        urban_thresholds=urban, ward_values=ward_values)), geojson=prepared.geojson)
+    ward_values = [{'row': i, 'ward_code': code, 'ward_name': name, 'raw': dict(zip(names, r)),
+                    'value': dict(zip(names, v)), 'normalised': dict(zip(names, z))}
+                   for i, (code, name, r, v, z) in enumerate(zip(codes, wards, plain(raw), plain(values),
+                                                                 plain(normalised)))]
+    return AnalysisResult(
+        request=json_safe(request), rankings=rankings, models=models, pca=json_safe(pca_out), comparison=comparison,
+        match_report=json_safe(prepared.match_report), imputation=json_safe(filled),
+        variables=[{'name': n_, 'direction': d} for n_, d in zip(names, directions)], warnings=list(warnings),
+        urban_thresholds=urban, ward_values=ward_values, prepared=prepared)

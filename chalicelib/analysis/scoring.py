@@ -6,6 +6,8 @@ import numpy as np
 
 LEGACY_EPSILON = 1e-10
 URBAN_THRESHOLDS = (30, 50, 75, 100)
+RANK_BLOCK = 64      # models ranked at once
+MEDIAN_BLOCK = 512   # wards whose median model score is taken at once
 
 
 def normalise(values, directions, legacy=False):
@@ -43,24 +45,48 @@ def model_subsets(n_variables, legacy=False):
 
 
 def model_scores(normalised, models):
-    """Wards x models matrix: each model's score is the mean of its variables' normalised values."""
-    scores = np.empty((normalised.shape[0], len(models)))
-    for m, combo in enumerate(models):
-        total = normalised[:, combo[0]].copy()
+    """Wards x models matrix: each model's score is the mean of its variables' normalised values.
+
+    A view of a models x wards array, so each model's scores lie together for its ranking."""
+    columns = np.ascontiguousarray(normalised.T)
+    scores = np.empty((len(models), normalised.shape[0]))
+    for total, combo in zip(scores, models):
+        np.copyto(total, columns[combo[0]])
         for col in combo[1:]:
-            total += normalised[:, col]
-        scores[:, m] = total / len(combo)
-    return scores
+            total += columns[col]
+        total /= len(combo)
+    return scores.T
 
 
-def ranks_of(scores):
-    """Rank 1 = highest score; ties keep data-file order (stable sort). 2-D input: one ranking per row."""
-    keys = np.ascontiguousarray(-np.atleast_2d(np.asarray(scores, dtype=float)))
-    order = np.argsort(keys, axis=1, kind='stable')
-    ranks = np.empty(order.shape, dtype=np.int32)
-    np.put_along_axis(ranks, order, np.broadcast_to(np.arange(1, keys.shape[1] + 1, dtype=np.int32), order.shape),
-                      axis=1)
+def ranks_of(scores, dtype=np.int32):
+    """Rank 1 = highest score; ties keep data-file order (as a stable sort would). 2-D input: one
+    ranking per row, ranked RANK_BLOCK rows at a time so the sort's copies stay small."""
+    keys = np.atleast_2d(np.asarray(scores, dtype=float))
+    n = keys.shape[1]
+    ranks = np.empty(keys.shape, dtype=dtype)
+    places = np.arange(1, n + 1, dtype=dtype)
+    for start in range(0, len(keys), RANK_BLOCK):
+        block = -keys[start:start + RANK_BLOCK]
+        order = np.argsort(block, axis=1)
+        _file_order_within_ties(block, order)
+        np.put_along_axis(ranks[start:start + RANK_BLOCK], order, np.broadcast_to(places, order.shape), axis=1)
     return ranks.reshape(np.shape(scores))
+
+
+def _file_order_within_ties(keys, order):
+    """Reorder, in place, each run of equal keys in `order` (an unstable argsort of `keys`) by index."""
+    ordered = np.take_along_axis(keys, order, axis=1)
+    ties = (ordered[:, 1:] == ordered[:, :-1]) | (np.isnan(ordered[:, 1:]) & np.isnan(ordered[:, :-1]))
+    for row in np.flatnonzero(ties.any(axis=1)):
+        runs = np.concatenate(([0], np.cumsum(~ties[row])))
+        # Runs in sorted order, indices within each: nearly sorted already, which the stable sort is fast on.
+        order[row] = order[row][np.argsort(runs * keys.shape[1] + order[row], kind='stable')]
+
+
+def median_by_row(values):
+    """Each row's median, MEDIAN_BLOCK rows at a time (np.median copies what it is given)."""
+    return np.concatenate([np.median(np.ascontiguousarray(values[start:start + MEDIAN_BLOCK]), axis=1)
+                           for start in range(0, len(values), MEDIAN_BLOCK)])
 
 
 def categories(ranks):
@@ -74,9 +100,10 @@ def composite(normalised, legacy=False):
     """Median model score per ward, its rank, and the rank spread across models."""
     models = model_subsets(normalised.shape[1], legacy)
     scores = model_scores(normalised, models)
-    score = np.median(scores, axis=1)
-    return {'models': models, 'model_scores': scores, 'score': score, 'rank': ranks_of(score),
-            'spread': rank_spread(ranks_of(scores.T))}
+    score = median_by_row(scores)
+    # Per-model ranks fit 16 bits for any ward table (its row limit is 20,000): half the memory, a radix sort.
+    small = np.int16 if len(score) <= np.iinfo(np.int16).max else np.int32
+    return {'models': models, 'score': score, 'rank': ranks_of(score), 'spread': rank_spread(ranks_of(scores.T, small))}
 
 
 def rank_spread(per_model_ranks):
@@ -86,7 +113,7 @@ def rank_spread(per_model_ranks):
     at 9,400 wards x 1,013 models that halves the time and the memory.
     """
     ordered = np.ascontiguousarray(per_model_ranks.T)  # wards x models
-    ordered.sort(axis=1)
+    ordered.sort(axis=1, kind='stable')   # a radix sort for 16-bit ranks
     last = ordered.shape[1] - 1
 
     def quantile(q):

@@ -6,8 +6,6 @@ neighbours, and coordinates are rounded pointwise so a shared vertex stays share
 (the vertices of a ward smaller than the rounding grid stay exact on every side).
 This is the one display simplification of the project; the maps use it too.
 """
-import json
-
 import numpy as np
 import shapely
 
@@ -22,7 +20,8 @@ def vertex_budget(n_wards):
 
 
 def simplify_for_display(geometries, max_vertices=None, decimals=DECIMALS):
-    """Simplify polygons as a coverage until they fit `max_vertices`, then round.
+    """Simplify valid polygons (as `ingest.read_boundaries` gives them) as a coverage until
+    they fit `max_vertices`, then round.
 
     The tolerance starts at a ten-thousandth of the extent's diagonal and doubles
     until the budget holds, so a detailed state keeps its detail and a national
@@ -34,7 +33,7 @@ def simplify_for_display(geometries, max_vertices=None, decimals=DECIMALS):
     present = np.flatnonzero([g is not None for g in geometries])
     if len(present) == 0:
         return list(result)
-    geoms = shapely.make_valid(np.asarray([geometries[i] for i in present], dtype=object))
+    geoms = np.asarray([geometries[i] for i in present], dtype=object)
     budget = max_vertices or vertex_budget(len(geoms))
     xmin, ymin, xmax, ymax = shapely.total_bounds(geoms)
     tolerance = max(np.hypot(xmax - xmin, ymax - ymin), 1e-6) * 1e-4
@@ -104,9 +103,27 @@ def queen_neighbours(geometries):
 
 def display_geojson(geometries, properties):
     """A FeatureCollection of the display-simplified WGS84 wards with the given properties."""
-    features = []
-    for geometry, props in zip(simplify_for_display(list(geometries)), properties):
-        features.append({'type': 'Feature', 'properties': props,
-                         'geometry': json.loads(shapely.to_geojson(polygonal(geometry)))
-                         if geometry is not None else None})
-    return {'type': 'FeatureCollection', 'features': features}
+    simplified = simplify_for_display(list(geometries))
+    present = [i for i, g in enumerate(simplified) if g is not None]
+    shapes = geojson_geometries([polygonal(simplified[i]) for i in present])
+    made = dict(zip(present, shapes))
+    return {'type': 'FeatureCollection', 'features': [
+        {'type': 'Feature', 'properties': props, 'geometry': made.get(i)} for i, props in enumerate(properties)]}
+
+
+def geojson_geometries(geoms):
+    """GeoJSON geometries (x, y) of polygons and multipolygons, made from their coordinates in
+    one pass (the exact doubles, as GEOS's GeoJSON read back would give them)."""
+    if not geoms:
+        return []
+    kind, coords, offsets = shapely.to_ragged_array(geoms, include_z=False)
+    rings, polygons = offsets[:2]
+    # Polygons alone come as one level less: each geometry is then one polygon.
+    multipolygons = offsets[2] if kind == shapely.GeometryType.MULTIPOLYGON else np.arange(len(geoms) + 1)
+    points = coords.tolist()
+    ring_lists = [points[a:b] for a, b in zip(rings[:-1], rings[1:])]
+    polygon_lists = [ring_lists[a:b] for a, b in zip(polygons[:-1], polygons[1:])]
+    single = shapely.get_type_id(geoms) == shapely.GeometryType.POLYGON
+    return [{'type': 'Polygon', 'coordinates': polygon_lists[a]} if one else
+            {'type': 'MultiPolygon', 'coordinates': polygon_lists[a:b]}
+            for one, a, b in zip(single, multipolygons[:-1], multipolygons[1:])]

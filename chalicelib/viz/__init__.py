@@ -10,7 +10,8 @@ pinned CDN URL; True inlines it for offline use), `urban_threshold` (default 75)
 and `rank_move` (the places a ward's rank must move between the composite and PCA
 scores to join the rank-spread chart; default a third of the wards). `display` is
 the result's `display_boundaries(result)` when the caller already has it (the worker
-keeps it for the report), so the boundaries are simplified once. Plotly and shapely
+keeps it for the report): the dataset's display boundaries, simplified once when it
+was prepared, keyed for the maps. Plotly and shapely
 load only when these functions run, so importing this package costs nothing on the
 REST path. `coverage_map(result, plan)` draws an ITN plan's coverage on the same
 wards. Variables are named by the dictionary (`dictionary.describe`).
@@ -18,7 +19,7 @@ wards. Variables are named by the dictionary (`dictionary.describe`).
 
 
 def display_boundaries(result):
-    """The result's ward boundaries simplified for display: a JSON-ready FeatureCollection."""
+    """The result's display boundaries keyed by ward: a JSON-ready FeatureCollection."""
     from chalicelib.viz import maps
     from chalicelib.viz.view import from_result
     return maps.display_boundaries(from_result(result))

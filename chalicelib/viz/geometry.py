@@ -1,33 +1,16 @@
-"""Ward boundaries simplified for display, keeping neighbours' shared edges identical.
+"""Ward boundaries on the map: GEOS reads the display wards once, and LGA outlines are made from them.
 
-A map of 275 wards must stay under 600 KB and one of 9,400 wards under 6 MB, so
-boundaries are simplified as a *coverage* (`shapely.coverage_simplify`): an edge
-two wards share is simplified once, so no slivers or gaps open between them.
-Coordinates are then rounded pointwise, which maps a shared vertex to the same
-rounded vertex on both sides. The simplification itself lives with the engine's display
-boundaries (`analysis/spatial.py`), so both draw the same shapes.
+The display wards were simplified as a *coverage* when the dataset was prepared
+(`analysis/spatial.py`, once per dataset): an edge two wards share was simplified
+once and rounded pointwise, so neighbours still share it exactly and the union of
+an LGA's wards is a clean outline.
 """
 import json
 
 import numpy as np
 import shapely
 
-from chalicelib.analysis.spatial import DECIMALS, polygonal, round_to_grid, simplify_for_display
-
-
-def display_feature_collection(ids, geometries, max_vertices=None, decimals=DECIMALS):
-    """A FeatureCollection of simplified wards keyed by `id` (the ward key), no properties.
-
-    Wards without a geometry are left out: a map cannot draw them. GEOS writes the
-    rounded coordinates in their shortest form (7.1234, not 7.123400000000001).
-    """
-    kept = [(ward_id, polygonal(g)) for ward_id, g in zip(ids, simplify_for_display(geometries, max_vertices, decimals))
-            if g is not None]
-    texts = shapely.to_geojson(np.asarray([g for _, g in kept], dtype=object)) if kept else []
-    return {'type': 'FeatureCollection', 'features': [
-        {'type': 'Feature', 'id': ward_id, 'properties': {}, 'geometry': json.loads(text)}
-        for (ward_id, _), text in zip(kept, texts)]}
-
+from chalicelib.analysis.spatial import polygonal, round_to_grid
 
 LGA_DECIMALS = 5  # about a metre: the outlines follow the ward edges they are made of
 

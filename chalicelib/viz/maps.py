@@ -2,10 +2,9 @@
 from dataclasses import dataclass
 
 from markupsafe import Markup
-from shapely.geometry import shape
 
 from chalicelib.viz import figures, layers, page, spread
-from chalicelib.viz.geometry import display_feature_collection, lga_outlines, shapes
+from chalicelib.viz.geometry import lga_outlines, shapes
 from chalicelib.viz.static import Sheet
 from chalicelib.viz.view import from_result
 
@@ -15,13 +14,16 @@ MAPS = frozenset({'vulnerability_map.html', 'pca_map.html', 'variable_maps.html'
 
 
 def display_boundaries(view):
-    """The display boundaries (simplified as a coverage) as a FeatureCollection keyed by ward key."""
-    return display_feature_collection([b.key for b in view.boundaries], [shape(b.geometry) for b in view.boundaries])
+    """The result's display boundaries as a FeatureCollection keyed by ward key, no properties.
+
+    They were simplified (as a coverage) once, when the dataset was prepared: drawn as they are."""
+    return {'type': 'FeatureCollection', 'features': [
+        {'type': 'Feature', 'id': b.key, 'properties': {}, 'geometry': b.geometry} for b in view.boundaries]}
 
 
 def display_wards(view, collection=None):
     """The display boundaries and the ward keys in map order; `collection` is one
-    `display_boundaries` already made for this result (the simplification runs once per analysis)."""
+    `display_boundaries` already made for this result."""
     collection = display_boundaries(view) if collection is None else collection
     return collection, [f['id'] for f in collection['features']]
 

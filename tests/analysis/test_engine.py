@@ -213,3 +213,16 @@ def test_default_pca_score_correlates_positively_with_the_composite(n, seed, noi
     composite = [r['composite_score'] for r in result.rankings]
     pca = [r['pca_score'] for r in result.rankings]
     assert np.corrcoef(composite, pca)[0, 1] > 0
+
+
+def test_ranking_wards_leaves_the_display_boundaries_until_they_are_stored_or_drawn(monkeypatch):
+    from chalicelib.analysis import spatial
+    made = []
+    display = spatial.display_geojson
+    monkeypatch.setattr(spatial, 'display_geojson', lambda *args: made.append(1) or display(*args))
+    prepared = prepare_dataset(generate_state(40, seed=2))
+    result = run_analysis(prepared, {})
+    assert result.rankings and made == []
+    stored = prepared.to_canonical()
+    assert made == [1]
+    assert json.loads(stored['boundaries.geojson']) == result.to_dict()['geojson'] and made == [1]

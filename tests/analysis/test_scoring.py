@@ -94,3 +94,11 @@ def test_rank_spread_matches_numpy_linear_percentiles():
     expected = np.percentile(ranks, (0, 10, 90, 100), axis=0)
     for key, row in zip(('min', 'p10', 'p90', 'max'), expected):
         assert spread[key] == pytest.approx(row)
+
+
+def test_per_model_ranks_keep_file_order_within_ties_in_every_block():
+    from chalicelib.analysis.scoring import RANK_BLOCK
+    scores = np.round(np.random.default_rng(1).random((2 * RANK_BLOCK + 5, 300)), 1)   # models x wards, many ties
+    expected = np.empty(scores.shape, dtype=np.int64)
+    np.put_along_axis(expected, np.argsort(-scores, axis=1, kind='stable'), np.arange(1, 301), axis=1)
+    assert (ranks_of(scores, np.int16) == expected).all()

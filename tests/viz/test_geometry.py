@@ -1,4 +1,4 @@
-"""Display boundaries: simplified as a coverage, so neighbours still share their edges."""
+"""Display boundaries: simplified as a coverage once per dataset, so neighbours still share their edges."""
 import io
 import zipfile
 
@@ -9,8 +9,8 @@ import shapely
 from hypothesis import given, settings, strategies as st
 from shapely.geometry import Polygon, shape
 
-from chalicelib.analysis.spatial import simplify_for_display
-from chalicelib.viz.geometry import display_feature_collection
+from chalicelib.analysis.spatial import display_geojson, simplify_for_display
+from chalicelib.viz import display_boundaries, draw
 from tests.viz.conftest import niger_files
 
 
@@ -54,7 +54,7 @@ def niger_geometries():
 
 def test_niger_boundaries_shrink_and_neighbours_still_touch(shared_data):
     original = niger_geometries()
-    collection = display_feature_collection([f'w{i}' for i in range(len(original))], original)
+    collection = display_geojson(original, [{} for _ in original])
     simplified = [shape(f['geometry']) for f in collection['features']]
     assert len(simplified) == 275
     assert shapely.get_num_coordinates(np.asarray(simplified)).sum() < 0.7 * shapely.get_num_coordinates(
@@ -119,12 +119,23 @@ def test_a_ward_without_geometry_is_kept_in_place_and_left_off_the_map():
     geometries = [cells[0], None, cells[1], cells[2], cells[3]]
     simplified = simplify_for_display(geometries)
     assert simplified[1] is None and all(g is not None for i, g in enumerate(simplified) if i != 1)
-    collection = display_feature_collection(['a', 'b', 'c', 'd', 'e'], geometries)
-    assert [f['id'] for f in collection['features']] == ['a', 'c', 'd', 'e']
+    collection = display_geojson(geometries, [{'row': i} for i in range(5)])
+    assert [f['geometry'] is None for f in collection['features']] == [False, True, False, False, False]
+    result = {'geojson': collection, 'rankings': [], 'ward_values': []}
+    assert [f['id'] for f in display_boundaries(result)['features']] == ['w0', 'w2', 'w3', 'w4']
+
+
+def test_maps_draw_the_datasets_display_boundaries_without_simplifying_them_again(niger_result, monkeypatch):
+    def again(*args, **kwargs):
+        raise AssertionError('the display boundaries were simplified when the dataset was prepared')
+    monkeypatch.setattr('chalicelib.analysis.spatial.simplify_for_display', again)
+    monkeypatch.setattr('chalicelib.viz.geometry.simplify_for_display', again, raising=False)
+    shown = display_boundaries(niger_result)['features']
+    assert [f['geometry'] for f in shown] == [f['geometry'] for f in niger_result['geojson']['features']]
+    assert 'vulnerability_map.html' in draw(niger_result, {}, display_boundaries(niger_result))
 
 
 def test_drawn_niger_map_keeps_neighbours_touching(niger_result):
-    from chalicelib.viz import draw
     from tests.viz.test_maps import wards_data
     shared = wards_data(draw(niger_result)['vulnerability_map.html'][0].decode())
     original = niger_geometries()
