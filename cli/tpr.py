@@ -2,7 +2,7 @@
 import functools
 import sys
 
-from chalicelib.analysis.tpr import AGES, LEVELS, TESTS, compute_ward_tpr, read_facility_export, write_ward_tpr_csv
+from chalicelib.analysis.tpr_options import AGES, LEVELS, TESTS
 from cli.files import read_file, write_all_or_none
 
 
@@ -20,6 +20,7 @@ def add_parser(subparsers):
 
 
 def run(args):
+    from chalicelib.analysis.tpr import compute_ward_tpr, read_facility_export, write_ward_tpr_csv  # pandas: here only
     table, repairs = read_facility_export(*read_file(args.facilities))
     result = compute_ward_tpr(table, age=args.age, test=args.test, level=args.level,
                               period_from=args.period_from, period_to=args.period_to)

@@ -19,12 +19,7 @@ from chalicelib.analysis.exports import safe_cell
 from chalicelib.analysis.ingest import Limits, identifier_text, open_rows
 from chalicelib.analysis.matching import match_wards, refuse_too_few_matched
 from chalicelib.analysis.periods import parse_period, period_or_none
-
-AGES = ('all', 'u5', 'o5', 'pw')
-TESTS = ('both', 'rdt', 'microscopy')
-LEVELS = ('all', 'primary', 'secondary', 'tertiary')
-AGE_GROUPS = MappingProxyType({'all': ('u5', 'o5', 'pw'), 'u5': ('u5',), 'o5': ('o5',), 'pw': ('pw',)})
-TEST_METHODS = MappingProxyType({'both': ('rdt', 'microscopy'), 'rdt': ('rdt',), 'microscopy': ('microscopy',)})
+from chalicelib.analysis.tpr_options import AGE_GROUPS, AGES, LEVELS, TEST_METHODS, TESTS
 
 # Identifier columns by role, compared lower-case without spaces or underscores;
 # the first alias found wins (DHIS2 orgunitlevelN only when no named column exists).

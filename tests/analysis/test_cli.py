@@ -111,3 +111,13 @@ def test_the_engine_prints_nothing_opens_no_path_and_imports_no_command_line():
             found.extend(f'{path.name}:{node.lineno} imports {name}' for name in names
                          if name.split('.')[0] in COMMAND_LINE_MODULES)
     assert found == []
+
+
+def test_rank_does_not_load_pandas(upload, tmp_path):
+    """Only `tpr` needs pandas: ranking starts without its import (a quarter of a second)."""
+    script = ('import sys\nfrom cli import main\n'
+              f'status = main(["rank", "--data", {str(upload["data"])!r}, "--boundaries", {str(upload["boundaries"])!r}, '
+              f'"--out", {str(tmp_path / "r.csv")!r}])\n'
+              'print(status, "pandas" in sys.modules)\n')
+    out = subprocess.run([sys.executable, '-c', script], capture_output=True, text=True, cwd=ROOT, check=True)
+    assert out.stdout.split() == ['0', 'False']
