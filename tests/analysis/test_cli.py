@@ -115,9 +115,8 @@ def test_the_engine_prints_nothing_opens_no_path_and_imports_no_command_line():
 
 def test_rank_does_not_load_pandas(upload, tmp_path):
     """Only `tpr` needs pandas: ranking starts without its import (a quarter of a second)."""
-    script = ('import sys\nfrom cli import main\n'
-              f'status = main(["rank", "--data", {str(upload["data"])!r}, "--boundaries", {str(upload["boundaries"])!r}, '
-              f'"--out", {str(tmp_path / "r.csv")!r}])\n'
-              'print(status, "pandas" in sys.modules)\n')
+    argv = ['rank', '--data', str(upload['data']), '--boundaries', str(upload['boundaries']),
+            '--out', str(tmp_path / 'r.csv')]
+    script = f'import sys\nfrom cli import main\nprint(main({argv!r}), "pandas" in sys.modules)\n'
     out = subprocess.run([sys.executable, '-c', script], capture_output=True, text=True, cwd=ROOT, check=True)
     assert out.stdout.split() == ['0', 'False']
