@@ -1,7 +1,8 @@
 import { act, screen, waitFor } from '@testing-library/react';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { Analysis } from '../api/client';
-import { FakeSocket, json, renderInSession } from '../test/fakes';
+import { FakeSocket, fakeFetch, json, renderInSession } from '../test/fakes';
+import { TOPOLOGY } from '../test/topology';
 import { AnalysisProgress } from './AnalysisProgress';
 
 const analysis = (patch: Partial<Analysis> = {}): Analysis => ({
@@ -17,6 +18,8 @@ const analysis = (patch: Partial<Analysis> = {}): Analysis => ({
   artifacts: [],
   ...patch,
 });
+
+afterEach(() => vi.unstubAllGlobals());
 
 describe('analysis progress', () => {
   it('moves the progress bar with the WebSocket and catches up from the API after a drop', async () => {
@@ -48,5 +51,20 @@ describe('analysis progress', () => {
     expect(await screen.findByRole('alert')).toHaveTextContent(
       'The analysis failed: Fewer than 2 variables have values. Check the report above, change the variables or the preset, and run it again.',
     );
+  });
+
+  it('fetches the map\'s shapes the moment the analysis finishes, then the ranking, so Map draws at once', async () => {
+    const storage = fakeFetch({ 'GET /map.topojson': () => json(TOPOLOGY) });
+    vi.stubGlobal('fetch', storage.fetch);
+    const finished = analysis({ status: 'SUCCEEDED', progress: 100, stage: 'report', artifacts: ['wards.geojson', 'map.topojson'] });
+    const view = renderInSession(<AnalysisProgress analysisId="an_1" />, {
+      'GET /analyses/{id}': () => json(finished),
+      'GET /analyses/{id}/artifacts/{name}': (request) => json({ url: `http://storage.test/${request.url.split('/').pop()}` }),
+      'GET /analyses/{id}/rankings': () => json({ items: [], next_token: null }),
+    });
+    await waitFor(() => expect(view.calls.map((call) => call.path)).toContain('/analyses/an_1/rankings'));
+    expect(storage.calls.map((call) => call.path)).toEqual(['/map.topojson']); // not the half-megabyte wards.geojson
+    const asked = view.calls.map((call) => call.path);
+    expect(asked.indexOf('/analyses/an_1/artifacts/map.topojson')).toBeLessThan(asked.indexOf('/analyses/an_1/rankings'));
   });
 });

@@ -6,7 +6,7 @@ import { isTerminal, useAnalysis } from '../api/queries';
 import { Loading, Problem } from '../app/feedback';
 import { useServices } from '../app/context';
 import { useAnalysisLive, useChannelState } from '../live/hooks';
-import { prefetchResults } from '../map/useWards';
+import { prefetchResults } from '../map/shapes';
 import { href } from '../route';
 
 const STAGE_WORDS: Record<string, string> = {

@@ -6,7 +6,7 @@ import { useAnalysis, useArtifactJson } from '../api/queries';
 import { DataTable } from '../app/DataTable';
 import { Loading } from '../app/feedback';
 import { CoverageMap, VariableMap, VulnerabilityMap } from '../map/lazy';
-import { useWards } from '../map/useWards';
+import { useMapShapes, useWardValues } from '../map/shapes';
 import { href } from '../route';
 import { DownloadLink } from '../results/Downloads';
 
@@ -102,7 +102,10 @@ function InlineMap({ analysisId, drawn }: { analysisId: string; drawn: Drawn }) 
 }
 
 function InlineMapOf({ analysis, drawn }: { analysis: Analysis; drawn: Drawn }) {
-  const { wards, lgas } = useWards(analysis);
+  const shapes = useMapShapes(analysis);
+  const lgas = shapes.lgas;
+  const values = useWardValues(analysis, drawn.kind === 'variable');
+  const wards = drawn.kind === 'variable' ? values.wards : shapes.wards;
   const plan = useArtifactJson<ItnPlan>(analysis.analysis_id, drawn.kind === 'coverage' ? `itn-plan-${drawn.plan}.json` : '', drawn.kind === 'coverage');
   if (!wards || (drawn.kind === 'coverage' && !plan.data)) return <Loading what="the map" />;
   return (

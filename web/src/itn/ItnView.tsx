@@ -8,7 +8,7 @@ import { useServices } from '../app/context';
 import { DataTable, orDash, type Column } from '../app/DataTable';
 import { Loading, Problem, Problems, Warnings } from '../app/feedback';
 import { CoverageMap } from '../map/lazy';
-import { useWards } from '../map/useWards';
+import { useMapShapes } from '../map/shapes';
 import { Downloads } from '../results/Downloads';
 
 export default function ItnView() {
@@ -162,7 +162,7 @@ const PLAN_COLUMNS: Column<ItnPlan['rows'][number]>[] = [
 ];
 
 function PlanResult({ analysis, plan }: { analysis: Analysis; plan: ItnPlan }) {
-  const { wards, lgas } = useWards(analysis);
+  const { wards, lgas } = useMapShapes(analysis);
   return (
     <section className="plan" aria-labelledby="plan-title">
       <h2 id="plan-title">The plan</h2>

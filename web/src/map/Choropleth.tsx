@@ -3,9 +3,8 @@
  * in words, and the ward under the pointer (or keyboard focus: arrow keys move between wards).
  */
 import { geoMercator, geoPath } from 'd3-geo';
-import type { FeatureCollection, Geometry } from 'geojson';
 import { useMemo, useState, type KeyboardEvent, type ReactNode } from 'react';
-import { rewindAll, type LegendItem, type WardFeature, type Wards } from './geo';
+import { rewindAll, type Lgas, type LegendItem, type WardFeature, type Wards } from './geo';
 
 const WIDTH = 800;
 const MAX_HEIGHT = 900;
@@ -14,7 +13,7 @@ export interface ChoroplethProps {
   /** The region's accessible name, e.g. "Vulnerability map". */
   label: string;
   wards: Wards;
-  lgas?: FeatureCollection<Geometry, { lga?: string }>;
+  lgas?: Lgas;
   fill: (ward: WardFeature) => string;
   /** One sentence about a ward, shown on hover/focus and read by screen readers. */
   describe: (ward: WardFeature) => string;
@@ -99,7 +98,7 @@ export function Choropleth({ label, wards, lgas, fill, describe, legend, legendT
   );
 }
 
-function draw(wards: Wards, lgas?: FeatureCollection<Geometry, { lga?: string }>) {
+function draw(wards: Wards, lgas?: Lgas) {
   const wound = rewindAll(wards);
   const projection = geoMercator().fitWidth(WIDTH, wound);
   const path = geoPath(projection);

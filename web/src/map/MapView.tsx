@@ -1,12 +1,12 @@
-/** Map: the vulnerability map of the chosen analysis and its variable maps. */
+/** Map: the vulnerability map of the chosen analysis and, when opened, its variable maps. */
 import { Suspense, useState } from 'react';
 import { WithAnalysis } from '../analyses/AnalysisPicker';
 import type { Analysis } from '../api/client';
-import { useRankings } from '../api/queries';
 import { Loading, Problem } from '../app/feedback';
 import type { Method } from '../results/rankings';
+import type { Lgas } from './geo';
 import { VariableMap, VulnerabilityMap } from './lazy';
-import { useWards } from './useWards';
+import { useMapShapes, useWardValues } from './shapes';
 
 export default function MapView() {
   return (
@@ -18,12 +18,12 @@ export default function MapView() {
 }
 
 function Maps({ analysis }: { analysis: Analysis }) {
-  const { wards, lgas, pending, error, retry } = useWards(analysis);
-  const rankings = useRankings(analysis.analysis_id);
+  const { wards, lgas, error, retry } = useMapShapes(analysis);
   const both = analysis.request.method === 'both';
   const [method, setMethod] = useState<Method>(analysis.request.method === 'pca' ? 'pca' : 'composite');
+  const [variables, setVariables] = useState(false);
   if (error) return <Problem error={error} retry={retry} />;
-  if (pending || !wards) return <Loading what="the ward shapes" />;
+  if (!wards) return <Loading what="the ward shapes" />;
   return (
     <Suspense fallback={<Loading what="the map" />}>
       {both && (
@@ -35,9 +35,19 @@ function Maps({ analysis }: { analysis: Analysis }) {
           </select>
         </label>
       )}
-      <VulnerabilityMap wards={wards} lgas={lgas} rankings={rankings.data} method={method} />
-      <h2>Variable maps</h2>
-      <VariableMap wards={wards} lgas={lgas} />
+      <VulnerabilityMap wards={wards} lgas={lgas} method={method} />
+      <details className="variable-maps" onToggle={(e) => setVariables(e.currentTarget.open)}>
+        <summary>Variable maps</summary>
+        {variables && <VariableMaps analysis={analysis} lgas={lgas} />}
+      </details>
     </Suspense>
   );
+}
+
+/** The wards' values are fetched only when someone opens the variable maps (half a megabyte for a state). */
+function VariableMaps({ analysis, lgas }: { analysis: Analysis; lgas?: Lgas }) {
+  const { wards, error, retry } = useWardValues(analysis);
+  if (error) return <Problem error={error} retry={retry} />;
+  if (!wards) return <Loading what="the ward values" />;
+  return <VariableMap wards={wards} lgas={lgas} />;
 }

@@ -15,6 +15,7 @@ export type WardProperties = {
 };
 export type WardFeature = Feature<Geometry, WardProperties>;
 export type Wards = FeatureCollection<Geometry, WardProperties>;
+export type Lgas = FeatureCollection<Geometry, { lga?: string }>;
 
 /** Twice the signed planar area of a ring (lon/lat): positive when counter-clockwise. */
 export function ringArea(ring: Position[]): number {

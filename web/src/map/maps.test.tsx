@@ -1,11 +1,12 @@
 import { fireEvent, render, screen, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { describe, expect, it } from 'vitest';
-import type { Ranking } from '../api/client';
+import { TOPOLOGY } from '../test/topology';
 import { quantileBreaks, rewind, ringArea, type Wards } from './geo';
-import { VariableMap, VulnerabilityMap } from './maps';
+import { shapesOf, VariableMap, VulnerabilityMap } from './maps';
 
-// Three square wards side by side, written with GeoJSON's right-hand rule (counter-clockwise).
+// wards.geojson of the variable maps: three square wards side by side with their values, written
+// with GeoJSON's right-hand rule (counter-clockwise).
 const square = (x: number) => ({
   type: 'Polygon' as const,
   coordinates: [[[x, 9], [x + 0.1, 9], [x + 0.1, 9.1], [x, 9.1], [x, 9]]],
@@ -18,14 +19,28 @@ const WARDS: Wards = {
     { type: 'Feature', geometry: square(6.2), properties: { ward_code: 'C', ward_name: 'Gamma', lga: 'Two', values: { rainfall: null } } },
   ],
 };
-const ranking = (code: string, rank: number, category: Ranking['composite_category']) =>
-  ({ ward_code: code, ward_name: code, lga: null, composite_rank: rank, composite_category: category }) as Ranking;
+// What the vulnerability, coverage and inline maps draw: map.topojson's wards and LGA outlines.
+const SHAPES = shapesOf(TOPOLOGY);
 
 describe('map geometry', () => {
   it('turns outer rings clockwise for d3-geo and leaves them closed', () => {
     const wound = rewind(square(6));
     expect(ringArea(wound.coordinates[0])).toBeLessThan(0);
     expect(wound.coordinates[0][0]).toEqual(wound.coordinates[0][4]);
+  });
+
+  it('decodes map.topojson into the wards and LGA outlines it was made from, rings as the file winds them', () => {
+    const round = (ring: number[][]) => ring.map((p) => p.map((v) => Number(v.toFixed(6))));
+    expect(SHAPES.wards.features.map((f) => [f.id, f.properties.ward_name, f.properties.composite_category])).toEqual([
+      ['w0', 'Alpha', 'High'],
+      ['w1', 'Beta', 'Low'],
+      ['w2', 'Gamma', null],
+    ]);
+    const beta = SHAPES.wards.features[1].geometry as { coordinates: number[][][] };
+    expect(round(beta.coordinates[0])).toEqual([[6.1, 9], [6.2, 9], [6.2, 9.1], [6.1, 9.1], [6.1, 9]]); // arc -2: arc 1 backwards
+    expect(SHAPES.lgas!.features.map((f) => f.properties.lga)).toEqual(['One', 'Two']);
+    const one = SHAPES.lgas!.features[0].geometry as { coordinates: number[][][] };
+    expect(round(one.coordinates[0])).toEqual([[6, 9], [6.2, 9], [6.2, 9.1], [6, 9.1], [6, 9]]);
   });
 
   it('splits values into classes of equal ward counts', () => {
@@ -36,7 +51,7 @@ describe('map geometry', () => {
 
 describe('the vulnerability map', () => {
   it('colours each ward by its category and explains the colours in the legend', () => {
-    render(<VulnerabilityMap wards={WARDS} rankings={[ranking('A', 1, 'High'), ranking('B', 2, 'Low')]} />);
+    render(<VulnerabilityMap wards={SHAPES.wards} lgas={SHAPES.lgas} />);
     const region = screen.getByRole('region', { name: 'Vulnerability map' });
     const alpha = within(region).getByRole('img', { name: 'Alpha (One LGA): High risk, rank 1 of 2' });
     expect(alpha).toHaveAttribute('fill', '#a50f15');
@@ -47,6 +62,7 @@ describe('the vulnerability map', () => {
       'Medium risk (no ward): the middle third — 0 wards',
       'Low risk (rank 2): the third of wards least at risk — 1 ward',
       'No data for this ward — 1',
+      'Thick lines: LGA borders',
     ]);
     // the three wards share the picture's width (a ring the wrong way round would be the rest of the globe)
     const xs = (alpha.getAttribute('d') ?? '').match(/[\d.]+(?=,)/g)!.map(Number);
@@ -54,7 +70,7 @@ describe('the vulnerability map', () => {
   });
 
   it('names the ward under the pointer or the keyboard', () => {
-    render(<VulnerabilityMap wards={WARDS} rankings={[ranking('A', 1, 'High'), ranking('B', 2, 'Low')]} />);
+    render(<VulnerabilityMap wards={SHAPES.wards} />);
     const beta = screen.getByRole('img', { name: /^Beta/ });
     fireEvent.mouseEnter(beta);
     expect(screen.getByText('Beta (One LGA): Low risk, rank 2 of 2', { selector: '.map-info' })).toBeInTheDocument();
@@ -65,10 +81,10 @@ describe('the vulnerability map', () => {
     expect(beta).toHaveFocus();
   });
 
-  it('draws the LGA outlines when given and says what the lines are', () => {
-    const lgas = { type: 'FeatureCollection' as const, features: [{ type: 'Feature' as const, geometry: square(6), properties: { lga: 'One' } }] };
-    render(<VulnerabilityMap wards={WARDS} lgas={lgas} />);
-    expect(screen.getByText(/Thick lines: LGA borders/)).toBeInTheDocument();
+  it('shows the PCA ranking when asked', () => {
+    render(<VulnerabilityMap wards={SHAPES.wards} method="pca" />);
+    expect(screen.getByRole('img', { name: 'Beta (One LGA): High risk, rank 1 of 2' })).toHaveAttribute('fill', '#a50f15');
+    expect(screen.getByRole('img', { name: 'Alpha (One LGA): Low risk, rank 2 of 2' })).toHaveAttribute('fill', '#fcd9b5');
   });
 });
 

@@ -1,8 +1,7 @@
 /** The maps of the lazily loaded map chunk: vulnerability categories, one variable, ITN coverage. */
-import type { FeatureCollection, Geometry } from 'geojson';
 import { useId, useMemo, useState } from 'react';
-import type { Category, ItnPlan, Ranking } from '../api/client';
-import { categoryOf, rankOf, type Method } from '../results/rankings';
+import type { Category, ItnPlan } from '../api/client';
+import type { Method } from '../results/rankings';
 import { Choropleth } from './Choropleth';
 import {
   CATEGORY_COLORS,
@@ -15,11 +14,12 @@ import {
   rangeLegend,
   wardKey,
   type LegendItem,
+  type Lgas,
   type WardFeature,
   type Wards,
 } from './geo';
 
-type Lgas = FeatureCollection<Geometry, { lga?: string }>;
+export { shapesOf } from './topology';
 
 const wardName = (w: WardFeature) =>
   `${w.properties.ward_name ?? w.properties.ward_code ?? 'Unnamed ward'}${w.properties.lga ? ` (${w.properties.lga} LGA)` : ''}`;
@@ -27,23 +27,15 @@ const wardName = (w: WardFeature) =>
 export interface VulnerabilityMapProps {
   wards: Wards;
   lgas?: Lgas;
-  rankings?: Ranking[];
   method?: Method;
 }
 
-/** High/Medium/Low per ward, from the rankings (or the categories the GeoJSON carries). */
-export function VulnerabilityMap({ wards, lgas, rankings, method = 'composite' }: VulnerabilityMapProps) {
+/** High/Medium/Low per ward, as the ward shapes carry them (the ranking's categories and ranks). */
+export function VulnerabilityMap({ wards, lgas, method = 'composite' }: VulnerabilityMapProps) {
   const model = useMemo(() => {
-    const byKey = new Map((rankings ?? []).map((r) => [wardKey(r), r]));
-    const rowOf = (w: WardFeature) => byKey.get(wardKey(w.properties));
-    const category = (w: WardFeature): Category | null => {
-      const row = rowOf(w);
-      return (row ? categoryOf(row, method) : (w.properties[`${method}_category`] as Category | null)) ?? null;
-    };
-    const rank = (w: WardFeature): number | null => {
-      const row = rowOf(w);
-      return (row ? rankOf(row, method) : (w.properties[`${method}_rank`] as number | null)) ?? null;
-    };
+    const category = (w: WardFeature): Category | null =>
+      (method === 'pca' ? w.properties.pca_category : w.properties.composite_category) ?? null;
+    const rank = (w: WardFeature): number | null => (method === 'pca' ? w.properties.pca_rank : w.properties.composite_rank) ?? null;
     const stats: Partial<Record<Category, CategoryStats>> = {};
     let noData = 0;
     for (const w of wards.features) {
@@ -59,7 +51,7 @@ export function VulnerabilityMap({ wards, lgas, rankings, method = 'composite' }
       s.last = Math.max(s.last, r);
     }
     return { category, rank, stats, noData, total: wards.features.length - noData };
-  }, [wards, rankings, method]);
+  }, [wards, method]);
 
   return (
     <Choropleth
