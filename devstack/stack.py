@@ -178,6 +178,8 @@ class Stack:
         """moto server, and this process's environment pointed at it; returns its URL."""
         from moto.server import ThreadedMotoServer   # heavy: only the stack needs it
 
+        from devstack.cognito import add_revoke_token   # moto too
+        add_revoke_token()   # moto lacks the call the web app signs out with
         moto = ThreadedMotoServer(ip_address=self._host, port=self._ports.aws, verbose=False)
         moto.start()
         self._stoppers.append(moto.stop)
