@@ -67,6 +67,17 @@ describe('the API client', () => {
     expect(describeError(error)).toBe(NETWORK_ADVICE);
   });
 
+  it('makes the server\'s words a sentence before saying what to do', async () => {
+    const { client } = api({
+      'GET /datasets/{id}': () => json({ error: { code: 'not_found', message: 'dataset ds_9 not found', details: { dataset_id: 'ds_9' } } }, 404),
+    });
+    const error = await call(client.GET('/datasets/{dataset_id}', { params: { path: { dataset_id: 'ds_9' } } })).catch((e: unknown) => e);
+    expect(describeError(error)).toBe('Dataset ds_9 not found. It may have been deleted: reload the list and choose another.');
+    expect(describeError(new ApiError(403, 'forbidden', 'Only admins may do this.'))).toBe(
+      "Only admins may do this. Your role does not allow this: ask your organisation's administrator.",
+    );
+  });
+
   it('gives the request id of a server fault', () => {
     const error = new ApiError(500, 'internal', 'An internal error occurred.', { request_id: 'req-42' });
     expect(describeError(error)).toMatch(/request req-42.*tell your administrator the request number/);

@@ -46,6 +46,9 @@ export function networkError(): ApiError {
   return new ApiError(0, 'network', NETWORK_ADVICE);
 }
 
+/** A message as a sentence another can follow: a capital first, a full stop last (the API's "dataset ds_1 not found" has neither). */
+const sentence = (text: string) => `${text.charAt(0).toUpperCase()}${text.slice(1)}${/[.!?]$/.test(text) ? '' : '.'}`;
+
 /** What to tell a person about an error: what happened and what to do. */
 export function describeError(error: unknown): string {
   if (error instanceof Error && /dynamically imported module|Importing a module script failed|error loading dynamically/i.test(error.message)) {
@@ -53,7 +56,7 @@ export function describeError(error: unknown): string {
   }
   if (!(error instanceof ApiError)) {
     return error instanceof Error && error.message
-      ? `${error.message} Try again; if it keeps happening, reload the page.`
+      ? `${sentence(error.message)} Try again; if it keeps happening, reload the page.`
       : 'Something went wrong. Try again; if it keeps happening, reload the page.';
   }
   switch (error.code) {
@@ -62,11 +65,11 @@ export function describeError(error: unknown): string {
     case 'unauthorized':
       return SESSION_EXPIRED;
     case 'forbidden':
-      return `${error.message} Your role does not allow this: ask your organisation's administrator.`;
+      return `${sentence(error.message)} Your role does not allow this: ask your organisation's administrator.`;
     case 'not_found':
-      return `${error.message} It may have been deleted: reload the list and choose another.`;
+      return `${sentence(error.message)} It may have been deleted: reload the list and choose another.`;
     case 'too_large':
-      return `${error.message} Choose a smaller file, or split it.`;
+      return `${sentence(error.message)} Choose a smaller file, or split it.`;
     case 'throttled':
       return 'The service is busy right now. Wait a few seconds and try again.';
     case 'internal': {
