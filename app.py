@@ -10,10 +10,10 @@ import json
 import pathlib
 
 from chalicelib.accounts import audit, profiles
-from chalicelib.analyses import itn_plans, requests as analyses, runner
+from chalicelib.analyses import itn_plans, requests as analyses
 from chalicelib.config import settings
-from chalicelib.conversations import requests as conversations, turns
-from chalicelib.datasets import processing, requests as datasets, tpr
+from chalicelib.conversations import requests as conversations
+from chalicelib.datasets import requests as datasets, tpr
 from chalicelib.progress import websocket
 from chalicelib.requests import PageQuery
 from chalicelib.storage.objects import UPLOAD_PREFIX
@@ -205,41 +205,48 @@ def pre_authentication(event, context):
 
 
 # -- events: uploads, the analysis worker, the chat worker, progress ---------------
-# One `analysis_stage` function runs any stage (the event names it): Chalice puts
-# every function in one package anyway, so a stage added to stages.STAGES needs
-# no new Lambda or IAM wiring, only a state in the Step Functions machine.
+# One `analysis_stage` function runs any stage (the event names it), so a stage added
+# to stages.STAGES needs no new Lambda or IAM wiring, only a state in the Step Functions
+# machine. The workers' modules are imported by the functions that run them, not at
+# every cold start of the API's.
 
 @app.on_s3_event(bucket=settings().data_bucket, prefix=UPLOAD_PREFIX, events=['s3:ObjectCreated:*'])
 def on_upload(event):
+    from chalicelib.datasets import processing
     processing.process_upload(event.key, app.deps())
 
 
 @app.on_sqs_message(queue=settings().analysis_queue, batch_size=1)
 def on_analysis_job(event):
+    from chalicelib.analyses import runner
     for record in event:
         runner.handle_message(record.to_dict(), app.deps())
 
 
 @app.on_sqs_message(queue=settings().analysis_dlq, batch_size=1)
 def on_analysis_dead_letter(event):
+    from chalicelib.analyses import runner
     for record in event:
         runner.handle_dead_letter(record.to_dict(), app.deps())
 
 
 @app.on_sqs_message(queue=settings().chat_queue, batch_size=1)
 def on_chat_turn(event):
+    from chalicelib.conversations import turns
     for record in event:
         turns.handle_message(record.to_dict(), app.deps())
 
 
 @app.on_sqs_message(queue=settings().chat_dlq, batch_size=1)
 def on_chat_dead_letter(event):
+    from chalicelib.conversations import turns
     for record in event:
         turns.handle_dead_letter(record.to_dict(), app.deps())
 
 
 @app.lambda_function(name='analysis_stage')
 def analysis_stage(event, context):
+    from chalicelib.analyses import runner
     return runner.run_stage_event(event, app.deps())
 
 
@@ -249,11 +256,13 @@ def analysis_stage(event, context):
                              'stateMachineArn': [settings().analysis_state_machine_arn]}},
                  name='on_analysis_execution_ended')
 def on_analysis_execution_ended(event):
+    from chalicelib.analyses import runner
     runner.handle_execution_ended(event.to_dict(), app.deps())
 
 
 @app.schedule('rate(15 minutes)', name='overdue_analyses')
 def overdue_analyses(event):
+    from chalicelib.analyses import runner
     runner.report_overdue(app.deps())
 
 

@@ -10,9 +10,6 @@ import datetime
 import functools
 import json
 import time
-import urllib.request
-
-import jwt
 
 ALGORITHMS = ('RS256',)
 LEEWAY_SECONDS = 30
@@ -61,6 +58,7 @@ def fetch_jwks(url):
 
 @functools.lru_cache(maxsize=8)
 def _fetch_jwks_cached(url, _period):
+    import urllib.request   # with http.client and ssl: loaded by the first fetch, not at every cold start
     with urllib.request.urlopen(url, timeout=FETCH_TIMEOUT_SECONDS) as response:
         return json.loads(response.read())
 
@@ -77,6 +75,7 @@ def bare_token(value):
 
 
 def _signing_key(token, jwks):
+    import jwt   # with cryptography, 60 ms: loaded by the first verification, not at every cold start
     try:
         header = jwt.get_unverified_header(token)
     except jwt.PyJWTError:
@@ -102,6 +101,7 @@ def verify_id_token(authorization, settings, jwks=fetch_jwks):
     url = jwks_url(settings)
     token = bare_token(authorization)
     key = _signing_key(token, jwks(url))
+    import jwt
     try:
         claims = jwt.decode(
             token, key, algorithms=list(ALGORITHMS), issuer=issuer(settings.user_pool_id),

@@ -29,7 +29,7 @@ NO_POPULATION = ('The dataset of this analysis has no ward population, so no bed
 
 
 class CreateItnPlan(BaseModel):
-    model_config = ConfigDict(extra='forbid', strict=True)
+    model_config = ConfigDict(extra='forbid', strict=True, defer_build=True)
     total_nets: int = Field(ge=0, le=1_000_000_000)
     household_size: float = Field(default=5, gt=0, le=100)
     urban_threshold: float = Field(default=75, ge=0, le=100)

@@ -5,12 +5,12 @@ from datetime import datetime
 from types import MappingProxyType
 from typing import Dict, List, Literal, Optional
 
-from pydantic import AnyUrl, BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from chalicelib.errors import ApiError, BadRequest, Conflict, NotFound
 from chalicelib.nigeria import STATE_CODES, STATES
 from chalicelib.datasets.tpr import ComputeTpr, analysis_summary, tpr_column
-from chalicelib.requests import Page, PageQuery, ResponseBody, find as find_owned, page, page_limit, parse
+from chalicelib.requests import Page, PageQuery, ResponseBody, Url, find as find_owned, page, page_limit, parse
 from chalicelib.storage.analyses import FAILED, QUEUED, RUNNING, SUCCEEDED
 from chalicelib.storage.base import decode_token, encode_token, new_id, now_iso
 from chalicelib.storage.datasets import READY
@@ -26,7 +26,7 @@ log = logging.getLogger(__name__)
 
 
 class CreateAnalysis(BaseModel):
-    model_config = ConfigDict(extra='forbid', strict=True)
+    model_config = ConfigDict(extra='forbid', strict=True, defer_build=True)
     dataset_id: str = Field(min_length=1, max_length=64)
     method: Literal['composite', 'pca', 'both'] = 'both'
     variables: Optional[List[str]] = Field(default=None, min_length=1, max_length=10)
@@ -111,7 +111,7 @@ class RankingQuery(PageQuery):
 
 class Download(ResponseBody):
     """The link."""
-    url: AnyUrl
+    url: Url
     expires_at: datetime
 
 

@@ -26,14 +26,14 @@ log = logging.getLogger('chatmrpt.chat')
 
 
 class CreateConversation(BaseModel):
-    model_config = ConfigDict(extra='forbid', strict=True, str_strip_whitespace=True)
+    model_config = ConfigDict(extra='forbid', strict=True, defer_build=True, str_strip_whitespace=True)
     title: Optional[str] = Field(None, min_length=1, max_length=200)
     dataset_id: Optional[str] = Field(None, min_length=1, max_length=64, description=(
         'One of your datasets: the conversation works on it and opens with its summary.'))
 
 
 class PostMessage(BaseModel):
-    model_config = ConfigDict(extra='forbid', strict=True)
+    model_config = ConfigDict(extra='forbid', strict=True, defer_build=True)
     text: str = Field(min_length=1, max_length=TEXT_LIMIT)
     client_message_id: Optional[str] = Field(None, pattern=r'^[A-Za-z0-9_.:-]{1,100}$', description=(
         'Your key for this message (letters, digits, _ . : -; up to 100): sent again, it returns '

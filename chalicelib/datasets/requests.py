@@ -4,11 +4,11 @@ from datetime import datetime
 from types import MappingProxyType
 from typing import Dict, List, Literal, Optional
 
-from pydantic import AnyUrl, BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from chalicelib.datasets.tpr import DatasetTpr
 from chalicelib.errors import BadRequest, TooLarge
-from chalicelib.requests import Page, ResponseBody, find, page, parse
+from chalicelib.requests import Page, ResponseBody, Url, find, page, parse
 from chalicelib.storage.base import new_id, now_iso
 from chalicelib.storage.datasets import AWAITING_UPLOAD, INVALID, PROCESSING, READY
 from chalicelib.storage.objects import content_type
@@ -23,21 +23,21 @@ PUBLIC_FIELDS = ('dataset_id', 'name', 'status', 'errors', 'warnings', 'created_
 
 
 class UploadRequest(BaseModel):
-    model_config = ConfigDict(extra='forbid', strict=True)
+    model_config = ConfigDict(extra='forbid', strict=True, defer_build=True)
     role: Literal['data', 'boundaries', 'population', 'tpr']
     filename: str = Field(min_length=1, max_length=255)
     size: int = Field(ge=1)
 
 
 class CreateDataset(BaseModel):
-    model_config = ConfigDict(extra='forbid', strict=True, str_strip_whitespace=True)
+    model_config = ConfigDict(extra='forbid', strict=True, defer_build=True, str_strip_whitespace=True)
     name: str = Field(min_length=1, max_length=200)
     files: List[UploadRequest] = Field(min_length=1, max_length=len(EXTENSIONS))
 
 
 class Upload(ResponseBody):
     role: Literal[tuple(EXTENSIONS)]
-    url: AnyUrl
+    url: Url
     fields: Dict[str, str]
     expires_at: datetime
 

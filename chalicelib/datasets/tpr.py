@@ -12,10 +12,10 @@ import json
 from datetime import datetime
 from typing import Any, Dict, List, Literal, Optional
 
-from pydantic import AnyUrl, BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from chalicelib.errors import BadRequest, Conflict
-from chalicelib.requests import ResponseBody, engine_error, find, parse
+from chalicelib.requests import ResponseBody, Url, engine_error, find, parse
 from chalicelib.storage.base import StaleTransition, new_id, now_iso
 from chalicelib.storage.datasets import INVALID, READY
 from chalicelib.storage.objects import content_type, object_key
@@ -30,7 +30,7 @@ OPTIONS_THE_EXPORT_DECIDES = ('invalid_option', 'no_tpr_columns', 'no_level_colu
 
 
 class ComputeTpr(BaseModel):
-    model_config = ConfigDict(extra='forbid', strict=True)
+    model_config = ConfigDict(extra='forbid', strict=True, defer_build=True)
     age: Literal['all', 'u5', 'o5', 'pw'] = 'all'
     test: Literal['both', 'rdt', 'microscopy'] = 'both'
     level: Literal['all', 'primary', 'secondary', 'tertiary'] = 'all'
@@ -90,7 +90,7 @@ class TprResult(TprSummary):
     wards: List[WardTpr]
     flagged: List[Dict[str, Any]] = Field(
         description='Report cells with more positives than tests (kept, listed here).')
-    series_url: AnyUrl = Field(description='A presigned GET (5 minutes) of the per-period series CSV: '
+    series_url: Url = Field(description='A presigned GET (5 minutes) of the per-period series CSV: '
                                            'ward, period, TPR, positives, tested, method.')
     series_expires_at: datetime
 
