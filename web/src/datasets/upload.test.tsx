@@ -102,7 +102,7 @@ describe('the upload form', () => {
         json({ error: { code: 'too_large', message: 'Niger_State.zip is 60000000 bytes; the limit is 52428800 bytes (50 MB)', details: {} } }, 413),
     });
     await choose('Niger', zip);
-    expect(await screen.findByText(/the limit is 52428800 bytes \(50 MB\) Choose a smaller file/)).toBeInTheDocument();
+    expect(await screen.findByText(/the limit is 52428800 bytes \(50 MB\)\. Choose a smaller file/)).toBeInTheDocument();
     expect(screen.getByRole('textbox', { name: 'Dataset name' })).toHaveValue('Niger');
   });
 });
