@@ -53,18 +53,24 @@ describe('analysis progress', () => {
     );
   });
 
-  it('fetches the map\'s shapes the moment the analysis finishes, then the ranking, so Map draws at once', async () => {
+  it('fetches the map\'s shapes the moment the live status says finished, then the ranking, so Map draws at once', async () => {
     const storage = fakeFetch({ 'GET /map.topojson': () => json(TOPOLOGY) });
     vi.stubGlobal('fetch', storage.fetch);
-    const finished = analysis({ status: 'SUCCEEDED', progress: 100, stage: 'report', artifacts: ['wards.geojson', 'map.topojson'] });
+    let read: () => Response | Promise<Response> = () => json(analysis({ stage: 'report', progress: 80 }));
     const view = renderInSession(<AnalysisProgress analysisId="an_1" />, {
-      'GET /analyses/{id}': () => json(finished),
+      'GET /analyses/{id}': () => read(),
       'GET /analyses/{id}/artifacts/{name}': (request) => json({ url: `http://storage.test/${request.url.split('/').pop()}` }),
       'GET /analyses/{id}/rankings': () => json({ items: [], next_token: null }),
     });
+    view.live.start();
+    await screen.findByRole('progressbar', { name: 'Analysis progress' });
+    act(() => FakeSocket.all[0].open());
+    read = () => new Promise(() => {}); // the analysis with its files is read again on a slow link
+    act(() => FakeSocket.all[0].receive({ type: 'status', analysis_id: 'an_1', status: 'SUCCEEDED' }));
     await waitFor(() => expect(view.calls.map((call) => call.path)).toContain('/analyses/an_1/rankings'));
     expect(storage.calls.map((call) => call.path)).toEqual(['/map.topojson']); // not the half-megabyte wards.geojson
     const asked = view.calls.map((call) => call.path);
     expect(asked.indexOf('/analyses/an_1/artifacts/map.topojson')).toBeLessThan(asked.indexOf('/analyses/an_1/rankings'));
+    view.live.close();
   });
 });

@@ -29,10 +29,10 @@ export function AnalysisProgress({ analysisId }: { analysisId: string }) {
   useAnalysisLive(analysisId, isTerminal(analysis));
   const { api } = useServices();
   const client = useQueryClient();
-  const succeeded = analysis?.status === 'SUCCEEDED' && analysis.artifacts.length > 0;
+  const succeeded = analysis?.status === 'SUCCEEDED';
   useEffect(() => {
-    if (succeeded && analysis) prefetchResults(client, api, analysis); // idempotent: fresh queries are not fetched again
-  }, [succeeded, analysis, client, api]);
+    if (succeeded) prefetchResults(client, api, analysisId); // idempotent: fresh queries are not fetched again
+  }, [succeeded, analysisId, client, api]);
   if (query.error && !analysis) return <Problem error={query.error} retry={() => void query.refetch()} />;
   if (!analysis) return <Loading what="the analysis" />;
   return (

@@ -102,9 +102,9 @@ function InlineMap({ analysisId, drawn }: { analysisId: string; drawn: Drawn }) 
 }
 
 function InlineMapOf({ analysis, drawn }: { analysis: Analysis; drawn: Drawn }) {
-  const shapes = useMapShapes(analysis);
+  const shapes = useMapShapes(analysis.analysis_id);
   const lgas = shapes.lgas;
-  const values = useWardValues(analysis, drawn.kind === 'variable');
+  const values = useWardValues(analysis.analysis_id, drawn.kind === 'variable');
   const wards = drawn.kind === 'variable' ? values.wards : shapes.wards;
   const plan = useArtifactJson<ItnPlan>(analysis.analysis_id, drawn.kind === 'coverage' ? `itn-plan-${drawn.plan}.json` : '', drawn.kind === 'coverage');
   if (!wards || (drawn.kind === 'coverage' && !plan.data)) return <Loading what="the map" />;

@@ -162,7 +162,7 @@ const PLAN_COLUMNS: Column<ItnPlan['rows'][number]>[] = [
 ];
 
 function PlanResult({ analysis, plan }: { analysis: Analysis; plan: ItnPlan }) {
-  const { wards, lgas } = useMapShapes(analysis);
+  const { wards, lgas } = useMapShapes(analysis.analysis_id);
   return (
     <section className="plan" aria-labelledby="plan-title">
       <h2 id="plan-title">The plan</h2>

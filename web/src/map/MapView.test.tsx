@@ -27,15 +27,27 @@ const VALUES = {
   })),
 };
 
-/** The API hands out a link per file; the storage behind the links is `downloads`. */
-function session() {
-  const storage = fakeFetch({ 'GET /map.topojson': () => json(TOPOLOGY), 'GET /wards.geojson': () => json(VALUES) });
+const LGAS = { type: 'FeatureCollection', features: [{ type: 'Feature', geometry: VALUES.features[2].geometry, properties: { lga: 'Two' } }] };
+
+/** The API hands out a link per file the analysis has; `downloads()` lists the files fetched through them. */
+function session(files = ANALYSIS.artifacts) {
+  const storage = fakeFetch({
+    'GET /map.topojson': () => json(TOPOLOGY),
+    'GET /wards.geojson': () => json(VALUES),
+    'GET /lgas.geojson': () => json(LGAS),
+  });
   vi.stubGlobal('fetch', storage.fetch);
+  const analysis = { ...ANALYSIS, artifacts: files };
   const view = renderInSession(<MapView />, {
-    'GET /analyses': () => json({ items: [ANALYSIS], next_token: null }),
-    'GET /analyses/{id}': () => json(ANALYSIS),
+    'GET /analyses': () => json({ items: [analysis], next_token: null }),
+    'GET /analyses/{id}': () => json(analysis),
     'GET /datasets': () => json({ items: [], next_token: null }),
-    'GET /analyses/{id}/artifacts/{name}': (request) => json({ url: `http://storage.test/${request.url.split('/').pop()}` }),
+    'GET /analyses/{id}/artifacts/{name}': (request) => {
+      const name = request.url.split('/').pop()!;
+      return files.includes(name)
+        ? json({ url: `http://storage.test/${name}` })
+        : json({ error: { code: 'not_found', message: `analysis an_1 has no file '${name}'`, details: {} } }, 404);
+    },
   });
   return { ...view, downloads: () => storage.calls.map((call) => call.path.slice(1)) };
 }
@@ -62,5 +74,13 @@ describe('the Map screen', () => {
     expect(within(variable).getByRole('img', { name: 'Beta (One LGA): rainfall 20' })).toBeInTheDocument();
     expect(within(variable).getByText(/Thick lines: LGA borders/)).toBeInTheDocument(); // the outlines of map.topojson
     await waitFor(() => expect(view.downloads()).toEqual(['map.topojson', 'wards.geojson']));
+  });
+
+  it('draws an analysis made before map.topojson existed from its wards.geojson and lgas.geojson', async () => {
+    const view = session(['rankings.csv', 'wards.geojson', 'lgas.geojson']);
+    const map = await screen.findByRole('region', { name: 'Vulnerability map' });
+    expect(within(map).getByRole('img', { name: 'Beta (One LGA): Low risk, rank 2 of 2' })).toHaveAttribute('fill', '#fcd9b5');
+    await waitFor(() => expect(within(map).getByText(/Thick lines: LGA borders/)).toBeInTheDocument());
+    expect(view.downloads()).toEqual(['wards.geojson', 'lgas.geojson']);
   });
 });

@@ -18,7 +18,7 @@ export default function MapView() {
 }
 
 function Maps({ analysis }: { analysis: Analysis }) {
-  const { wards, lgas, error, retry } = useMapShapes(analysis);
+  const { wards, lgas, error, retry } = useMapShapes(analysis.analysis_id);
   const both = analysis.request.method === 'both';
   const [method, setMethod] = useState<Method>(analysis.request.method === 'pca' ? 'pca' : 'composite');
   const [variables, setVariables] = useState(false);
@@ -46,7 +46,7 @@ function Maps({ analysis }: { analysis: Analysis }) {
 
 /** The wards' values are fetched only when someone opens the variable maps (half a megabyte for a state). */
 function VariableMaps({ analysis, lgas }: { analysis: Analysis; lgas?: Lgas }) {
-  const { wards, error, retry } = useWardValues(analysis);
+  const { wards, error, retry } = useWardValues(analysis.analysis_id);
   if (error) return <Problem error={error} retry={retry} />;
   if (!wards) return <Loading what="the ward values" />;
   return <VariableMap wards={wards} lgas={lgas} />;

@@ -1,6 +1,7 @@
 /** The analysis's ward shapes and LGA outlines (map.topojson), and its wards with their values (wards.geojson). */
 import { useQuery, type QueryClient } from '@tanstack/react-query';
-import type { Analysis, Api } from '../api/client';
+import type { Api } from '../api/client';
+import { ApiError } from '../api/errors';
 import { fetchArtifact, keys, rankingsQuery, useArtifactJson } from '../api/queries';
 import { useServices } from '../app/context';
 import type { Lgas, Wards } from './geo';
@@ -9,41 +10,44 @@ import type { MapTopology } from './topology';
 
 const MAP_FILE = 'map.topojson';
 
+/** A file the analysis does not have is null; any other failure stays one. */
+const missing = (error: unknown) => {
+  if (error instanceof ApiError && error.status === 404) return null;
+  throw error;
+};
+
 /**
  * The shapes every map draws, decoded by the map chunk (fetched alongside). map.topojson is a
- * few tens of KB; an analysis made before it existed has its shapes in wards.geojson and lgas.geojson.
+ * few tens of KB; an analysis made before it existed has its shapes in wards.geojson and
+ * lgas.geojson (the map is drawn without outlines when those fail).
  */
-function mapQuery(api: Api, analysis: Analysis) {
-  const id = analysis.analysis_id;
-  const json = async <T>(name: string) => (await fetchArtifact(api, id, name)).json() as Promise<T>;
+function mapQuery(api: Api, analysisId: string) {
+  const json = async <T>(name: string) => (await fetchArtifact(api, analysisId, name)).json() as Promise<T>;
   return {
-    queryKey: keys.geojson(id, MAP_FILE),
+    queryKey: keys.geojson(analysisId, MAP_FILE),
     staleTime: Infinity,
     queryFn: async (): Promise<{ wards: Wards; lgas?: Lgas }> => {
-      if (!analysis.artifacts.includes(MAP_FILE)) {
-        const wards = await json<Wards>('wards.geojson');
-        const lgas = analysis.artifacts.includes('lgas.geojson') ? await json<Lgas>('lgas.geojson').catch(() => undefined) : undefined;
-        return { wards, lgas }; // drawn without outlines when they fail
-      }
-      const [topology, maps] = await Promise.all([json<MapTopology>(MAP_FILE), loadMaps()]);
-      return maps.shapesOf(topology);
+      const [maps, topology] = await Promise.all([loadMaps(), json<MapTopology>(MAP_FILE).catch(missing)]);
+      if (topology) return maps.shapesOf(topology);
+      const wards = await json<Wards>('wards.geojson');
+      return { wards, lgas: await json<Lgas>('lgas.geojson').catch(() => undefined) };
     },
   };
 }
 
 /**
- * What the result screens need, fetched the moment an analysis finishes: the map code and the
- * map's shapes (small, so opening Map draws at once), then the ranking, which would otherwise
- * share a slow link with them.
+ * What the result screens need, fetched the moment an analysis finishes (the live status says
+ * so before the files are listed): the map code and the map's shapes (small, so opening Map
+ * draws at once), then the ranking, which would otherwise share a slow link with them.
  */
-export function prefetchResults(client: QueryClient, api: Api, analysis: Analysis) {
-  void client.prefetchQuery(mapQuery(api, analysis)).then(() => client.prefetchQuery(rankingsQuery(api, analysis.analysis_id)));
+export function prefetchResults(client: QueryClient, api: Api, analysisId: string) {
+  void client.prefetchQuery(mapQuery(api, analysisId)).then(() => client.prefetchQuery(rankingsQuery(api, analysisId)));
 }
 
 /** The ward shapes (names, categories and ranks, no values) and LGA outlines every map draws. */
-export function useMapShapes(analysis: Analysis) {
+export function useMapShapes(analysisId: string) {
   const { api } = useServices();
-  const shapes = useQuery(mapQuery(api, analysis));
+  const shapes = useQuery(mapQuery(api, analysisId));
   return {
     wards: shapes.data?.wards,
     lgas: shapes.data?.lgas,
@@ -53,7 +57,7 @@ export function useMapShapes(analysis: Analysis) {
 }
 
 /** The wards with each variable's values (half a megabyte for a state): only for a variable map on screen. */
-export function useWardValues(analysis: Analysis, enabled = true) {
-  const values = useArtifactJson<Wards>(analysis.analysis_id, 'wards.geojson', enabled);
+export function useWardValues(analysisId: string, enabled = true) {
+  const values = useArtifactJson<Wards>(analysisId, 'wards.geojson', enabled);
   return { wards: values.data, error: values.error, retry: () => void values.refetch() };
 }
