@@ -63,8 +63,9 @@ test-integration: install
 test-web: install browser web
 	$(PY) -m pytest tests/web $(PYTEST_ARGS)
 
-# The engine's time and memory, then the web app's gzip sizes (first load, map view).
-bench: install web
+# The engine's time and memory, the web app's time budgets on a slow link in Chromium, then its
+# gzip sizes (first load, map view).
+bench: install browser web
 	$(PY) -m bench
 	npm --prefix web run size
 

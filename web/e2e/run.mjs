@@ -19,7 +19,7 @@ try {
   await journey(journal, browser, config, shared);
   await isolation(journal, browser, config, shared);
   await badInput(journal, browser, config);
-  await budgets(journal, browser, config, shared);
+  Object.assign(journal.figures, await budgets(journal, browser, config, shared.datasetId));
 } finally {
   await browser.close();
 }

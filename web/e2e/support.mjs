@@ -22,17 +22,17 @@ const SERIOUS = ['serious', 'critical'];
 // A message that says what to do names an action.
 const ADVICE = /\b(try again|retry|press|choose|select|sign in|check|reload|upload|use|fix|ask|wait|open|remove|contact)\b/i;
 
-/** Where the stack, the data and the screenshots are, from the environment tests/web sets. */
-export function settings(env = process.env) {
+/** Where the stack, the data and the screenshots are, from the environment tests/web (or bench) sets. */
+export function settings(env = process.env, { secondUser = true } = {}) {
   const stackFile = env.E2E_STACK ?? path.join(ROOT, '.local', 'stack.json');
   const stack = JSON.parse(readFileSync(stackFile, 'utf8'));
   if (!stack.web_url) throw new Error(`${stackFile} has no web_url: start the stack with the web app (make run)`);
-  if (!env.E2E_SECOND_USER) throw new Error('E2E_SECOND_USER is not set: run the browser tests through tests/web');
+  if (secondUser && !env.E2E_SECOND_USER) throw new Error('E2E_SECOND_USER is not set: run the browser tests through tests/web');
   return {
     stack,
     webUrl: stack.web_url,
     demo: stack.demo_user,
-    second: JSON.parse(env.E2E_SECOND_USER),
+    second: secondUser ? JSON.parse(env.E2E_SECOND_USER) : null,
     niger: env.E2E_NIGER ?? path.resolve(ROOT, '..', 'shared', 'data', 'niger'),
     artifacts: env.E2E_ARTIFACTS ?? path.join(ROOT, 'test-artifacts', 'e2e'),
     scratch: env.E2E_SCRATCH ?? path.join(ROOT, '.local', 'e2e'),
