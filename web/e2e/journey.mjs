@@ -109,6 +109,14 @@ export async function journey(journal, browser, config, shared) {
       for (const category of ['High', 'Medium', 'Low']) check(legend.includes(category), `the map's legend lacks ${category}`);
       await journal.accessible(page, 'the map');
     });
+    await journal.step(page, 'variable maps opened', async () => {
+      await page.locator('summary', { hasText: 'Variable maps' }).click();
+      const variable = page.getByRole('region', { name: /^Map of / });
+      await variable.waitFor({ timeout: WAIT.long });
+      const shapes = await variable.locator('path[role=img]').count();
+      check(shapes === WARDS, `the variable map draws ${shapes} wards, not ${WARDS}`);
+      await journal.accessible(page, 'the variable maps');
+    }, { fatal: false });
     await journal.step(page, 'chat: top 5 wards', async () => {
       await control(page, 'Chat').click();
       await page.getByRole('textbox', { name: 'Message', exact: true }).fill('What are the top 5 highest risk wards?');
@@ -130,6 +138,10 @@ export async function journey(journal, browser, config, shared) {
       const plan = page.getByRole('table', { name: /plan/i });
       await plan.first().waitFor({ timeout: WAIT.long });
       check((await plan.first().locator('tbody tr').count()) > 0, 'the ITN plan has no rows');
+      const coverage = page.getByRole('region', { name: 'Net coverage map', exact: true });
+      await coverage.waitFor({ timeout: WAIT.long });
+      const shapes = await coverage.locator('path[role=img]').count();
+      check(shapes === WARDS, `the coverage map draws ${shapes} wards, not ${WARDS}`);
       await journal.accessible(page, 'the ITN plan');
     });
     await journal.step(page, 'rankings.csv downloaded', async () => {
