@@ -5,6 +5,8 @@ events and stages hand their event to one processing function. The plumbing
 (authorizer, error format, audit, request ids, CORS) lives in chalicelib.web.
 Each route names its models and its docstring's first line is its summary: from
 them `make openapi` writes chalicelib/openapi.json, which GET /openapi.json serves.
+The few routes marked `computes=True` run the engine, which the API's own package leaves
+out: in AWS this same app in the workers' package serves them (infra/package.py).
 """
 import json
 import pathlib
@@ -85,7 +87,7 @@ def delete_dataset(identity, request, deps, dataset_id):
 
 
 @endpoint('/datasets/{dataset_id}/tpr', 'POST', 'datasets.tpr', 'dataset', writes=True,
-          request=tpr.ComputeTpr, response=tpr.TprResult, errors=[409, 422])
+          request=tpr.ComputeTpr, response=tpr.TprResult, errors=[409, 422], computes=True)
 def compute_tpr(identity, request, deps, dataset_id):
     """Ward test positivity rate from the dataset's facility export (role tpr); it becomes the variable
     u5_tpr_rdt or tpr."""
@@ -95,7 +97,7 @@ def compute_tpr(identity, request, deps, dataset_id):
 # -- analyses ------------------------------------------------------------------
 
 @endpoint('/analyses', 'POST', 'analyses.create', 'analysis', writes=True, status=202,
-          request=analyses.CreateAnalysis, response=analyses.AnalysisQueued, errors=[404, 409])
+          request=analyses.CreateAnalysis, response=analyses.AnalysisQueued, errors=[404, 409], computes=True)
 def create_analysis(identity, request, deps):
     """Start an analysis of a READY dataset."""
     return analyses.create(identity.user_id, json_body(request), deps)
@@ -134,7 +136,7 @@ def delete_analysis(identity, request, deps, analysis_id):
 
 
 @endpoint('/analyses/{analysis_id}/itn-plans', 'POST', 'analyses.itn_plan', 'analysis', writes=True,
-          status=201, request=itn_plans.CreateItnPlan, response=itn_plans.ItnPlan, errors=[409, 422])
+          status=201, request=itn_plans.CreateItnPlan, response=itn_plans.ItnPlan, errors=[409, 422], computes=True)
 def create_itn_plan(identity, request, deps, analysis_id):
     """Plan bed nets (ITN) on a SUCCEEDED analysis's ranking; population from its dataset."""
     return itn_plans.create_itn_plan(identity.user_id, analysis_id, json_body(request), deps)

@@ -90,6 +90,7 @@ class Operation:
     writes: bool = False
     errors: Tuple[int, ...] = ()
     public: bool = False
+    computes: bool = False   # needs the analysis libraries: in AWS, the worker package serves it (infra/package.py)
 
 
 class ServiceApp(Chalice):
@@ -124,7 +125,7 @@ class ServiceApp(Chalice):
         return register
 
     def endpoint(self, path, method='GET', action=None, resource=None, writes=False, status=200,
-                 request=None, response=None, query=None, errors=()):
+                 request=None, response=None, query=None, errors=(), computes=False):
         """Register `view(identity, request, deps, **path_params)` behind the Cognito authorizer.
 
         `writes` routes refuse viewers (403) and are always audited as `action`; any
@@ -132,11 +133,13 @@ class ServiceApp(Chalice):
         route addresses, for the audit record. `request`, `query` and `response` are
         the models of its body, query and answer, `errors` the other statuses it may
         answer, and the view's first docstring paragraph its summary: the API document.
+        `computes` marks a route whose service runs the engine, which the API's own package
+        leaves out: in AWS the same app in the worker package serves it.
         """
         def register(view):
             self._operations[path, method] = Operation(
                 view.__name__, _summary(view), status, response=response, request=request, query=query,
-                writes=writes, errors=tuple(errors))
+                writes=writes, errors=tuple(errors), computes=computes)
 
             def handle(**params):
                 request = REQUEST.get()

@@ -141,8 +141,8 @@ def apply(terraform, stage, yes, dist):
     session = boto3.session.Session(region_name=deployed['region'])
     keys = publish_web(deployed, dist, session.client('s3'), session.client('cloudfront'))
     print(f'deploy: the web app ({len(keys)} files) is at {deployed["frontend_url"]}')
-    functions = json.loads((BUILD / 'chalice.auto.tfvars.json').read_text())['lambda_function_names']
-    live = release.record(stage, deployed, functions, commit(), session.client('s3'))
+    packages = json.loads((BUILD / 'packages.json').read_text())   # infra/package.py: functions by package
+    live = release.record(stage, deployed, packages, commit(), session.client('s3'))
     print(f'deploy: release {live["commit"][:12]} recorded; `make rollback STAGE={stage}` returns to the one before')
 
 

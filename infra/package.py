@@ -12,8 +12,17 @@ when Chalice imports app.py, so the packager runs with USER_POOL_ARN set to a
 Terraform reference that lands in the swagger; and every function's environment
 gets USER_POOL_ARN, USER_POOL_ID and USER_POOL_CLIENT_ID as references, resolved
 by Terraform at apply time.
+
+Chalice's one package is cut in two (infra/packages.py): the API's functions (REST,
+WebSocket, Cognito triggers) run `api.zip`, without the analysis libraries; the others run
+`worker.zip`. The REST routes app.py marks `computes=True` are sent to `api_compute`, the
+same app in the worker package (its own function, its permission, its integrations in the
+swagger). Each function's `aws_lambda_function` points at its package's object in the code
+bucket; `packages.json` tells infra/deploy.py which functions run which package (releases,
+rollback); the packager's check proves each package serves its functions on its own.
 """
 import argparse
+import copy
 import json
 import os
 import pathlib
@@ -33,6 +42,8 @@ from chalicelib.config import settings  # noqa: E402  (needs ROOT on the path)
 from chalicelib.storage.objects import UPLOAD_PREFIX  # noqa: E402
 from chalicelib.storage.queue import (  # noqa: E402  (infra/queues.tf uses the same)
     ANALYSIS_VISIBILITY_SECONDS, CHAT_VISIBILITY_SECONDS, DEAD_LETTER_VISIBILITY_SECONDS)
+from infra import packages  # noqa: E402
+from infra.packages import PackageError  # noqa: E402  (the one error of make package)
 
 MB = 1024 * 1024
 UNZIPPED_LIMIT = 250 * MB        # Lambda: per function, layers included
@@ -75,10 +86,14 @@ GATEWAY_RESPONSES = (
 ERROR_TEMPLATE = ('{"error": {"code": "%s", "message": $context.error.messageString, '
                   '"details": {"request_id": "$context.requestId"}}}')
 LOG_GROUP_DEPENDENCY = 'aws_cloudwatch_log_group.lambda'
-
-
-class PackageError(Exception):
-    """The package cannot be deployed; the message says why and what to do."""
+# The functions that run the API's package (Chalice's names); every other runs the workers'.
+API_FUNCTIONS = frozenset({'api_handler', 'websocket_connect', 'websocket_message', 'websocket_disconnect',
+                           *COGNITO_TRIGGERS})
+# The REST routes that compute, served by app.py in the worker package, with the memory of the upload
+# function, which reads the same files.
+COMPUTE_FUNCTION = 'api_compute'
+COMPUTE_MEMORY_MB = 1536
+PACKAGES_FILE = 'packages.json'
 
 
 def stage_environment(config, stage):
@@ -119,9 +134,10 @@ def _ref(kind, name, attr):
     return '${%s.%s.%s}' % (kind, name, attr)
 
 
-def wire(tf, stage, api_stage_name, region):
+def wire(tf, stage, api_stage_name, region, computing=()):
     """Connect Chalice's generated Terraform to infra/*.tf.
 
+    `computing`: the (path, method) of the REST routes served by `api_compute`.
     Returns the variables infra/*.tf needs from the app (written to
     chalice.auto.tfvars.json). `tf` is changed in place.
     """
@@ -133,6 +149,7 @@ def wire(tf, stage, api_stage_name, region):
     names = settings({**functions['api_handler']['environment']['variables'], 'AWS_REGION': region})
     _pins(tf)
     _drop_unused_data(tf)
+    _packages(tf, computing)
     _upload_through_code_bucket(tf)
     for function in functions.values():
         _harden_function(function)
@@ -182,6 +199,48 @@ def _drop_unused_data(tf):
     rest = json.dumps({k: v for k, v in tf.items() if k != 'data'})
     if 'data.null_data_source.' not in rest:
         data.pop('null_data_source', None)
+
+
+def _packages(tf, computing):
+    """Each function runs its package; the computing routes go to `api_compute` (app.app in the
+    workers' package, invoked by the REST API like the API's function)."""
+    functions = _resources(tf, 'aws_lambda_function')
+    if computing:
+        compute = copy.deepcopy(functions['api_handler'])
+        compute['function_name'] += '-compute'
+        compute['memory_size'] = COMPUTE_MEMORY_MB
+        functions[COMPUTE_FUNCTION] = compute
+        permissions = _resources(tf, 'aws_lambda_permission')
+        permissions[f'{COMPUTE_FUNCTION}_invoke'] = dict(
+            permissions['rest_api_invoke'], function_name=_ref('aws_lambda_function', COMPUTE_FUNCTION, 'arn'))
+        swagger = json.loads(tf['locals']['chalice_api_swagger'])
+        for path, method in computing:
+            swagger['paths'][path][method.lower()]['x-amazon-apigateway-integration']['uri'] = _ref(
+                'aws_lambda_function', COMPUTE_FUNCTION, 'invoke_arn')
+        tf['locals']['chalice_api_swagger'] = json.dumps(swagger)
+    for name, function in functions.items():
+        package = packages.API_PACKAGE if name in API_FUNCTIONS else packages.WORKER_PACKAGE
+        function['filename'] = '${path.module}/' + package
+        function['source_code_hash'] = '${filebase64sha256("${path.module}/%s")}' % package
+
+
+def computing_routes():
+    """(path, method) of the routes app.py marks `computes=True`."""
+    from app import app
+    return sorted(route for route, operation in app.operations.items() if operation.computes)
+
+
+def function_packages(tf):
+    """{key in the code bucket: [function names]}: which functions run which package (infra/deploy.py)."""
+    out = {}
+    for function in _resources(tf, 'aws_lambda_function').values():
+        out.setdefault(_object_of(tf, function)['key'], []).append(function['function_name'])
+    return {key: sorted(names) for key, names in sorted(out.items())}
+
+
+def _object_of(tf, resource):
+    """The code bucket's object a function or layer loads its zip from (after `_upload_through_code_bucket`)."""
+    return _resources(tf, 'aws_s3_object')[resource['s3_key'].split('.')[1]]
 
 
 def _upload_through_code_bucket(tf):
@@ -379,12 +438,11 @@ def measure(out, tf):
         with zipfile.ZipFile(path) as archive:
             return path.stat().st_size, sum(info.file_size for info in archive.infolist())
 
-    objects = _resources(tf, 'aws_s3_object')
     layers = {f'${{aws_lambda_layer_version.{n}.arn}}': layer
               for n, layer in _resources(tf, 'aws_lambda_layer_version').items()}
 
     def source_of(resource):
-        return objects[resource['s3_key'].split('.')[1]]['source']
+        return _object_of(tf, resource)['source']
 
     sizes = {}
     for layer_ref, layer in layers.items():
@@ -428,16 +486,25 @@ def build(stage, out, region):
     config = json.loads((ROOT / '.chalice' / 'config.json').read_text())
     if out.exists():
         shutil.rmtree(out)
-    run_chalice(stage, out, region, stage_environment(config, stage))
+    environment = stage_environment(config, stage)
+    run_chalice(stage, out, region, environment)
+    packages.split(out)
     api_stage_name = config['stages'][stage].get('api_gateway_stage', 'api')
     template_path = out / 'chalice.tf.json'
     tf = json.loads(template_path.read_text())
-    tfvars = wire(tf, stage, api_stage_name, region)
+    tfvars = wire(tf, stage, api_stage_name, region, computing_routes())
     template_path.write_text(json.dumps(tf, indent=2) + '\n')
     (out / 'chalice.auto.tfvars.json').write_text(json.dumps(tfvars, indent=2) + '\n')
+    (out / PACKAGES_FILE).write_text(json.dumps(function_packages(tf), indent=2) + '\n')
     copy_infra(out)
     sizes = measure(out, tf)
     check_sizes(sizes)
+    packages.check_budgets(out)
+    handlers = {}
+    for function in _resources(tf, 'aws_lambda_function').values():
+        package = _object_of(tf, function)['source'].rsplit('/', 1)[-1]
+        handlers.setdefault(package, set()).add(function['handler'])
+    packages.check(out, handlers, {**environment, **APP_ENVIRONMENT, 'AWS_DEFAULT_REGION': region})
     return sizes
 
 

@@ -80,14 +80,50 @@ def test_old_pins_and_the_null_provider_go(wired):
     assert 'null_data_source' not in tf['data']
 
 
-def test_code_is_uploaded_through_the_code_bucket(wired):
+def test_code_is_uploaded_through_the_code_bucket_one_package_for_the_api_one_for_the_workers(wired):
     tf, _ = wired
-    obj = tf['resource']['aws_s3_object']['deployment_zip']
-    assert obj['bucket'] == '${module.code_bucket.id}' and obj['source'] == '${path.module}/deployment.zip'
-    for fn in tf['resource']['aws_lambda_function'].values():
+    objects = tf['resource']['aws_s3_object']
+    assert {name: (o['bucket'], o['source'], o['key']) for name, o in objects.items()} == {
+        f'{p}_zip': ('${module.code_bucket.id}', f'${{path.module}}/{p}.zip', f'lambda/{p}.zip')
+        for p in ('api', 'worker')}
+    for name, fn in tf['resource']['aws_lambda_function'].items():
+        package = 'api_zip' if name in ('api_handler', 'pre_signup', 'websocket_connect') else 'worker_zip'
         assert 'filename' not in fn
-        assert fn['s3_bucket'] == '${aws_s3_object.deployment_zip.bucket}'
-        assert fn['s3_object_version'] == '${aws_s3_object.deployment_zip.version_id}'
+        assert fn['source_code_hash'] == objects[package]['source_hash'].replace('md5', 'base64sha256')
+        assert fn['s3_bucket'] == f'${{aws_s3_object.{package}.bucket}}'
+        assert fn['s3_object_version'] == f'${{aws_s3_object.{package}.version_id}}'
+
+
+def test_routes_that_compute_are_served_by_the_app_in_the_workers_package(packager):
+    tf = chalice_template()
+    swagger = json.loads(tf['locals']['chalice_api_swagger'])
+    for path in ('/analyses', '/me'):
+        swagger['paths'][path] = {method: {'x-amazon-apigateway-integration': {
+            'uri': '${aws_lambda_function.api_handler.invoke_arn}'}} for method in ('get', 'post')}
+    tf['locals']['chalice_api_swagger'] = json.dumps(swagger)
+    tf['resource']['aws_lambda_permission']['rest_api_invoke'] = {
+        'function_name': '${aws_lambda_function.api_handler.arn}', 'action': 'lambda:InvokeFunction',
+        'principal': 'apigateway.amazonaws.com', 'source_arn': '${aws_api_gateway_rest_api.rest_api.execution_arn}/*'}
+    tfvars = packager.wire(tf, 'dev', 'api', 'eu-west-1', [('/analyses', 'POST')])
+    paths = json.loads(tf['locals']['chalice_api_swagger'])['paths']
+    uris = {(path, method): op['x-amazon-apigateway-integration']['uri']
+            for path, ops in paths.items() for method, op in ops.items()}
+    assert uris == {('/analyses', 'post'): '${aws_lambda_function.api_compute.invoke_arn}',
+                    ('/analyses', 'get'): '${aws_lambda_function.api_handler.invoke_arn}',
+                    ('/me', 'get'): '${aws_lambda_function.api_handler.invoke_arn}',
+                    ('/me', 'post'): '${aws_lambda_function.api_handler.invoke_arn}'}
+    compute = tf['resource']['aws_lambda_function']['api_compute']
+    assert (compute['function_name'], compute['handler'], compute['memory_size']) == ('chatmrpt-dev-compute', 'app.app',
+                                                                                     packager.COMPUTE_MEMORY_MB)
+    assert compute['s3_key'] == '${aws_s3_object.worker_zip.key}' and compute['tracing_config'] == {'mode': 'Active'}
+    permission = tf['resource']['aws_lambda_permission']['api_compute_invoke']
+    assert permission['function_name'] == '${aws_lambda_function.api_compute.arn}'
+    assert permission['principal'] == 'apigateway.amazonaws.com'
+    assert 'chatmrpt-dev-compute' in tfvars['lambda_function_names']
+    assert packager.function_packages(tf) == {
+        'lambda/api.zip': ['chatmrpt-dev', 'chatmrpt-dev-pre_signup', 'chatmrpt-dev-websocket_connect'],
+        'lambda/worker.zip': ['chatmrpt-dev-analysis_stage', 'chatmrpt-dev-compute', 'chatmrpt-dev-on_job',
+                              'chatmrpt-dev-on_upload']}
 
 
 def test_every_function_knows_the_user_pool_and_is_traced_encrypted_and_logged(wired):
@@ -259,7 +295,7 @@ def test_sizes_over_the_lambda_limit_fail(packager, capsys):
 
 
 def test_layers_count_towards_a_functions_size(packager, tmp_path):
-    for name, size in (('deployment.zip', 1000), ('layer.zip', 5000)):
+    for name, size in (('api.zip', 1000), ('worker.zip', 3000), ('layer.zip', 5000)):
         with zipfile.ZipFile(tmp_path / name, 'w') as archive:
             archive.writestr('f', b'x' * size)
     tf = chalice_template()
@@ -269,7 +305,7 @@ def test_layers_count_towards_a_functions_size(packager, tmp_path):
     packager.wire(tf, 'dev', 'api', 'eu-west-1')
     sizes = packager.measure(tmp_path, tf)
     assert sizes['chatmrpt-dev'][1] == 6000 and sizes['layer deps'][1] == 5000
-    assert sizes['chatmrpt-dev-on_upload'][1] == 1000
+    assert sizes['chatmrpt-dev-on_upload'][1] == 3000
 
 
 def test_the_packager_failing_to_install_dependencies_fails_the_build(packager, monkeypatch, tmp_path):
@@ -293,6 +329,46 @@ def test_more_than_one_frontend_origin_is_refused(packager):
 def test_unknown_stage_is_refused(packager):
     with pytest.raises(packager.PackageError, match="'qa'"):
         packager.stage_environment({'stages': {'dev': {}}}, 'qa')
+
+
+@pytest.fixture(scope='module')
+def packages():
+    return load_script('packages')
+
+
+@pytest.mark.parametrize('member, owner, expected', [
+    ('app.py', None, ('api.zip', 'worker.zip')),
+    ('chalicelib/web.py', None, ('api.zip', 'worker.zip')),
+    ('pydantic/main.py', 'pydantic', ('api.zip', 'worker.zip')),
+    ('jwt/api_jwt.py', 'pyjwt', ('api.zip',)),                       # tokens are verified by the API alone
+    ('numpy/_core/multiarray.py', 'numpy', ('worker.zip',)),
+    ('shapely.libs/libgeos-3ef06f11.so.3.13.1', 'shapely', ('worker.zip',)),
+    ('pandas/tests/frame/test_api.py', 'pandas', ()),                # no test folder anywhere
+    ('numpy/_core/tests/data/x.csv', 'numpy', ()),
+    ('jinja2/tests.py', 'jinja2', ('worker.zip',)),                  # a module named tests is not a test folder
+    ('plotly/labextension/static/remoteEntry.js', 'plotly', ()),     # Jupyter's
+    ('plotly-6.3.1.data/data/share/jupyter/labextensions/x.js', 'plotly', ()),
+    ('plotly/package_data/plotly.min.js', 'plotly', ('worker.zip',)),  # embedded in offline maps
+])
+def test_each_file_goes_to_the_packages_whose_functions_run_it(packages, member, owner, expected):
+    assert packages.destinations(member, owner) == expected
+
+
+def fake_package(folder, name, files):
+    with zipfile.ZipFile(folder / name, 'w') as archive:
+        for path, text in files.items():
+            archive.writestr(path, text)
+
+
+@pytest.mark.parametrize('files, refusal', [
+    ({'app.py': 'app = print\n'}, 'handlers not found: app.on_upload'),
+    ({'app.py': 'app = print\non_upload = print\n', 'numpy/__init__.py': ''}, 'holds numpy'),
+    ({'app.py': 'import pydantic\napp = on_upload = print\n'}, "No module named 'pydantic'"),   # not the venv's
+])
+def test_the_check_refuses_a_package_that_cannot_serve_its_functions_alone(packages, tmp_path, files, refusal):
+    fake_package(tmp_path, 'api.zip', files)
+    with pytest.raises(packages.PackageError, match=refusal):
+        packages.check(tmp_path, {'api.zip': {'app.app', 'app.on_upload'}}, {})
 
 
 # --- the real package of the app as it is now (infra/package.py --stage dev) ---
@@ -407,3 +483,34 @@ def test_package_plans_offline_against_a_mocked_aws(terraform):
     shutil.copy2(plan, directory / 'tests')
     runs = plan.read_text().count('\nrun "')
     assert f'{runs} passed, 0 failed' in run('test')
+
+
+def test_the_api_functions_run_a_package_without_the_analysis_libraries_and_the_workers_one_within_budget(
+        package, packager, packages):
+    out, stdout = package
+    tf = json.loads((out / 'chalice.tf.json').read_text())
+    by_package = json.loads((out / 'packages.json').read_text())
+    names = {name: fn['function_name'] for name, fn in tf['resource']['aws_lambda_function'].items()}
+    assert by_package['lambda/api.zip'] == sorted(names[n] for n in packager.API_FUNCTIONS)
+    assert by_package['lambda/worker.zip'] == sorted(set(names.values()) - set(by_package['lambda/api.zip']))
+    assert not (out / 'deployment.zip').exists()
+    for name, budget in packages.BUDGETS.items():
+        with zipfile.ZipFile(out / name) as archive:
+            members = archive.namelist()
+            assert sum(info.file_size for info in archive.infolist()) <= budget, name
+        assert not [m for m in members if packages.TEST_FOLDER.search(m)], name
+        tops = {m.split('/')[0] for m in members}
+        assert ('numpy' in tops) == (name == 'worker.zip') and ('jwt' in tops) == (name == 'api.zip'), name
+    assert 'api.zip      serves its 7 handler(s) alone, without numpy, pandas, plotly, pyproj, shapely' in stdout
+    assert 'worker.zip   serves its 9 handler(s) alone and runs an analysis' in stdout
+
+
+def test_the_routes_app_py_marks_as_computing_are_served_by_the_workers_package(package, packager):
+    out, _ = package
+    tf = json.loads((out / 'chalice.tf.json').read_text())
+    swagger = json.loads(tf['locals']['chalice_api_swagger'])
+    compute = '${aws_lambda_function.api_compute.invoke_arn}'
+    computing = {(path, method.upper()) for path, ops in swagger['paths'].items() for method, op in ops.items()
+                 if op.get('x-amazon-apigateway-integration', {}).get('uri') == compute}
+    assert computing == set(packager.computing_routes()) == {
+        ('/datasets/{dataset_id}/tpr', 'POST'), ('/analyses', 'POST'), ('/analyses/{analysis_id}/itn-plans', 'POST')}

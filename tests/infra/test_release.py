@@ -1,5 +1,6 @@
-"""infra/release.py in moto: each deploy recorded, a rollback returning the functions and the web app
-to the release before the live one, and a second rollback going one further back."""
+"""infra/release.py in moto: each deploy recorded, a rollback returning the functions (each to its
+package's version) and the web app to the release before the live one, and a second rollback going
+one further back."""
 import json
 
 import boto3
@@ -9,7 +10,8 @@ from moto import mock_aws
 from tests.infra.hcl import load_script
 
 STACK = {'code_bucket': 'chatmrpt-dev-code', 'frontend_bucket': 'chatmrpt-dev-frontend'}
-FUNCTIONS = ['chatmrpt-dev', 'chatmrpt-dev-analysis_stage']
+PACKAGES = {'lambda/api.zip': ['chatmrpt-dev'], 'lambda/worker.zip': ['chatmrpt-dev-analysis_stage']}
+FUNCTIONS = [name for names in PACKAGES.values() for name in names]
 
 
 @pytest.fixture
@@ -41,17 +43,22 @@ def world():
 
 
 def deploy(release, world, n):
-    """Release number `n`: its package, its index.html and config.json, then the record."""
+    """Release number `n`: its packages, its index.html and config.json, then the record;
+    {function: the version of its package}."""
     stack, s3, lambda_, _, role, _ = world
-    version = s3.put_object(Bucket=stack['code_bucket'], Key='lambda/deployment.zip', Body=f'zip {n}'.encode())['VersionId']
-    for name in FUNCTIONS:
-        code = {'S3Bucket': stack['code_bucket'], 'S3Key': 'lambda/deployment.zip', 'S3ObjectVersion': version}
-        if n == 1:
-            lambda_.create_function(FunctionName=name, Runtime='python3.11', Role=role, Handler='app.app', Code=code)
+    versions = {}
+    for key, names in PACKAGES.items():
+        version = s3.put_object(Bucket=stack['code_bucket'], Key=key, Body=f'{key} {n}'.encode())['VersionId']
+        for name in names:
+            versions[name] = version
+            code = {'S3Bucket': stack['code_bucket'], 'S3Key': key, 'S3ObjectVersion': version}
+            if n == 1:
+                lambda_.create_function(FunctionName=name, Runtime='python3.11', Role=role, Handler='app.app',
+                                        Code=code)
     for key in ('index.html', 'config.json'):
         s3.put_object(Bucket=stack['frontend_bucket'], Key=key, Body=f'{key} {n}'.encode())
-    release.record('dev', stack, FUNCTIONS, f'commit{n}', s3)
-    return version
+    release.record('dev', stack, PACKAGES, f'commit{n}', s3)
+    return versions
 
 
 def served(world, key):
@@ -66,7 +73,8 @@ def test_a_rollback_returns_functions_and_web_app_to_the_previous_release(releas
     back = release.rollback('dev', stack, s3, lambda_, cloudfront)
 
     assert back['commit'] == 'commit2'
-    assert [(u['FunctionName'], u['S3ObjectVersion']) for u in updates] == [(name, versions[1]) for name in FUNCTIONS]
+    assert [(u['FunctionName'], u['S3Key'], u['S3ObjectVersion']) for u in updates] == [
+        (name, key, versions[1][name]) for key, names in PACKAGES.items() for name in names]
     assert (served(world, 'index.html'), served(world, 'config.json')) == ('index.html 2', 'config.json 2')
     [invalidation] = cloudfront.list_invalidations(DistributionId=stack['frontend_distribution_id'])[
         'InvalidationList']['Items']
@@ -74,7 +82,7 @@ def test_a_rollback_returns_functions_and_web_app_to_the_previous_release(releas
 
     assert release.rollback('dev', stack, s3, lambda_, cloudfront)['commit'] == 'commit1'
     assert served(world, 'index.html') == 'index.html 1'
-    assert updates[-1]['S3ObjectVersion'] == versions[0]
+    assert {u['FunctionName']: u['S3ObjectVersion'] for u in updates[-2:]} == versions[0]
 
 
 def test_with_one_release_there_is_nothing_to_roll_back_to(release, world):
@@ -87,3 +95,17 @@ def test_with_one_release_there_is_nothing_to_roll_back_to(release, world):
     assert updates == [] and served(world, 'index.html') == 'index.html 1'
     assert json.loads(s3.get_object(Bucket=stack['code_bucket'], Key='releases/dev.json')['Body'].read())[0][
         'functions'] == sorted(FUNCTIONS)
+
+
+def test_a_release_recorded_with_one_package_for_every_function_is_rolled_back_to(release, world):
+    """Releases recorded before the functions ran two packages name one package for all of them."""
+    stack, s3, lambda_, cloudfront, _, updates = world
+    deploy(release, world, 1)
+    [first] = release.history(s3, stack['code_bucket'], 'dev')
+    old = {key: first[key] for key in ('commit', 'deployed_at', 'functions', 'web')}
+    old['package'] = {'bucket': stack['code_bucket'], 'key': 'lambda/deployment.zip', 'version_id': 'v-old'}
+    s3.put_object(Bucket=stack['code_bucket'], Key='releases/dev.json', Body=json.dumps([old]).encode())
+    deploy(release, world, 2)
+    assert release.rollback('dev', stack, s3, lambda_, cloudfront)['commit'] == 'commit1'
+    assert [(u['FunctionName'], u['S3Key'], u['S3ObjectVersion']) for u in updates] == [
+        (name, 'lambda/deployment.zip', 'v-old') for name in sorted(FUNCTIONS)]
