@@ -477,10 +477,26 @@ def _map_name(session, item, request):
     title = MAP_TITLES[name]
     if request.kind == 'variable' and request.variable:
         known = [v['name'] for v in _artifact_json(session, item, 'diagnostics.json')['variables']]
+        _refuse_unranked(session, item, request.variable, known)
         variable = _named(language.Variables(known).match(request.variable), request.variable, known, 'variable',
                           'variable')
         title = f'Variables: {variable} (choose it in the map\'s menu)'
     return name, title
+
+
+def _refuse_unranked(session, item, text, ranked):
+    """A variable of the dataset this analysis did not rank has no map here: say so, and how to get one
+    (an officer asking to "map the rainfall" should not hear that the data has no rainfall)."""
+    if language.Variables(ranked).match(text) is not None:
+        return
+    dataset = session.deps.datasets.get(session.user_id, item['dataset_id']) or {}
+    columns = [v['name'] for v in (dataset.get('summary') or {}).get('variables') or ()]
+    other = language.Variables(columns).match(text)
+    if other is not None:
+        raise Conflict(f'variable: {other} is in the dataset, but this analysis did not rank with it, so it has '
+                       f'no map yet (its variables are {_listed(ranked)}). To map it, run an analysis that '
+                       f'includes it, e.g. "run the analysis with {other}, {", ".join(ranked[:2])}".',
+                       {'field': 'variable', 'choices': ranked})
 
 
 def show_map(request, session):

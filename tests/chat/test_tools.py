@@ -230,6 +230,16 @@ def test_show_map_of_a_variable_names_it_and_refuses_an_unknown_one(world):
     assert unknown.status == 'error' and unknown.content['error']['field'] == 'variable'
 
 
+def test_show_map_of_a_dataset_variable_the_analysis_left_out_says_how_to_map_it(world):
+    dataset = world.deps.datasets.get(ALICE, world.niger)
+    diagnostics = world.deps.analyses.get(ALICE, world.analysis)['artifacts']['diagnostics.json']
+    ranked = {v['name'] for v in json.loads(world.deps.objects.get_object(ALICE, diagnostics['key']))['variables']}
+    left_out = next(v['name'] for v in dataset['summary']['variables'] if v['name'] not in ranked)
+    result = call(world.alice, 'show_map', kind='variable', variable=left_out)
+    assert result.status == 'error' and result.content['error']['field'] == 'variable'
+    assert f'{left_out} is in the dataset' in result.summary and 'run an analysis that includes it' in result.summary
+
+
 def test_plan_itn_gives_the_plan_its_coverage_map_and_downloads(world):
     session = session_of(world, ALICE, dataset_id=world.niger, analysis_id=finished(world, world.alice))
     before = call(session, 'show_map', kind='itn')
