@@ -43,7 +43,10 @@ CONCEPT_SYNONYMS = MappingProxyType({
     'urban_percentage': ('urbanpercentage', 'urbanpercent', 'urbanperc', 'urbanpct'),
 })
 INVERSE_KEYWORDS = ('distance', 'elevation', 'altitude', 'slope', 'housing', 'quality', 'income', 'education',
-                    'access', 'urban', 'facility')
+                    'access', 'urban', 'facility', 'distto')
+# Short forms of inverse keywords, matched as whole words only ('dist' is not 'district', 'house' not
+# 'household'): dist_to_water is a distance before it is water, avg_house_score a housing score.
+INVERSE_WORDS = ('dist', 'house')
 DIRECT_KEYWORDS = ('rainfall', 'rain', 'humidity', 'rh', 'temperature', 'temp', 'vegetation', 'evi', 'ndvi',
                    'ndwi', 'ndmi', 'poverty', 'population', 'density', 'water', 'flood', 'night', 'light',
                    'avgrad', 'ntl', 'settlement', 'tpr', 'pfpr', 'wetness', 'positivity')
@@ -67,7 +70,7 @@ def rule_direction(name):
 
     def has(keyword):
         return keyword in parts if len(keyword) <= 3 else keyword in squashed
-    if any(has(k) for k in INVERSE_KEYWORDS):
+    if any(has(k) for k in INVERSE_KEYWORDS) or any(w in parts for w in INVERSE_WORDS):
         return 'inverse', True
     return 'direct', any(has(k) for k in DIRECT_KEYWORDS)
 

@@ -11,6 +11,8 @@ from chalicelib.analysis.variables import check_model_count, resolve_state, rule
     ('RH_mean', 'direct'), ('mean_EVI', 'direct'), ('NDWI', 'direct'), ('avgRAD', 'direct'),
     ('u5_tpr_rdt', 'direct'), ('pfpr', 'direct'), ('settlement_type', 'direct'), ('flood', 'direct'),
     ('population', 'direct'), ('building_height', 'direct'),
+    ('dist_to_water', 'inverse'), ('dist_to_clinic', 'inverse'), ('avg_house_score', 'inverse'),
+    ('district_population', 'direct'), ('household_size', 'direct'),
 ])
 def test_direction_rules_check_inverse_keywords_first(name, direction):
     assert rule_direction(name)[0] == direction

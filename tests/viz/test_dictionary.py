@@ -56,16 +56,11 @@ def test_a_share_is_told_from_a_percentage_by_its_values():
     assert describe('u5_tpr_rdt', [29.1, 40.2]).unit == '%'
 
 
-# The engine's keyword rule reads `dist_to_water` by its word "water" (direct), though its concept
-# synonyms call it distance to water: reported to the engine's owner; the report flags it meanwhile.
-ENGINE_READS_OTHERWISE = {'disttowater'}
-
-
 def test_directions_agree_with_the_engine_wherever_the_engine_knows_the_name():
     for concept, entry in ENTRIES.items():
         for name in (concept, *entry['aliases']):
             direction, known = rule_direction(name)
-            if known and entry['direction'] and name not in ENGINE_READS_OTHERWISE:
+            if known and entry['direction']:
                 assert direction == entry['direction'], name
 
 
