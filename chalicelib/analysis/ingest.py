@@ -211,6 +211,9 @@ def _numbered(filename, rows, max_rows, advice):
         raise DataError('empty_file', 'The file has no rows under its header.', file=filename)
 
 
+CONTROL_CHARACTER = re.compile(r'[\x00-\x08\x0b\x0c\x0e-\x1f]')   # below space, but tab and line ends
+
+
 def decode_text(filename, data):
     """Detect the encoding (UTF-8 with or without BOM, Windows-1252, Latin-1) and say which was used."""
     if b'\x00' in data[:65536]:
@@ -221,7 +224,7 @@ def decode_text(filename, data):
             text = data.decode(encoding)
         except UnicodeDecodeError:
             continue
-        if any(ord(c) < 32 and c not in '\t\r\n' for c in text[:65536]):
+        if CONTROL_CHARACTER.search(text, 0, 65536):
             break
         if encoding == 'utf-8-sig':
             return text, []
@@ -428,6 +431,15 @@ class NumberColumn:
         self.comma_text = 0         # text cells that would be numbers with a comma (in a comma-separated file)
 
     def extend(self, cells):
+        if self.separator == ',':
+            try:   # a batch of plain numbers, as most of a ward table is, in one pass
+                batch = [float(cell) for cell in cells]
+            except (TypeError, ValueError):
+                pass
+            else:
+                if not any(map(math.isinf, batch)):
+                    self.values.extend(batch)
+                    return
         values, append = self.values, self.values.append
         comma_decimals = self.separator in (';', '\t')
         for cell in cells:
@@ -458,7 +470,7 @@ class NumberColumn:
             self.first_comma = self.first_comma or (index, text)
             self.grouped_commas += bool(GROUPED_COMMA.fullmatch(text))
             return float(text.replace('.', '').replace(',', '.'))
-        if not comma_decimals and (COMMA_NUMBER.fullmatch(text) or GROUPED_COMMA.fullmatch(text)):
+        if not comma_decimals and ',' in text and (COMMA_NUMBER.fullmatch(text) or GROUPED_COMMA.fullmatch(text)):
             self.comma_text += 1
         self._text(index, text)
         return math.nan
@@ -595,14 +607,14 @@ def check_ward_count(filename, count, limits):
 
 def boundary_identifiers(filename, properties):
     keys = {}
-    for record in properties:   # a field missing from the first ward may name the others
-        for name in record:
-            key = column_key(name)
-            for role, aliases in IDENTIFIER_ALIASES.items():
-                if key in aliases and role not in keys:
-                    keys[role] = name
-            if key in URBAN_PERCENT_KEYS:
-                keys.setdefault('urban_percentage', name)
+    # A field missing from the first ward may name the others: every field name, each once, in order.
+    for name in dict.fromkeys(name for record in properties for name in record):
+        key = column_key(name)
+        for role, aliases in IDENTIFIER_ALIASES.items():
+            if key in aliases and role not in keys:
+                keys[role] = name
+        if key in URBAN_PERCENT_KEYS:
+            keys.setdefault('urban_percentage', name)
     if 'ward_name' not in keys and 'ward_code' not in keys:
         raise DataError('no_ward_name', 'The boundaries have neither a WardName nor a WardCode field.', file=filename)
     identifiers = {role: [identifier_text(p.get(name)) for p in properties]
