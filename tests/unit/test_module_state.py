@@ -125,10 +125,8 @@ def test_loaded_modules_hold_no_mutable_globals():
 
 
 # Besides the heavy libraries, what the REST cold path leaves to the calls that need it: the token
-# library (its cryptography), the chat worker, pydantic's URL types (importlib.metadata), the id maker's
-# secrets (hmac, hashlib), the generator.
-COLD_PATH_ABSENT = HEAVY + ('jwt', 'chalicelib.conversations.turns', 'pydantic.networks', 'secrets',
-                            'devstack.openapi')
+# library (its cryptography), the chat worker, pydantic's URL types (importlib.metadata), the generator.
+COLD_PATH_ABSENT = HEAVY + ('jwt', 'chalicelib.conversations.turns', 'pydantic.networks', 'devstack.openapi')
 
 
 def test_importing_the_app_loads_no_heavy_library():
