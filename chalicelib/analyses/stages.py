@@ -68,14 +68,13 @@ class Job:
         return json.loads(self.read_work('result.json'))
 
     def publish(self, artifacts):
-        """Store `{name: (bytes, content type)}` as artifacts and list them on the analysis."""
-        for name, (body, ctype) in sorted(artifacts.items()):
-            key = self.deps.objects.put_file(self.user_id, 'analyses', self.analysis_id, (name,), body, ctype)
-            try:
-                self.item = self.deps.analyses.add_artifact(
-                    self.user_id, self.analysis_id, name, key, ctype, len(body))
-            except StaleTransition as error:
-                raise LeaseLost(f'analysis {self.analysis_id} is no longer RUNNING') from error
+        """Store `{name: (bytes, content type)}` as artifacts and list them on the analysis (one write)."""
+        stored = {name: (self.deps.objects.put_file(self.user_id, 'analyses', self.analysis_id, (name,), body, ctype),
+                         ctype, len(body)) for name, (body, ctype) in sorted(artifacts.items())}
+        try:
+            self.item = self.deps.analyses.add_artifacts(self.user_id, self.analysis_id, stored)
+        except StaleTransition as error:
+            raise LeaseLost(f'analysis {self.analysis_id} is no longer RUNNING') from error
 
     def advance(self, **fields):
         """Write `fields` while this worker holds the lease; LeaseLost otherwise."""

@@ -36,20 +36,24 @@ class Analyses(StatusTable):
                 kwargs['ExclusiveStartKey'] = result['LastEvaluatedKey']
         return found
 
-    def add_artifact(self, user_id, analysis_id, name, key, content_type, size):
-        """Record a stored artifact under `artifacts[name]` (a repeat overwrites it).
+    def add_artifacts(self, user_id, analysis_id, artifacts):
+        """Record stored artifacts, `{name: (key, content type, size)}`, under `artifacts[name]` (a
+        repeat overwrites it), all in one write.
 
         Only while the analysis is RUNNING: a finished or deleted analysis gets no
         late files.
         """
+        names = sorted(artifacts)
         try:
             result = self._client.update_item(
                 TableName=self.name, Key=self._key(user_id, analysis_id),
-                UpdateExpression='SET artifacts.#name = :a, updated_at = :now',
+                UpdateExpression='SET ' + ', '.join(f'artifacts.#n{i} = :a{i}' for i in range(len(names)))
+                                 + ', updated_at = :now',
                 ConditionExpression='attribute_exists(user_id) AND #status = :running',
-                ExpressionAttributeNames={'#name': name, '#status': 'status'},
+                ExpressionAttributeNames={'#status': 'status', **{f'#n{i}': name for i, name in enumerate(names)}},
                 ExpressionAttributeValues=self._av({
-                    ':a': {'key': key, 'content_type': content_type, 'size': size},
+                    **{f':a{i}': dict(zip(('key', 'content_type', 'size'), artifacts[name]))
+                       for i, name in enumerate(names)},
                     ':now': now_iso(), ':running': RUNNING}),
                 ReturnValues='ALL_NEW')
         except self._error() as error:

@@ -1,25 +1,27 @@
-"""Ward boundaries on the map: GEOS reads the display wards once, and LGA outlines are made from them.
+"""Ward boundaries on the map: the display wards made shapely in one call, and LGA outlines from them.
 
 The display wards were simplified as a *coverage* when the dataset was prepared
 (`analysis/spatial.py`, once per dataset): an edge two wards share was simplified
 once and rounded pointwise, so neighbours still share it exactly and the union of
-an LGA's wards is a clean outline.
+an LGA's wards is a clean outline (a coverage union, edge-matched).
 """
-import json
-
 import numpy as np
 import shapely
 
-from chalicelib.analysis.spatial import polygonal, round_to_grid
+from chalicelib.analysis.polygons import build, geojson_rings, ragged_of
+from chalicelib.analysis.spatial import geojson_geometries, polygonal, round_to_grid
 
 LGA_DECIMALS = 5  # about a metre: the outlines follow the ward edges they are made of
 
 
 def shapes(collection):
-    """The collection's geometries as shapely objects in feature order, read by GEOS in one go."""
+    """The collection's geometries as shapely objects in feature order, all made in one call
+    (as the engine reads boundaries: no JSON text in between)."""
     if not collection['features']:
         return []
-    return list(shapely.get_parts(shapely.from_geojson(json.dumps(collection))))
+    kinds = [f['geometry']['type'] for f in collection['features']]
+    rings = [geojson_rings(kind, f['geometry']['coordinates']) for kind, f in zip(kinds, collection['features'])]
+    return list(build(ragged_of([(kind == 'MultiPolygon', polygons) for kind, polygons in zip(kinds, rings)])))
 
 
 def lga_outlines(keys, geometries, lga_of):
@@ -35,14 +37,25 @@ def lga_outlines(keys, geometries, lga_of):
         if lga:
             groups.setdefault(lga, []).append(geometry)
     names = sorted(groups)
-    unions = [polygonal(shapely.union_all(groups[name])) for name in names]
+    unions = [polygonal(union(groups[name])) for name in names]
     rounded = round_to_grid(np.asarray(unions, dtype=object), LGA_DECIMALS) if unions else []
     return list(zip(names, rounded))
 
 
+def union(wards):
+    """The union of wards that form a coverage, edge-matched (GEOS's coverage union: a tenth of the
+    time of a general union); checked, and made the general way when the wards overlap."""
+    wards = np.asarray(wards, dtype=object)
+    merged = shapely.coverage_union_all(wards)
+    total = shapely.area(wards).sum()
+    if shapely.is_valid(merged) and abs(shapely.area(merged) - total) <= 1e-9 * total:
+        return merged
+    return shapely.union_all(wards)
+
+
 def lga_feature_collection(outlines):
     """The LGA outlines as a FeatureCollection with the property `lga`."""
-    texts = shapely.to_geojson(np.asarray([g for _, g in outlines], dtype=object)) if outlines else []
+    shapes_of = geojson_geometries([g for _, g in outlines])
     return {'type': 'FeatureCollection', 'features': [
-        {'type': 'Feature', 'properties': {'lga': lga}, 'geometry': json.loads(text)}
-        for (lga, _), text in zip(outlines, texts)]}
+        {'type': 'Feature', 'properties': {'lga': lga}, 'geometry': geometry}
+        for (lga, _), geometry in zip(outlines, shapes_of)]}

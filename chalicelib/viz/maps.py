@@ -29,13 +29,13 @@ def display_wards(view, collection=None):
 
 
 def wards_block(view, collection, keys):
-    """What every map on a page shares: boundaries, ward keys and escaped labels."""
-    return {'geojson': collection, 'locations': keys, 'labels': figures.ward_labels(view, keys)}
+    """What every map on a page shares (boundaries, ward keys and escaped labels), as the pages' data block."""
+    return page.ward_data({'geojson': collection, 'locations': keys, 'labels': figures.ward_labels(view, keys)})
 
 
 def no_wards():
-    """The shared block of a chart page, which needs no boundaries."""
-    return {'geojson': {'type': 'FeatureCollection', 'features': []}, 'locations': [], 'labels': []}
+    """The data block of a chart page, which needs no boundaries."""
+    return page.ward_data({'geojson': {'type': 'FeatureCollection', 'features': []}, 'locations': [], 'labels': []})
 
 
 @dataclass(frozen=True)

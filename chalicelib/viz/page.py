@@ -50,16 +50,21 @@ def plotly_script(embed=False):
     return Markup(f'<script src="{PLOTLYJS_URL}" charset="utf-8"></script>')
 
 
+def ward_data(wards):
+    """The data block of `wards` ({'geojson', 'locations', 'labels'}, shared by every choropleth of
+    a page): encoded once for all the pages that show the same wards."""
+    return script_json(pio.json.to_json_plotly(wards))
+
+
 def figures_markup(figures, wards, fallbacks=None):
     """Divs, data blocks and the plotting script for `figures` ({div id: go.Figure}).
 
-    `wards` is {'geojson', 'locations', 'labels'}: shared by every choropleth.
-    `fallbacks` ({div id: static SVG markup}) show where plotly.js cannot load; the
-    script replaces each one with its interactive figure when it can.
+    `wards` is the page's `ward_data`. `fallbacks` ({div id: static SVG markup}) show where
+    plotly.js cannot load; the script replaces each one with its interactive figure when it can.
     """
     fallbacks = fallbacks or {}
     return Markup(environment().get_template('figures.html').render(
-        wards=script_json(pio.json.to_json_plotly(wards)),
+        wards=wards,
         figures=[(div_id, script_json(pio.to_json(fig, validate=False, remove_uids=True)), fallbacks.get(div_id, ''))
                  for div_id, fig in figures.items()]))
 

@@ -91,6 +91,6 @@ def succeeded_analysis(stores, user_id, dataset_id, wards=5, rows=None):
             ('rankings.json', json.dumps(rows or ranking(wards)).encode(), 'application/json'),
             ('report.html', b'<html>report</html>', 'text/html')):
         key = stores.objects.put_file(user_id, 'analyses', analysis_id, (name,), body, content_type)
-        stores.analyses.add_artifact(user_id, analysis_id, name, key, content_type, len(body))
+        stores.analyses.add_artifacts(user_id, analysis_id, {name: (key, content_type, len(body))})
     stores.analyses.transition(user_id, analysis_id, RUNNING, SUCCEEDED, progress=100, stage='done')
     return analysis_id

@@ -56,7 +56,7 @@ def put_analysis(stores, user_id, dataset_id, result, status=SUCCEEDED, preset='
                                 json.dumps(result).encode())
     body = json.dumps(result['rankings']).encode()
     key = stores.objects.put_file(user_id, 'analyses', analysis_id, ('rankings.json',), body, 'application/json')
-    stores.analyses.add_artifact(user_id, analysis_id, 'rankings.json', key, 'application/json', len(body))
+    stores.analyses.add_artifacts(user_id, analysis_id, {'rankings.json': (key, 'application/json', len(body))})
     if status != RUNNING:
         stores.analyses.transition(user_id, analysis_id, RUNNING, status, progress=100)
     return analysis_id

@@ -69,11 +69,15 @@ def test_a_transition_of_another_users_item_is_stale(stores):
 
 def test_artifacts_are_recorded_only_while_running(stores):
     analysis_id = analysis(stores, status=RUNNING)
-    item = stores.analyses.add_artifact('u-1', analysis_id, 'rankings.csv', 'k', 'text/csv', 3)
-    assert item['artifacts'] == {'rankings.csv': {'key': 'k', 'content_type': 'text/csv', 'size': 3}}
+    item = stores.analyses.add_artifacts('u-1', analysis_id, {'rankings.csv': ('k', 'text/csv', 3),
+                                                              'report.html': ('r', 'text/html', 9)})
+    assert item['artifacts'] == {'rankings.csv': {'key': 'k', 'content_type': 'text/csv', 'size': 3},
+                                 'report.html': {'key': 'r', 'content_type': 'text/html', 'size': 9}}
+    item = stores.analyses.add_artifacts('u-1', analysis_id, {'rankings.csv': ('k3', 'text/csv', 4)})
+    assert item['artifacts']['rankings.csv']['key'] == 'k3' and 'report.html' in item['artifacts']
     stores.analyses.transition('u-1', analysis_id, RUNNING, SUCCEEDED)
     with pytest.raises(StaleTransition):
-        stores.analyses.add_artifact('u-1', analysis_id, 'late.csv', 'k2', 'text/csv', 3)
+        stores.analyses.add_artifacts('u-1', analysis_id, {'late.csv': ('k2', 'text/csv', 3)})
 
 
 def test_numbers_round_trip_as_plain_python(stores):

@@ -143,3 +143,14 @@ def test_drawn_niger_map_keeps_neighbours_touching(niger_result):
     codes = [record.record['WardCode'] for record in niger_shapes()]
     drawn = {f['id']: shape(f['geometry']) for f in shared['geojson']['features']}
     assert_coverage_kept(original, [drawn[f'w{by_code[code]}'] for code in codes])
+
+
+def test_an_lga_outline_is_the_union_of_its_wards_also_when_wards_overlap():
+    from chalicelib.viz.geometry import LGA_DECIMALS, lga_outlines
+    cells = jittered_grid(3, 3, 0.1, 4)
+    for wards in (cells, cells + [cells[4].buffer(0.003)]):   # a coverage; one ward overlapping its neighbours
+        keys = [f'w{i}' for i in range(len(wards))]
+        [(lga, outline)] = lga_outlines(keys, wards, dict.fromkeys(keys, 'Bida'))
+        expected = shapely.set_precision(shapely.union_all(wards), 10.0 ** -LGA_DECIMALS)
+        assert lga == 'Bida' and outline.is_valid
+        assert shapely.symmetric_difference(outline, expected).area < 1e-6 * expected.area
