@@ -160,7 +160,11 @@ def _vectorised(records):
     if not kept.any():
         return np.full(len(records), None, dtype=object)
     starts, ends, record_of_ring = starts[kept], ends[kept], record_of_ring[kept]
-    outer = _clockwise(coords, starts, ends)
+    # A record's only ring is its polygon whichever way it winds: the winding decides among several.
+    several = (ring_counts > 1)[record_of_ring]
+    outer = np.ones(len(starts), dtype=bool)
+    if several.any():
+        outer[several] = _clockwise(coords, starts[several], ends[several])
     return _organised(coords, starts, ends, outer, record_of_ring, np.where(plain, ring_counts, 0), plain)
 
 

@@ -83,6 +83,8 @@ RECORDS = [
     [[[0, 0], [0, 1], [0, 0]]],                                                 # three points: repaired away
     [[[0, 0], [0, 1e-9], [1e-9, 1e-9], [1e-9, 0], [0, 0]]],                     # winding close to zero
     [[[0.1, 0.2], [0.1, 0.7], [0.30000000000000004, 0.7], [0.3, 0.2], [0.1, 0.2]]],
+    # a second ring whose winding is too close to zero for numpy's order of addition: pyshp's sum decides
+    [clockwise(100, 0, 10), [[101, 1], [101, 1 + 5e-14], [101 + 5e-14, 1 + 5e-14], [101 + 5e-14, 1], [101, 1]]],
 ]
 
 
@@ -92,9 +94,8 @@ def test_every_kind_of_record_is_made_as_pyshp_and_shape_make_it(shape_type, mon
     made = read_boundaries('w.zip', data).geometries
     monkeypatch.setattr(polygons, 'shapefile_polygons', one_by_one)
     expected = read_boundaries('w.zip', data).geometries
-    assert [None if g is None else g.geom_type for g in made] == ['Polygon', 'Polygon', 'MultiPolygon', 'MultiPolygon',
-                                                                 'MultiPolygon', None, 'Polygon', None, 'Polygon',
-                                                                 'Polygon']
+    assert [None if g is None else g.geom_type for g in made][:10] == [
+        'Polygon', 'Polygon', 'MultiPolygon', 'MultiPolygon', 'MultiPolygon', None, 'Polygon', None, 'Polygon', 'Polygon']
     assert wkb(made) == wkb(expected)
 
 
