@@ -2,7 +2,8 @@
 import pathlib
 import sys
 
-SHARED_DATA = pathlib.Path(__file__).resolve().parent.parent.parent / 'shared' / 'data'
+ROOT = pathlib.Path(__file__).resolve().parent.parent
+SHARED_DATA = ROOT.parent / 'shared' / 'data'
 
 
 def niger_files():

@@ -1,112 +1,151 @@
-"""Seconds per analysis stage on the Niger data and synthetic states up to all of Nigeria.
+"""`make bench`: the service's time and memory beside the floor under them, cold and warm.
 
-Prints, per dataset: the preparation stages (read, match, contiguity), the
-analysis stages for both methods, the total, and peak memory; then how the
-analysis time grows with wards x models; the drawing and report stages; and the
-peak memory to validate the largest uploads the service accepts; and a chat turn's
-time beyond its tools; and the web app's time budgets on a 512 kbps / 300 ms link. Goals: Niger
-under 0.3 s of analysis compute, 9,400 wards under 5 s, every upload under 500 MiB, a
-rules-provider turn under 300 ms beyond its tools, a usable sign-in form under 5 s and a drawn
-map under 2 s after the analysis finishes.
+Every figure is a median with its minimum and maximum (never the best run), and the engine's
+stand beside the floor measured in the same run (bench/floor.py: reading both files, building
+every polygon at once, queen neighbours with one STRtree query) with their ratio. Each dataset
+runs in fresh interpreters (bench/fresh.py), service and floor taking turns: cold is a fresh
+interpreter's first run, its imports included (what a Lambda cold start pays); warm, the runs
+after it; peak RSS, the process's resident peak. Then: how time grows with the wards, storing
+a dataset (its display boundaries, made once per dataset), drawing and report, Niger from
+upload to SUCCEEDED on the local stack's moto server, `import app` in a fresh interpreter,
+the largest uploads' memory and a chat turn. Goals: Niger within 2x its floor, 9,400 wards
+within 3x, time growing no faster than the wards, 9,400 wards under 300 MiB, upload to
+SUCCEEDED under 1.5 s, `import app` under 120 ms.
 """
 import argparse
-import resource
+import json
+import os
+import pathlib
+import statistics
+import subprocess
 import sys
-import time
-import tracemalloc
+import tempfile
 
-from chalicelib.analysis import prepare_dataset, run_analysis
-from chalicelib.analysis.synthetic import generate_state
-from bench import bench_chat, bench_uploads, bench_viz, bench_web, niger_files
+from bench import ROOT, bench_chat, bench_pipeline, bench_uploads, bench_viz, niger_files
 
 SEVEN = ['u5_tpr_rdt', 'avgRAD', 'housing_quality', 'mean_soil_wetness', 'distance_to_water', 'NDMI',
          'urbanPercentage']
 TEN = SEVEN + ['mean_rainfall', 'elevation', 'NDWI']
+SYNTHETIC = ((1000, TEN), (4000, TEN), (9400, SEVEN), (9400, TEN))
+IMPORT_APP = 'import time; t = time.perf_counter(); import {}; print(time.perf_counter() - t)'
+IMPORT_FLOOR = 'chalice.app, pydantic.main'   # what any app on these two frameworks imports
 
 
-class StageClock:
-    """Records when each stage starts; durations are the gaps between starts."""
-
-    def __init__(self):
-        self.marks = []
-
-    def __call__(self, name):
-        self.marks.append((name, time.perf_counter()))
-
-    def durations(self, end):
-        ends = [t for _, t in self.marks[1:]] + [end]
-        return [(name, stop - start) for (name, start), stop in zip(self.marks, ends)]
+def spread(values, unit='s', digits=3):
+    return f'{statistics.median(values):.{digits}f} {unit} ({min(values):.{digits}f}-{max(values):.{digits}f})'
 
 
-def timed(function, *args, **kwargs):
-    clock = StageClock()
-    result = function(*args, on_stage=clock, **kwargs)
-    return result, clock.durations(time.perf_counter())
+def ratio(service, floor):
+    return f'{statistics.median(service) / statistics.median(floor):.1f}x'
 
 
-def best_of(repeats, function, *args, **kwargs):
-    """The run with the smallest total (least disturbed by other processes)."""
-    runs = [timed(function, *args, **kwargs) for _ in range(repeats)]
-    return min(runs, key=lambda run: sum(seconds for _, seconds in run[1]))
+def fresh(kind, folder, request, warm):
+    out = subprocess.run([sys.executable, '-m', 'bench.fresh', kind, str(folder), json.dumps(request), str(warm)],
+                         capture_output=True, text=True, cwd=ROOT)
+    if out.returncode:
+        raise SystemExit(f'{kind} run failed\n{out.stderr[-3000:]}')
+    return json.loads(out.stdout.strip().splitlines()[-1])
 
 
-def traced_peak(files, request):
-    """Peak bytes allocated (Python and numpy) while preparing and analysing, measured untimed."""
-    tracemalloc.start()
-    run_analysis(prepare_dataset(files), request)
-    peak = tracemalloc.get_traced_memory()[1]
-    tracemalloc.stop()
-    return peak
+def measure(files, request, repeats, warm):
+    """{'service': [runs], 'floor': [runs]} over `repeats` fresh interpreters each, taking turns."""
+    with tempfile.TemporaryDirectory() as temp:
+        folder = pathlib.Path(temp)
+        for name, body in files.values():
+            (folder / name).write_bytes(body)
+        (folder / 'files.json').write_text(json.dumps({role: name for role, (name, _) in files.items()}))
+        runs = {'service': [], 'floor': []}
+        for _ in range(repeats):
+            for kind in runs:
+                runs[kind].append(fresh(kind, folder, request, warm))
+    return runs
 
 
-def bench_dataset(label, files, request, repeats):
-    prepared, prep_stages = best_of(repeats, prepare_dataset, files)
-    result, run_stages = best_of(repeats, run_analysis, prepared, request)
-    prep_total = sum(s for _, s in prep_stages)
-    run_total = sum(s for _, s in run_stages)
-    print(f'\n{label}: {prepared.summary["wards"]} wards, {len(result.variables)} variables, '
-          f'{len(result.models)} models, PCA {"ran" if result.pca.get("ran") else "not run"}')
-    for name, seconds in prep_stages:
-        print(f'  prepare  {name:<12}{seconds:9.4f} s')
-    for name, seconds in run_stages:
-        print(f'  analyse  {name:<12}{seconds:9.4f} s')
-    print(f'  total: prepare {prep_total:.3f} s + analyse {run_total:.3f} s (both methods, JSON-ready result)'
-          f' = {prep_total + run_total:.3f} s')
-    print(f'  peak traced memory {traced_peak(files, request) / 2 ** 20:.1f} MiB, process peak RSS '
-          f'{resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MiB')
-    return (prepared.summary['wards'], len(result.models), run_total), result
+def report_dataset(label, runs):
+    """Print one dataset's lines; return its warm service seconds (all runs)."""
+    service, floor = runs['service'], runs['floor']
+    warm = [sum(run.values()) for r in service for run in r['warm']]
+    floor_warm = [sum(run.values()) for r in floor for run in r['warm']]
+    ranked = service[0]['ranked']
+    print(f'\n{label}: {ranked["wards"]} wards, {ranked["variables"]} variables, {ranked["models"]} models, '
+          f'PCA {"ran" if ranked["pca"] else "not run"}; files to both rankings')
+    print(f'  {"":<10}{"service":<28}{"floor":<28}ratio')
+    for name, mine, theirs, unit, digits in (
+            ('warm', warm, floor_warm, 's', 3),
+            ('cold', [r['cold'] for r in service], [r['cold'] for r in floor], 's', 3),
+            ('peak RSS', [r['peak'] for r in service], [r['peak'] for r in floor], 'MiB', 0)):
+        print(f'  {name:<10}{spread(mine, unit, digits):<28}{spread(theirs, unit, digits):<28}{ratio(mine, theirs)}')
+    stages = {name: statistics.median(run[name] for r in service for run in r['warm'])
+              for name in service[0]['warm'][0]}
+    parts = {name: statistics.median(run[name] for r in floor for run in r['warm']) for name in floor[0]['warm'][0]}
+    print('  service stages (warm medians, s): ' + ', '.join(f'{k} {v:.4f}' for k, v in stages.items()))
+    print('  floor parts (warm medians, s): ' + ', '.join(f'{k} {v:.4f}' for k, v in parts.items()))
+    stored = [seconds for r in service for seconds in r['stored']]
+    print(f'  storing the dataset (display boundaries simplified once): {spread(stored)}; '
+          f'peak RSS with it {spread([r["peak_stored"] for r in service], "MiB", 0)}')
+    return ranked['wards'], warm, floor_warm
+
+
+def report_growth(rows):
+    print('\nhow time grows with the wards (10 variables, warm medians; linear = flat per ward):')
+    base_wards, base, _ = rows[0]
+    for wards, warm, floor in rows:
+        seconds = statistics.median(warm)
+        print(f'  {wards:>6} wards: {seconds:7.3f} s, {seconds / wards * 1e6:6.1f} us a ward; '
+              f'{wards / base_wards:4.1f}x the wards, {seconds / statistics.median(base):4.1f}x the time; '
+              f'floor {statistics.median(floor) / wards * 1e6:6.1f} us a ward')
+
+
+def import_seconds(modules, repeats):
+    out = []
+    for _ in range(repeats):
+        run = subprocess.run([sys.executable, '-c', IMPORT_APP.format(modules)], capture_output=True, text=True,
+                             cwd=ROOT, check=True)
+        out.append(float(run.stdout.strip()) * 1000)
+    return out
+
+
+def report_import(repeats):
+    app, floor = import_seconds('app', repeats), import_seconds(IMPORT_FLOOR, repeats)
+    print(f'\nimport app in a fresh interpreter (goal under 120 ms; {repeats} interpreters): {spread(app, "ms", 0)}; '
+          f'floor (import {IMPORT_FLOOR}) {spread(floor, "ms", 0)}; ratio {ratio(app, floor)}')
 
 
 def main(argv=None):
     parser = argparse.ArgumentParser(prog='python -m bench', description=__doc__.splitlines()[0])
-    parser.add_argument('--repeats', type=int, default=3, help='runs per dataset; the fastest is reported')
+    parser.add_argument('--repeats', type=int, default=3, help='fresh interpreters per dataset and figure')
+    parser.add_argument('--warm', type=int, default=3, help='warm runs in each interpreter')
     parser.add_argument('--max-wards', type=int, default=9400)
     args = parser.parse_args(argv)
-    request = {'method': 'both'}
-    rows, drawn = [], []  # drawn: (label, result) the drawing and report bench reuses
+    from chalicelib.analysis import prepare_dataset, run_analysis
+    from chalicelib.analysis.synthetic import generate_state
+    print(f'load average (1, 5, 15 min) at the start: {", ".join(f"{x:.2f}" for x in os.getloadavg())} '
+          f'on {os.cpu_count()} cores')
+    drawn = []
     files = niger_files()
     if files:
-        row, result = bench_dataset('Niger (real, default request)', files, request, args.repeats)
-        rows.append(row)
-        drawn.append(('Niger (real)', result))
-    sizes = [n for n in (275, 2350, 9400) if n <= args.max_wards]
-    for variables in (SEVEN, TEN):
-        for n in sizes:
-            files = generate_state(n, seed=0)
-            row, result = bench_dataset(f'synthetic {n} wards', files, dict(request, variables=variables),
-                                        args.repeats if n < 9400 else 1)
-            rows.append(row)
-            if n == sizes[-1] and variables is SEVEN:
-                drawn.append((f'synthetic {n} wards', result))
-    print('\nanalysis cost per ward x model (flat or falling = grows no faster than wards x models):')
-    for wards, models, seconds in rows:
-        print(f'  {wards:>6} wards x {models:>5} models: {seconds:7.3f} s  '
-              f'{seconds / (wards * models) * 1e6:8.3f} us per ward-model')
-    for label, result in drawn:
-        bench_viz.report(label, result.to_dict())
+        report_dataset('Niger (real), default request', measure(files, {'method': 'both'}, args.repeats, args.warm))
+        drawn.append(('Niger (real)', files, {'method': 'both'}))
+    growth = []
+    for wards, variables in SYNTHETIC:
+        if wards > args.max_wards:
+            continue
+        files = generate_state(wards, seed=0)
+        request = {'method': 'both', 'variables': variables}
+        row = report_dataset(f'synthetic {wards} wards', measure(files, request, args.repeats, args.warm))
+        if variables is TEN:
+            growth.append(row)
+        if wards == args.max_wards and variables is SEVEN:
+            drawn.append((f'synthetic {wards} wards', files, request))
+    if len(growth) > 1:
+        report_growth(growth)
+    for label, files, request in drawn:
+        bench_viz.report(label, run_analysis(prepare_dataset(files), request).to_dict(), args.repeats)
+    bench_pipeline.report(args.repeats, args.warm)
+    report_import(max(7, args.repeats))
     bench_uploads.report(args.repeats)
     bench_chat.report(args.repeats)
-    bench_web.report(args.repeats)
+    print(f'\nload average (1, 5, 15 min) at the end: {", ".join(f"{x:.2f}" for x in os.getloadavg())}')
     return 0
 
 

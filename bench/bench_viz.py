@@ -1,9 +1,12 @@
 """Seconds and bytes per artifact of the drawing and report stages, on Niger and 9,400 wards.
 
-`make bench` (`bench/__main__.py`) calls `report(label, result_dict)` with the
-results its engine bench already computed for Niger and 9,400 wards;
-`python -m bench.bench_viz` runs those two analyses itself and reports them.
+`make bench` (`bench/__main__.py`) calls `report(label, result_dict, repeats)` with the
+results its engine bench computed for Niger and 9,400 wards; `python -m bench.bench_viz`
+runs those two analyses itself and reports them. Each stage: the median (min-max) of
+`repeats` runs after a first one, which is reported apart (this process's first drawing pays
+for plotly's and the templates' loading).
 """
+import statistics
 import sys
 import time
 
@@ -25,25 +28,29 @@ def timed(function, *args):
     return out, time.perf_counter() - started
 
 
-def measure(result):
-    """[(stage, seconds, {artifact: bytes})] for the drawing and report stages of one result.
-
-    As in the worker, the boundaries are simplified once and both stages use them."""
-    display, seconds = timed(display_boundaries, result)
-    rows = [('simplify', seconds, {})]
-    for name, stage in STAGES:
-        artifacts, seconds = timed(stage, result, display)
-        rows.append((name, seconds, {k: len(body) for k, (body, _) in artifacts.items()}))
+def measure(result, repeats):
+    """[(stage, first seconds, [seconds of the repeats], {artifact: bytes})] for the drawing and report
+    stages of one result. As in the worker, the display boundaries are keyed once and both stages use them."""
+    rows = []
+    display = None
+    for name, stage in (('display', lambda result, _: display_boundaries(result)),) + STAGES:
+        runs = [timed(stage, result, display) for _ in range(repeats + 1)]
+        out = runs[0][0]
+        display = out if name == 'display' else display
+        sizes = {} if name == 'display' else {k: len(body) for k, (body, _) in out.items()}
+        rows.append((name, runs[0][1], [seconds for _, seconds in runs[1:]], sizes))
     return rows
 
 
-def report(label, result):
+def report(label, result, repeats=3):
     """Print the stages' seconds and each artifact's size, flagging a map over its budget."""
     wards = len(result.get('rankings') or ())
     budget = STATE_BUDGET if wards <= 1000 else NATIONAL_BUDGET
-    print(f'\n{label}: drawing and reporting {wards} wards (map budget {budget / 1024:.0f} KB)')
-    for name, seconds, sizes in measure(result):
-        print(f'  {name:<8}{seconds:9.3f} s')
+    print(f'\n{label}: drawing and reporting {wards} wards (map budget {budget / 1024:.0f} KB; median (min-max) of '
+          f'{repeats} runs after a first)')
+    for name, first, seconds, sizes in measure(result, repeats):
+        print(f'  {name:<8}{statistics.median(seconds):7.3f} s ({min(seconds):.3f}-{max(seconds):.3f}); '
+              f'first {first:.3f} s')
         for artifact, size in sorted(sizes.items()):
             over = '  OVER BUDGET' if artifact in MAPS and size > budget else ''
             print(f'    {artifact:<24}{size / 1024:10.1f} KB{over}')

@@ -1,0 +1,78 @@
+"""One dataset's runs in a fresh interpreter, for `make bench`: the service's or the floor's.
+
+`python -m bench.fresh service|floor FOLDER REQUEST WARM` reads the files named by
+FOLDER/files.json, runs once cold (the imports included, as a Lambda cold start pays them),
+then WARM times in the same process, and prints JSON: the cold seconds, each warm run's
+seconds by stage (service) or part (floor), the process's peak resident memory in MiB by then
+and, for the service, what the analysis ranked, how long storing the dataset takes (its
+display boundaries made there, once per dataset) and the peak after that.
+"""
+import json
+import pathlib
+import sys
+import time
+
+STORED_RUNS = 3
+
+
+class StageClock:
+    """Records when each stage starts; durations are the gaps between starts."""
+
+    def __init__(self):
+        self.marks = []
+
+    def __call__(self, name):
+        self.marks.append((name, time.perf_counter()))
+
+    def durations(self, end):
+        ends = [t for _, t in self.marks[1:]] + [end]
+        return {name: stop - start for (name, start), stop in zip(self.marks, ends)}
+
+
+def peak_mib():
+    """This process's peak resident memory (VmHWM)."""
+    status = pathlib.Path('/proc/self/status').read_text().splitlines()
+    return int(next(line for line in status if line.startswith('VmHWM:')).split()[1]) / 1024
+
+
+def service(files, request):
+    """A run from the files to both rankings: (seconds by stage, the result)."""
+    from chalicelib.analysis import prepare_dataset, run_analysis
+    clock = StageClock()
+    result = run_analysis(prepare_dataset(files, on_stage=clock), request, on_stage=clock)
+    return clock.durations(time.perf_counter()), result
+
+
+def stored(files):
+    """Seconds to make a prepared dataset's stored files (the display boundaries simplified there)."""
+    from chalicelib.analysis import prepare_dataset
+    prepared = prepare_dataset(files)
+    started = time.perf_counter()
+    prepared.to_canonical()
+    return time.perf_counter() - started
+
+
+def main(argv):
+    kind, folder, request, warm = argv[0], pathlib.Path(argv[1]), json.loads(argv[2]), int(argv[3])
+    files = {role: (name, (folder / name).read_bytes())
+             for role, name in json.loads((folder / 'files.json').read_text()).items()}
+    started = time.perf_counter()
+    if kind == 'service':
+        _, result = service(files, request)
+        cold = time.perf_counter() - started
+        runs = [service(files, request)[0] for _ in range(warm)]
+        out = {'ranked': {'wards': len(result.rankings), 'variables': len(result.variables),
+                          'models': len(result.models), 'pca': bool(result.pca.get('ran'))}, 'peak': peak_mib()}
+        out.update(stored=[stored(files) for _ in range(STORED_RUNS)], peak_stored=peak_mib())
+    else:
+        from bench.floor import floor
+        floor(files)
+        cold = time.perf_counter() - started
+        runs = [floor(files) for _ in range(warm)]
+        out = {'peak': peak_mib()}
+    print(json.dumps(dict(out, cold=cold, warm=runs)))
+    return 0
+
+
+if __name__ == '__main__':
+    sys.exit(main(sys.argv[1:]))
