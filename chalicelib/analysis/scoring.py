@@ -6,8 +6,8 @@ import numpy as np
 
 LEGACY_EPSILON = 1e-10
 URBAN_THRESHOLDS = (30, 50, 75, 100)
-RANK_BLOCK = 64      # models ranked at once
-MEDIAN_BLOCK = 512   # wards whose median model score is taken at once
+RANK_BLOCK = 64      # models scored and ranked at once
+MEDIAN_BLOCK = 512   # wards scored on every model at once, for their median
 
 
 def normalise(values, directions, legacy=False):
@@ -47,29 +47,31 @@ def model_subsets(n_variables, legacy=False):
 def model_scores(normalised, models):
     """Wards x models matrix: each model's score is the mean of its variables' normalised values.
 
-    A view of a models x wards array, so each model's scores lie together for its ranking."""
+    The models of one size are summed together, one variable after another (each score the same
+    sum, in the same order, as alone); a view of a models x wards array, so each model's scores
+    lie together for its ranking."""
     columns = np.ascontiguousarray(normalised.T)
     scores = np.empty((len(models), normalised.shape[0]))
-    for total, combo in zip(scores, models):
-        np.copyto(total, columns[combo[0]])
-        for col in combo[1:]:
-            total += columns[col]
-        total /= len(combo)
+    by_size = {}
+    for m, combo in enumerate(models):
+        by_size.setdefault(len(combo), []).append(m)
+    for size, chosen in by_size.items():
+        combos = np.array([models[m] for m in chosen])
+        total = columns[combos[:, 0]]
+        for j in range(1, size):
+            total += columns[combos[:, j]]
+        scores[chosen] = total / size
     return scores.T
 
 
 def ranks_of(scores, dtype=np.int32):
     """Rank 1 = highest score; ties keep data-file order (as a stable sort would). 2-D input: one
-    ranking per row, ranked RANK_BLOCK rows at a time so the sort's copies stay small."""
-    keys = np.atleast_2d(np.asarray(scores, dtype=float))
-    n = keys.shape[1]
+    ranking per row."""
+    keys = -np.atleast_2d(np.asarray(scores, dtype=float))
+    order = np.argsort(keys, axis=1)
+    _file_order_within_ties(keys, order)
     ranks = np.empty(keys.shape, dtype=dtype)
-    places = np.arange(1, n + 1, dtype=dtype)
-    for start in range(0, len(keys), RANK_BLOCK):
-        block = -keys[start:start + RANK_BLOCK]
-        order = np.argsort(block, axis=1)
-        _file_order_within_ties(block, order)
-        np.put_along_axis(ranks[start:start + RANK_BLOCK], order, np.broadcast_to(places, order.shape), axis=1)
+    np.put_along_axis(ranks, order, np.broadcast_to(np.arange(1, keys.shape[1] + 1, dtype=dtype), order.shape), axis=1)
     return ranks.reshape(np.shape(scores))
 
 
@@ -83,12 +85,6 @@ def _file_order_within_ties(keys, order):
         order[row] = order[row][np.argsort(runs * keys.shape[1] + order[row], kind='stable')]
 
 
-def median_by_row(values):
-    """Each row's median, MEDIAN_BLOCK rows at a time (np.median copies what it is given)."""
-    return np.concatenate([np.median(np.ascontiguousarray(values[start:start + MEDIAN_BLOCK]), axis=1)
-                           for start in range(0, len(values), MEDIAN_BLOCK)])
-
-
 def categories(ranks):
     """High for the top third of ranks, Medium for the middle third, Low after (275 wards: 1-91, 92-183)."""
     n = len(ranks)
@@ -97,13 +93,23 @@ def categories(ranks):
 
 
 def composite(normalised, legacy=False):
-    """Median model score per ward, its rank, and the rank spread across models."""
+    """Median model score per ward, its rank, and the rank spread across models.
+
+    The wards x models scores never stand whole (9,400 wards x 1,013 models would take 76 MB):
+    each ward's median comes from a block of wards with all the models, each model's ranking
+    from a block of models with all the wards (a score is the same sum either way)."""
     models = model_subsets(normalised.shape[1], legacy)
-    scores = model_scores(normalised, models)
-    score = median_by_row(scores)
+    n = normalised.shape[0]
+    # Each block's scores in rows (one ward's models together) for the median's partition; ours to overwrite.
+    score = np.concatenate([np.median(np.ascontiguousarray(model_scores(normalised[start:start + MEDIAN_BLOCK],
+                                                                        models)), axis=1, overwrite_input=True)
+                            for start in range(0, n, MEDIAN_BLOCK)]) if n else np.zeros(0)
     # Per-model ranks fit 16 bits for any ward table (its row limit is 20,000): half the memory, a radix sort.
-    small = np.int16 if len(score) <= np.iinfo(np.int16).max else np.int32
-    return {'models': models, 'score': score, 'rank': ranks_of(score), 'spread': rank_spread(ranks_of(scores.T, small))}
+    per_model = np.empty((len(models), n), dtype=np.int16 if n <= np.iinfo(np.int16).max else np.int32)
+    for start in range(0, len(models), RANK_BLOCK):
+        block = model_scores(normalised, models[start:start + RANK_BLOCK]).T
+        per_model[start:start + RANK_BLOCK] = ranks_of(block, per_model.dtype)
+    return {'models': models, 'score': score, 'rank': ranks_of(score), 'spread': rank_spread(per_model)}
 
 
 def rank_spread(per_model_ranks):

@@ -141,3 +141,16 @@ def test_geojson_polygons_are_made_as_shape_makes_them(monkeypatch):
     assert wkb(made) == wkb(read_boundaries('w.geojson', geojson(GEOMETRIES)).geometries)
     assert [None if g is None else g.geom_type for g in made] == [
         'Polygon', 'MultiPolygon', 'MultiPolygon', 'Polygon', None, 'Polygon', None, 'Polygon']
+
+
+@pytest.mark.parametrize('collecting', [True, False])
+def test_reading_a_geojson_leaves_the_garbage_collector_as_it_was_also_when_refused(collecting):
+    import gc
+    (gc.enable if collecting else gc.disable)()
+    try:
+        read_boundaries('w.geojson', geojson(GEOMETRIES))
+        with pytest.raises(DataError):
+            read_boundaries('w.geojson', b'{"type": "FeatureCollection", "features": [')
+        assert gc.isenabled() == collecting
+    finally:
+        gc.enable()
