@@ -49,14 +49,14 @@ def fresh(kind, folder, request, warm):
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
-def measure(files, request, repeats, warm):
-    """{'service': [runs], 'floor': [runs]} over `repeats` fresh interpreters each, taking turns."""
+def measure(files, request, repeats, warm, kinds=('service', 'floor', 'store')):
+    """{kind: [runs]} over `repeats` fresh interpreters each, the kinds taking turns."""
     with tempfile.TemporaryDirectory() as temp:
         folder = pathlib.Path(temp)
         for name, body in files.values():
             (folder / name).write_bytes(body)
         (folder / 'files.json').write_text(json.dumps({role: name for role, (name, _) in files.items()}))
-        runs = {'service': [], 'floor': []}
+        runs = {kind: [] for kind in kinds}
         for _ in range(repeats):
             for kind in runs:
                 runs[kind].append(fresh(kind, folder, request, warm))
@@ -82,9 +82,11 @@ def report_dataset(label, runs):
     parts = {name: statistics.median(run[name] for r in floor for run in r['warm']) for name in floor[0]['warm'][0]}
     print('  service stages (warm medians, s): ' + ', '.join(f'{k} {v:.4f}' for k, v in stages.items()))
     print('  floor parts (warm medians, s): ' + ', '.join(f'{k} {v:.4f}' for k, v in parts.items()))
-    stored = [seconds for r in service for seconds in r['stored']]
-    print(f'  storing the dataset (display boundaries simplified once): {spread(stored)}; '
-          f'peak RSS with it {spread([r["peak_stored"] for r in service], "MiB", 0)}')
+    store = runs.get('store')
+    if store:
+        print(f'  the upload function (read, match, neighbours, display boundaries simplified once, stored files): '
+              f'warm {spread([s for r in store for s in r["warm"]])}, cold {spread([r["cold"] for r in store])}, '
+              f'peak RSS {spread([r["peak"] for r in store], "MiB", 0)}')
     return ranked['wards'], warm, floor_warm
 
 
@@ -128,13 +130,15 @@ def main(argv=None):
     if files:
         report_dataset('Niger (real), default request', measure(files, {'method': 'both'}, args.repeats, args.warm))
         drawn.append(('Niger (real)', files, {'method': 'both'}))
-    growth = []
+    growth, stored = [], set()
     for wards, variables in SYNTHETIC:
         if wards > args.max_wards:
             continue
         files = generate_state(wards, seed=0)
         request = {'method': 'both', 'variables': variables}
-        row = report_dataset(f'synthetic {wards} wards', measure(files, request, args.repeats, args.warm))
+        kinds = ('service', 'floor') if wards in stored else ('service', 'floor', 'store')   # storing: once a dataset
+        stored.add(wards)
+        row = report_dataset(f'synthetic {wards} wards', measure(files, request, args.repeats, args.warm, kinds))
         if variables is TEN:
             growth.append(row)
         if wards == args.max_wards and variables is SEVEN:

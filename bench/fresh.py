@@ -1,19 +1,17 @@
-"""One dataset's runs in a fresh interpreter, for `make bench`: the service's or the floor's.
+"""One dataset's runs in a fresh interpreter, for `make bench`: the service's, the floor's, or storing.
 
-`python -m bench.fresh service|floor FOLDER REQUEST WARM` reads the files named by
+`python -m bench.fresh service|floor|store FOLDER REQUEST WARM` reads the files named by
 FOLDER/files.json, runs once cold (the imports included, as a Lambda cold start pays them),
-then WARM times in the same process, and prints JSON: the cold seconds, each warm run's
-seconds by stage (service) or part (floor), the process's peak resident memory in MiB by then
-and, for the service, what the analysis ranked, how long storing the dataset takes (its
-display boundaries made there, once per dataset) and the peak after that.
+then WARM times in the same process, and prints JSON: the cold seconds, each warm run (seconds
+by stage for the service, by part for the floor, in all for storing), the process's peak
+resident memory in MiB and, for the service, what the analysis ranked. `store` is the upload
+function's work: the files read and matched, the display boundaries simplified (once per
+dataset) and the dataset's files made.
 """
 import json
 import pathlib
 import sys
 import time
-
-STORED_RUNS = 3
-
 
 class StageClock:
     """Records when each stage starts; durations are the gaps between starts."""
@@ -43,12 +41,11 @@ def service(files, request):
     return clock.durations(time.perf_counter()), result
 
 
-def stored(files):
-    """Seconds to make a prepared dataset's stored files (the display boundaries simplified there)."""
+def store(files):
+    """Seconds of the upload function's work on the files (prepared, then its stored files made)."""
     from chalicelib.analysis import prepare_dataset
-    prepared = prepare_dataset(files)
     started = time.perf_counter()
-    prepared.to_canonical()
+    prepare_dataset(files).to_canonical()
     return time.perf_counter() - started
 
 
@@ -57,20 +54,23 @@ def main(argv):
     files = {role: (name, (folder / name).read_bytes())
              for role, name in json.loads((folder / 'files.json').read_text()).items()}
     started = time.perf_counter()
+    out = {}
     if kind == 'service':
         _, result = service(files, request)
         cold = time.perf_counter() - started
         runs = [service(files, request)[0] for _ in range(warm)]
-        out = {'ranked': {'wards': len(result.rankings), 'variables': len(result.variables),
-                          'models': len(result.models), 'pca': bool(result.pca.get('ran'))}, 'peak': peak_mib()}
-        out.update(stored=[stored(files) for _ in range(STORED_RUNS)], peak_stored=peak_mib())
+        out['ranked'] = {'wards': len(result.rankings), 'variables': len(result.variables),
+                         'models': len(result.models), 'pca': bool(result.pca.get('ran'))}
+    elif kind == 'store':
+        store(files)
+        cold = time.perf_counter() - started
+        runs = [store(files) for _ in range(warm)]
     else:
         from bench.floor import floor
         floor(files)
         cold = time.perf_counter() - started
         runs = [floor(files) for _ in range(warm)]
-        out = {'peak': peak_mib()}
-    print(json.dumps(dict(out, cold=cold, warm=runs)))
+    print(json.dumps(dict(out, cold=cold, warm=runs, peak=peak_mib())))
     return 0
 
 
