@@ -95,7 +95,8 @@ def test_every_kind_of_record_is_made_as_pyshp_and_shape_make_it(shape_type, mon
     monkeypatch.setattr(polygons, 'shapefile_polygons', one_by_one)
     expected = read_boundaries('w.zip', data).geometries
     assert [None if g is None else g.geom_type for g in made][:10] == [
-        'Polygon', 'Polygon', 'MultiPolygon', 'MultiPolygon', 'MultiPolygon', None, 'Polygon', None, 'Polygon', 'Polygon']
+        'Polygon', 'Polygon', 'MultiPolygon', 'MultiPolygon', 'MultiPolygon', None, 'Polygon', None, 'Polygon',
+        'Polygon']
     assert wkb(made) == wkb(expected)
 
 

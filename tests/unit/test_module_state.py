@@ -140,7 +140,8 @@ def test_importing_the_app_loads_no_heavy_library():
         '    c.http.get("/health")\n'
         f'print(json.dumps([m for m in {COLD_PATH_ABSENT!r} if m in sys.modules]\n'
         '                 + [model.__name__ for o in app.operations.values()\n'
-        '                    for model in (o.response, o.request, o.query) if model and model.__pydantic_complete__]))\n')
+        '                    for model in (o.response, o.request, o.query)\n'
+        '                    if model and model.__pydantic_complete__]))\n')
     result = subprocess.run([sys.executable, '-c', script], cwd=ROOT, capture_output=True,
                             text=True, timeout=120)
     assert result.returncode == 0, result.stderr
