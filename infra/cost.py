@@ -76,8 +76,12 @@ def functions():
     config = json.loads((ROOT / '.chalice' / 'config.json').read_text())
     websocket = [f'websocket_{route.strip("$").replace("default", "message")}' for route in app.websocket_handlers]
     names = ['api_handler'] + [f.name for f in app.pure_lambda_functions] + [s.name for s in app.event_sources] + websocket
-    return {name: config['lambda_functions'].get(name, {}).get('lambda_memory_size', config['lambda_memory_size'])
-            for name in names}
+    memory = {name: config['lambda_functions'].get(name, {}).get('lambda_memory_size', config['lambda_memory_size'])
+              for name in names}
+    if any(operation.computes for operation in app.operations.values()):   # infra/package.py adds it
+        from infra.package import COMPUTE_FUNCTION, COMPUTE_MEMORY_MB
+        memory[COMPUTE_FUNCTION] = COMPUTE_MEMORY_MB
+    return memory
 
 
 def estimate(types, memory, usage=USAGE, prices=PRICES):
