@@ -182,8 +182,9 @@ def _s3_notifications(sqs, sources):
     return queues, by_bucket
 
 
-def start_bridges(app, clients, region):
-    """Start a poller for every S3 and SQS event source of `app`; returns them."""
+def start_bridges(app, clients, region, handled=()):
+    """Start a poller for every S3 and SQS event source of `app`; returns them. `handled`: the
+    event source types another part of the stack serves (the local Step Functions' EventBridge rule)."""
     sqs = clients('sqs')
     s3_sources = [s for s in app.event_sources if isinstance(s, S3EventConfig)]
     queues, by_bucket = _s3_notifications(sqs, s3_sources)
@@ -197,10 +198,11 @@ def start_bridges(app, clients, region):
             queue_url = sqs.get_queue_url(QueueName=name)['QueueUrl']
             handle = sqs_handler(app, source, _queue_arn(sqs, queue_url), region)
             pollers.append(QueuePoller(sqs, queue_url, source.batch_size, handle, source.name))
-    unsupported = sorted({type(s).__name__ for s in app.event_sources
-                          if not isinstance(s, (S3EventConfig, SQSEventConfig))})
+    unsupported = sorted(s.name for s in app.event_sources
+                         if not isinstance(s, (S3EventConfig, SQSEventConfig, *handled)))
     if unsupported:
-        log.warning('event sources not bridged locally', extra={'types': unsupported})
+        log.info('functions that run in AWS only (nothing locally sends their events)',
+                 extra={'functions': unsupported})
     return [poller.start() for poller in pollers]
 
 

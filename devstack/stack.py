@@ -147,7 +147,8 @@ class Stack:
         relay = WebsocketRelay(app, self._host, self._ports.ws, self._ports.ws_management, STAGE).start()
         self._stoppers.append(relay.stop)
         app.websocket_api.session = ManagementSession(relay.management_url, s.region)
-        pollers = events.start_bridges(app, functools.partial(aws.client, region=s.region), s.region)
+        pollers = events.start_bridges(app, functools.partial(aws.client, region=s.region), s.region,
+                                       handled=stepfunctions.HANDLED_EVENTS)
         self._stoppers.append(functools.partial(events.stop_all, pollers))
 
         self.state = {

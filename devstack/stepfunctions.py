@@ -383,9 +383,13 @@ def matches(pattern, event):
     return True
 
 
+# The app's event sources this executor serves (the rule that hears an execution end).
+HANDLED_EVENTS = (CloudWatchEventConfig,)
+
+
 def event_rules(app):
     """`ended(event)` for Executions: the app's on_cw_event handlers whose pattern matches."""
-    sources = [s for s in app.event_sources if isinstance(s, CloudWatchEventConfig)]
+    sources = [s for s in app.event_sources if isinstance(s, HANDLED_EVENTS)]
 
     def deliver(event):
         for source in sources:
