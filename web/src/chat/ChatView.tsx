@@ -182,6 +182,33 @@ interface LogProps {
   intro?: string;
 }
 
+// What each tool does, in the words of the steps list (while it runs, once done): the answer below
+// already carries the tool's summary, so a step that went well says only what was done; a failed one says why.
+const STEP_WORDS: Record<string, [string, string]> = {
+  list_datasets: ['listing your datasets', 'listed your datasets'],
+  describe_dataset: ['reading the dataset', 'read the dataset'],
+  compute_tpr: ['computing the ward TPR', 'computed the ward TPR'],
+  run_analysis: ['starting the analysis', 'started the analysis'],
+  analysis_status: ['checking the analysis', 'checked the analysis'],
+  top_wards: ['ranking the wards', 'ranked the wards'],
+  explain_ward: ['looking into the ward', 'looked into the ward'],
+  show_map: ['finding the map', 'found the map'],
+  compare_methods: ['comparing the two rankings', 'compared the two rankings'],
+  plan_itn: ['planning the nets', 'planned the nets'],
+  explain_method: ['explaining the method', 'explained the method'],
+  get_report: ['finding the report', 'found the report'],
+};
+
+type Step = { name: string; status: string; summary?: string | null };
+
+function stepText(step: Step): string {
+  const plain = step.name.replace(/_/g, ' ');
+  const [doing, done] = STEP_WORDS[step.name] ?? [plain, plain];
+  if (step.status === 'running') return `Working: ${doing}`;
+  if (step.status === 'error') return `Failed: ${doing}${step.summary ? ` (${step.summary})` : ''}`;
+  return `Done: ${done}`;
+}
+
 export function MessageLog({ messages, analysisId, onOption, busy, intro }: LogProps) {
   const log = useRef<HTMLDivElement>(null);
   useEffect(() => {
@@ -198,8 +225,7 @@ export function MessageLog({ messages, analysisId, onOption, busy, intro }: LogP
             <ol className="steps" aria-label="Steps taken">
               {m.tool_calls.map((step, i) => (
                 <li key={i} className={`step step-${step.status}`}>
-                  {step.status === 'running' ? 'Working: ' : step.status === 'error' ? 'Failed: ' : 'Done: '}
-                  {step.summary ?? step.name.replace(/_/g, ' ')}
+                  {stepText(step)}
                 </li>
               ))}
             </ol>

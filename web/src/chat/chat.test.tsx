@@ -102,12 +102,25 @@ describe('the message pane', () => {
     );
     const log = screen.getByRole('log', { name: 'Conversation' });
     expect(within(log).getByText('Which facility level?')).toBeInTheDocument();
-    expect(within(log).getByRole('list', { name: 'Steps taken' })).toHaveTextContent('Done: Ranked 275 wards.');
+    expect(within(log).getByRole('list', { name: 'Steps taken' })).toHaveTextContent('Done: ranked the wards');
+    expect(within(log).getByRole('list', { name: 'Steps taken' })).not.toHaveTextContent('Ranked 275 wards.');
     const table = within(log).getByRole('table', { name: 'Top wards' });
     expect(within(table).getAllByRole('columnheader').map((h) => h.textContent)).toEqual(['Ward name', 'LGA']);
     expect(within(table).getByText('Manta')).toBeInTheDocument();
     await userEvent.click(within(log).getByRole('button', { name: 'secondary' }));
     expect(onOption).toHaveBeenCalledWith('secondary');
+  });
+
+  it('says what a failed step could not do and why', () => {
+    render(
+      <MessageLog
+        busy={false}
+        onOption={() => {}}
+        messages={[{ message_id: 'f', turn_id: 't2', role: 'assistant', status: 'DONE', text: 'No such ward.', created_at: '',
+          tool_calls: [{ name: 'explain_ward', status: 'error', summary: 'ward: no ward named Zzz here.' }] }]}
+      />,
+    );
+    expect(screen.getByText('Failed: looking into the ward (ward: no ward named Zzz here.)')).toBeInTheDocument();
   });
 
   it('says the assistant is working while the answer is not in', () => {
@@ -118,7 +131,7 @@ describe('the message pane', () => {
         messages={[{ message_id: 'p', turn_id: 't1', role: 'assistant', status: 'RUNNING', text: '', created_at: '', tool_calls: [{ name: 'run_analysis', status: 'running' }] }]}
       />,
     );
-    expect(screen.getByText('Working: run analysis')).toBeInTheDocument();
+    expect(screen.getByText('Working: starting the analysis')).toBeInTheDocument();
     expect(screen.getByText('Thinking…')).toBeInTheDocument();
   });
 });
