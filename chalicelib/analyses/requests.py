@@ -224,20 +224,26 @@ def list_page(user_id, query, deps):
     return page(deps.analyses, user_id, query, view)
 
 
-def rankings(user_id, analysis_id, query, deps):
-    """One page of the ranking in rank order, sliced from the stored `rankings.json`."""
-    item = find(user_id, analysis_id, deps)
+def ranking(user_id, analysis_id, deps, item=None):
+    """Every ward of the analysis in rank order (the stored `rankings.json`, read once); 409 until
+    it has SUCCEEDED. `item`: the analysis, when the caller has read it already."""
+    item = item or find(user_id, analysis_id, deps)
     artifact = (item.get('artifacts') or {}).get(RANKINGS)
     if item['status'] != SUCCEEDED or artifact is None:
         raise Conflict(f'analysis {analysis_id} is {item["status"]}; rankings are ready '
                        'when it has SUCCEEDED', {'analysis_id': analysis_id,
                                                  'status': item['status']})
+    return json.loads(deps.objects.get_object(user_id, artifact['key']))
+
+
+def rankings(user_id, analysis_id, query, deps):
+    """One page of the ranking in rank order, sliced from the stored `rankings.json`."""
+    wards = ranking(user_id, analysis_id, deps)
     limit = page_limit(query, RANKINGS_PAGE, RANKINGS_MAX_PAGE)
     start = _offset((query or {}).get('next_token'), analysis_id)
-    ranking = json.loads(deps.objects.get_object(user_id, artifact['key']))
     end = start + limit
-    token = encode_token({'analysis_id': analysis_id, 'offset': end}) if end < len(ranking) else None
-    return {'items': ranking[start:end], 'next_token': token}
+    token = encode_token({'analysis_id': analysis_id, 'offset': end}) if end < len(wards) else None
+    return {'items': wards[start:end], 'next_token': token}
 
 
 def _offset(token, analysis_id):

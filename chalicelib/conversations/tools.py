@@ -250,14 +250,8 @@ def _artifact_json(session, item, name):
 
 
 def _ranking(session, analysis_id):
-    """Every ward of the analysis in rank order, read page by page as GET .../rankings serves it."""
-    query, wards = {'limit': str(analyses.RANKINGS_MAX_PAGE)}, []
-    while True:
-        page = analyses.rankings(session.user_id, analysis_id, query, session.deps)
-        wards.extend(page['items'])
-        if not page['next_token']:
-            return wards
-        query = dict(query, next_token=page['next_token'])
+    """Every ward of the analysis in rank order, as GET .../rankings serves it (one read)."""
+    return analyses.ranking(session.user_id, analysis_id, session.deps)
 
 
 def _ranked_by(wards, method):

@@ -13,6 +13,7 @@ import json
 import logging
 import secrets
 
+from chalicelib.analyses import requests as analyses
 from chalicelib.conversations import loop, tools
 from chalicelib.conversations.assistant import HISTORY_MESSAGES, Names, ProviderError, TurnContext
 from chalicelib.conversations.events import ERROR, MESSAGE, STARTED, TOOL, tell
@@ -27,7 +28,6 @@ log = logging.getLogger('chatmrpt.chat')
 INLINE_BYTES = 32 * 1024     # an answer's attachments above this go to S3, so no item nears 400 KB
 EVENT_BYTES = 120 * 1024     # API Gateway refuses a WebSocket frame over 128 KB
 WARDS_FILE = 'wards.csv'
-RANKINGS = 'rankings.json'
 
 
 def handle_message(record, deps):
@@ -119,10 +119,9 @@ def load_names(user_id, header, deps):
     analysis = deps.analyses.get(user_id, header['analysis_id']) if header.get('analysis_id') else None
     dataset_id = (analysis or {}).get('dataset_id') or header.get('dataset_id')
     dataset = deps.datasets.get(user_id, dataset_id) if dataset_id else None
-    ranking = ((analysis or {}).get('artifacts') or {}).get(RANKINGS)
-    if ranking and analysis['status'] == SUCCEEDED:
+    if analysis and analysis['status'] == SUCCEEDED:
         wards = tuple((w.get('ward_code'), w['ward_name'], w.get('lga'))
-                      for w in json.loads(deps.objects.get_object(user_id, ranking['key'])))
+                      for w in analyses.ranking(user_id, analysis['analysis_id'], deps, item=analysis))
     elif dataset and dataset['status'] == READY and (dataset.get('canonical') or {}).get(WARDS_FILE):
         wards = _canonical_wards(deps.objects.get_object(user_id, dataset['canonical'][WARDS_FILE]))
     else:
