@@ -5,14 +5,17 @@ out. `apply` follows the same plan, so the dry run and the run cannot disagree.
 """
 from collections import Counter
 from dataclasses import dataclass, field
+from types import MappingProxyType
 
 from chalicelib.accounts.profiles import Refused, check_signup
-from chalicelib.datasets.requests import REQUIRED_ROLES, WARD_VALUE_ROLES
+from chalicelib.datasets.requests import missing_roles
 from migration.mapping import normal_email
 
 COMPOSITE = 'analysis_vulnerability_rankings.csv'
 PCA = 'analysis_vulnerability_rankings_pca.csv'
 TPR = 'tpr_results.csv'
+# How the plan names a missing role of the old upload folder.
+NAMES = MappingProxyType({'data': 'ward data (raw_data.csv/.xlsx) or facility export'})
 
 
 @dataclass
@@ -70,10 +73,7 @@ def signup_refusal(mapped, settings):
 
 
 def _upload_plan(upload, max_bytes, sizes):
-    roles = set(upload.files)
-    missing = [role for role in REQUIRED_ROLES if role not in roles]
-    if roles.isdisjoint(WARD_VALUE_ROLES):
-        missing.insert(0, 'ward data (raw_data.csv/.xlsx) or facility export')
+    missing = [NAMES.get(role, role) for role in missing_roles(upload.files)]
     if missing:
         return UploadPlan(upload, refused=f'no {" and no ".join(missing)}: not a dataset')
     large = [path for path in upload.files.values() if sizes[path] > max_bytes]

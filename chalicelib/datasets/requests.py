@@ -110,6 +110,15 @@ class DatasetPage(Page[Dataset]):
     """One page."""
 
 
+def missing_roles(roles):
+    """The file roles a dataset of these `roles` lacks ('data' standing for ward values: a data
+    file or a tpr facility export); empty when they make a dataset."""
+    missing = [role for role in REQUIRED_ROLES if role not in roles]
+    if set(roles).isdisjoint(WARD_VALUE_ROLES):
+        missing.insert(0, 'data')
+    return missing
+
+
 def _check_files(files, max_bytes):
     """The extension of each file, after the rules a person can fix in the request."""
     seen = set()
@@ -130,9 +139,7 @@ def _check_files(files, max_bytes):
                 f'({max_bytes // (1024 * 1024)} MB)',
                 {'field': f'files[{i}].size', 'filename': f.filename, 'limit': max_bytes})
         extensions.append(ext)
-    missing = [role for role in REQUIRED_ROLES if role not in seen]
-    if seen.isdisjoint(WARD_VALUE_ROLES):
-        missing.insert(0, 'data')
+    missing = missing_roles(seen)
     if missing:
         raise BadRequest(f'files: a dataset needs a {" and a ".join(missing)} file (a tpr facility export '
                          'can stand in for the data file)', {'field': 'files', 'missing': missing})
