@@ -174,25 +174,16 @@ def plan_files(plan, result, options=None):
     coverage map on the wards of the analysis `result` it was made from, drawn with the
     analysis's drawing `options` (an offline analysis's map embeds plotly.js)."""
     from chalicelib.analysis.itn import PLAN_COLUMNS, write_plan_csv
-    from chalicelib.reports.exports import xlsx_cell
+    from chalicelib.reports.xlsx import workbook
     from chalicelib.viz import coverage_map
-    from openpyxl import Workbook
     text = io.StringIO()
     write_plan_csv(plan, text)
-    book = Workbook(write_only=True)
-    sheets = (('ITN plan', PLAN_COLUMNS, ([row[c] for c in PLAN_COLUMNS] for row in plan['rows'])),
-              ('Totals', ('total', 'value'), _flat(plan['totals'])),
-              ('Warnings', ('warning',), ([w] for w in plan['warnings'])))
-    for title, header, rows in sheets:
-        sheet = book.create_sheet(title)
-        sheet.append(list(header))
-        for row in rows:
-            sheet.append([xlsx_cell(value) for value in row])
-    xlsx = io.BytesIO()
-    book.save(xlsx)
+    xlsx = workbook((('ITN plan', PLAN_COLUMNS, ([row[c] for c in PLAN_COLUMNS] for row in plan['rows'])),
+                     ('Totals', ('total', 'value'), _flat(plan['totals'])),
+                     ('Warnings', ('warning',), ([w] for w in plan['warnings']))))
     return ((json.dumps(plan, allow_nan=False).encode(), content_type('.json')),
             (text.getvalue().encode('utf-8'), content_type('.csv')),
-            (xlsx.getvalue(), content_type('.xlsx')),
+            (xlsx, content_type('.xlsx')),
             (coverage_map(result, plan, options), content_type('.html')))
 
 

@@ -2,17 +2,13 @@
 web map's TopoJSON), and the whole-people numbers of a bed-net plan.
 
 (The rankings CSV is the engine's, `analysis.exports.rankings_csv`.) Every text cell of the XLSX passes through the engine's `safe_cell`
-(API spec "Exports"), so a ward named `=HYPERLINK(...)` stays text in a spreadsheet.
+(API spec "Exports", done by `reports.xlsx`), so a ward named `=HYPERLINK(...)` stays text in a spreadsheet.
 """
-import io
 import json
 import math
 
-from openpyxl import Workbook
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-from openpyxl.utils import get_column_letter
-
-from chalicelib.analysis.exports import RANKINGS_CSV_COLUMNS, export_number, rankings_rows, safe_cell
+from chalicelib.analysis.exports import RANKINGS_CSV_COLUMNS, export_number, rankings_rows
+from chalicelib.reports.xlsx import workbook
 from chalicelib.viz.geometry import lga_feature_collection
 from chalicelib.viz.layers import variable_entry
 from chalicelib.viz.topology import topology
@@ -20,25 +16,6 @@ from chalicelib.viz.topology import topology
 XLSX = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet'
 GEOJSON = 'application/geo+json'
 JSON = 'application/json'
-
-
-def xlsx_cell(value):
-    """A cell value openpyxl stores as data: control characters XML cannot hold removed, then neutralised."""
-    if value is None:
-        return None
-    if isinstance(value, str):
-        return safe_cell(ILLEGAL_CHARACTERS_RE.sub('', value))
-    return value
-
-
-def _sheet(workbook, title, header, rows):
-    sheet = workbook.create_sheet(title)
-    sheet.freeze_panes = 'A2'
-    for i, name in enumerate(header, start=1):
-        sheet.column_dimensions[get_column_letter(i)].width = min(40, max(10, len(str(name)) + 2))
-    sheet.append([xlsx_cell(h) for h in header])
-    for row in rows:
-        sheet.append([xlsx_cell(v) for v in row])
 
 
 def data_used_rows(result):
@@ -65,21 +42,18 @@ def variable_rows(view):
 def rankings_xlsx(view):
     """A workbook with the rankings, the models, the data used and the variables, one sheet each.
 
-    Written in openpyxl's streaming mode: a national workbook has some 300,000 cells.
-    Scores keep 6 decimals.
+    A national workbook has some 300,000 cells: the rows are generators, streamed into the file
+    (`reports.xlsx`). Scores keep 6 decimals.
     """
     result = view.result
-    workbook = Workbook(write_only=True)
-    _sheet(workbook, 'Rankings', RANKINGS_CSV_COLUMNS,
-           ([row[k] for k in RANKINGS_CSV_COLUMNS] for row in rankings_rows(result.get('rankings') or ())))
-    _sheet(workbook, 'Models', ('model', 'variables', 'variable_count'),
-           ([m['id'], ', '.join(m['variables']), len(m['variables'])] for m in result.get('models') or ()))
-    _sheet(workbook, 'Data used', *data_used_rows(result))
-    _sheet(workbook, 'Variables', ('variable', 'label', 'unit', 'what it measures', 'source', 'direction used'),
-           variable_rows(view))
-    out = io.BytesIO()
-    workbook.save(out)
-    return out.getvalue()
+    return workbook((
+        ('Rankings', RANKINGS_CSV_COLUMNS,
+         ([row[k] for k in RANKINGS_CSV_COLUMNS] for row in rankings_rows(result.get('rankings') or ()))),
+        ('Models', ('model', 'variables', 'variable_count'),
+         ([m['id'], ', '.join(m['variables']), len(m['variables'])] for m in result.get('models') or ())),
+        ('Data used', *data_used_rows(result)),
+        ('Variables', ('variable', 'label', 'unit', 'what it measures', 'source', 'direction used'),
+         variable_rows(view))))
 
 
 WARD_PROPERTIES = ('ward_code', 'ward_name', 'lga', 'composite_score', 'composite_rank', 'composite_category',

@@ -1,7 +1,10 @@
 """The XLSX downloads (`reports.xlsx`): what a spreadsheet shows when it opens them, read back by openpyxl
 (the library users' own workbooks go through) in both its modes."""
 import io
+import json
 import math
+import subprocess
+import sys
 
 import openpyxl
 import pytest
@@ -9,7 +12,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from chalicelib.analysis.exports import safe_cell
+from chalicelib.reports import exports
 from chalicelib.reports.xlsx import workbook
+from chalicelib.viz.maps import prepare
+from tests.conftest import ROOT
+from tests.viz.conftest import FORMULA_WARD, IMG_WARD
 
 # What XML 1.0 can hold (the spec's Char production): the rest is dropped from a text cell.
 XML_CHAR = (lambda c: c in '\t\n\r' or ' ' <= c <= '\ud7ff' or '\ue000' <= c <= '\ufffd' or c >= '\U00010000')
@@ -33,6 +40,45 @@ def cells(sheet):
             pairs.pop()
         rows.append(pairs)
     return rows
+
+
+def openpyxl_workbook(sheets):
+    """The rankings workbook as openpyxl wrote it before `reports.xlsx`: the oracle of what users saw."""
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+    from openpyxl.utils import get_column_letter
+    book = openpyxl.Workbook(write_only=True)
+    clean = (lambda v: safe_cell(ILLEGAL_CHARACTERS_RE.sub('', v)) if isinstance(v, str) else v)
+    for title, header, rows in sheets:
+        sheet = book.create_sheet(title)
+        sheet.freeze_panes = 'A2'
+        for i, name in enumerate(header, start=1):
+            sheet.column_dimensions[get_column_letter(i)].width = min(40, max(10, len(str(name)) + 2))
+        sheet.append([clean(h) for h in header])
+        for row in rows:
+            sheet.append([clean(v) for v in row])
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+@pytest.mark.parametrize('read_only', [False, True])
+def test_the_rankings_workbook_opens_as_openpyxl_wrote_it(hostile_result, monkeypatch, read_only):
+    """Same sheets, headers, values and types; the same frozen header and column widths."""
+    view = prepare(hostile_result).view
+    ours = opened(exports.rankings_xlsx(view), read_only)
+    monkeypatch.setattr(exports, 'workbook', openpyxl_workbook)
+    theirs = opened(exports.rankings_xlsx(view), read_only)
+    assert ours.sheetnames == theirs.sheetnames == ['Rankings', 'Models', 'Data used', 'Variables']
+    for title in ours.sheetnames:
+        assert cells(ours[title]) == cells(theirs[title]), title
+        if not read_only:
+            assert ours[title].freeze_panes == theirs[title].freeze_panes == 'A2', title
+            widths = {k: d.width for k, d in ours[title].column_dimensions.items()}
+            assert widths == {k: d.width for k, d in theirs[title].column_dimensions.items()}, title
+    rankings = cells(ours['Rankings'])
+    assert len(rankings) == 61 and len(cells(ours['Data used'])) == 61
+    assert ("'" + FORMULA_WARD, 's') in [row[1] for row in rankings] and (IMG_WARD, 's') in [row[1] for row in rankings]
+    assert all(kind == 'n' and isinstance(value, (int, float)) for value, kind in rankings[1][3:5])
 
 
 @pytest.mark.parametrize('read_only', [False, True])
@@ -95,3 +141,27 @@ def test_any_text_or_number_cell_round_trips(rows):
                 assert got is None
             else:
                 assert type(got) is type(value) and repr(got) == repr(value)
+
+
+# The plan's coverage map is the drawing's (tests/viz/test_coverage_map.py): stubbed, so this checks the files.
+WRITE_THE_FILES = '''
+import json, sys
+import chalicelib.viz
+chalicelib.viz.coverage_map = lambda result, plan, options: b''
+from chalicelib.analyses.itn_plans import plan_files
+from chalicelib.analysis.itn import plan_itn
+from chalicelib.reports import build
+from chalicelib.reports.exports import plan_for_people
+result = json.load(sys.stdin)
+build(result, {'dataset_name': 'x'}, {})
+plan = plan_itn(result['rankings'], {w['ward_code']: 900 for w in result['rankings']}, 1000)
+plan_files(plan_for_people(plan), result)
+print(sorted(m for m in sys.modules if m.split('.')[0] == 'openpyxl'))
+'''
+
+
+def test_writing_the_report_and_a_bed_net_plan_loads_no_openpyxl(hostile_result):
+    done = subprocess.run([sys.executable, '-c', WRITE_THE_FILES], cwd=ROOT, input=json.dumps(hostile_result),
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == '[]'
