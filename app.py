@@ -5,6 +5,9 @@ events and stages hand their event to one processing function. The plumbing
 (authorizer, error format, audit, request ids, CORS) lives in chalicelib.web.
 Each route names its models and its docstring's first line is its summary: from
 them `make openapi` writes chalicelib/openapi.json, which GET /openapi.json serves.
+A model is named by reference, 'datasets.CreateDataset' for the class in
+chalicelib/datasets/models.py (chalicelib.web.model), so no route loads pydantic
+before it parses a body.
 The few routes marked `computes=True` run the engine, which the API's own package leaves
 out: in AWS this same app in the workers' package serves them (infra/package.py).
 """
@@ -17,9 +20,8 @@ from chalicelib.config import settings
 from chalicelib.conversations import requests as conversations
 from chalicelib.datasets import requests as datasets, tpr
 from chalicelib.progress import websocket
-from chalicelib.requests import PageQuery
 from chalicelib.storage.objects import UPLOAD_PREFIX
-from chalicelib.web import ApiDocument, Health, ServiceApp, json_body
+from chalicelib.web import ServiceApp, json_body
 
 VERSION = '0.1.0'
 OPENAPI = pathlib.Path(__file__).resolve().parent / 'chalicelib' / 'openapi.json'
@@ -30,13 +32,13 @@ endpoint = app.endpoint
 
 # -- public --------------------------------------------------------------------
 
-@app.public('/health', response=Health)
+@app.public('/health', response='Health')
 def health():
     """Liveness and version."""
     return {'status': 'ok', 'version': VERSION}
 
 
-@app.public('/openapi.json', response=ApiDocument)
+@app.public('/openapi.json', response='ApiDocument')
 def openapi():
     """This document.
 
@@ -47,13 +49,13 @@ def openapi():
 
 # -- the caller ----------------------------------------------------------------
 
-@endpoint('/me', action='me.get', response=profiles.Profile)
+@endpoint('/me', action='me.get', response='accounts.Profile')
 def me(identity, request, deps):
     """The caller's profile."""
     return profiles.me(identity, deps.users)
 
 
-@endpoint('/audit', action='audit.read', query=audit.AuditQuery, response=audit.AuditPage, errors=[403])
+@endpoint('/audit', action='audit.read', query='accounts.AuditQuery', response='accounts.AuditPage', errors=[403])
 def read_audit(identity, request, deps):
     """An admin's view of its organization's audit log, oldest first."""
     return audit.read(identity, request.query_params, deps.audit)
@@ -62,19 +64,19 @@ def read_audit(identity, request, deps):
 # -- datasets ------------------------------------------------------------------
 
 @endpoint('/datasets', 'POST', 'datasets.create', 'dataset', writes=True, status=201,
-          request=datasets.CreateDataset, response=datasets.DatasetCreated, errors=[413])
+          request='datasets.CreateDataset', response='datasets.DatasetCreated', errors=[413])
 def create_dataset(identity, request, deps):
     """Create a dataset and get one presigned upload per file."""
     return datasets.create(identity.user_id, json_body(request), deps)
 
 
-@endpoint('/datasets', action='datasets.list', query=PageQuery, response=datasets.DatasetPage)
+@endpoint('/datasets', action='datasets.list', query='PageQuery', response='datasets.DatasetPage')
 def list_datasets(identity, request, deps):
     """The caller's datasets, newest first."""
     return datasets.list_page(identity.user_id, request.query_params, deps)
 
 
-@endpoint('/datasets/{dataset_id}', action='datasets.get', resource='dataset', response=datasets.Dataset)
+@endpoint('/datasets/{dataset_id}', action='datasets.get', resource='dataset', response='datasets.Dataset')
 def get_dataset(identity, request, deps, dataset_id):
     """One dataset: status, validation report, summary when READY."""
     return datasets.get(identity.user_id, dataset_id, deps)
@@ -87,7 +89,7 @@ def delete_dataset(identity, request, deps, dataset_id):
 
 
 @endpoint('/datasets/{dataset_id}/tpr', 'POST', 'datasets.tpr', 'dataset', writes=True,
-          request=tpr.ComputeTpr, response=tpr.TprResult, errors=[409, 422], computes=True)
+          request='datasets.ComputeTpr', response='datasets.TprResult', errors=[409, 422], computes=True)
 def compute_tpr(identity, request, deps, dataset_id):
     """Ward test positivity rate from the dataset's facility export (role tpr); it becomes the variable
     u5_tpr_rdt or tpr."""
@@ -97,33 +99,33 @@ def compute_tpr(identity, request, deps, dataset_id):
 # -- analyses ------------------------------------------------------------------
 
 @endpoint('/analyses', 'POST', 'analyses.create', 'analysis', writes=True, status=202,
-          request=analyses.CreateAnalysis, response=analyses.AnalysisQueued, errors=[404, 409], computes=True)
+          request='analyses.CreateAnalysis', response='analyses.AnalysisQueued', errors=[404, 409], computes=True)
 def create_analysis(identity, request, deps):
     """Start an analysis of a READY dataset."""
     return analyses.create(identity.user_id, json_body(request), deps)
 
 
-@endpoint('/analyses', action='analyses.list', query=PageQuery, response=analyses.AnalysisPage)
+@endpoint('/analyses', action='analyses.list', query='PageQuery', response='analyses.AnalysisPage')
 def list_analyses(identity, request, deps):
     """The caller's analyses, newest first."""
     return analyses.list_page(identity.user_id, request.query_params, deps)
 
 
-@endpoint('/analyses/{analysis_id}', action='analyses.get', resource='analysis', response=analyses.Analysis)
+@endpoint('/analyses/{analysis_id}', action='analyses.get', resource='analysis', response='analyses.Analysis')
 def get_analysis(identity, request, deps, analysis_id):
     """One analysis: status, stage, progress, artifacts."""
     return analyses.get(identity.user_id, analysis_id, deps)
 
 
 @endpoint('/analyses/{analysis_id}/rankings', action='analyses.rankings', resource='analysis',
-          query=analyses.RankingQuery, response=analyses.RankingPage, errors=[409])
+          query='analyses.RankingQuery', response='analyses.RankingPage', errors=[409])
 def analysis_rankings(identity, request, deps, analysis_id):
     """The ward ranking in rank order."""
     return analyses.rankings(identity.user_id, analysis_id, request.query_params, deps)
 
 
 @endpoint('/analyses/{analysis_id}/artifacts/{name}', action='analyses.artifact', resource='analysis',
-          response=analyses.Download)
+          response='analyses.Download')
 def analysis_artifact(identity, request, deps, analysis_id, name):
     """A 5-minute download link for one file of the analysis."""
     return analyses.artifact(identity.user_id, analysis_id, name, deps)
@@ -136,14 +138,14 @@ def delete_analysis(identity, request, deps, analysis_id):
 
 
 @endpoint('/analyses/{analysis_id}/itn-plans', 'POST', 'analyses.itn_plan', 'analysis', writes=True,
-          status=201, request=itn_plans.CreateItnPlan, response=itn_plans.ItnPlan, errors=[409, 422], computes=True)
+          status=201, request='analyses.CreateItnPlan', response='analyses.ItnPlan', errors=[409, 422], computes=True)
 def create_itn_plan(identity, request, deps, analysis_id):
     """Plan bed nets (ITN) on a SUCCEEDED analysis's ranking; population from its dataset."""
     return itn_plans.create_itn_plan(identity.user_id, analysis_id, json_body(request), deps)
 
 
 @endpoint('/analyses/{analysis_id}/itn-plans', action='analyses.itn_plans', resource='analysis',
-          response=itn_plans.ItnPlanList)
+          response='analyses.ItnPlanList')
 def list_itn_plans(identity, request, deps, analysis_id):
     """The analysis's bed-net plans, oldest first."""
     return itn_plans.list_itn_plans(identity.user_id, analysis_id, deps)
@@ -152,20 +154,20 @@ def list_itn_plans(identity, request, deps, analysis_id):
 # -- conversations (the chat) ---------------------------------------------------
 
 @endpoint('/conversations', 'POST', 'conversations.create', 'conversation', writes=True, status=201,
-          request=conversations.CreateConversation, response=conversations.Conversation, errors=[404])
+          request='conversations.CreateConversation', response='conversations.Conversation', errors=[404])
 def create_conversation(identity, request, deps):
     """Start a conversation with the assistant, on one of your datasets if you name it."""
     return conversations.create(identity.user_id, json_body(request), deps)
 
 
-@endpoint('/conversations', action='conversations.list', query=PageQuery, response=conversations.ConversationPage)
+@endpoint('/conversations', action='conversations.list', query='PageQuery', response='conversations.ConversationPage')
 def list_conversations(identity, request, deps):
     """The caller's conversations, newest first."""
     return conversations.list_page(identity.user_id, request.query_params, deps)
 
 
 @endpoint('/conversations/{conversation_id}', action='conversations.get', resource='conversation',
-          query=PageQuery, response=conversations.ConversationMessages)
+          query='PageQuery', response='conversations.ConversationMessages')
 def get_conversation(identity, request, deps, conversation_id):
     """One conversation and its messages, oldest first."""
     return conversations.get(identity.user_id, conversation_id, request.query_params, deps)
@@ -179,7 +181,7 @@ def delete_conversation(identity, request, deps, conversation_id):
 
 
 @endpoint('/conversations/{conversation_id}/messages', 'POST', 'conversations.message', 'conversation',
-          writes=True, status=202, request=conversations.PostMessage, response=conversations.MessageQueued)
+          writes=True, status=202, request='conversations.PostMessage', response='conversations.MessageQueued')
 def post_message(identity, request, deps, conversation_id):
     """Send the assistant a message; its answer arrives over the WebSocket as chat events.
 

@@ -2,11 +2,8 @@
 
 `{"error": {"code", "message", "details"}}` with the matching status. Services
 raise these; app.py turns them into responses, so a user's mistake is never a 500.
+The body's model (documentation and the tests' oracle) is chalicelib.models.Error.
 """
-from typing import Any, Dict, Literal
-
-from pydantic import BaseModel, ConfigDict
-
 # Every code an error body can carry: the ApiErrors below and Chalice's own refusals (web.py).
 CODES = ('bad_request', 'unauthorized', 'forbidden', 'not_found', 'method_not_allowed', 'conflict',
          'too_large', 'unsupported_media_type', 'invalid_data', 'throttled', 'internal')
@@ -61,15 +58,3 @@ def error_body(status, code, message, details=None):
     """The contract's error body for errors raised outside a service (auth, routing)."""
     return {'error': {'code': code, 'message': message, 'details': details or {}}}
 
-
-class ErrorDetail(BaseModel):
-    model_config = ConfigDict(extra='forbid', defer_build=True)
-    code: Literal[CODES]
-    message: str
-    details: Dict[str, Any]
-
-
-class Error(BaseModel):
-    """The body of every error (documentation and the tests' oracle, like the response models)."""
-    model_config = ConfigDict(extra='forbid', defer_build=True)
-    error: ErrorDetail

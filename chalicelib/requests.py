@@ -3,15 +3,11 @@ the field), the caller's own items (or a 404), one page shape, and the engine's 
 as the API answers them."""
 import re
 from types import MappingProxyType
-from typing import Annotated, List, Optional
-
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, WithJsonSchema
 
 from chalicelib.errors import BadRequest, InvalidData, NotFound
 
 ITEM_ID = re.compile(r'[A-Za-z0-9_-]{1,64}')
 PAGE_SIZE = 100
-NEXT_TOKEN = Field(description='Pass it as ?next_token= for the next page; null on the last.')
 # An engine option error names the option as the engine calls it; the API names the body field.
 OPTION_FIELDS = MappingProxyType({'from': 'period_from', 'to': 'period_to', 'period': 'period_from'})
 
@@ -25,7 +21,8 @@ def field_path(loc):
 
 
 def parse(model, body):
-    """`model` validated from a JSON body; 400 with the offending field otherwise."""
+    """`model` (a pydantic model of a lifecycle's models.py) validated from a JSON body; 400 with
+    the offending field otherwise."""
     from pydantic import ValidationError
     if not isinstance(body, dict):
         raise BadRequest('The request body must be a JSON object.', {'field': 'body'})
@@ -77,40 +74,3 @@ def engine_error(error, option_codes=('invalid_option',), prefix=''):
         return BadRequest(error.message, {'field': prefix + OPTION_FIELDS.get(error.column, error.column)})
     return InvalidData(error.message, error.to_dict())
 
-
-def _checked_url(value):
-    """`value` once pydantic's AnyUrl takes it (imported here: pydantic.networks loads importlib.metadata,
-    10 ms of every cold start that no request needs)."""
-    from pydantic import AnyUrl
-    AnyUrl(value)
-    return value
-
-
-# A URL in a response: checked as pydantic's AnyUrl, documented as it documents one.
-Url = Annotated[str, AfterValidator(_checked_url), WithJsonSchema({'format': 'uri', 'minLength': 1, 'type': 'string'})]
-
-
-class ResponseBody(BaseModel):
-    """A response's JSON as the contract states it. The services answer plain dicts: these
-    models are what the OpenAPI document is generated from (devstack.openapi) and what the
-    tests validate real answers with. Built on first use, so the REST cold path never pays."""
-    model_config = ConfigDict(extra='forbid', defer_build=True)
-
-
-class Page(ResponseBody):
-    """One page of items: `Page[Item]` is the model of a page of `Item`s.
-
-    A plain subclass rather than a pydantic generic, which pydantic builds at import (65 ms of
-    every cold start); like every response model it is built on first use."""
-
-    def __class_getitem__(cls, item):
-        return type(f'Page[{item.__name__}]', (cls,), {'__module__': cls.__module__, '__annotations__': {
-            'items': List[item], 'next_token': Optional[str]}, 'next_token': NEXT_TOKEN})
-
-
-class PageQuery(BaseModel):
-    """The query of a page; `page_limit` reads it (with its own refusals), this documents it."""
-    model_config = ConfigDict(defer_build=True)
-    limit: int = Field(PAGE_SIZE, ge=1, le=PAGE_SIZE,
-                       description=f'Items per page (1..{PAGE_SIZE}, default {PAGE_SIZE}).')
-    next_token: str = Field(None, description='The next_token of the previous page.')

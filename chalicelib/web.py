@@ -10,15 +10,18 @@ imported here: the lifecycle modules import them where they compute.
 
 Every route records an `Operation` on the app (its summary and request, query and
 response models), from which `python -m devstack.openapi` writes the OpenAPI document.
+The models are named by reference and imported when read (`model`), so registering the
+routes, and serving any that parses no body, loads no pydantic.
 """
 import contextvars
+import importlib
 import inspect
 import os
 import time
 import uuid
 from dataclasses import dataclass
 from types import MappingProxyType
-from typing import Any, Dict, Literal, Optional, Tuple, Type
+from typing import Optional, Tuple
 
 from chalice import Chalice, CognitoUserPoolAuthorizer, CORSConfig, Response
 from chalice.app import BadRequestError
@@ -30,7 +33,6 @@ from chalicelib.deps import Deps
 from chalicelib.errors import ApiError, BadRequest, Forbidden, Throttled, Unauthorized, error_body
 from chalicelib.identity import Identity
 from chalicelib.progress.sender import AwsSession
-from chalicelib.requests import ResponseBody
 
 AUDITED_REFUSALS = frozenset({401, 403, 404})
 THROTTLING_CODES = frozenset({'ThrottlingException', 'ProvisionedThroughputExceededException',
@@ -62,35 +64,45 @@ def cors_config(config):
                       expose_headers=['X-Request-Id'], max_age=600)
 
 
-class Health(ResponseBody):
-    """The service is up."""
-    status: Literal['ok']
-    version: str
-
-
-class ApiDocument(ResponseBody, extra='allow'):
-    """OpenAPI 3 document."""
-    openapi: str
-    info: Dict[str, Any]
-    paths: Dict[str, Any]
-    components: Dict[str, Any]
+def model(reference):
+    """The pydantic model `reference` names, imported now: 'datasets.CreateDataset' is the class
+    CreateDataset of chalicelib/datasets/models.py, a bare 'PageQuery' one of chalicelib/models.py;
+    None names none."""
+    if reference is None:
+        return None
+    lifecycle, _, name = reference.rpartition('.')
+    module = f'chalicelib.{lifecycle}.models' if lifecycle else 'chalicelib.models'
+    return getattr(importlib.import_module(module), name)
 
 
 @dataclass(frozen=True)
 class Operation:
     """What the API document says of one route; `errors` are the statuses its shape does not
     imply (devstack.openapi adds 400 and 415 for a body, 400 for a query, 403 for `writes`,
-    404 for a path parameter, and 401, 429, 500 for any route behind the authorizer)."""
+    404 for a path parameter, and 401, 429, 500 for any route behind the authorizer).
+    Its models are references (see `model`); `response`, `request` and `query` import them."""
     name: str
     summary: str
     status: int
-    response: Optional[Type[ResponseBody]]
-    request: Optional[type] = None
-    query: Optional[type] = None
+    response_ref: Optional[str]
+    request_ref: Optional[str] = None
+    query_ref: Optional[str] = None
     writes: bool = False
     errors: Tuple[int, ...] = ()
     public: bool = False
     computes: bool = False   # needs the analysis libraries: in AWS, the worker package serves it (infra/package.py)
+
+    @property
+    def response(self):
+        return model(self.response_ref)
+
+    @property
+    def request(self):
+        return model(self.request_ref)
+
+    @property
+    def query(self):
+        return model(self.query_ref)
 
 
 class ServiceApp(Chalice):
@@ -130,15 +142,15 @@ class ServiceApp(Chalice):
 
         `writes` routes refuse viewers (403) and are always audited as `action`; any
         route's 401/403/404 is audited too. `resource` names the kind of item the
-        route addresses, for the audit record. `request`, `query` and `response` are
-        the models of its body, query and answer, `errors` the other statuses it may
+        route addresses, for the audit record. `request`, `query` and `response` name
+        the models of its body, query and answer (see `model`), `errors` the other statuses it may
         answer, and the view's first docstring paragraph its summary: the API document.
         `computes` marks a route whose service runs the engine, which the API's own package
         leaves out: in AWS the same app in the worker package serves it.
         """
         def register(view):
             self._operations[path, method] = Operation(
-                view.__name__, _summary(view), status, response=response, request=request, query=query,
+                view.__name__, _summary(view), status, response_ref=response, request_ref=request, query_ref=query,
                 writes=writes, errors=tuple(errors), computes=computes)
 
             def handle(**params):

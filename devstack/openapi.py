@@ -15,7 +15,7 @@ from types import MappingProxyType
 from pydantic.json_schema import GenerateJsonSchema, models_json_schema
 
 from app import OPENAPI, VERSION, app
-from chalicelib.errors import Error
+from chalicelib.models import Error
 
 TITLE = 'ChatMRPT API'
 DESCRIPTION = ('Malaria risk prioritisation of wards. Every route but /health and /openapi.json needs a Cognito '

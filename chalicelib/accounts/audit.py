@@ -1,37 +1,12 @@
 """The audit trail: what each request did or was refused, and who may read it."""
 import re
-from datetime import datetime
 from types import MappingProxyType
-from typing import Literal
-
-from pydantic import Field
 
 from chalicelib.errors import BadRequest, Forbidden
-from chalicelib.requests import Page, PageQuery, ResponseBody, page_limit
+from chalicelib.requests import page_limit
 
 OUTCOMES = MappingProxyType({401: 'denied', 403: 'denied', 404: 'not_found'})
 _SINCE = re.compile(r'^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d+)?)?Z?)?$')
-
-
-class AuditEvent(ResponseBody):
-    user_id: str
-    at: datetime
-    organization: str
-    action: str
-    resource: str
-    outcome: Literal['ok', 'denied', 'not_found', 'error']
-    status: int
-    request_id: str
-    source_ip: str
-
-
-class AuditPage(Page[AuditEvent]):
-    """One page of events."""
-
-
-class AuditQuery(PageQuery):
-    user_id: str = Field(None, description='Only this actor (nothing matches outside your organization).')
-    since: str = Field(None, description='ISO date or time: events at or after it.')
 
 
 def outcome(status):

@@ -4,13 +4,10 @@ Cognito refuses a sign-up or sign-in when a trigger raises: the exception's
 message is what the person sees, so it says what to do.
 """
 import re
-from datetime import datetime
-from typing import Literal, Optional
 
 from chalicelib.identity import ROLES
 from chalicelib.nigeria import STATE_CODES
-from chalicelib.requests import ResponseBody
-from chalicelib.storage.users import ACTIVE, DISABLED
+from chalicelib.storage.users import DISABLED
 
 ORGANIZATION = re.compile(r'^[a-z0-9][a-z0-9-]{1,62}$')
 SELF_SIGNUP_ROLES = ('viewer', 'analyst')     # admins are created by an administrator
@@ -18,17 +15,6 @@ SELF_SIGNUP_ROLES = ('viewer', 'analyst')     # admins are created by an adminis
 
 class Refused(Exception):
     """Cognito shows this message to the person signing up or in."""
-
-
-class Profile(ResponseBody):
-    """The profile."""
-    user_id: str
-    email: str
-    organization: str
-    role: Literal[ROLES]
-    region: str
-    status: Optional[Literal[ACTIVE, DISABLED]]
-    created_at: Optional[datetime]
 
 
 def me(identity, users):

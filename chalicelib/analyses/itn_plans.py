@@ -1,18 +1,14 @@
 """Bed-net (ITN) plans on a finished analysis's ranking, stored and listed under it.
 
-The REST path imports this module: the engine, openpyxl and plotly load only inside
-the functions that compute. `plan_files` takes the plan and returns bytes.
+The REST path imports this module: the engine, openpyxl, plotly and the request model
+(pydantic) load only inside the functions that use them. `plan_files` takes the plan and returns bytes.
 """
 import io
 import json
-from datetime import datetime
-from typing import Dict, List, Literal, Optional
-
-from pydantic import BaseModel, ConfigDict, Field
 
 from chalicelib.analyses.stages import drawing_options
 from chalicelib.errors import BadRequest, Conflict, InvalidData
-from chalicelib.requests import ResponseBody, engine_error, find, parse
+from chalicelib.requests import engine_error, find, parse
 from chalicelib.storage.analyses import SUCCEEDED
 from chalicelib.storage.base import StaleTransition, new_id, now_iso
 from chalicelib.storage.datasets import READY
@@ -28,72 +24,6 @@ NO_POPULATION = ('The dataset of this analysis has no ward population, so no bed
                  'run the analysis again and plan on it.')
 
 
-class CreateItnPlan(BaseModel):
-    model_config = ConfigDict(extra='forbid', strict=True, defer_build=True)
-    total_nets: int = Field(ge=0, le=1_000_000_000)
-    household_size: float = Field(default=5, gt=0, le=100)
-    urban_threshold: float = Field(default=75, ge=0, le=100)
-    method: Literal['composite', 'pca'] = 'composite'
-
-
-class ItnPlanRow(ResponseBody):
-    ward_code: str
-    ward_name: Optional[str]
-    lga: Optional[str]
-    rank: int
-    population: Optional[float]
-    urban_percentage: Optional[float]
-    tier: Literal['rural', 'urban']
-    nets_needed: Optional[int]
-    nets_allocated: int
-    people_covered: float
-    coverage_percent: Optional[float]
-    phase: Literal['rural_full', 'rural_partial', 'urban_full', 'urban_partial', 'none']
-
-
-class ItnPlanTotals(ResponseBody):
-    nets_total: int
-    nets_used: int
-    nets_left: int
-    nets_needed: int
-    people_covered: float
-    population_planned: float
-    coverage_percent: float
-    wards_covered: Dict[str, int]
-    wards_partial: Dict[str, int]
-    wards_without_nets: int
-    wards_unplanned: int
-
-
-class ItnPlanFacts(ResponseBody):
-    """What a plan and its summary in the list share."""
-    plan_id: str
-    created_at: datetime
-    method: Literal['composite', 'pca']
-    preset: Literal['default', 'mrpt-legacy']
-    household_size: float
-    urban_threshold: float
-    totals: ItnPlanTotals
-    artifacts: List[str] = Field(description=(
-        'Names for GET /analyses/{analysis_id}/artifacts/{name}: the plan as JSON, CSV and XLSX '
-        '(itn-plan-{plan_id}.*) and its coverage map (itn-coverage-{plan_id}.html).'))
-
-
-class ItnPlan(ItnPlanFacts):
-    """The plan, stored under the analysis."""
-    rows: List[ItnPlanRow]
-    warnings: List[str]
-
-
-class ItnPlanSummary(ItnPlanFacts):
-    total_nets: int
-
-
-class ItnPlanList(ResponseBody):
-    """The plans."""
-    items: List[ItnPlanSummary]
-
-
 def create_itn_plan(user_id, analysis_id, body, deps):
     """A bed-net plan on a SUCCEEDED analysis's ranking, stored and listed under it.
 
@@ -101,6 +31,7 @@ def create_itn_plan(user_id, analysis_id, body, deps):
     Files are written first and registered with the plan in one conditional write:
     an analysis deleted meanwhile gets no plan (409) and its files are removed again.
     """
+    from chalicelib.analyses.models import CreateItnPlan
     from chalicelib.analysis.errors import DataError
     from chalicelib.analysis.itn import plan_itn
     from chalicelib.reports.exports import plan_for_people

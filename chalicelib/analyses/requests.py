@@ -1,118 +1,20 @@
 """Analyses: start one on a READY dataset, follow it, read its rankings and files."""
 import json
 import logging
-from datetime import datetime
-from types import MappingProxyType
-from typing import Dict, List, Literal, Optional
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
-
+from chalicelib.analyses import RANKINGS_MAX_PAGE, RANKINGS_PAGE
 from chalicelib.errors import ApiError, BadRequest, Conflict, NotFound
-from chalicelib.nigeria import STATE_CODES, STATES
-from chalicelib.datasets.tpr import ComputeTpr, analysis_summary, tpr_column
-from chalicelib.requests import Page, PageQuery, ResponseBody, Url, find as find_owned, page, page_limit, parse
-from chalicelib.storage.analyses import FAILED, QUEUED, RUNNING, SUCCEEDED
+from chalicelib.datasets.tpr import analysis_summary, tpr_column
+from chalicelib.requests import find as find_owned, page, page_limit, parse
+from chalicelib.storage.analyses import FAILED, QUEUED, SUCCEEDED
 from chalicelib.storage.base import decode_token, encode_token, new_id, now_iso
 from chalicelib.storage.datasets import READY
 
 RANKINGS = 'rankings.json'
-RANKINGS_PAGE = 100
-RANKINGS_MAX_PAGE = 1000
 PUBLIC_FIELDS = ('analysis_id', 'dataset_id', 'status', 'stage', 'progress', 'error', 'request',
                  'created_at', 'updated_at')
-STATE_BY_NAME = MappingProxyType({name.lower(): code for code, name in STATES})
 
 log = logging.getLogger(__name__)
-
-
-class CreateAnalysis(BaseModel):
-    model_config = ConfigDict(extra='forbid', strict=True, defer_build=True)
-    dataset_id: str = Field(min_length=1, max_length=64)
-    method: Literal['composite', 'pca', 'both'] = 'both'
-    variables: Optional[List[str]] = Field(default=None, min_length=1, max_length=10)
-    directions: Optional[Dict[str, Literal['direct', 'inverse']]] = None
-    preset: Literal['default', 'mrpt-legacy'] = 'default'
-    state: Optional[str] = None
-    offline: bool = False  # interactive maps embed plotly.js (the report is static and needs none)
-    tpr: Optional[ComputeTpr] = None  # the ward TPR options this analysis ranks with
-
-    @field_validator('state')
-    @classmethod
-    def _state_code(cls, value):
-        """A state code or name, kept as its two-letter code."""
-        if value is None:
-            return None
-        code = value.strip().upper()
-        code = code if code in STATE_CODES else STATE_BY_NAME.get(value.strip().lower())
-        if code is None:
-            raise ValueError('not a Nigerian state: use its two-letter code (e.g. NI) or name')
-        return code
-
-
-class AnalysisQueued(ResponseBody):
-    """Queued."""
-    analysis_id: str
-    status: Literal[QUEUED]
-
-
-class Analysis(ResponseBody):
-    """The analysis."""
-    analysis_id: str
-    dataset_id: str
-    status: Literal[QUEUED, RUNNING, SUCCEEDED, FAILED]
-    stage: Optional[str]
-    progress: int = Field(ge=0, le=100)
-    error: Optional[str]
-    request: CreateAnalysis
-    created_at: datetime
-    updated_at: datetime
-    artifacts: List[str] = Field(description='Names for GET /analyses/{analysis_id}/artifacts/{name}.')
-
-
-class AnalysisPage(Page[Analysis]):
-    """One page."""
-
-
-Category = Literal['High', 'Medium', 'Low']
-
-
-class RankSpread(ResponseBody):
-    min: int
-    p10: float
-    p90: float
-    max: int
-
-
-class Ranking(ResponseBody):
-    """One ward; the composite fields are null when only PCA ran, the PCA ones when it did not."""
-    ward_code: Optional[str]
-    ward_name: str
-    lga: Optional[str]
-    composite_score: Optional[float]
-    composite_rank: Optional[int]
-    composite_category: Optional[Category]
-    pca_score: Optional[float]
-    pca_rank: Optional[int]
-    pca_category: Optional[Category]
-    rank_spread: Optional[RankSpread] = Field(
-        description="Min, 10th and 90th percentile and max of the ward's rank across the composite models.")
-    imputed: List[str] = Field(description='The variables filled in for this ward.')
-    urban_percentage: Optional[float] = Field(None, description='How urban the ward is (0..100), when known.')
-
-
-class RankingPage(Page[Ranking]):
-    """One page."""
-
-
-class RankingQuery(PageQuery):
-    limit: int = Field(RANKINGS_PAGE, ge=1, le=RANKINGS_MAX_PAGE,
-                       description=f'Wards per page (1..{RANKINGS_MAX_PAGE}, default {RANKINGS_PAGE}).')
-
-
-class Download(ResponseBody):
-    """The link."""
-    url: Url
-    expires_at: datetime
 
 
 def _variables_of(request, dataset):
@@ -172,6 +74,7 @@ def create(user_id, body, deps, conversation_id=None):
     `conversation_id` (from the chat's own session, never from the body) is kept on
     the item so the worker streams the analysis's progress into that conversation.
     """
+    from chalicelib.analyses.models import CreateAnalysis
     request = parse(CreateAnalysis, body)
     dataset = find_owned(deps.datasets, user_id, request.dataset_id, 'dataset')
     if dataset['status'] != READY:

@@ -5,100 +5,18 @@ Every call takes the caller's user id; a conversation of someone else is "not fo
 like a missing one.
 """
 import logging
-from datetime import datetime
-from typing import Any, Dict, List, Literal, Optional
-
-from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from chalicelib.conversations.messages import assistant_message, view_message
 from chalicelib.errors import ApiError, NotFound
-from chalicelib.requests import Page, PageQuery, ResponseBody, find as find_owned, page, page_limit, parse
+from chalicelib.requests import find as find_owned, page, page_limit, parse
 from chalicelib.storage.base import AlreadyExists, new_id, now_iso
-from chalicelib.storage.conversations import (
-    DONE, FAILED, QUEUED, RUNNING, ConversationGone, new_turn_id, turn_message_ids)
+from chalicelib.storage.conversations import FAILED, QUEUED, ConversationGone, new_turn_id, turn_message_ids
 
-TEXT_LIMIT = 4000
 PUBLIC_FIELDS = ('conversation_id', 'title', 'dataset_id', 'analysis_id', 'created_at', 'updated_at')
 UNTITLED = 'New conversation'
 NOT_QUEUED = 'Your message could not be queued (the chat queue is unavailable); send it again.'
 
 log = logging.getLogger('chatmrpt.chat')
-
-
-class CreateConversation(BaseModel):
-    model_config = ConfigDict(extra='forbid', strict=True, defer_build=True, str_strip_whitespace=True)
-    title: Optional[str] = Field(None, min_length=1, max_length=200)
-    dataset_id: Optional[str] = Field(None, min_length=1, max_length=64, description=(
-        'One of your datasets: the conversation works on it and opens with its summary.'))
-
-
-class PostMessage(BaseModel):
-    model_config = ConfigDict(extra='forbid', strict=True, defer_build=True)
-    text: str = Field(min_length=1, max_length=TEXT_LIMIT)
-    client_message_id: Optional[str] = Field(None, pattern=r'^[A-Za-z0-9_.:-]{1,100}$', description=(
-        'Your key for this message (letters, digits, _ . : -; up to 100): sent again, it returns '
-        'the first message instead of a second one.'))
-
-    @field_validator('text')
-    @classmethod
-    def _not_blank(cls, value):
-        if not value.strip():
-            raise ValueError('write something: the text is blank')
-        return value
-
-
-class Conversation(ResponseBody):
-    """The conversation."""
-    conversation_id: str
-    title: str
-    dataset_id: Optional[str] = Field(description='The dataset the assistant works on (null until one is chosen).')
-    analysis_id: Optional[str] = Field(
-        description='The latest analysis of the conversation: "top 10 wards" needs no id.')
-    created_at: datetime
-    updated_at: datetime
-
-
-class ConversationPage(Page[Conversation]):
-    """One page, newest first."""
-
-
-class ToolCallView(ResponseBody):
-    name: str
-    input: Dict[str, Any]
-    status: Literal['ok', 'error']
-    summary: str
-
-
-class Attachment(ResponseBody, extra='allow'):
-    """A table (`title`, `columns`, `rows`), a map or download (`name`, `url`), a plan (`plan_id`,
-    totals) or the `options` of a question back."""
-    kind: Literal['table', 'map', 'plan', 'download', 'options']
-
-
-class Message(ResponseBody):
-    message_id: str
-    turn_id: Optional[str] = Field(description="The turn of a user's message and its answer; null for the "
-                                                "assistant's own messages (the greeting, an analysis that ended).")
-    role: Literal['user', 'assistant']
-    text: str
-    status: Literal[QUEUED, RUNNING, DONE, FAILED] = Field(None, description="The assistant's messages only.")
-    created_at: datetime
-    tool_calls: List[ToolCallView]
-    attachments: List[Attachment]
-
-
-class ConversationMessages(Conversation):
-    """The conversation and one page of its messages, oldest first."""
-    messages: List[Message]
-    next_token: Optional[str] = Field(description='Pass it as ?next_token= for the next messages; null on the last.')
-
-
-class MessageQueued(ResponseBody):
-    """Queued: the answer arrives over the WebSocket (or GET the conversation)."""
-    message_id: str
-    turn_id: str
-    status: Literal[QUEUED, RUNNING, DONE, FAILED] = Field(
-        description='QUEUED, or where the turn is when the client_message_id was sent before.')
 
 
 def view(header):
@@ -112,6 +30,7 @@ def find(user_id, conversation_id, deps):
 def create(user_id, body, deps):
     """A conversation, bound to one of the caller's datasets when named: it opens with the
     dataset's summary (wards, matched, variables, warnings)."""
+    from chalicelib.conversations.models import CreateConversation
     request = parse(CreateConversation, body)
     now = now_iso()
     header = {'conversation_id': new_id('cv'), 'title': request.title or UNTITLED, 'dataset_id': None,
@@ -149,6 +68,7 @@ def delete(user_id, conversation_id, deps):
 def post_message(user_id, conversation_id, body, deps):
     """The user's message and the QUEUED answer, written at once, and the turn handed to the chat
     queue; the same `client_message_id` again returns the first message and its turn's status."""
+    from chalicelib.conversations.models import PostMessage
     request = parse(PostMessage, body)
     find(user_id, conversation_id, deps)
     turn_id = new_turn_id()

@@ -14,11 +14,11 @@ from typing import Annotated, Any, Callable, List, Literal, Optional
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from chalicelib.analyses import itn_plans, requests as analyses
+from chalicelib.analyses import itn_plans, models as analysis_models, requests as analyses
 from chalicelib.analyses.stages import STAGES
 from chalicelib.conversations import language
 from chalicelib.conversations.assistant import ToolResult, ToolSpec
-from chalicelib.datasets import requests as datasets, tpr
+from chalicelib.datasets import models as dataset_models, requests as datasets, tpr
 from chalicelib.errors import ApiError, BadRequest, Conflict, NotFound
 from chalicelib.requests import parse
 from chalicelib.storage.analyses import FAILED, SUCCEEDED
@@ -69,7 +69,7 @@ DatasetId = Annotated[Optional[str], Field(
     description="The dataset's id; leave it out for the dataset this conversation works on.")]
 AnalysisId = Annotated[Optional[str], Field(
     description="The analysis's id; leave it out for this conversation's latest analysis.")]
-RankedBy = _option(itn_plans.CreateItnPlan, 'method')
+RankedBy = _option(analysis_models.CreateItnPlan, 'method')
 
 
 class ToolInput(BaseModel):
@@ -89,10 +89,11 @@ class ComputeTpr(ToolInput):
     """Ward test positivity rates (TPR) from the dataset's facility export (DHIS2). It needs the
     age group and the facility level: ask the user for them when they did not say."""
     dataset_id: DatasetId = None
-    age_group: _option(tpr.ComputeTpr, 'age') = Field(
+    age_group: _option(dataset_models.ComputeTpr, 'age') = Field(
         description='u5: children under five; o5: five and over (not pregnant women); pw: pregnant women; all.')
-    facility_level: _option(tpr.ComputeTpr, 'level') = Field(description='The facilities whose reports count.')
-    test: Optional[_option(tpr.ComputeTpr, 'test')] = Field(
+    facility_level: _option(dataset_models.ComputeTpr, 'level') = Field(
+        description='The facilities whose reports count.')
+    test: Optional[_option(dataset_models.ComputeTpr, 'test')] = Field(
         None, description='RDT, microscopy, or both (the higher TPR of the two per ward); default both.')
     period_from: Optional[str] = Field(None, description='The first period to count, e.g. 2024-01.')
     period_to: Optional[str] = Field(None, description='The last period to count, e.g. 2024-12.')
@@ -102,12 +103,12 @@ class RunAnalysis(ToolInput):
     """Start the malaria risk analysis (composite score and PCA ranking of the wards) on a dataset.
     It runs for a minute or so; its progress appears in the conversation."""
     dataset_id: DatasetId = None
-    method: Optional[_option(analyses.CreateAnalysis, 'method')] = Field(
+    method: Optional[_option(analysis_models.CreateAnalysis, 'method')] = Field(
         None, description='composite, pca or both (default both).')
     variables: Optional[List[str]] = Field(
         None, min_length=1, max_length=10,
         description="The dataset's variables to rank on; leave it out for the ones chosen for the state.")
-    preset: Optional[_option(analyses.CreateAnalysis, 'preset')] = Field(
+    preset: Optional[_option(analysis_models.CreateAnalysis, 'preset')] = Field(
         None, description="default, or mrpt-legacy for the old tool's rules.")
 
 
@@ -147,7 +148,7 @@ class CompareMethods(ToolInput):
     analysis_id: AnalysisId = None
 
 
-class PlanItn(itn_plans.CreateItnPlan):
+class PlanItn(analysis_models.CreateItnPlan):
     """A bed-net (ITN) distribution plan over a finished analysis's ranking: the most vulnerable
     rural wards first, then urban ones. It needs the total number of nets: ask when not given."""
     model_config = ConfigDict(extra='forbid', strict=False)

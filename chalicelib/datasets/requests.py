@@ -1,113 +1,17 @@
 """Dataset requests: create one with presigned uploads, list, read, delete with its files."""
 import posixpath
-from datetime import datetime
-from types import MappingProxyType
-from typing import Dict, List, Literal, Optional
 
-from pydantic import BaseModel, ConfigDict, Field
-
-from chalicelib.datasets.tpr import DatasetTpr
+from chalicelib.datasets import EXTENSIONS
 from chalicelib.errors import BadRequest, TooLarge
-from chalicelib.requests import Page, ResponseBody, Url, find, page, parse
+from chalicelib.requests import find, page, parse
 from chalicelib.storage.base import new_id, now_iso
-from chalicelib.storage.datasets import AWAITING_UPLOAD, INVALID, PROCESSING, READY
+from chalicelib.storage.datasets import AWAITING_UPLOAD, READY
 from chalicelib.storage.objects import content_type
 
-TABLE_EXTENSIONS = ('.csv', '.xlsx')
-EXTENSIONS = MappingProxyType({'data': TABLE_EXTENSIONS, 'boundaries': ('.zip', '.geojson', '.json'),
-                              'population': TABLE_EXTENSIONS, 'tpr': TABLE_EXTENSIONS})
 REQUIRED_ROLES = ('boundaries',)
 # The wards' values: ward data, or a facility export whose ward TPR is used alone with the boundaries.
 WARD_VALUE_ROLES = ('data', 'tpr')
 PUBLIC_FIELDS = ('dataset_id', 'name', 'status', 'errors', 'warnings', 'created_at', 'updated_at')
-
-
-class UploadRequest(BaseModel):
-    model_config = ConfigDict(extra='forbid', strict=True, defer_build=True)
-    role: Literal['data', 'boundaries', 'population', 'tpr']
-    filename: str = Field(min_length=1, max_length=255)
-    size: int = Field(ge=1)
-
-
-class CreateDataset(BaseModel):
-    model_config = ConfigDict(extra='forbid', strict=True, defer_build=True, str_strip_whitespace=True)
-    name: str = Field(min_length=1, max_length=200)
-    files: List[UploadRequest] = Field(min_length=1, max_length=len(EXTENSIONS))
-
-
-class Upload(ResponseBody):
-    role: Literal[tuple(EXTENSIONS)]
-    url: Url
-    fields: Dict[str, str]
-    expires_at: datetime
-
-
-class DatasetCreated(ResponseBody):
-    """Created; upload each file to its url with its fields."""
-    dataset_id: str
-    status: Literal[AWAITING_UPLOAD]
-    uploads: List[Upload]
-
-
-class Issue(ResponseBody):
-    code: str
-    message: str
-    file: Optional[str]
-    row: Optional[int]
-    column: Optional[str]
-
-
-class Variable(ResponseBody):
-    name: str
-    missing: int
-    min: Optional[float]
-    max: Optional[float]
-    direction: Literal['direct', 'inverse']
-
-
-class UnmatchedWard(ResponseBody):
-    ward_name: str
-    reason: str
-
-
-class DatasetSummary(ResponseBody):
-    wards: int
-    matched: Dict[str, int]
-    unmatched: int
-    unmatched_wards: List[UnmatchedWard] = Field(None, description=(
-        "The data rows that matched no boundary ward (the first 100; the analysis's match_report.json has them "
-        'all), with why: no_candidate, tie, below_threshold, best_match_taken or claimed_by_several_rows. A dataset '
-        'where under half of the rows match is INVALID (too_few_matched, or no_matches when none does).'))
-    boundaries_without_data: int = Field(None, description='Boundary wards no data row matched.')
-    state: Optional[str]
-    variables: List[Variable]
-
-
-class FileState(ResponseBody):
-    filename: str
-    size: int
-    uploaded: bool
-
-
-class Dataset(ResponseBody):
-    """The dataset."""
-    dataset_id: str
-    name: str
-    status: Literal[AWAITING_UPLOAD, PROCESSING, READY, INVALID]
-    errors: List[Issue]
-    warnings: List[str] = Field(
-        description='Sentences a programme officer reads: what was repaired, dropped or assumed.')
-    files: Dict[str, FileState]
-    summary: DatasetSummary = Field(None, description='When READY.')
-    created_at: datetime
-    updated_at: datetime
-    tpr: DatasetTpr = Field(None, description=(
-        'The ward TPR in use (POST /datasets/{dataset_id}/tpr, or computed with the default options after upload): '
-        'its column, options, ward counts and header repairs.'))
-
-
-class DatasetPage(Page[Dataset]):
-    """One page."""
 
 
 def missing_roles(roles):
@@ -148,6 +52,7 @@ def _check_files(files, max_bytes):
 
 def create(user_id, body, deps):
     """A new AWAITING_UPLOAD dataset and one presigned POST per file."""
+    from chalicelib.datasets.models import CreateDataset
     request = parse(CreateDataset, body)
     extensions = _check_files(request.files, deps.max_bytes)
     dataset_id = new_id('ds')

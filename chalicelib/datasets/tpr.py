@@ -2,20 +2,16 @@
 dataset is processed (default options), on request with other options, and for an analysis
 that chose options of its own.
 
-The REST path imports this module: pandas, openpyxl and the engine load only inside the
-functions that compute. The pure parts (`ward_tpr`, `join_ward_tpr`) take bytes and
+The REST path imports this module: pandas, openpyxl, the engine and the models (pydantic)
+load only inside the functions that use them. The pure parts (`ward_tpr`, `join_ward_tpr`) take bytes and
 return bytes, so the upload processor and the worker can call them too.
 """
 import csv
 import io
 import json
-from datetime import datetime
-from typing import Any, Dict, List, Literal, Optional
-
-from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from chalicelib.errors import BadRequest, Conflict
-from chalicelib.requests import ResponseBody, Url, engine_error, find, parse
+from chalicelib.requests import engine_error, find, parse
 from chalicelib.storage.base import StaleTransition, new_id, now_iso
 from chalicelib.storage.datasets import INVALID, READY
 from chalicelib.storage.objects import content_type, object_key
@@ -29,72 +25,6 @@ WARD_TPR_FIELDS = ('ward_code', 'ward_name', 'lga', 'tpr', 'positives', 'tested'
 OPTIONS_THE_EXPORT_DECIDES = ('invalid_option', 'no_tpr_columns', 'no_level_column', 'no_period_column')
 
 
-class ComputeTpr(BaseModel):
-    model_config = ConfigDict(extra='forbid', strict=True, defer_build=True)
-    age: Literal['all', 'u5', 'o5', 'pw'] = 'all'
-    test: Literal['both', 'rdt', 'microscopy'] = 'both'
-    level: Literal['all', 'primary', 'secondary', 'tertiary'] = 'all'
-    period_from: Optional[str] = Field(default=None, min_length=1, max_length=32)
-    period_to: Optional[str] = Field(default=None, min_length=1, max_length=32)
-
-    @field_validator('period_from', 'period_to')
-    @classmethod
-    def _period(cls, value, info):
-        """Checked when asked (POST /datasets/{id}/tpr or an analysis's `tpr`), not when the export is read."""
-        if value is not None:
-            from chalicelib.analysis.errors import DataError
-            from chalicelib.analysis.periods import parse_period
-            try:
-                period = parse_period(value, info.field_name)
-            except DataError as error:
-                raise ValueError(error.message) from None
-            start = info.data.get('period_from')
-            if info.field_name == 'period_to' and start and parse_period(start).first > period.last:
-                raise ValueError(f'the period range starts ({start}) after it ends ({value})')
-        return value
-
-
-class WardTpr(ResponseBody):
-    """A ward without reports has tpr null (never 0)."""
-    ward_code: Optional[str]
-    ward_name: Optional[str]
-    lga: Optional[str]
-    tpr: Optional[float]
-    positives: Optional[int]
-    tested: Optional[int]
-    facilities: Optional[int]
-    periods: int
-    method: Optional[Literal['rdt', 'microscopy']]
-
-
-class TprSummary(ResponseBody):
-    """What a ward TPR is, on the dataset and in the answer that computed it."""
-    column: Literal['u5_tpr_rdt', 'tpr'] = Field(
-        description='The variable the ward TPR became in the dataset (u5_tpr_rdt for age u5 and test rdt).')
-    options: ComputeTpr
-    wards_total: int
-    wards_with_tpr: int
-    wards_without_tpr: int
-    flagged_rows: int
-    warnings: List[str] = Field(
-        description='Header repairs and what was left out, also added to the dataset warnings.')
-
-
-class DatasetTpr(TprSummary):
-    computed_at: datetime
-
-
-class TprResult(TprSummary):
-    """The ward TPR table and what was repaired or left out."""
-    dataset_id: str
-    wards: List[WardTpr]
-    flagged: List[Dict[str, Any]] = Field(
-        description='Report cells with more positives than tests (kept, listed here).')
-    series_url: Url = Field(description='A presigned GET (5 minutes) of the per-period series CSV: '
-                                           'ward, period, TPR, positives, tested, method.')
-    series_expires_at: datetime
-
-
 def compute_tpr(user_id, dataset_id, body, deps):
     """Ward TPR from the dataset's facility export (role `tpr`) with the chosen options.
 
@@ -104,6 +34,7 @@ def compute_tpr(user_id, dataset_id, body, deps):
     The per-period series comes back as a 5-minute download link.
     """
     from chalicelib.analysis.errors import DataError
+    from chalicelib.datasets.models import ComputeTpr
     options = parse(ComputeTpr, body).model_dump()
     dataset = find(deps.datasets, user_id, dataset_id, 'dataset')
     if dataset['status'] != READY:
@@ -177,6 +108,7 @@ def after_upload(user_id, dataset, fields, deps):
     (status, fields to write) with the ward TPR of the default options joined, so a READY
     dataset carries `tpr` from the start. `fields` is what the READY transition would write."""
     from chalicelib.analysis.errors import DataError
+    from chalicelib.datasets.models import ComputeTpr
     try:
         _, joined = _store_ward_tpr(user_id, dataset, fields['canonical'], ComputeTpr().model_dump(), deps,
                                     fields['warnings'])

@@ -17,6 +17,6 @@ def test_the_dataset_module_loads_no_pandas():
 
 
 def test_checking_a_tpr_period_range_loads_no_pandas_or_numpy():
-    code = ("from chalicelib.datasets.tpr import ComputeTpr; "
+    code = ("from chalicelib.datasets.models import ComputeTpr; "
             "assert ComputeTpr(period_from='2024-01', period_to='2024Q2').period_to == '2024Q2'")
     assert loaded(code, ('pandas', 'numpy')) == '[]'

@@ -9,7 +9,7 @@ import json
 from chalice.local import RouteMatcher
 
 from app import OPENAPI, app
-from chalicelib.errors import Error
+from chalicelib.models import Error
 
 
 DOC = json.loads(OPENAPI.read_text())

@@ -13,6 +13,8 @@ import sys
 
 import pytest
 
+from tests.unit.support import unsigned_token
+
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 SOURCES = sorted([ROOT / 'app.py', *(ROOT / 'chalicelib').rglob('*.py')])
 MUTABLE_CALLS = frozenset({'list', 'dict', 'set', 'bytearray', 'defaultdict', 'OrderedDict',
@@ -124,25 +126,55 @@ def test_loaded_modules_hold_no_mutable_globals():
     assert found == []
 
 
-# Besides the heavy libraries, what the REST cold path leaves to the calls that need it: the token
-# library (its cryptography), the chat worker, pydantic's URL types (importlib.metadata), the generator.
-COLD_PATH_ABSENT = HEAVY + ('jwt', 'chalicelib.conversations.turns', 'pydantic.networks', 'devstack.openapi')
+# Besides the heavy libraries, what the REST cold path leaves to the calls that need it: pydantic (the
+# models, loaded by the first body parsed), the token library (its cryptography), the chat worker, the generator.
+COLD_PATH_ABSENT = HEAVY + ('pydantic', 'jwt', 'chalicelib.conversations.turns', 'devstack.openapi')
+
+
+def _loaded_after(script, absent):
+    """Which of `absent` a fresh interpreter has loaded after running `script` (its last line printed)."""
+    script += f'import json, sys\nprint(json.dumps([m for m in {absent!r} if m in sys.modules]))\n'
+    result = subprocess.run([sys.executable, '-c', script], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    return result.stdout.strip().splitlines()
 
 
 def test_importing_the_app_loads_no_heavy_library():
     """The REST cold path: a fresh interpreter imports app.py and serves a request, loading no
-    heavy library nor anything else it does not need, and building none of the models."""
+    heavy library nor anything else it does not need, pydantic included."""
+    script = ('from chalice.test import Client\n'
+              'from app import app\n'
+              'with Client(app, stage_name="local") as c:\n'
+              '    assert c.http.get("/health").status_code == 200\n')
+    assert json.loads(_loaded_after(script, COLD_PATH_ABSENT)[-1]) == []
+
+
+def test_reading_connecting_and_the_cognito_triggers_load_no_pydantic():
+    """What needs no body parsed, served in a fresh interpreter (AWS mocked): reading routes with a
+    token, a refused one, the WebSocket's connect and disconnect, the three Cognito triggers. None
+    loads pydantic: only a POST (or a chat message) pays for the models."""
+    token = unsigned_token('user-a-0001')
     script = (
-        'import json, sys\n'
+        'import json, os\n'
         'from chalice.test import Client\n'
-        'from app import app\n'
-        'with Client(app, stage_name="local") as c:\n'
-        '    c.http.get("/health")\n'
-        f'print(json.dumps([m for m in {COLD_PATH_ABSENT!r} if m in sys.modules]\n'
-        '                 + [model.__name__ for o in app.operations.values()\n'
-        '                    for model in (o.response, o.request, o.query)\n'
-        '                    if model and model.__pydantic_complete__]))\n')
-    result = subprocess.run([sys.executable, '-c', script], cwd=ROOT, capture_output=True,
-                            text=True, timeout=120)
-    assert result.returncode == 0, result.stderr
-    assert json.loads(result.stdout.strip().splitlines()[-1]) == []
+        'os.environ.update(USER_POOL_ID="eu-west-1_local", USER_POOL_CLIENT_ID="client-1")\n'
+        'from tests.conftest import mocked_aws\n'
+        'from tests.unit.test_cognito_triggers import confirmed, sign_up, signing_in, ATTRIBUTES\n'
+        'with mocked_aws():\n'
+        '    from app import app, ws_connect, ws_disconnect\n'
+        f'    auth = {{"Authorization": "Bearer {token}"}}\n'
+        '    ws = {"requestContext": {"connectionId": "conn-1", "domainName": "ws.local", "stage": "local",\n'
+        '                             "apiId": "abc123"}, "queryStringParameters": None}\n'
+        '    with Client(app, stage_name="local") as c:\n'
+        '        statuses = [c.http.get(path, headers=auth).status_code for path in (\n'
+        '            "/me", "/datasets", "/analyses", "/conversations", "/datasets/ds-1", "/analyses/an-1/rankings")]\n'
+        '        statuses.append(ws_connect(ws, None)["statusCode"])\n'
+        '        statuses.append(ws_disconnect(ws, None)["statusCode"])\n'
+        '        for name, event in (("pre_signup", sign_up(ATTRIBUTES)), ("post_confirmation", confirmed("sub-1")),\n'
+        '                            ("pre_authentication", signing_in("sub-1"))):\n'
+        '            statuses.append(c.lambda_.invoke(name, event).payload["triggerSource"])\n'
+        '    print(json.dumps(statuses))\n')
+    *_, statuses, loaded = _loaded_after(script, HEAVY + ('pydantic',))
+    assert json.loads(statuses) == [200, 200, 200, 200, 404, 404, 401, 200, 'PreSignUp_SignUp',
+                                    'PostConfirmation_ConfirmSignUp', 'PreAuthentication_Authentication']
+    assert json.loads(loaded) == []
