@@ -14,6 +14,7 @@ import io
 import math
 import re
 import zipfile
+from types import MappingProxyType
 from xml.sax.saxutils import escape
 
 from chalicelib.analysis.exports import safe_cell
@@ -23,8 +24,9 @@ BAD_TITLE = re.compile(r'[\[\]:*?/\\]')
 # What XML 1.0 cannot hold: control characters other than tab, newline and carriage return,
 # lone surrogates and the two non-characters U+FFFE and U+FFFF.
 NOT_XML = re.compile('[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]')
-# Escaped so a reader does not turn it into a newline, or the text's edge spaces into nothing.
-ENTITIES = {'\r': '&#13;'}
+# A carriage return escaped, or a reader turns it into a newline; a quote escaped in an attribute.
+TEXT_ENTITIES = MappingProxyType({'\r': '&#13;'})
+ATTRIBUTE_ENTITIES = MappingProxyType({'"': '&quot;'})
 BATCH = 1000  # rows per write into the zip
 
 MAIN = 'http://schemas.openxmlformats.org/spreadsheetml/2006/main'
@@ -66,7 +68,7 @@ def _cell(ref, value):
     """One `<c>` element, or '' for an empty cell."""
     kind = type(value)
     if kind is str:
-        text = escape(text_cell(value), ENTITIES)
+        text = escape(text_cell(value), TEXT_ENTITIES)
         space = ' xml:space="preserve"' if text[:1].isspace() or text[-1:].isspace() else ''
         return f'<c r="{ref}" t="inlineStr"><is><t{space}>{text}</t></is></c>' if text else ''
     if kind is float:
@@ -93,9 +95,10 @@ def _write_sheet(out, header, rows):
     letters = [column_letter(i) for i in range(len(header))]
     widths = ''.join(f'<col min="{i}" max="{i}" width="{min(40, max(10, len(str(name)) + 2))}" customWidth="1"/>'
                      for i, name in enumerate(header, start=1))
+    columns = f'<cols>{widths}</cols>' if widths else ''  # an empty <cols> is invalid
+    first = _row(1, header, letters) if header else ''
     out.write((f'{HEAD}<worksheet xmlns="{MAIN}" xmlns:r="{RELATIONSHIPS}">{FROZEN_HEADER}'
-               f'<sheetFormatPr defaultRowHeight="15"/>{f"<cols>{widths}</cols>" if widths else ""}'
-               f'<sheetData>{_row(1, header, letters) if header else ""}').encode('utf-8'))
+               f'<sheetFormatPr defaultRowHeight="15"/>{columns}<sheetData>{first}').encode('utf-8'))
     batch = []
     for number, row in enumerate(rows, start=2):
         batch.append(_row(number, list(row), letters))
@@ -127,7 +130,7 @@ def _package(titles):
     sheet_type = f'{TYPE}worksheet+xml'
     overrides = ''.join(f'<Override PartName="/xl/worksheets/sheet{n}.xml" ContentType="{sheet_type}"/>'
                         for n in count)
-    sheets = ''.join(f'<sheet name="{escape(title, {chr(34): "&quot;"})}" sheetId="{n}" r:id="rId{n}"/>'
+    sheets = ''.join(f'<sheet name="{escape(title, ATTRIBUTE_ENTITIES)}" sheetId="{n}" r:id="rId{n}"/>'
                      for n, title in zip(count, titles))
     links = ''.join(f'<Relationship Id="rId{n}" Type="{RELATIONSHIPS}/worksheet" Target="worksheets/sheet{n}.xml"/>'
                     for n in count)
