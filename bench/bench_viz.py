@@ -4,7 +4,7 @@
 results its engine bench computed for Niger and 9,400 wards; `python -m bench.bench_viz`
 runs those two analyses itself and reports them. Each stage: the median (min-max) of
 `repeats` runs after a first one, which is reported apart (this process's first drawing pays
-for plotly's and the templates' loading).
+for loading the templates, plotly's 'plotly_white' among them).
 """
 import statistics
 import sys

@@ -11,10 +11,11 @@ and `rank_move` (the places a ward's rank must move between the composite and PC
 scores to join the rank-spread chart; default a third of the wards). `display` is
 the result's `display_boundaries(result)` when the caller already has it (the worker
 keeps it for the report): the dataset's display boundaries, simplified once when it
-was prepared, keyed for the maps. Plotly and shapely
-load only when these functions run, so importing this package costs nothing on the
-REST path. `coverage_map(result, plan)` draws an ITN plan's coverage on the same
-wards. Variables are named by the dictionary (`dictionary.describe`).
+was prepared, keyed for the maps. Numpy and shapely load only when these functions
+run, so importing this package costs nothing on the REST path, and plotly's Python
+package never loads: figures are plain dicts that `plotlyjs` writes as plotly would.
+`coverage_map(result, plan)` draws an ITN plan's coverage on the same wards.
+Variables are named by the dictionary (`dictionary.describe`).
 """
 
 

@@ -11,11 +11,11 @@ import functools
 import pathlib
 
 import jinja2
-import plotly.io as pio
-import plotly.offline
 from markupsafe import Markup
 
-PLOTLYJS_VERSION = plotly.offline.get_plotlyjs_version()
+from chalicelib.viz import plotlyjs
+
+PLOTLYJS_VERSION = '3.1.1'  # the plotly.js of requirements.txt's plotly; tests/viz/test_maps.py keeps them equal
 PLOTLYJS_URL = f'https://cdn.plot.ly/plotly-{PLOTLYJS_VERSION}.min.js'
 TEMPLATES = pathlib.Path(__file__).resolve().parent / 'templates'
 JSON_SCRIPT_ESCAPES = (('&', '\\u0026'), ('<', '\\u003c'), ('>', '\\u003e'),
@@ -46,18 +46,18 @@ def script_json(text):
 def plotly_script(embed=False):
     """The `<script>` loading plotly.js: the pinned CDN URL, or the library inline (offline)."""
     if embed:
-        return Markup('<script>') + Markup(plotly.offline.get_plotlyjs()) + Markup('</script>')
+        return Markup('<script>') + Markup(plotlyjs.library()) + Markup('</script>')
     return Markup(f'<script src="{PLOTLYJS_URL}" charset="utf-8"></script>')
 
 
 def ward_data(wards):
     """The data block of `wards` ({'geojson', 'locations', 'labels'}, shared by every choropleth of
     a page): encoded once for all the pages that show the same wards."""
-    return script_json(pio.json.to_json_plotly(wards))
+    return script_json(plotlyjs.to_json(wards))
 
 
 def figures_markup(figures, wards, fallbacks=None):
-    """Divs, data blocks and the plotting script for `figures` ({div id: go.Figure}).
+    """Divs, data blocks and the plotting script for `figures` ({div id: figure dict}).
 
     `wards` is the page's `ward_data`. `fallbacks` ({div id: static SVG markup}) show where
     plotly.js cannot load; the script replaces each one with its interactive figure when it can.
@@ -65,7 +65,7 @@ def figures_markup(figures, wards, fallbacks=None):
     fallbacks = fallbacks or {}
     return Markup(environment().get_template('figures.html').render(
         wards=wards,
-        figures=[(div_id, script_json(pio.to_json(fig, validate=False, remove_uids=True)), fallbacks.get(div_id, ''))
+        figures=[(div_id, script_json(plotlyjs.to_json(fig)), fallbacks.get(div_id, ''))
                  for div_id, fig in figures.items()]))
 
 

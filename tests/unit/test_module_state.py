@@ -28,6 +28,7 @@ CACHES_ALLOWED = {
     'chalicelib/aws.py': {'client'},                      # boto3 clients by service and endpoint
     'chalicelib/tokens.py': {'_fetch_jwks_cached'},       # the user pool's public keys, by URL
     'chalicelib/viz/page.py': {'environment'},            # compiled templates, no arguments
+    'chalicelib/viz/plotlyjs.py': {'template'},           # plotly's 'plotly_white' template, no arguments
     'chalicelib/reports/document.py': {'_environment'},   # compiled templates, no arguments
     # One invocation's dependencies: built on first use, gone with the Deps when the call ends.
     'chalicelib/deps.py': {'dynamodb', 'users', 'datasets', 'analyses', 'conversations', 'connections', 'audit',

@@ -56,6 +56,8 @@ def test_niger_maps_are_all_drawn_within_the_state_budget(niger_maps):
 def test_maps_load_plotlyjs_from_one_pinned_url_or_embed_it(niger_result, niger_maps):
     html = niger_maps['vulnerability_map.html'][0].decode()
     assert PLOTLYJS_URL == f'https://cdn.plot.ly/plotly-{PLOTLYJS_VERSION}.min.js'
+    # The pinned version is plotly's own: upgrading plotly without moving it fails here, not in a browser.
+    assert PLOTLYJS_VERSION == plotly.offline.get_plotlyjs_version()
     assert html.count('<script src=') == 1 and PLOTLYJS_URL in html
     offline = draw(niger_result, {'embed_plotlyjs': True})['vulnerability_map.html'][0].decode()
     assert '<script src=' not in offline
