@@ -151,17 +151,18 @@ def _todo(stages, item):
 
 
 def _work(job, todo, stages, attempt):
-    """Run `todo` under the lease, then settle: SUCCEEDED when every stage is done,
-    FAILED for what the user must fix or on the last attempt, otherwise released."""
+    """Run `todo` under the lease, then settle: SUCCEEDED when every stage is done (written
+    with the last one), FAILED for what the user must fix or on the last attempt, otherwise
+    released (with the last stage this call runs)."""
     try:
-        for stage in todo:
-            _run_stage(job, stages, stage)
-        if set(job.item.get('stages_done') or ()) >= {stage.name for stage in stages}:
-            job.advance(status=SUCCEEDED, progress=100, lease_until=0, finished_at=now_iso())
+        for i, stage in enumerate(todo):
+            _run_stage(job, stages, stage, last=i == len(todo) - 1)
+        if not todo:   # a repeated task or delivery; SUCCEEDED if an older worker ended before saying so
+            ended = {s.name for s in stages} <= set(job.item.get('stages_done') or ())
+            job.advance(lease_until=0, **(dict(status=SUCCEEDED, progress=100, finished_at=now_iso()) if ended else {}))
+        if job.item['status'] == SUCCEEDED:
             _tell_status(job.deps, job.item, SUCCEEDED)
-            return SUCCEEDED
-        job.advance(lease_until=0)
-        return RUNNING
+        return job.item['status']
     except LeaseLost:
         log.info('lease lost; another worker or a delete took over', extra=job.where)
         if job.deps.analyses.get(job.user_id, job.analysis_id) is None:
@@ -188,21 +189,33 @@ def _check_order(stages, todo, only):
         raise ValueError(f'stage {only!r} cannot run before {todo[0].name!r}')
 
 
-def _run_stage(job, stages, stage):
-    before = max((s.progress for s in stages if s.name in (job.item.get('stages_done') or ())),
-                 default=0)
+def _run_stage(job, stages, stage, last):
+    """Run one stage; its end is ONE write: the stage done, the next one named (or the analysis
+    SUCCEEDED), the lease kept for the next stage or given back after the `last` this call runs.
+
+    Each progress message names the stage running now: the first when the analysis starts,
+    every other when the stage before it ends (a Step Functions task then finds its stage
+    already named and writes nothing before it runs)."""
     job.stage = stage.name
-    job.advance(stage=stage.name, progress=before, lease_until=job.deps.clock() + LEASE_SECONDS)
-    job.tell(stage.name, before, stage.message)
+    done = list(job.item.get('stages_done') or ())
+    if job.item.get('stage') != stage.name:
+        before = max((s.progress for s in stages if s.name in done), default=0)
+        job.advance(stage=stage.name, progress=before)
+        job.tell(stage.name, before, stage.message)
     log.info('stage %s started', stage.name, extra=job.where)
     with Heartbeat(lambda: job.deps.analyses.job.renew(job.user_id, job.analysis_id, job.owner, job.deps.clock()),
                    HEARTBEAT_SECONDS, job.where, job.deps.heartbeat_wait) as heartbeat:
         stage.run(job)
     if heartbeat.lost:
         raise LeaseLost(f'analysis {job.analysis_id} was taken over')
-    done = list(job.item.get('stages_done') or ()) + [stage.name]
-    job.advance(stages_done=done, progress=stage.progress)
-    job.tell(stage.name, stage.progress, stage.message)
+    done.append(stage.name)
+    following = next((s for s in stages if s.name not in done), None)
+    if following is None:
+        job.advance(stages_done=done, status=SUCCEEDED, progress=100, lease_until=0, finished_at=now_iso())
+        return
+    job.advance(stages_done=done, stage=following.name, progress=stage.progress,
+                lease_until=0 if last else job.deps.clock() + LEASE_SECONDS)
+    job.tell(following.name, stage.progress, following.message)
 
 
 def _our_problem(stage, analysis_id):
