@@ -1,17 +1,20 @@
-"""The whole local cloud in one process: moto server, the app's REST API behind a
-verifying authorizer, the WebSocket relay, the S3/SQS event bridges and the web app.
+"""The whole local cloud: moto server (in a child process, devstack.aws), and in this process
+the app's REST API behind a verifying authorizer, the WebSocket relay, the S3/SQS event
+bridges, the local Step Functions and the web app.
 
 The environment (endpoint, fake credentials, the `local` stage's variables, the
 user pool) is set before the app is imported, exactly as Lambda sets it before
 importing `app.py`.
 """
 import functools
+import gc
 import importlib
 import json
 import logging
 import os
 import pathlib
 import socket
+import sys
 import threading
 from dataclasses import astuple, dataclass
 
@@ -22,6 +25,7 @@ from chalicelib import aws, logs
 from chalicelib.config import settings
 from chalicelib.tokens import verify_id_token
 from devstack import events, provision, stepfunctions, web
+from devstack.aws import AwsProcess
 from devstack.gateway import RequestHandler, thread_safe
 from devstack.websocket import ManagementSession, WebsocketRelay
 
@@ -59,6 +63,26 @@ def load_app(reference):
     return getattr(importlib.import_module(module), attribute or 'app')
 
 
+def keep_what_functions_load():
+    """A middleware freezing the heap (gc.freeze) after an invocation that imported modules.
+
+    Every function runs in this one process, so the cyclic collector's full passes walk all
+    that their cold starts loaded (boto3's service models alone are some 140,000 objects):
+    0.2-0.3 s each, a few per analysis. Lambda keeps a cold start's imports and clients for the
+    container's life; frozen, they are still freed by reference counting but no longer walked.
+    """
+    modules = [len(sys.modules)]
+
+    def settle(event, get_response):
+        try:
+            return get_response(event)
+        finally:
+            if len(sys.modules) != modules[0]:
+                modules[0] = len(sys.modules)
+                gc.freeze()
+    return settle
+
+
 def chalice_config(project_dir):
     with open(pathlib.Path(project_dir) / '.chalice' / 'config.json') as f:
         disk = json.load(f)
@@ -82,7 +106,7 @@ def aws_environment(endpoint_url, region, environ=os.environ):
 def ensure_free(host, ports):
     """Raise OSError naming the first port something listens on (0 is always free).
 
-    Checked up front: moto binds inside its own thread and would hang instead. The
+    Checked up front, before anything starts: moto binds in its own process. The
     probe binds as the servers do (SO_REUSEADDR), so the TIME_WAIT connections a
     stopped stack leaves for a minute do not count as taken.
     """
@@ -128,7 +152,6 @@ class Stack:
     def _start(self):
         logs.configure(log, 'INFO')
         logs.configure(logging.getLogger('websockets'), 'WARNING')
-        logging.getLogger('werkzeug').setLevel(logging.WARNING)   # moto's per-request access log
         ensure_free(self._host, astuple(self._ports))
         site = self._bind_web()
         config = chalice_config(self._project_dir)
@@ -141,6 +164,7 @@ class Stack:
         os.environ.update(workflows.environment(os.environ))   # app.py reads the machine's ARN at import
 
         app = thread_safe(load_app(self._app_reference))
+        app.register_middleware(keep_what_functions_load(), 'all')
         workflows.start(app)
         s = settings()
         api_url = self._serve_rest(app, config)
@@ -165,6 +189,7 @@ class Stack:
         }
         if site is not None:
             self.state['web_url'] = site.start(web.local_config(self.state)).url
+        gc.freeze()
         self._write_state()
 
     def _bind_web(self):
@@ -176,15 +201,10 @@ class Stack:
         return site
 
     def _start_aws(self, config):
-        """moto server, and this process's environment pointed at it; returns its URL."""
-        from moto.server import ThreadedMotoServer   # heavy: only the stack needs it
-
-        from devstack.cognito import add_revoke_token   # moto too
-        add_revoke_token()   # moto lacks the call the web app signs out with
-        moto = ThreadedMotoServer(ip_address=self._host, port=self._ports.aws, verbose=False)
-        moto.start()
+        """moto server in its own process, and this process's environment pointed at it; returns its URL."""
+        moto = AwsProcess(self._host, self._ports.aws)
         self._stoppers.append(moto.stop)
-        endpoint_url = 'http://{}:{}'.format(*moto.get_host_and_port())
+        endpoint_url = moto.start()
         os.environ.pop('AWS_PROFILE', None)
         os.environ.pop('AWS_SESSION_TOKEN', None)
         os.environ.update({**config.environment_variables,

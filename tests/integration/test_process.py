@@ -6,7 +6,7 @@ import urllib.parse
 import jwt
 import pytest
 
-from tests.integration.support import LocalStack
+from tests.integration.support import LocalStack, wait_for
 
 pytestmark = pytest.mark.integration
 
@@ -46,3 +46,13 @@ def test_stack_process_serves_the_demo_user_and_stops_cleanly(tmp_path, signum):
     assert not (tmp_path / 'stack.json').exists()
     log = stack.log_text()
     assert token not in log and 'eyJ' not in log
+
+
+def test_the_local_aws_does_not_outlive_a_stack_that_was_killed(tmp_path):
+    """moto runs in a child process (devstack.aws): a stack killed outright (no cleanup) still
+    takes it down, so the next `make run` finds its port free."""
+    stack = LocalStack(tmp_path).start()
+    aws = stack.state['aws_endpoint_url']
+    assert _listening(aws)
+    stack.stop(signal.SIGKILL)
+    assert wait_for(lambda: not _listening(aws), seconds=10), 'moto outlived the stack'
