@@ -1,6 +1,6 @@
 """The web app's time budgets (spec/frontend.md) on a 512 kbps / 300 ms link, with their spread.
 
-Starts the local stack serving the built app (as tests/web/test_browser.py does) and runs
+Starts the local stack serving the built app (devstack.process, as the browser tests do) and runs
 web/e2e/measure.mjs in Debian's Chromium: Niger is uploaded once, then each run opens the app
 in a fresh browser (nothing cached) on the throttled link, signs in, analyses the dataset again
 and opens its map. Prints the median, fastest and slowest of the runs for "sign-in form usable"
@@ -19,7 +19,7 @@ import tempfile
 
 from bench import SHARED_DATA
 from devstack import web
-from tests.integration.support import ROOT, LocalStack
+from devstack.process import ROOT, StackProcess
 
 CHROMIUM = os.environ.get('CHROMIUM', '/usr/bin/chromium')
 NODE_SECONDS = 900
@@ -39,7 +39,7 @@ def _missing():
 def measure(repeats, scratch):
     """{budgets, labels, runs} from web/e2e/measure.mjs against a stack started for it."""
     web.build(out=sys.stderr)
-    stack = LocalStack(os.path.join(scratch, 'stack'), 'app:app', web=True).start()
+    stack = StackProcess(os.path.join(scratch, 'stack'), web=True).start()
     try:
         out = os.path.join(scratch, 'figures.json')
         env = {**os.environ, 'CHROMIUM': CHROMIUM, 'E2E_STACK': str(stack.state_dir / 'stack.json'),

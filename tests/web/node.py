@@ -4,7 +4,7 @@ import subprocess
 
 import pytest
 
-from tests.integration.support import ROOT
+from devstack.process import ROOT
 
 NODE_MISSING = 'Node.js 20 with npm is needed for the web app\'s tests: install it (https://nodejs.org)'
 

@@ -13,7 +13,8 @@ import shutil
 import pytest
 
 from devstack import web
-from tests.integration.support import ROOT, LocalStack
+from devstack.process import ROOT
+from tests.integration.support import LocalStack
 from tests.web.node import run_node
 
 pytestmark = pytest.mark.integration
