@@ -1,31 +1,72 @@
-"""Niger from upload to SUCCEEDED with its maps and report (goal: under 1.5 s), on the local stack's moto server.
+"""Niger from upload to SUCCEEDED with its maps and report (goal: under 1.5 s), on the local stack.
 
-As the local stack runs it, minus the browser: moto server in this process's threads (as
-`make run` starts it), reached over HTTP; the dataset is created, its two files put where the
-presigned posts would put them, the upload function processes each (the S3 events), the
-analysis is created and the worker runs every stage (prepare, score, publish, draw, report).
-moto is far slower than DynamoDB, S3 and SQS, so its calls are counted and timed apart: own
-work is the rest, and the estimate in AWS prices each call at bench_chat.ESTIMATED_CALL_MS.
-Cold is the first run in a fresh interpreter (the workers' imports included, as their cold
-start pays them); warm, the runs after it. `python -m bench.bench_pipeline` runs it alone.
+Measured twice. First the local stack itself, as `make run` starts it (devstack.process, without
+the web app): the demo user creates a dataset, the clock starts, both files go to their presigned
+POSTs, the upload function processes them (S3 events), the dataset is READY (asked every 50 ms),
+POST /analyses starts the Step Functions execution whose tasks run the stages, and the clock
+stops when the WebSocket says SUCCEEDED. The first upload after the stack is ready is cold (the
+functions import what they need, as a cold Lambda does), the next ones warm; each repeat is a
+fresh stack. Then the same work as function calls in a fresh interpreter, against moto in its own
+process (devstack.aws) as in the stack: moto is far slower than DynamoDB, S3 and SQS, so its
+calls are counted and timed apart; own work is the rest, and the estimate in AWS prices each
+call at bench_chat.ESTIMATED_CALL_MS. `python -m bench.bench_pipeline` runs it alone.
 """
 import argparse
+import asyncio
 import json
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 
 from bench import ROOT, niger_files
 from bench.bench_chat import ALICE, ESTIMATED_CALL_MS, AwsCalls
 
 GOAL_SECONDS = 1.5
+READY_POLL_SECONDS = 0.05
+
+
+def on_the_stack(runs):
+    """[seconds from the first file posted to SUCCEEDED] for `runs` uploads on a fresh local stack."""
+    import requests
+
+    from devstack.demo import Api, follow
+    from devstack.process import StackProcess
+    files = niger_files()
+    measured = []
+    with tempfile.TemporaryDirectory(prefix='bench-pipeline-') as scratch:
+        stack = StackProcess(scratch).start()
+        try:
+            token = stack.demo_token()
+            api = Api(stack.api_url, token)
+            for _ in range(runs):
+                created = api.call('POST', '/datasets', expect=201, json={'name': 'bench', 'files': [
+                    {'role': role, 'filename': name, 'size': len(body)} for role, (name, body) in files.items()]})
+                started = time.perf_counter()
+                for upload in created['uploads']:
+                    name, body = files[upload['role']]
+                    requests.post(upload['url'], data=upload['fields'], files={'file': (name, body)}, timeout=60)
+                dataset = api.call('GET', f'/datasets/{created["dataset_id"]}')
+                while dataset['status'] not in ('READY', 'INVALID'):
+                    time.sleep(READY_POLL_SECONDS)
+                    dataset = api.call('GET', f'/datasets/{created["dataset_id"]}')
+                analysis_id = api.start_analysis(created['dataset_id'])
+                last = asyncio.run(follow(stack.ws_url, token, analysis_id))[-1]
+                measured.append(time.perf_counter() - started)
+                if last.get('status') != 'SUCCEEDED':
+                    raise RuntimeError(f'the analysis ended {last}\n{stack.log_text()[-3000:]}')
+        finally:
+            stack.stop()
+    return measured
 
 
 def upload_to_succeeded(deps, files):
-    """(seconds, moto calls, their seconds) from the uploads' processing to the analysis SUCCEEDED."""
+    """(seconds, AWS calls, their seconds) from the uploads' processing to the analysis SUCCEEDED,
+    each stage run as the state machine's task runs it."""
     from chalicelib import aws
     from chalicelib.analyses import requests as analyses, runner
+    from chalicelib.analyses.stages import STAGES
     from chalicelib.datasets import processing, requests as datasets
     created = datasets.create(ALICE, {'name': 'bench', 'files': [
         {'role': role, 'filename': name, 'size': len(body)} for role, (name, body) in files.items()]}, deps)
@@ -39,63 +80,66 @@ def upload_to_succeeded(deps, files):
         for role in files:
             processing.process_upload(item['files'][role]['key'], deps)
         analysis_id = analyses.create(ALICE, {'dataset_id': created['dataset_id']}, deps)['analysis_id']
-        status = runner.run_job(ALICE, analysis_id, deps)
+        for stage in STAGES:
+            status = runner.run_stage_event({'user_id': ALICE, 'analysis_id': analysis_id, 'stage': stage.name},
+                                            deps)['status']
         seconds = time.perf_counter() - started
     if status != 'SUCCEEDED':
         raise RuntimeError(f'the analysis ended {status}')
     return seconds, len(calls.spans), sum(b - a for a, b in calls.spans)
 
 
-def runs(warm):
-    """In this (fresh) interpreter, against a moto server of its own: the cold run, then `warm`
-    more; JSON on stdout."""
+def as_functions(warm):
+    """In this (fresh) interpreter, against moto in a process of its own: the cold run, then
+    `warm` more; JSON on stdout."""
     import os
-    from moto.server import ThreadedMotoServer
+
     from chalicelib import aws
     from chalicelib.config import settings
     from chalicelib.deps import Deps
+    from devstack.aws import AwsProcess
     from devstack.provision import create_data_resources
     from devstack.stack import aws_environment
     files = niger_files()
-    server = ThreadedMotoServer(ip_address='127.0.0.1', port=free_port(), verbose=False)
-    server.start()
+    moto = AwsProcess('127.0.0.1', 0)
     try:
-        os.environ.update(aws_environment('http://{}:{}'.format(*server.get_host_and_port()), 'eu-west-1'))
+        os.environ.update(aws_environment(moto.start(), 'eu-west-1'))
         aws.reset_clients()
         s = settings()
         create_data_resources(lambda service: aws.client(service, s.region), s)
         deps = Deps(s)
         measured = [upload_to_succeeded(deps, files) for _ in range(warm + 1)]
     finally:
-        server.stop()
+        moto.stop()
     print(json.dumps({'cold': measured[0], 'warm': measured[1:]}))
 
 
-def free_port():
-    import socket
-    with socket.socket() as probe:
-        probe.bind(('127.0.0.1', 0))
-        return probe.getsockname()[1]
+def spread(values):
+    return f'{statistics.median(values):.2f} s ({min(values):.2f}-{max(values):.2f})'
 
 
-def line(label, measured):
+def functions_line(label, measured):
     seconds, calls, moto = zip(*measured)
     own = [s - m for s, m in zip(seconds, moto)]
     estimate = [o + c * ESTIMATED_CALL_MS / 1000 for o, c in zip(own, calls)]
-
-    def spread(values):
-        return f'{statistics.median(values):.2f} s ({min(values):.2f}-{max(values):.2f})'
-    return (f'  {label:<5} local stack {spread(seconds)}; own work {spread(own)}, {statistics.median(calls):.0f} '
-            f'moto calls ({statistics.median(moto):.2f} s); estimate in AWS {spread(estimate)}')
+    return (f'  {label:<5} {spread(seconds)}; own work {spread(own)}, {statistics.median(calls):.0f} '
+            f'AWS calls ({statistics.median(moto):.2f} s in moto); estimate in AWS {spread(estimate)}')
 
 
 def report(repeats=3, warm=3):
-    """Print the cold and warm medians (min-max) over `repeats` fresh interpreters."""
+    """Print the cold and warm medians (min-max) over `repeats` fresh stacks and interpreters."""
     if niger_files() is None:
         return
-    print(f'\nNiger from upload to SUCCEEDED with maps and report (goal under {GOAL_SECONDS} s; '
-          f'{repeats} fresh interpreters, {warm} warm runs each; estimate: own work + '
-          f'{ESTIMATED_CALL_MS} ms a storage call):')
+    print(f'\nNiger from upload to SUCCEEDED with maps and report (goal under {GOAL_SECONDS} s), on the local '
+          f'stack as make run starts it ({repeats} fresh stacks: the first upload after start, then {warm} more):')
+    cold, warm_runs = [], []
+    for _ in range(repeats):
+        first, *after = on_the_stack(warm + 1)
+        cold.append(first)
+        warm_runs.extend(after)
+    print(f'  cold  {spread(cold)}\n  warm  {spread(warm_runs)}')
+    print(f'the same as function calls, each stage as its Step Functions task ({repeats} fresh interpreters; '
+          f'estimate: own work + {ESTIMATED_CALL_MS} ms an AWS call):')
     cold, warm_runs = [], []
     for _ in range(repeats):
         out = subprocess.run([sys.executable, '-m', 'bench.bench_pipeline', '--runs', str(warm)],
@@ -105,8 +149,8 @@ def report(repeats=3, warm=3):
         measured = json.loads(out.stdout.strip().splitlines()[-1])
         cold.append(measured['cold'])
         warm_runs.extend(measured['warm'])
-    print(line('cold', cold))
-    print(line('warm', warm_runs))
+    print(functions_line('cold', cold))
+    print(functions_line('warm', warm_runs))
 
 
 def main(argv=None):
@@ -115,7 +159,7 @@ def main(argv=None):
     parser.add_argument('--runs', type=int, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.runs is not None:
-        runs(args.runs)
+        as_functions(args.runs)
     else:
         report(args.repeats)
     return 0
