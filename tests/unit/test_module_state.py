@@ -25,7 +25,7 @@ HEAVY = ('pandas', 'numpy', 'plotly', 'pyproj', 'shapely')
 CACHE_DECORATORS = frozenset({'lru_cache', 'cache', 'cached_property'})
 # Memoised functions, each with why it cannot hold a user's data: keyed on no user input.
 CACHES_ALLOWED = {
-    'chalicelib/aws.py': {'client'},                      # boto3 clients by service and endpoint
+    'chalicelib/aws.py': {'client', '_session'},          # boto3 clients by service and endpoint, their session
     'chalicelib/tokens.py': {'_fetch_jwks_cached'},       # the user pool's public keys, by URL
     'chalicelib/viz/page.py': {'environment'},            # compiled templates, no arguments
     'chalicelib/viz/plotlyjs.py': {'template'},           # plotly's 'plotly_white' template, no arguments
