@@ -55,22 +55,32 @@ class Job:
     def dataset_id(self):
         return self.item.get('dataset_id') or (self.item.get('request') or {}).get('dataset_id')
 
-    def read_work(self, *parts):
-        return self.deps.objects.get_object(
-            self.user_id, object_key(self.user_id, 'analyses', self.analysis_id, 'work', *parts))
+    def _work_key(self, *parts):
+        return object_key(self.user_id, 'analyses', self.analysis_id, 'work', *parts)
 
-    def write_work(self, parts, body):
-        self.deps.objects.put_file(self.user_id, 'analyses', self.analysis_id, ('work',) + parts,
-                                 body, content_type(parts[-1]))
+    def read_work(self, *parts):
+        return self.deps.objects.get_object(self.user_id, self._work_key(*parts))
+
+    def read_canonical(self, names):
+        """The analysis's snapshot of its dataset's files, `{name: bytes}`, read together."""
+        return self.deps.objects.get_objects(self.user_id, {name: self._work_key('canonical', name) for name in names})
+
+    def write_work(self, files):
+        """Store `{parts: bytes}` under the analysis's `work/` prefix, together."""
+        self.deps.objects.put_files(self.user_id, 'analyses', self.analysis_id, {
+            ('work',) + parts: (body, content_type(parts[-1])) for parts, body in files.items()})
 
     def result(self):
         """The engine's result (AnalysisResult.to_dict()) that the score stage stored."""
         return json.loads(self.read_work('result.json'))
 
     def publish(self, artifacts):
-        """Store `{name: (bytes, content type)}` as artifacts and list them on the analysis (one write)."""
-        stored = {name: (self.deps.objects.put_file(self.user_id, 'analyses', self.analysis_id, (name,), body, ctype),
-                         ctype, len(body)) for name, (body, ctype) in sorted(artifacts.items())}
+        """Store `{name: (bytes, content type)}` as artifacts, together, and list them on the analysis
+        (one write)."""
+        names = sorted(artifacts)
+        keys = self.deps.objects.put_files(self.user_id, 'analyses', self.analysis_id,
+                                           {(name,): artifacts[name] for name in names})
+        stored = {name: (keys[(name,)], artifacts[name][1], len(artifacts[name][0])) for name in names}
         try:
             self.item = self.deps.analyses.add_artifacts(self.user_id, self.analysis_id, stored)
         except StaleTransition as error:
@@ -106,25 +116,23 @@ def prepare(job):
     tpr = (job.item.get('request') or {}).get('tpr')
     if tpr == (dataset.get('tpr') or {}).get('options'):
         tpr = None   # the dataset's canonical files already carry the ward TPR of these options
-    files = {name: job.deps.objects.get_object(job.user_id, key)
-             for name, key in sorted(dataset['canonical'].items())
-             if not (tpr and name in JOINED_FILES)}   # recomputed below from the dataset's base
+    files = job.deps.objects.get_objects(job.user_id, {
+        name: key for name, key in sorted(dataset['canonical'].items())
+        if not (tpr and name in JOINED_FILES)})   # recomputed below from the dataset's base
     if tpr:
         files.update(analysis_canonical(job.user_id, dataset, tpr, job.deps.objects))
     PreparedDataset.from_canonical(files)
-    for name, body in files.items():
-        job.write_work(('canonical', name), body)
-    job.write_work(('inputs.json',), _json({'dataset_id': job.dataset_id, 'files': sorted(files),
-                                            'dataset_name': dataset.get('name')}))
+    job.write_work({**{('canonical', name): body for name, body in files.items()},
+                    ('inputs.json',): _json({'dataset_id': job.dataset_id, 'files': sorted(files),
+                                             'dataset_name': dataset.get('name')})})
 
 
 def score(job):
     """Rank the wards with the engine; the whole result goes to `work/result.json`."""
     from chalicelib.analysis import PreparedDataset, run_analysis
     inputs = json.loads(job.read_work('inputs.json'))
-    files = {name: job.read_work('canonical', name) for name in inputs['files']}
-    result = run_analysis(PreparedDataset.from_canonical(files), job.request)
-    job.write_work(('result.json',), _json(result.to_dict()))
+    result = run_analysis(PreparedDataset.from_canonical(job.read_canonical(inputs['files'])), job.request)
+    job.write_work({('result.json',): _json(result.to_dict())})
 
 
 def publish(job):
@@ -156,7 +164,7 @@ def draw(job):
     from chalicelib import viz
     result = job.result()
     display = viz.display_boundaries(result)
-    job.write_work(('display.json',), _json(display))
+    job.write_work({('display.json',): _json(display)})
     job.publish(viz.draw(result, drawing_options(job.item), display))
 
 

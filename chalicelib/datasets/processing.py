@@ -178,10 +178,9 @@ def _validate(deps, dataset):
         files = {role: (f['filename'], deps.objects.read_upload(user_id, f))
                  for role, f in dataset['files'].items() if role in ENGINE_ROLES}
         prepared = prepare_dataset(files, reading_limits(deps.max_bytes))
-        canonical = {
-            name: deps.objects.put_file(user_id, 'datasets', dataset_id, ('canonical', name),
-                                      body, content_type(name))
-            for name, body in prepared.to_canonical().items()}
+        stored = deps.objects.put_files(user_id, 'datasets', dataset_id, {
+            ('canonical', name): (body, content_type(name)) for name, body in prepared.to_canonical().items()})
+        canonical = {parts[-1]: key for parts, key in stored.items()}
     except DataError as error:
         log.info('dataset refused: %s', error.code, extra={'user_id': user_id, 'dataset_id': dataset_id})
         return INVALID, {'errors': [_bounded(error.to_dict())], 'files': dataset['files']}

@@ -11,6 +11,7 @@ exact server-chosen key, downloads presigned GETs that expire in minutes.
 import gzip
 import re
 import time
+from concurrent.futures import ThreadPoolExecutor
 from types import MappingProxyType
 
 from chalicelib import aws
@@ -29,6 +30,9 @@ UPLOAD_EXPIRY_SECONDS = 15 * 60
 DOWNLOAD_EXPIRY_SECONDS = 5 * 60
 UPLOAD_PREFIX = 'uploads/'
 USER_PREFIX = 'users/'
+# S3 requests one call of put_files or get_objects keeps in flight: a stage's files are written and
+# read together, not one round trip after another.
+IN_FLIGHT = 8
 
 _ID = r'[A-Za-z0-9_-]+'
 _UPLOAD_KEY = re.compile(
@@ -143,6 +147,15 @@ class Objects:
                                 ContentType=content_type, ServerSideEncryption='AES256', **extra)
         return key
 
+    def put_files(self, user_id, kind, item_id, files):
+        """put_file for several files at once: `{parts: (body, content type)}` -> `{parts: key}`."""
+        return dict(zip(files, _together(
+            lambda parts: self.put_file(user_id, kind, item_id, parts, *files[parts]), files)))
+
+    def get_objects(self, user_id, keys):
+        """get_object for several objects at once: `{name: key}` -> `{name: bytes}`."""
+        return dict(zip(keys, _together(lambda name: self.get_object(user_id, keys[name]), keys)))
+
     def read_upload(self, user_id, upload):
         """The bytes of a dataset's file as processing checked them: its `processed/` copy,
         or the upload itself for a dataset processed before uploads were frozen."""
@@ -179,6 +192,15 @@ class Objects:
                 keys = [{'Key': o['Key']} for o in page.get('Contents', [])]
                 if keys:
                     self._client.delete_objects(Bucket=self.bucket, Delete={'Objects': keys, 'Quiet': True})
+
+
+def _together(call, items):
+    """[call(item) for item in items], up to IN_FLIGHT at a time (boto3 clients are thread-safe)."""
+    items = list(items)
+    if len(items) < 2:
+        return [call(item) for item in items]
+    with ThreadPoolExecutor(min(IN_FLIGHT, len(items))) as pool:
+        return list(pool.map(call, items))
 
 
 def _own(user_id, key):
