@@ -97,6 +97,16 @@ class AwsCalls:
         finally:
             BaseClient._make_api_call = original
 
+    def merged(self):
+        """The calls' spans with overlapping ones joined: calls in flight together count once."""
+        joined = []
+        for start, end in sorted(self.spans):
+            if joined and start <= joined[-1][1]:
+                joined[-1][1] = max(joined[-1][1], end)
+            else:
+                joined.append([start, end])
+        return joined
+
     def outside(self, windows):
         """(count, seconds) of the calls made outside the `windows` (the tools' own)."""
         mine = [(a, b) for a, b in self.spans if not any(start <= a and b <= end for start, end in windows)]

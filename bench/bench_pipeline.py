@@ -8,8 +8,8 @@ stops when the WebSocket says SUCCEEDED. The first upload after the stack is rea
 functions import what they need, as a cold Lambda does), the next ones warm; each repeat is a
 fresh stack. Then the same work as function calls in a fresh interpreter, against moto in its own
 process (devstack.aws) as in the stack: moto is far slower than DynamoDB, S3 and SQS, so its
-calls are counted and timed apart; own work is the rest, and the estimate in AWS prices each
-call at bench_chat.ESTIMATED_CALL_MS. `python -m bench.bench_pipeline` runs it alone.
+calls are counted and timed apart (calls in flight together as one round); own work is the rest,
+and the estimate in AWS prices each round at bench_chat.ESTIMATED_CALL_MS. `python -m bench.bench_pipeline` runs it alone.
 """
 import argparse
 import asyncio
@@ -62,8 +62,9 @@ def on_the_stack(runs):
 
 
 def upload_to_succeeded(deps, files):
-    """(seconds, AWS calls, their seconds) from the uploads' processing to the analysis SUCCEEDED,
-    each stage run as the state machine's task runs it."""
+    """(seconds, AWS calls, rounds of calls, the rounds' seconds) from the uploads' processing to the
+    analysis SUCCEEDED, each stage run as the state machine's task runs it. Calls in flight together
+    (a stage's files, written and read at once) are one round."""
     from chalicelib import aws
     from chalicelib.analyses import requests as analyses, runner
     from chalicelib.analyses.stages import STAGES
@@ -86,7 +87,8 @@ def upload_to_succeeded(deps, files):
         seconds = time.perf_counter() - started
     if status != 'SUCCEEDED':
         raise RuntimeError(f'the analysis ended {status}')
-    return seconds, len(calls.spans), sum(b - a for a, b in calls.spans)
+    rounds = calls.merged()
+    return seconds, len(calls.spans), len(rounds), sum(b - a for a, b in rounds)
 
 
 def as_functions(warm):
@@ -119,11 +121,12 @@ def spread(values):
 
 
 def functions_line(label, measured):
-    seconds, calls, moto = zip(*measured)
+    seconds, calls, rounds, moto = zip(*measured)
     own = [s - m for s, m in zip(seconds, moto)]
-    estimate = [o + c * ESTIMATED_CALL_MS / 1000 for o, c in zip(own, calls)]
-    return (f'  {label:<5} {spread(seconds)}; own work {spread(own)}, {statistics.median(calls):.0f} '
-            f'AWS calls ({statistics.median(moto):.2f} s in moto); estimate in AWS {spread(estimate)}')
+    estimate = [o + r * ESTIMATED_CALL_MS / 1000 for o, r in zip(own, rounds)]
+    return (f'  {label:<5} {spread(seconds)}; own work {spread(own)}, {statistics.median(calls):.0f} AWS calls in '
+            f'{statistics.median(rounds):.0f} rounds ({statistics.median(moto):.2f} s waiting on moto); '
+            f'estimate in AWS {spread(estimate)}')
 
 
 def report(repeats=3, warm=3):
@@ -139,7 +142,7 @@ def report(repeats=3, warm=3):
         warm_runs.extend(after)
     print(f'  cold  {spread(cold)}\n  warm  {spread(warm_runs)}')
     print(f'the same as function calls, each stage as its Step Functions task ({repeats} fresh interpreters; '
-          f'estimate: own work + {ESTIMATED_CALL_MS} ms an AWS call):')
+          f'estimate: own work + {ESTIMATED_CALL_MS} ms a round of AWS calls):')
     cold, warm_runs = [], []
     for _ in range(repeats):
         out = subprocess.run([sys.executable, '-m', 'bench.bench_pipeline', '--runs', str(warm)],
