@@ -5,10 +5,10 @@ unzipped. The API's functions (REST, WebSocket, Cognito triggers) import none of
 analysis libraries, so they run `api.zip`: the app's code and the distributions they
 import (pydantic and PyJWT with theirs), about 21 MB. The workers (uploads, analysis
 stages, chat turns, the events) and the few REST routes that compute run `worker.zip`:
-everything but what no function runs (the dependencies' test folders, plotly's Jupyter
-extension and widget bundle, C headers, type stubs and numpy's build tools, and the token
-libraries, as only the API verifies tokens), with the symbol tables stripped from its
-extension modules (`strip`, binutils).
+everything but what no function runs (the dependencies' test folders, plotly's Python code
+beside its package data, its Jupyter extension and widget bundle, C headers, type stubs and
+numpy's build tools, and the token libraries, as only the API verifies tokens), with the
+symbol tables stripped from its extension modules (`strip`, binutils).
 
 `check` proves each package serves its functions on its own: in a fresh interpreter
 that sees the package and the standard library only, app.py imports and every handler
@@ -40,6 +40,9 @@ TEST_FOLDER = re.compile(r'(^|/)tests?/')
 NEVER_RUN = (
     TEST_FOLDER,
     re.compile(r'^plotly/labextension/|^plotly/package_data/widgetbundle\.js$|^plotly-[^/]+\.data/'),   # Jupyter
+    # plotly's Python package and what it imports: the maps are written as the plain JSON plotly.js takes
+    # (chalicelib.viz.plotlyjs), which reads only plotly's package data (plotly.js, the template).
+    re.compile(r'^plotly/(?!__init__\.py$|package_data/)|^_plotly_utils/|^narwhals/'),
     re.compile(r'^numpy/(f2py|distutils|_core/include|_core/lib)/'),   # building extensions
     re.compile(r'\.(pyi|pxd|pyx|h)$'),                                 # type stubs, C sources and headers
 )
