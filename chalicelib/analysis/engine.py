@@ -11,6 +11,7 @@ import numpy as np
 from . import imputation, pca as pca_module, scoring
 from .dataset import no_stage
 from .errors import DataError
+from .ingest import collector_paused
 from .variables import check_model_count, select_variables, unusable
 
 METHODS = ('composite', 'pca', 'both')
@@ -160,8 +161,9 @@ def run_analysis(prepared, request, on_stage=None):
         composite = scoring.composite(normalised, legacy)
 
     on_stage('assemble')
-    return assemble(prepared, request, names, directions, raw, values, normalised, fills, composite, pca_result,
-                    warnings)
+    with collector_paused():   # a dict per ward and per ward's values, and no cycle among them
+        return assemble(prepared, request, names, directions, raw, values, normalised, fills, composite, pca_result,
+                        warnings)
 
 
 def assemble(prepared, request, names, directions, raw, values, normalised, fills, composite, pca_result, warnings):
