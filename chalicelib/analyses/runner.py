@@ -195,7 +195,7 @@ def _run_stage(job, stages, stage, last):
 
     Each progress message names the stage running now: the first when the analysis starts,
     every other when the stage before it ends (a Step Functions task then finds its stage
-    already named and writes nothing before it runs)."""
+    already named and writes nothing before it runs); the last stage's end is told at 100."""
     job.stage = stage.name
     done = list(job.item.get('stages_done') or ())
     if job.item.get('stage') != stage.name:
@@ -212,6 +212,7 @@ def _run_stage(job, stages, stage, last):
     following = next((s for s in stages if s.name not in done), None)
     if following is None:
         job.advance(stages_done=done, status=SUCCEEDED, progress=100, lease_until=0, finished_at=now_iso())
+        job.tell(stage.name, 100, stage.message)   # the bar full before the status says SUCCEEDED
         return
     job.advance(stages_done=done, stage=following.name, progress=stage.progress,
                 lease_until=0 if last else job.deps.clock() + LEASE_SECONDS)

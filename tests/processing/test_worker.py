@@ -161,7 +161,8 @@ def test_progress_is_pushed_for_every_stage_in_order_then_the_status(analysis, w
     runner.run_job(ALICE, analysis, worker_deps)
 
     progress = sender.progress()
-    assert [m['stage'] for m in progress] == STAGE_NAMES, 'each stage is told once, as it starts'
+    assert [m['stage'] for m in progress] == STAGE_NAMES + STAGE_NAMES[-1:], 'each stage told as it starts'
+    assert progress[-1]['progress'] == 100, 'and the last one as it ends'
     assert [m['progress'] for m in progress] == sorted(m['progress'] for m in progress)
     assert all(m['analysis_id'] == analysis and m['message'] for m in progress)
     assert sender.statuses() == ['SUCCEEDED']
