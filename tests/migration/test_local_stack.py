@@ -8,7 +8,8 @@ import sys
 
 import pytest
 
-from tests.integration.support import ROOT, LocalStack
+from devstack.process import ROOT
+from tests.integration.support import LocalStack
 from tests.migration.conftest import team
 from tests.migration.instances import real_uploads
 

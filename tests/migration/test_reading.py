@@ -11,7 +11,7 @@ from migration.compare import compare_rankings, compare_tpr, describe
 from migration.instance import read_instance
 from migration.mapping import MappingError, read_mapping
 from migration.target import target_settings
-from tests.integration.support import ROOT
+from devstack.process import ROOT
 from tests.migration import instances as build
 
 RANKINGS = [{'ward_code': 'NI1', 'ward_name': 'Sabon Gari', 'composite_rank': 1, 'composite_score': 0.9},
