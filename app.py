@@ -88,6 +88,14 @@ def delete_dataset(identity, request, deps, dataset_id):
     datasets.delete(identity.user_id, dataset_id, deps)
 
 
+@endpoint('/datasets/{dataset_id}/uploads', 'POST', 'datasets.uploads', 'dataset', writes=True,
+          request='datasets.RenewUploads', response='datasets.UploadsRenewed', errors=[409, 413])
+def renew_uploads(identity, request, deps, dataset_id):
+    """New upload links for files of a dataset that have not arrived (the links expired, or an upload
+    failed): send only those again, to the same dataset."""
+    return datasets.renew_uploads(identity.user_id, dataset_id, json_body(request), deps)
+
+
 @endpoint('/datasets/{dataset_id}/tpr', 'POST', 'datasets.tpr', 'dataset', writes=True,
           request='datasets.ComputeTpr', response='datasets.TprResult', errors=[409, 422], computes=True)
 def compute_tpr(identity, request, deps, dataset_id):

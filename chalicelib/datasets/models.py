@@ -23,6 +23,12 @@ class CreateDataset(BaseModel):
     files: List[UploadRequest] = Field(min_length=1, max_length=len(EXTENSIONS))
 
 
+class RenewUploads(BaseModel):
+    """The files to send again, as declared now (each one of the dataset's files not yet arrived)."""
+    model_config = ConfigDict(extra='forbid', strict=True, defer_build=True)
+    files: List[UploadRequest] = Field(min_length=1, max_length=len(EXTENSIONS))
+
+
 class Upload(ResponseBody):
     role: Literal[tuple(EXTENSIONS)]
     url: Url
@@ -35,6 +41,10 @@ class DatasetCreated(ResponseBody):
     dataset_id: str
     status: Literal[AWAITING_UPLOAD]
     uploads: List[Upload]
+
+
+class UploadsRenewed(DatasetCreated):
+    """New links for the named files, to the same keys; upload each file to its url with its fields."""
 
 
 class Issue(ResponseBody):

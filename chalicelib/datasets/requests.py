@@ -1,12 +1,13 @@
-"""Dataset requests: create one with presigned uploads, list, read, delete with its files."""
+"""Dataset requests: create one with presigned uploads, renew the uploads of files still missing, list,
+read, delete with its files."""
 import posixpath
 
 from chalicelib.datasets import EXTENSIONS
-from chalicelib.errors import BadRequest, TooLarge
+from chalicelib.errors import BadRequest, Conflict, TooLarge
 from chalicelib.requests import find, page, parse
 from chalicelib.storage.base import new_id, now_iso
 from chalicelib.storage.datasets import AWAITING_UPLOAD, READY
-from chalicelib.storage.objects import content_type
+from chalicelib.storage.objects import content_type, upload_key
 
 REQUIRED_ROLES = ('boundaries',)
 # The wards' values: ward data, or a facility export whose ward TPR is used alone with the boundaries.
@@ -43,11 +44,20 @@ def _check_files(files, max_bytes):
                 f'({max_bytes // (1024 * 1024)} MB)',
                 {'field': f'files[{i}].size', 'filename': f.filename, 'limit': max_bytes})
         extensions.append(ext)
-    missing = missing_roles(seen)
-    if missing:
-        raise BadRequest(f'files: a dataset needs a {" and a ".join(missing)} file (a tpr facility export '
-                         'can stand in for the data file)', {'field': 'files', 'missing': missing})
     return extensions
+
+
+def _presign(user_id, dataset_id, files, extensions, deps):
+    """One presigned POST per file, to the dataset's key for its role and extension."""
+    return [deps.objects.presigned_upload(user_id, dataset_id, f.role, ext, f.size, content_type(ext))
+            for f, ext in zip(files, extensions)]
+
+
+def _awaiting(dataset_id, files, posts):
+    """The answer that says where to send each file."""
+    return {'dataset_id': dataset_id, 'status': AWAITING_UPLOAD,
+            'uploads': [{'role': f.role, 'url': p['url'], 'fields': p['fields'], 'expires_at': p['expires_at']}
+                        for f, p in zip(files, posts)]}
 
 
 def create(user_id, body, deps):
@@ -55,21 +65,63 @@ def create(user_id, body, deps):
     from chalicelib.datasets.models import CreateDataset
     request = parse(CreateDataset, body)
     extensions = _check_files(request.files, deps.max_bytes)
+    missing = missing_roles([f.role for f in request.files])
+    if missing:
+        raise BadRequest(f'files: a dataset needs a {" and a ".join(missing)} file (a tpr facility export '
+                         'can stand in for the data file)', {'field': 'files', 'missing': missing})
     dataset_id = new_id('ds')
-    uploads = [deps.objects.presigned_upload(user_id, dataset_id, f.role, ext, f.size,
-                                        content_type(ext))
-               for f, ext in zip(request.files, extensions)]
+    posts = _presign(user_id, dataset_id, request.files, extensions, deps)
     now = now_iso()
     deps.datasets.put_new(user_id, {
         'dataset_id': dataset_id, 'name': request.name, 'status': AWAITING_UPLOAD,
-        'files': {f.role: {'filename': f.filename, 'key': u['key'], 'size': f.size,
+        'files': {f.role: {'filename': f.filename, 'key': p['key'], 'size': f.size,
                            'content_type': content_type(ext), 'uploaded': False}
-                  for f, ext, u in zip(request.files, extensions, uploads)},
+                  for f, ext, p in zip(request.files, extensions, posts)},
         'errors': [], 'warnings': [], 'created_at': now, 'updated_at': now})
-    return {'dataset_id': dataset_id, 'status': AWAITING_UPLOAD,
-            'uploads': [{'role': f.role, 'url': u['url'], 'fields': u['fields'],
-                         'expires_at': u['expires_at']}
-                        for f, u in zip(request.files, uploads)]}
+    return _awaiting(dataset_id, request.files, posts)
+
+
+def renew_uploads(user_id, dataset_id, body, deps):
+    """New presigned POSTs for files of an AWAITING_UPLOAD dataset that have not arrived, to the
+    keys it already has: an expired or failed upload sends again only what is missing, on the
+    same dataset. The declared filename and size become the ones given now."""
+    from chalicelib.datasets.models import RenewUploads
+    request = parse(RenewUploads, body)
+    dataset = find(deps.datasets, user_id, dataset_id, 'dataset')
+    extensions = _check_files(request.files, deps.max_bytes)
+    for i, (f, ext) in enumerate(zip(request.files, extensions)):
+        declared = dataset['files'].get(f.role)
+        if declared is None:
+            raise BadRequest(f'files[{i}].role: dataset {dataset_id} has no {f.role} file; create a new '
+                             'dataset to add one', {'field': f'files[{i}].role'})
+        if declared['key'] != upload_key(user_id, dataset_id, f.role, ext):
+            raise BadRequest(f'files[{i}].filename: {f.filename!r} is not the kind of file dataset {dataset_id} '
+                             f'was created with ({declared["filename"]!r}); choose that kind of file, or create a '
+                             'new dataset for a different kind of file', {'field': f'files[{i}].filename'})
+    roles = [f.role for f in request.files]
+    refusal = _not_awaiting(dataset, roles)
+    if refusal:
+        raise refusal
+    posts = _presign(user_id, dataset_id, request.files, extensions, deps)
+    if deps.datasets.redeclare(user_id, dataset_id, {f.role: (f.filename, f.size) for f in request.files}) is None:
+        # A late upload arrived (or the dataset moved on, or went) between the read and the write.
+        raise _not_awaiting(find(deps.datasets, user_id, dataset_id, 'dataset'), roles) or Conflict(
+            f'dataset {dataset_id} changed meanwhile; reload it')
+    return _awaiting(dataset_id, request.files, posts)
+
+
+def _not_awaiting(dataset, roles):
+    """The 409 for a dataset that takes no new links for `roles`: it no longer awaits files, or
+    one of them arrived; None when it takes them."""
+    dataset_id, status = dataset['dataset_id'], dataset['status']
+    if status != AWAITING_UPLOAD:
+        return Conflict(f'dataset {dataset_id} is {status}, no longer waiting for files; create a new dataset '
+                        'to send files again', {'dataset_id': dataset_id, 'status': status})
+    arrived = [role for role in roles if dataset['files'][role].get('uploaded')]
+    if arrived:
+        return Conflict(f'the {" and ".join(arrived)} file of dataset {dataset_id} arrived already; send only '
+                        'the files still missing', {'dataset_id': dataset_id, 'arrived': arrived})
+    return None
 
 
 # Where a ward TPR's files are stored: not the caller's business.

@@ -34,6 +34,27 @@ class Datasets(StatusTable):
             return None
         return self._plain(result['Attributes'])
 
+    def redeclare(self, user_id, dataset_id, files):
+        """Record `files` ({role: (filename, size)}) declared again for new upload links, in one
+        write that holds only while the dataset awaits files and none of these has arrived (a late
+        upload's event may mark one meanwhile): the item after, or None when it did not hold."""
+        names = {'#status': 'status', '#filename': 'filename', '#size': 'size'}
+        values = {':awaiting': AWAITING_UPLOAD, ':no': False, ':now': now_iso()}
+        sets, conditions = ['updated_at = :now'], ['#status = :awaiting']
+        for i, (role, (filename, size)) in enumerate(files.items()):
+            names[f'#r{i}'] = role
+            values[f':n{i}'], values[f':s{i}'] = filename, size
+            sets += [f'files.#r{i}.#filename = :n{i}', f'files.#r{i}.#size = :s{i}']
+            conditions.append(f'files.#r{i}.uploaded = :no')
+        try:
+            result = self._client.update_item(
+                TableName=self.name, Key=self._key(user_id, dataset_id), UpdateExpression='SET ' + ', '.join(sets),
+                ConditionExpression=' AND '.join(conditions), ExpressionAttributeNames=names,
+                ExpressionAttributeValues=self._av(values), ReturnValues='ALL_NEW')
+        except self._error():
+            return None
+        return self._plain(result['Attributes'])
+
     def set_tpr(self, user_id, dataset_id, tpr, canonical, summary, warnings, replacing):
         """Record a ward TPR computed for a READY dataset, with the canonical files and
         summary that now carry it, in one conditional write; StaleTransition when the

@@ -49,6 +49,7 @@ with mocked_aws() as settings:
             ('POST', '/datasets', '/datasets', {'name': 'y', 'files': FILES}, 201),
             ('GET', '/datasets', '/datasets', None, 200),
             ('GET', '/datasets/{dataset_id}', f'/datasets/{dataset}', None, 200),
+            ('POST', '/datasets/{dataset_id}/uploads', f'/datasets/{created}/uploads', {'files': FILES[1:]}, 200),
             ('DELETE', '/datasets/{dataset_id}', f'/datasets/{created}', None, 204),
             ('GET', '/analyses', '/analyses', None, 200),
             ('GET', '/analyses/{analysis_id}', f'/analyses/{analysis}', None, 200),

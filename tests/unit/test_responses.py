@@ -30,6 +30,8 @@ def test_every_route_answers_what_its_model_says(http, alice, admin, stores, nig
     call(alice, 'GET', '/me')
     created = call(alice, 'POST', '/datasets', {'name': 'Kwara', 'files': [
         {'role': 'boundaries', 'filename': 'wards.zip', 'size': 100}, {'role': 'tpr', 'filename': 'x.csv', 'size': 9}]})
+    call(alice, 'POST', '/datasets/{dataset_id}/uploads', {'files': [{'role': 'tpr', 'filename': 'y.csv', 'size': 12}]},
+         dataset_id=created['dataset_id'])
     call(alice, 'GET', '/datasets/{dataset_id}', dataset_id=created['dataset_id'])
     with_tpr = kwara(stores, alice)
     call(alice, 'POST', '/datasets/{dataset_id}/tpr', {'age': 'u5', 'test': 'rdt'}, dataset_id=with_tpr)
