@@ -5,7 +5,7 @@ local stack's .local/stack.json has the same shape, so `--stack .local/stack.jso
 `make run`). The signed-in user exists only for the run: created in the user pool with an
 organization and e-mail domain the stage allows, signed in through the admin flow (IAM
 credentials, so only the deploy role can), its dataset and analysis deleted and the user
-removed afterwards, pass or fail. The release workflow rolls the stage back when this fails.
+removed afterwards (from the pool and its profile from the Users table), pass or fail. The release workflow rolls the stage back when this fails.
 """
 import argparse
 import base64
@@ -25,6 +25,7 @@ ROOT = pathlib.Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from devstack.demo import Api, DemoError  # noqa: E402  (needs ROOT on the path)
+from chalicelib.storage.users import Users  # noqa: E402
 from devstack.provision import create_user  # noqa: E402
 
 WARDS = 20                  # the small analysis: a synthetic state of this many wards
@@ -62,14 +63,18 @@ def sign_in(cognito, stack, username, password):
 
 
 @contextlib.contextmanager
-def temporary_user(cognito, stack, domain, organization):
-    """(username, ID token) of a user made for this run; removed afterwards."""
+def temporary_user(cognito, users, stack, domain, organization):
+    """(username, ID token) of a user made for this run; removed afterwards from the pool and, its
+    profile, from the Users table (`users`: its adapter), so no trace of the run stays."""
     username = f'smoke-{uuid.uuid4().hex[:12]}@{domain}'
     password = create_user(cognito, stack['user_pool_id'], username, username, organization, 'analyst', 'NI')
+    sub = next(a['Value'] for a in cognito.admin_get_user(UserPoolId=stack['user_pool_id'], Username=username)
+               ['UserAttributes'] if a['Name'] == 'sub')
     try:
         yield username, sign_in(cognito, stack, username, password)
     finally:
         cognito.admin_delete_user(UserPoolId=stack['user_pool_id'], Username=username)
+        users.delete(sub)
 
 
 def check(name, passed, seen):
@@ -78,12 +83,12 @@ def check(name, passed, seen):
     print(f'  ok  {name}', flush=True)
 
 
-def run(stack, cognito, domain, organization, analysis_seconds=ANALYSIS_SECONDS):
+def run(stack, cognito, users, domain, organization, analysis_seconds=ANALYSIS_SECONDS):
     """Every check in order; SmokeFailed at the first that fails."""
     health = requests.get(stack['api_url'].rstrip('/') + '/health', timeout=30)
     check('health', health.status_code == 200 and health.json().get('status') == 'ok',
           f'{health.status_code} {health.text[:200]}')
-    with temporary_user(cognito, stack, domain, organization) as (username, token):
+    with temporary_user(cognito, users, stack, domain, organization) as (username, token):
         api = Api(stack['api_url'], token)
         me = _call(api, 'GET', '/me')
         check('signed-in request (GET /me)', me.get('email') == username, me)
@@ -143,9 +148,12 @@ def main(argv=None):
         stack = json.loads((args.stack or ROOT / 'infra' / 'stacks' / f'{args.stage}.json').read_text())
         local = {'endpoint_url': stack['aws_endpoint_url'], 'aws_access_key_id': 'local',
                  'aws_secret_access_key': 'local'} if 'aws_endpoint_url' in stack else {}
-        cognito = boto3.session.Session().client('cognito-idp', region_name=stack['region'], **local)
+        session = boto3.session.Session()
+        cognito = session.client('cognito-idp', region_name=stack['region'], **local)
+        users = Users(stack['tables']['users'], session.client('dynamodb', region_name=stack['region'], **local))
         print(f'smoke test of {args.stage} at {stack["api_url"]}', flush=True)
-        run(stack, cognito, allowed(args.stage, 'ALLOWED_EMAIL_DOMAINS'), allowed(args.stage, 'ALLOWED_ORGANIZATIONS'))
+        run(stack, cognito, users, allowed(args.stage, 'ALLOWED_EMAIL_DOMAINS'),
+            allowed(args.stage, 'ALLOWED_ORGANIZATIONS'))
     except (OSError, SmokeFailed) as error:
         print(f'smoke: FAILED: {error}', file=sys.stderr)
         return 1

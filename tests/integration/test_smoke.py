@@ -20,6 +20,8 @@ def test_the_smoke_test_passes_on_a_working_stage_and_leaves_no_user_behind(stac
         assert f'ok  {check}' in done.stdout
     users = stack.client('cognito-idp').list_users(UserPoolId=stack.state['user_pool_id'])['Users']
     assert not [u for u in users if u['Username'].startswith('smoke-')]
+    profiles = stack.client('dynamodb').scan(TableName=stack.state['tables']['users'])['Items']
+    assert not [p for p in profiles if p['email']['S'].startswith('smoke-')], 'its profile stayed in Users'
 
 
 def test_the_smoke_test_fails_naming_the_check_when_the_stage_does_not_answer(stack, tmp_path):
