@@ -232,6 +232,25 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/datasets/{dataset_id}/uploads": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                dataset_id: string;
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** New upload links for files of a dataset that have not arrived (the links expired, or an upload failed): send only those again, to the same dataset. */
+        post: operations["renew_uploads"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/health": {
         parameters: {
             query?: never;
@@ -1104,6 +1123,14 @@ export interface components {
              */
             next_token: string | null;
         };
+        /**
+         * RenewUploads
+         * @description The files to send again, as declared now (each one of the dataset's files not yet arrived).
+         */
+        RenewUploads: {
+            /** Files */
+            files: components["schemas"]["UploadRequest"][];
+        };
         /** ToolCallView */
         ToolCallView: {
             /** Input */
@@ -1208,6 +1235,21 @@ export interface components {
             role: "data" | "boundaries" | "population" | "tpr";
             /** Size */
             size: number;
+        };
+        /**
+         * UploadsRenewed
+         * @description New links for the named files, to the same keys; upload each file to its url with its fields.
+         */
+        UploadsRenewed: {
+            /** Dataset Id */
+            dataset_id: string;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "AWAITING_UPLOAD";
+            /** Uploads */
+            uploads: components["schemas"]["Upload"][];
         };
         /** Variable */
         Variable: {
@@ -1908,6 +1950,41 @@ export interface operations {
             409: components["responses"]["Conflict"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["InvalidData"];
+            429: components["responses"]["Throttled"];
+            500: components["responses"]["Internal"];
+        };
+    };
+    renew_uploads: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                dataset_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RenewUploads"];
+            };
+        };
+        responses: {
+            /** @description New links for the named files, to the same keys; upload each file to its url with its fields. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UploadsRenewed"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["TooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             429: components["responses"]["Throttled"];
             500: components["responses"]["Internal"];
         };

@@ -3,13 +3,13 @@ import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useEffect } from 'react';
 import { AnalysisProgress } from '../analyses/AnalysisProgress';
 import { RunAnalysisForm } from '../analyses/RunAnalysisForm';
-import { call, type Dataset } from '../api/client';
+import { call, type Dataset, type UploadRole } from '../api/client';
 import { keys, useDataset, useDatasets } from '../api/queries';
 import { useServices } from '../app/context';
 import { Loading, Problem } from '../app/feedback';
 import { href, useRoute } from '../route';
-import { SLOTS } from './files';
-import { UploadForm } from './UploadForm';
+import { FinishUpload } from './FinishUpload';
+import { UploadForm, UploadProgress } from './UploadForm';
 import { useUploader } from './uploader';
 import { ValidationReport } from './ValidationReport';
 
@@ -47,18 +47,17 @@ function DatasetPanel({ datasetId, analysisId }: { datasetId: string; analysisId
   if (!dataset) return <Loading what="the dataset" />;
   const missing = Object.entries(dataset.files)
     .filter(([, f]) => !f.uploaded)
-    .map(([role, f]) => `${f.filename} (${SLOTS.find((s) => s.role === role)?.label ?? role})`);
+    .map(([role, f]) => ({ role: role as UploadRole, filename: f.filename }));
   return (
     <section className="dataset-panel" aria-labelledby="dataset-title">
       <h2 id="dataset-title">
         {dataset.name} <span className={`status status-${dataset.status}`}>{STATUS_WORDS[dataset.status]}</span>
       </h2>
       {dataset.status === 'AWAITING_UPLOAD' && !uploadingHere && missing.length > 0 && (
-        <p role="status">
-          The upload of {missing.join(' and ')} did not finish. Choose the files again above and press Upload.
-        </p>
+        <FinishUpload key={dataset.dataset_id} dataset={dataset} missing={missing} />
       )}
       {dataset.status === 'AWAITING_UPLOAD' && uploadingHere && <p role="status">Sending your files…</p>}
+      {uploadingHere && <UploadProgress resumed />}
       {dataset.status === 'PROCESSING' && (
         <p role="status">Checking your files: matching the wards to the boundaries and reading the variables. This takes up to a minute.</p>
       )}

@@ -1,7 +1,7 @@
 /** The upload form and each file's progress (with Retry once the automatic retries gave up). */
-import { useState, type FormEvent } from 'react';
+import { useId, useState, type FormEvent } from 'react';
 import { Problems } from '../app/feedback';
-import { checkUpload, SLOTS, type ChosenFile } from './files';
+import { checkUpload, SLOTS, type ChosenFile, type FileSlot } from './files';
 import { useUploader, type FileUpload } from './uploader';
 
 export function UploadForm() {
@@ -37,18 +37,7 @@ function UploadFields({ onStarted, busy }: { onStarted: () => void; busy: boolea
         <input value={name} onChange={(e) => setName(e.target.value)} maxLength={200} placeholder="e.g. Niger State, March" />
       </label>
       {SLOTS.map((slot) => (
-        <div className="file-field" key={slot.role}>
-          <label>
-            {slot.label}
-            <input
-              type="file"
-              accept={slot.extensions.join(',')}
-              aria-describedby={`hint-${slot.role}`}
-              onChange={(e) => setFiles((f) => ({ ...f, [slot.role]: e.target.files?.[0] }))}
-            />
-          </label>
-          <small id={`hint-${slot.role}`}>{slot.hint}</small>
-        </div>
+        <FileField key={slot.role} slot={slot} onChoose={(file) => setFiles((f) => ({ ...f, [slot.role]: file }))} />
       ))}
       <Problems problems={problems} />
       <button type="submit" disabled={busy}>
@@ -59,9 +48,29 @@ function UploadFields({ onStarted, busy }: { onStarted: () => void; busy: boolea
   );
 }
 
-export function UploadProgress() {
+/** A file input labelled with its slot's name (the accessible name the browser tests use), and its hint. */
+export function FileField({ slot, onChoose }: { slot: FileSlot; onChoose: (file: File | undefined) => void }) {
+  const hint = useId();
+  return (
+    <div className="file-field">
+      <label>
+        {slot.label}
+        <input
+          type="file"
+          accept={slot.extensions.join(',')}
+          aria-describedby={hint}
+          onChange={(e) => onChoose(e.target.files?.[0])}
+        />
+      </label>
+      <small id={hint}>{slot.hint}</small>
+    </div>
+  );
+}
+
+/** The files of this tab's upload begun where it is shown: the form, or (`resumed`) the dataset's view. */
+export function UploadProgress({ resumed = false }: { resumed?: boolean }) {
   const { batch, retry } = useUploader();
-  if (!batch) return null;
+  if (!batch || !!batch.resumed !== resumed) return null;
   if (batch.error) {
     return (
       <p role="alert" className="problem">

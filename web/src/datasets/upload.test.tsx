@@ -107,24 +107,100 @@ describe('the upload form', () => {
   });
 });
 
+const renewed = (role: string) => ({
+  dataset_id: 'ds_1',
+  status: 'AWAITING_UPLOAD',
+  uploads: [{ role, url: `http://s3.test/${role}-again`, fields: { key: role }, expires_at: future }],
+});
+const EXPIRED = '<Error><Code>AccessDenied</Code><Message>Invalid according to Policy: Policy expired.</Message></Error>';
+
+describe('an upload whose link expired', () => {
+  it('renews the link of that file alone and sends it to the same dataset', async () => {
+    const { calls } = renderForm({ 'POST /datasets/{id}/uploads': () => json(renewed('data')) });
+    await choose('Niger', zip);
+    await waitFor(() => expect(FakeXhr.all).toHaveLength(2));
+    act(() => FakeXhr.all[1].succeed()); // the boundaries arrive
+    act(() => FakeXhr.all[0].refuse(403, EXPIRED)); // the ward data waited too long on a slow link
+    await userEvent.click(await screen.findByRole('button', { name: 'Retry Niger_plus.csv' }));
+    await waitFor(() => expect(FakeXhr.all).toHaveLength(3));
+    expect(FakeXhr.all[2].url).toBe('http://s3.test/data-again');
+    expect(calls.map((c) => `${c.method} ${c.path}`)).toEqual(['POST /datasets', 'POST /datasets/ds_1/uploads']);
+    expect(calls[1].body).toEqual({ files: [{ role: 'data', filename: 'Niger_plus.csv', size: csv.size }] });
+    act(() => FakeXhr.all[2].succeed());
+    await waitFor(() => expect(screen.queryByRole('button', { name: /Retry/ })).toBeNull());
+    expect(within(screen.getByRole('list', { name: 'Files being sent' })).getAllByText('sent')).toHaveLength(2);
+  });
+});
+
 describe('a dataset opened again after a reload', () => {
-  it('says which upload did not finish and what to do', async () => {
+  const awaiting = {
+    dataset_id: 'ds_1', name: 'Niger', status: 'AWAITING_UPLOAD', errors: [], warnings: [], created_at: '', updated_at: '',
+    files: { data: { filename: 'Niger_plus.csv', size: 9, uploaded: true }, boundaries: { filename: 'Niger_State.zip', size: 9, uploaded: false } },
+  };
+
+  function renderView(routes = {}) {
     window.location.hash = '#/datasets?dataset=ds_1';
-    renderInSession(
-      <UploaderProvider onCreated={() => {}}>
+    return renderInSession(
+      <UploaderProvider onCreated={() => {}} sleep={async () => {}}>
         <DatasetsView />
       </UploaderProvider>,
       {
-        'GET /datasets/{id}': () =>
-          json({
-            dataset_id: 'ds_1', name: 'Niger', status: 'AWAITING_UPLOAD', errors: [], warnings: [], created_at: '', updated_at: '',
-            files: { data: { filename: 'Niger_plus.csv', size: 9, uploaded: true }, boundaries: { filename: 'Niger_State.zip', size: 9, uploaded: false } },
-          }),
+        'GET /datasets/{id}': () => json(awaiting),
         'GET /datasets': () => json({ items: [], next_token: null }),
+        'POST /datasets/{id}/uploads': () => json(renewed('boundaries')),
+        ...routes,
       },
     );
-    expect(
-      await screen.findByText('The upload of Niger_State.zip (Boundaries) did not finish. Choose the files again above and press Upload.'),
-    ).toBeInTheDocument();
+  }
+
+  it('sends only the missing file, chosen again, to the same dataset with its progress', async () => {
+    const { calls } = renderView();
+    const finish = await screen.findByRole('form', { name: 'Finish the upload' });
+    expect(finish).toHaveTextContent('The upload of Niger_State.zip (Boundaries) did not finish.');
+    expect(within(finish).queryByLabelText('Ward data')).toBeNull(); // it arrived
+    fireEvent.change(within(finish).getByLabelText('Boundaries'), { target: { files: [zip] } });
+    await userEvent.click(within(finish).getByRole('button', { name: 'Send the missing files' }));
+    await waitFor(() => expect(FakeXhr.all).toHaveLength(1));
+    expect(FakeXhr.all[0].url).toBe('http://s3.test/boundaries-again');
+    const renewal = calls.filter((c) => c.method === 'POST');
+    expect(renewal.map((c) => c.path)).toEqual(['/datasets/ds_1/uploads']);
+    expect(renewal[0].body).toEqual({ files: [{ role: 'boundaries', filename: 'Niger_State.zip', size: zip.size }] });
+    act(() => FakeXhr.all[0].progress(32, 64));
+    expect(screen.getByRole('progressbar', { name: 'Sending Niger_State.zip' })).toHaveAttribute('value', '50');
+    act(() => FakeXhr.all[0].fail()); // dropped, and again on each automatic retry
+    await waitFor(() => expect(FakeXhr.all).toHaveLength(2));
+    act(() => FakeXhr.all[1].fail());
+    await waitFor(() => expect(FakeXhr.all).toHaveLength(3));
+    act(() => FakeXhr.all[2].fail());
+    await userEvent.click(await screen.findByRole('button', { name: 'Retry Niger_State.zip' }));
+    act(() => FakeXhr.all[3].succeed());
+    await waitFor(() => expect(screen.getByText('Niger_State.zip').closest('li')).toHaveTextContent('sent'));
+    expect(screen.getAllByRole('list', { name: 'Files being sent' })).toHaveLength(1); // in the dataset's view only
+  });
+
+  it('refuses another kind of file before sending anything, saying what to choose', async () => {
+    const { calls } = renderView();
+    const finish = await screen.findByRole('form', { name: 'Finish the upload' });
+    const geojson = new File(['{}'], 'Niger_State.geojson', { type: 'application/geo+json' });
+    fireEvent.change(within(finish).getByLabelText('Boundaries'), { target: { files: [geojson] } });
+    await userEvent.click(within(finish).getByRole('button', { name: 'Send the missing files' }));
+    expect(within(finish).getByRole('alert')).toHaveTextContent(
+      'Niger_State.geojson is not the kind of file this dataset was created with (Niger_State.zip): choose Niger_State.zip again, or upload a new dataset for a different kind of file.',
+    );
+    expect(calls.filter((c) => c.method === 'POST')).toHaveLength(0);
+    expect(FakeXhr.all).toHaveLength(0);
+  });
+
+  it('says why when the server refuses the new links, with a retry', async () => {
+    renderView({
+      'POST /datasets/{id}/uploads': () =>
+        json({ error: { code: 'conflict', message: 'dataset ds_1 is PROCESSING, no longer waiting for files', details: {} } }, 409),
+    });
+    const finish = await screen.findByRole('form', { name: 'Finish the upload' });
+    fireEvent.change(within(finish).getByLabelText('Boundaries'), { target: { files: [zip] } });
+    await userEvent.click(within(finish).getByRole('button', { name: 'Send the missing files' }));
+    expect(await screen.findByText(/is PROCESSING, no longer waiting for files/)).toBeInTheDocument();
+    expect(screen.getByRole('button', { name: 'Retry Niger_State.zip' })).toBeInTheDocument();
+    expect(FakeXhr.all).toHaveLength(0);
   });
 });

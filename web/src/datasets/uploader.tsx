@@ -1,7 +1,9 @@
 /**
  * The uploads of this tab: create the dataset (one presigned POST per file), send every file
- * with its own progress, retry a dropped one by itself, let the person retry after that. Kept
- * above the screens so switching tabs does not stop an upload.
+ * with its own progress, retry a dropped one by itself, let the person retry after that. Links
+ * that expired are renewed for the file alone, on the same dataset, and a dataset whose upload
+ * did not finish (a reload, another tab) gets its missing files sent the same way: nothing that
+ * arrived is sent again. Kept above the screens so switching tabs does not stop an upload.
  */
 import { useQueryClient } from '@tanstack/react-query';
 import { createContext, useCallback, useContext, useMemo, useRef, useState, type ReactNode } from 'react';
@@ -26,6 +28,8 @@ export interface UploadBatch {
   files: FileUpload[];
   /** Creating the dataset failed (before any file was sent). */
   error?: string;
+  /** Sent from the dataset's view to finish an upload that did not (shown there, not in the form). */
+  resumed?: boolean;
 }
 
 export interface Uploader {
@@ -33,6 +37,8 @@ export interface Uploader {
   /** True while a file is being sent. */
   busy: boolean;
   start: (name: string, files: ChosenFile[]) => Promise<string | undefined>;
+  /** Sends the files of dataset `datasetId` that have not arrived, on new links. */
+  resume: (datasetId: string, name: string, files: ChosenFile[]) => Promise<void>;
   retry: (role: UploadRole) => void;
 }
 
@@ -55,6 +61,8 @@ interface ProviderProps {
 }
 
 const wait = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+const declared = ({ role, file }: ChosenFile) => ({ role, filename: file.name, size: file.size });
+const sending = ({ role, file }: ChosenFile): FileUpload => ({ role, file, loaded: 0, state: 'sending' });
 
 export function UploaderProvider({ children, onCreated, sleep = wait }: ProviderProps) {
   const { api } = useServices();
@@ -91,17 +99,36 @@ export function UploaderProvider({ children, onCreated, sleep = wait }: Provider
     [client, update],
   );
 
+  /** New links for `files` of the dataset (the ones it had expired, or this tab never had them), then each sent. */
+  const renewAndSend = useCallback(
+    async (datasetId: string, files: ChosenFile[]) => {
+      for (const { role } of files) update(role, { state: 'sending', error: undefined, loaded: 0 });
+      let renewed;
+      try {
+        renewed = await call(
+          api.POST('/datasets/{dataset_id}/uploads', {
+            params: { path: { dataset_id: datasetId } },
+            body: { files: files.map(declared) },
+          }),
+        );
+      } catch (error) {
+        const message = describeError(error);
+        for (const { role } of files) update(role, { state: 'failed', error: message });
+        return;
+      }
+      for (const upload of renewed.uploads) targets.current.set(upload.role, upload);
+      await Promise.all(files.map(({ role, file }) => send(datasetId, role, file)));
+    },
+    [api, send, update],
+  );
+
   const start = useCallback(
     async (name: string, files: ChosenFile[]) => {
       targets.current.clear();
-      setBatch({ name, files: files.map(({ role, file }) => ({ role, file, loaded: 0, state: 'sending' })) });
+      setBatch({ name, files: files.map(sending) });
       let created;
       try {
-        created = await call(
-          api.POST('/datasets', {
-            body: { name: name.trim(), files: files.map(({ role, file }) => ({ role, filename: file.name, size: file.size })) },
-          }),
-        );
+        created = await call(api.POST('/datasets', { body: { name: name.trim(), files: files.map(declared) } }));
       } catch (error) {
         setBatch({ name, files: [], error: describeError(error) });
         return undefined;
@@ -116,6 +143,15 @@ export function UploaderProvider({ children, onCreated, sleep = wait }: Provider
     [api, client, onCreated, send],
   );
 
+  const resume = useCallback(
+    async (datasetId: string, name: string, files: ChosenFile[]) => {
+      targets.current.clear();
+      setBatch({ name, datasetId, resumed: true, files: files.map(sending) });
+      await renewAndSend(datasetId, files);
+    },
+    [renewAndSend],
+  );
+
   const retry = useCallback(
     (role: UploadRole) => {
       if (!batch?.datasetId) return;
@@ -123,16 +159,15 @@ export function UploaderProvider({ children, onCreated, sleep = wait }: Provider
       if (!failed) return;
       const target = targets.current.get(role);
       if (!target || Date.parse(target.expires_at) <= Date.now()) {
-        // The links have expired: a new dataset with fresh links takes every file again.
-        void start(batch.name, batch.files.map(({ role: r, file }) => ({ role: r, file })));
+        void renewAndSend(batch.datasetId, [failed]); // the link expired: a new one for this file alone
         return;
       }
       void send(batch.datasetId, role, failed.file);
     },
-    [batch, send, start],
+    [batch, send, renewAndSend],
   );
 
   const busy = !!batch?.files.some((f) => f.state === 'sending');
-  const value = useMemo(() => ({ batch, busy, start, retry }), [batch, busy, start, retry]);
+  const value = useMemo(() => ({ batch, busy, start, resume, retry }), [batch, busy, start, resume, retry]);
   return <UploaderContext.Provider value={value}>{children}</UploaderContext.Provider>;
 }
