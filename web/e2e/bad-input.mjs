@@ -1,7 +1,7 @@
 /**
  * What goes wrong in the field gets a message that says what to do, never a blank page, and
  * loses nothing: a PDF as boundaries, a file over the limit, the storage going away in the
- * middle of an upload, a session that expired.
+ * middle of an upload, a reload before every file arrived, a session that expired.
  */
 import { closeSync, mkdirSync, openSync, writeFileSync, ftruncateSync } from 'node:fs';
 import path from 'node:path';
@@ -28,6 +28,7 @@ export async function badInput(journal, browser, config) {
   const niger = nigerFiles(config);
   const files = scratchFiles(config.scratch);
   const datasets = () => control(page, 'Datasets').click();
+  const storage = (url) => url.href.startsWith(`${config.stack.aws_endpoint_url}/${config.stack.data_bucket}`);
   await journal.scenario('Bad input: every mistake gets a message that says what to do', async () => {
     await journal.step(page, 'signed in for the bad inputs', () => signIn(page, config.webUrl, config.demo));
     await journal.step(page, 'a PDF as boundaries', async () => {
@@ -46,7 +47,6 @@ export async function badInput(journal, browser, config) {
     await journal.step(page, 'the storage goes away mid-upload, then Retry', async () => {
       await page.reload();
       await datasets();
-      const storage = (url) => url.href.startsWith(`${config.stack.aws_endpoint_url}/${config.stack.data_bucket}`);
       await page.route(storage, (route) => (route.request().method() === 'POST' ? route.abort('connectionrefused') : route.fallback()));
       await upload(page, 'Niger State (interrupted)', niger);
       await guidance(page, /Niger_plus\.csv|Niger_State\.zip/);
@@ -54,6 +54,28 @@ export async function badInput(journal, browser, config) {
       await page.unroute(storage);
       const retry = page.getByRole('button', { name: /^retry/i });
       while (await retry.count()) await retry.first().click();
+      await page.getByRole('button', { name: 'Run analysis', exact: true }).waitFor({ timeout: WAIT.long });
+    }, { fatal: false });
+    await journal.step(page, 'a reload before the boundaries arrived, then Send the missing files', async () => {
+      await page.reload();
+      await datasets();
+      await page.route(storage, (route) =>
+        route.request().method() === 'POST' && route.request().postDataBuffer()?.includes('/boundaries.')
+          ? route.abort('connectionrefused') : route.fallback());
+      await upload(page, 'Niger State (reloaded)', niger);
+      await page.getByRole('button', { name: 'Retry Niger_State.zip', exact: true }).waitFor({ timeout: WAIT.long });
+      await page.unroute(storage);
+      const finish = page.getByRole('form', { name: 'Finish the upload', exact: true });
+      for (let reloads = 1; ; reloads++) { // until the ward data's arrival is recorded
+        await page.reload();
+        await finish.waitFor({ timeout: WAIT.long });
+        if (!(await finish.innerText()).includes('Niger_plus.csv')) break;
+        check(reloads < 20, 'the ward data that was sent is still missing from the dataset');
+        await page.waitForTimeout(500);
+      }
+      await journal.accessible(page, 'the upload to finish');
+      await finish.getByLabel('Boundaries', { exact: true }).setInputFiles(niger.boundaries);
+      await finish.getByRole('button', { name: 'Send the missing files', exact: true }).click();
       await page.getByRole('button', { name: 'Run analysis', exact: true }).waitFor({ timeout: WAIT.long });
     }, { fatal: false });
     await journal.step(page, 'the session expires while working', async () => {
