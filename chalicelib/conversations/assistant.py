@@ -9,6 +9,8 @@ The rules provider emits the same `Reply` shapes as a model, so one loop serves 
 from dataclasses import dataclass, field, replace
 from typing import Callable, Optional, Protocol, Tuple
 
+from chalicelib.conversations.focus import Focus
+
 MAX_TOOL_CALLS = 6     # per turn (chat.md)
 HISTORY_MESSAGES = 20  # what a provider sees of the conversation (chat.md)
 
@@ -58,7 +60,9 @@ class TurnContext:
     `history` holds the last HISTORY_MESSAGES messages before this turn, oldest first, as
     `{'role': 'user'|'assistant', 'text': str, 'tool_calls': [...]}`. `conversation` is the
     header (`dataset_id`, `analysis_id`, `pending`: the rules provider's half-filled request).
-    `names` loads the Names of the bound data on first call (only the rules provider needs them).
+    `names` loads the Names of the bound data on first call (only the rules provider needs them);
+    `focus` reads what the conversation's latest answers were about from the same messages as
+    `history`, for the rules provider's follow-ups ("the second one", "the next 5", "map that").
     """
     text: str
     history: Tuple[dict, ...]
@@ -66,6 +70,7 @@ class TurnContext:
     tools: Tuple[ToolSpec, ...]
     names: Callable[[], Names]
     results: Tuple[ToolResult, ...] = ()
+    focus: Callable[[], Focus] = Focus
 
     def with_results(self, results):
         return replace(self, results=tuple(results))

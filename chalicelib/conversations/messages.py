@@ -21,7 +21,12 @@ def view_message(user_id, item, deps):
     if item['role'] == 'assistant':
         shown['status'] = item['status']
     shown['tool_calls'] = item.get('tool_calls') or []
-    shown['attachments'] = item.get('attachments') or []
-    if item.get('attachments_key'):
-        shown['attachments'] = json.loads(deps.objects.get_object(user_id, item['attachments_key']))
+    shown['attachments'] = attachments_of(user_id, item, deps)
     return shown
+
+
+def attachments_of(user_id, item, deps):
+    """A stored message's attachments; those too large for its item come back from S3."""
+    if item.get('attachments_key'):
+        return json.loads(deps.objects.get_object(user_id, item['attachments_key']))
+    return item.get('attachments') or []

@@ -14,10 +14,10 @@ import logging
 import secrets
 
 from chalicelib.analyses import requests as analyses
-from chalicelib.conversations import loop, tools
+from chalicelib.conversations import focus, loop, tools
 from chalicelib.conversations.assistant import HISTORY_MESSAGES, Names, ProviderError, TurnContext
 from chalicelib.conversations.events import ERROR, MESSAGE, STARTED, TOOL, tell
-from chalicelib.conversations.messages import view_message
+from chalicelib.conversations.messages import attachments_of, view_message
 from chalicelib.storage.analyses import SUCCEEDED
 from chalicelib.storage.conversations import DONE, FAILED, TERMINAL, turn_message_ids
 from chalicelib.storage.datasets import READY
@@ -95,15 +95,17 @@ def answer(user_id, conversation_id, turn_id, deps):
 def _context(user_id, header, question, deps):
     past = deps.conversations.before(user_id, header['conversation_id'], question['message_id'],
                                      HISTORY_MESSAGES)
+    answered = [m for m in past if m['role'] == 'user' or m.get('status') == DONE]
     history = tuple({'role': m['role'], 'text': m['text'], 'tool_calls': m.get('tool_calls') or []}
-                    for m in past if m['role'] == 'user' or m.get('status') == DONE)
+                    for m in answered)
     conversation = {k: header.get(k) for k in ('conversation_id', 'dataset_id', 'analysis_id', 'pending')}
     return TurnContext(text=question['text'], history=history, conversation=conversation, tools=tools.specs(),
-                       names=_once(lambda: load_names(user_id, header, deps)))
+                       names=_once(lambda: load_names(user_id, header, deps)),
+                       focus=_once(lambda: focus.read(answered, lambda m: attachments_of(user_id, m, deps))))
 
 
 def _once(load):
-    """`load`, called at most once (the rules provider asks for names; Bedrock never does)."""
+    """`load`, called at most once (the rules provider asks for names and focus; Bedrock never does)."""
     loaded = []
 
     def names():
