@@ -23,6 +23,15 @@ UNITS = MappingProxyType({
 SCALES = MappingProxyType({'hundred': 100, 'thousand': 1000, 'k': 1000, 'million': 10 ** 6, 'millions': 10 ** 6,
                            'mil': 10 ** 6, 'mln': 10 ** 6, 'mn': 10 ** 6, 'm': 10 ** 6, 'billion': 10 ** 9,
                            'bn': 10 ** 9, 'thousands': 1000, 'hundreds': 100})
+ORDINALS = MappingProxyType({word: i for i, word in enumerate((
+    'first second third fourth fifth sixth seventh eighth ninth tenth eleventh twelfth thirteenth fourteenth '
+    'fifteenth sixteenth seventeenth eighteenth nineteenth twentieth').split(), 1)})
+# A place in a list the text points at: 'the second (one)', 'the 3rd', 'number three', '#4', 'the top one';
+# only where the phrase ends or names a ward, so 'the first line treatment' and 'the first 5' are no place.
+POSITION = re.compile(
+    r"(?<![\w-])(?:(?:the\s+)?(?:(?P<ordinal>" + '|'.join(ORDINALS) + r")|(?P<digits>\d+)(?:st|nd|rd|th))"
+    r"|(?P<top>the\s+(?:top|highest|riskiest)\s+one)|(?:number|no\.|#)\s*(?P<number>\d+|[a-z]+(?:[\s-][a-z]+)?))"
+    r"(?=\s+(?:one|ward|on|in|is|was|so|ranked|placed|there)\b|\s*[?.!,]*\s*$)", re.I)
 ATTACHED_ONLY = frozenset({'k', 'm'})  # '2m' is two million; a lone 'm' may be metres
 NUMBER_TOKEN = re.compile(
     r"(?P<digits>\d{1,3}(?:,\d{3})+(?!\d)|\d+)(?P<fraction>\.\d+)?(?P<suffix>[a-z]+)?"
@@ -181,6 +190,20 @@ def numbers(text):
         else:
             i += 1
     return tuple(found)
+
+
+def position(text):
+    """The place in a list (1 is the first) the text points at, or None: 'the second one', 'the 3rd',
+    'third', 'number three', '#4', 'the top one'."""
+    for m in POSITION.finditer(text):
+        if m.group('top'):
+            return 1
+        if m.group('ordinal'):
+            return ORDINALS[m.group('ordinal').lower()]
+        value = int(m.group('digits')) if m.group('digits') else parse_number(m.group('number'))
+        if isinstance(value, int) and value >= 1:
+            return value
+    return None
 
 
 def parse_number(text):

@@ -4,8 +4,10 @@ It answers a turn's first step with the tool call a model would make (same names
 ids 'rules-1', ...), or with a question back when a required input is missing: the half-filled request
 stays in the conversation (Reply.pending) until the next message completes it, and nothing is created
 before. Later steps compose the answer from the tools' own summaries and suggest the natural next step.
-General malaria questions are answered from knowledge.py, naming the source. No I/O: the names of the
-conversation's data come through the context, and only when a message needs them.
+General malaria questions are answered from knowledge.py, naming the source. A follow-up ("why is it
+ranked so high?", "the second one", "the next 5", "and in Bida?", "map that") is read against the
+conversation's focus (focus.py), or asked back when there is none. No I/O: the names of the
+conversation's data and its focus come through the context, and only when a message needs them.
 """
 import re
 from dataclasses import dataclass, field
@@ -19,6 +21,9 @@ DATASET_ID = re.compile(r'\b(ds_[0-9a-z]+)\b', re.I)
 ANALYSIS_ID = re.compile(r'\b(an_[0-9a-z]+)\b', re.I)
 PERIOD_RANGE = re.compile(r'\bfrom\s+(\d{4}(?:[-/]\w+)?)\s+(?:to|until|till|through|-)\s+(\d{4}(?:[-/]\w+)?)', re.I)
 DEFAULT_HOUSEHOLD = 5
+DEFAULT_ROWS = 10          # top_wards' n when none is given (chat.md)
+MAX_ROWS = 100             # top_wards' n at most (tools.TABLE_ROWS; the downloads have every ward)
+NEW_ROWS_LISTED = 10       # the new wards of a continued table named in the answer
 MAX_VARIABLE_OPTIONS = 10
 NEEDS_DATASET = frozenset({'describe_dataset', 'compute_tpr', 'run_analysis'})
 NEEDS_ANALYSIS = frozenset({'analysis_status', 'top_wards', 'explain_ward', 'show_map', 'compare_methods',
@@ -104,6 +109,14 @@ class Reading:
 
     def variables(self):
         return language.Variables(self.names().variables)
+
+    def lgas(self):
+        """(Found, LGA name) for each LGA the text names that only one LGA is called."""
+        lgas = language.Vocabulary(self.names().lgas)
+        return [(f, lgas.by_key[f.key][0]) for f in lgas.find(self.text) if len(lgas.by_key[f.key]) == 1]
+
+    def focus(self):
+        return self.context.focus()
 
 
 # -- what is asked ---------------------------------------------------------------------------------
@@ -208,13 +221,12 @@ def intent_top(r):
     if not (r.has(ranked) and r.has(wards)) and not (r.has(r'\b(top|bottom)\b') and r.numbers()):
         return None
     least = r.has(r'\b(least|lowest|bottom|safest|low[\s-]risk|less vulnerable|best)\b')
-    lgas = language.Vocabulary(r.names().lgas)
-    found = [f for f in lgas.find(r.text) if len(lgas.by_key[f.key]) == 1]
+    found = r.lgas()
     n = next((x.value for x in r.numbers() if not x.percent and isinstance(x.value, int)
-              and not any(f.start <= x.start < f.end for f in found)), 10)
+              and not any(f.start <= x.start < f.end for f, _ in found)), DEFAULT_ROWS)
     draft = Draft('top_wards', dict({'n': n, 'order': 'least' if least else 'most'}, **method_of(r, allow_both=False)))
     if found:
-        draft.input['lga'] = lgas.by_key[found[0].key][0]
+        draft.input['lga'] = found[0][1]
     return draft
 
 
@@ -349,6 +361,9 @@ def read_slot(slot, r, pending):
         return itn_numbers(r, answering=slot).get('total_nets')
     if slot == 'ward':
         choices = [tuple(c) for c in pending.get('choices') or ()]
+        place = language.position(r.text)
+        if choices and place and place <= len(choices):   # 'the second one' of the options asked
+            return ward_input(r, choices[place - 1])
         if choices:
             lgas = language.names_in(r.text, [c[2] for c in choices if c[2]])
             chosen = [c for c in choices if c[2] in lgas or (c[0] and c[0].lower() in r.lower)]
@@ -368,6 +383,137 @@ def missing(draft):
     if draft.tool == 'show_map' and draft.input.get('kind') == 'variable':
         required = ('variable',)
     return [slot for slot in required if slot not in draft.input]
+
+
+# -- follow-ups: what the conversation's latest answers showed ------------------------------------
+
+# 'it' about a rank ('why is it ranked so high?'; not 'why is it that children ...'), 'explain it', 'that ward'
+WHY = re.compile(r'\b(why|how come)\b', re.I)
+IT = re.compile(r'\bit\b(?!\s+that)', re.I)
+RANKED = re.compile(r'\b(rank\w*|high\w*|low\w*|top|bottom|scor\w*|vulnerab\w*|risk\w*|priorit\w*)\b', re.I)
+THAT_WARD = re.compile(r'\b(explain|describe|about|on|of)\s+(it|this|that)\W*$|\b(this|that|the same)\s+(ward|one|place)\b',
+                       re.I)
+NEXT_WORD = re.compile(r'\bnext\b', re.I)
+MORE = re.compile(r'\s+more\b', re.I)
+MORE_ROWS = re.compile(r'\b(show|give|list|see)( me)? more\b|\bmore (wards|of them|rows|please)\b', re.I)
+ANOTHER_PLACE = re.compile(r"^\W*((and|but|ok(ay)?|now|then|also|so)\W+)*((what|how)\s+about|(the\s+)?same\s+(for|in)|in)\b",
+                           re.I)
+THAT = re.compile(r'\b(that|it|this|them|those|these|the same)\b', re.I)
+MAP_NAMED = re.compile(r'\b(vulnerab\w*|risk\w*|composite|pca|principal|rank\w*|scores?)\b', re.I)
+FIRST_LISTS = ('what are the top 10 highest risk wards?', 'show me the least vulnerable wards')
+MAPS = ('create composite vulnerability map', 'show the pca map', 'map a variable')
+
+
+def follow_up(r, draft, pending):
+    """What a message that points at the conversation's latest answers asks for, read against its focus:
+    'the next 5' continues the last table, 'and in Bida?' is that table in Bida, 'why is it ranked so
+    high?' or 'the second one' explains a ward it showed, 'map that' maps its ranking or variable. Without
+    a focus, the question back a person would ask; `draft` (what the message says alone) when it points at
+    nothing. A Draft, or a Reply for a question back."""
+    tool = draft.tool if draft else None
+    if tool in (None, 'top_wards'):
+        more = more_rows(r)
+        if more is not None:
+            return continued(r, more)
+    if tool in (None, 'explain_ward'):
+        place = another_place(r, draft)
+        if place is not None:
+            return place
+    place = language.position(r.text) if tool in (None, 'explain_ward', 'top_wards') else None
+    pronoun = tool in (None, 'explain_ward') and not (draft and draft.input.get('ward')) and points_at_it(r.text)
+    if (place or pronoun) and not (pending and pending.get('choices')):
+        return pointed_ward(r, place)
+    if tool == 'show_map' and draft.input == {'kind': 'vulnerability'} and THAT.search(r.text) and \
+            not MAP_NAMED.search(r.text):
+        shown = r.focus().map
+        return Draft('show_map', dict(shown)) if shown else Reply(
+            text="Which map should I draw: the vulnerability map, the PCA map or a variable's map?", options=MAPS)
+    return draft
+
+
+def points_at_it(text):
+    """Whether the text speaks of one ward it does not name: 'why is it ranked so high?', 'explain it',
+    'that ward' (searched in turn, so a long message costs one pass)."""
+    why = WHY.search(text)
+    it = why and IT.search(text, why.end())
+    return bool(it and RANKED.search(text, it.end())) or THAT_WARD.search(text) is not None
+
+
+def more_rows(r):
+    """How many more wards the text asks for after the last table ('the next 5', 'five more'; 0 for as many
+    again: 'show me more', 'the next ones'), or None when it asks for no more."""
+    counts = [x for x in r.numbers() if isinstance(x.value, int) and not x.percent]
+    after_next = [x for x in counts for m in NEXT_WORD.finditer(r.text) if 0 <= x.start - m.end() <= 5]
+    before_more = [x for x in counts if MORE.match(r.text, x.end)]
+    counted = after_next or before_more
+    if counted:
+        return counted[0].value
+    if r.has(r'\bnext (ones?|wards?|few|page|batch|lot)\b') or MORE_ROWS.search(r.text):
+        return 0
+    return None
+
+
+def continued(r, more):
+    """The last table with `more` rows after those it showed (top_wards has no offset: n grows, and the
+    answer says which rows are new)."""
+    table = r.focus().table
+    if table is None:
+        return Reply(text='There is no list of wards in this conversation to continue yet: which wards should I list?',
+                     options=FIRST_LISTS)
+    shown = table.get('n', DEFAULT_ROWS)
+    if shown >= MAX_ROWS:
+        return Reply(text=f'The list already shows {MAX_ROWS} wards, as many as a table holds. Say "show me the '
+                          f'report" for the whole ranking as a spreadsheet.')
+    return Draft('top_wards', dict(table, n=min(shown + (more or shown), MAX_ROWS)))
+
+
+def another_place(r, draft):
+    """'and in Bida?', 'what about Bosso': the last table's query in that LGA; asked back without a table.
+    None when the text names no LGA, or names a ward and there is no table ('what about Rafi' explains
+    the ward Rafi, as before)."""
+    if not ANOTHER_PLACE.match(r.text) or len(re.findall(r'[^\W_]+', r.text)) > 6:
+        return None
+    named = r.lgas()
+    if not named or (named[0][0].score < 1 and ward_hits(r)):
+        return None
+    lga, table = named[0][1], r.focus().table
+    if table:
+        return Draft('top_wards', dict(table, lga=lga))
+    if draft:
+        return None
+    return Reply(text=f'What should I show for {lga}: its most or its least vulnerable wards?',
+                 options=(f'the top 10 highest risk wards in {lga}', f'the least vulnerable wards in {lga}'))
+
+
+def pointed_ward(r, place):
+    """explain_ward for the ward the text points at: the `place`-th row of the last table, or ('it', 'that
+    ward') the ward explained since, else the table's first; asked back when nothing was shown there."""
+    focus = r.focus()
+    rows = focus.rows
+    if place is None and focus.ward:
+        return Draft('explain_ward', {'ward': focus.ward})
+    if rows and (place or 1) <= len(rows):
+        return Draft('explain_ward', {'ward': ward_input(r, rows[(place or 1) - 1])})
+    shown = f'The last list shows {len(rows)} wards. ' if rows else ''
+    return complete(Draft('explain_ward', {}), r, prefix=shown)
+
+
+def new_rows(context, result):
+    """The sentence naming the wards a table adds to the last one ('the next 5' answers the first 15), or None."""
+    table = context.focus().table
+    given = result.call.input
+    if result.call.name != 'top_wards' or not table:
+        return None
+    before = table.get('n', DEFAULT_ROWS)
+    if {k: v for k, v in given.items() if k != 'n'} != {k: v for k, v in table.items() if k != 'n'} or \
+            given.get('n', DEFAULT_ROWS) <= before:
+        return None
+    rows = next((a['rows'] for a in result.attachments if a.get('kind') == 'table'), [])[before:]
+    if not rows:
+        return f'There are no more wards after the {before} already shown.'
+    named = [f'{w["rank"]}. {w["ward_name"]}' for w in rows[:NEW_ROWS_LISTED]]
+    more = f' and {len(rows) - NEW_ROWS_LISTED} more' if len(rows) > NEW_ROWS_LISTED else ''
+    return f'New after the {before} already shown: {", ".join(named)}{more}.'
 
 
 # -- replies ---------------------------------------------------------------------------------------
@@ -474,7 +620,9 @@ def first_step(context):
     if GREETING.match(r.text) or HELP.match(r.text):
         return greeting(r)
     pending = context.conversation.get('pending') or None
-    draft = next(filter(None, (intent(r) for intent in INTENTS)), None)
+    draft = follow_up(r, next(filter(None, (intent(r) for intent in INTENTS)), None), pending)
+    if isinstance(draft, Reply):
+        return draft
     if draft:
         with_ids(draft, r)
     if pending and (draft is None or draft.tool == pending['tool']):
@@ -495,7 +643,7 @@ def compose(context):
              for result in context.results]
     last = context.results[-1]
     if last.status == 'ok':
-        parts.append(next_step(last) or '')
+        parts += [new_rows(context, last) or '', next_step(last) or '']
     return Reply(text='\n\n'.join(p for p in parts if p))
 
 

@@ -287,7 +287,7 @@ def test_the_provider_is_named_rules():
 
 def test_the_router_its_language_and_knowledge_are_pure_python():
     """No storage, no AWS, no environment: the router reads only what the turn's context hands it."""
-    pure = tuple(f'chalicelib.conversations.{name}' for name in ('rules', 'language', 'knowledge'))
+    pure = tuple(f'chalicelib.conversations.{name}' for name in ('rules', 'language', 'knowledge', 'focus'))
     inside = pure + ('chalicelib.conversations.assistant', 'chalicelib.analysis')
 
     def allowed(imported):
