@@ -25,6 +25,7 @@ ESTIMATED_CALL_MS = 10     # a DynamoDB or S3 call from Lambda in the same regio
 WARDS = 275
 ALICE = 'bench-user'
 PHRASES = ('what are the top 10 highest risk wards?', 'why is {ward} ranked so high?', 'top 5 wards in {lga}',
+           'and the next 5?',
            'I want to plan bed net distribution', 'I have 2 million nets and average household size is 4',
            'why are children under 5 most vulnerable?', 'hello')
 
