@@ -239,6 +239,8 @@ def intent_explain_ward(r):
     if not wards:
         if not r.has(r'\bwhy is\b|\bexplain\b|\bward\b') or r.has(r'\bwards\b'):
             return None
+        if not r.has(r'\bexplain\b|\bward\b') and knowledge.best(r.text):
+            return None   # 'why is malaria worse in the rainy season?' asks about malaria, not a ward
         return Draft('explain_ward', {})
     return ward_draft(r, wards[0])
 

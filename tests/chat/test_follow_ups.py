@@ -5,7 +5,7 @@ the tool call it means, or, with nothing shown before, in a question back."""
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from chalicelib.conversations import focus, tools
+from chalicelib.conversations import focus, knowledge, tools
 from chalicelib.conversations.assistant import ToolCall, ToolResult, TurnContext
 from chalicelib.conversations.language import ORDINALS, UNITS
 from chalicelib.conversations.rules import FIRST_LISTS, MAPS, MAX_ROWS, RulesProvider
@@ -244,3 +244,15 @@ def test_the_next_rows_are_named_as_the_new_ones(niger):
     assert 'New after' not in compose(chat, {'n': 3, 'order': 'most'}, niger.wards[:3])
     assert 'New after' not in compose(chat, {'n': 5, 'order': 'least'}, niger.wards[:5])
 
+
+
+@pytest.mark.parametrize('question', ['why is it important to sleep under a net?',
+                                      'why is it that children under 5 are most vulnerable?',
+                                      'why is malaria worse in the rainy season?'])
+@pytest.mark.parametrize('after_a_table', [False, True], ids=['alone', 'after a table'])
+def test_a_general_why_is_question_is_answered_from_knowledge_not_taken_for_a_ward(niger, question, after_a_table):
+    chat = Chat(niger)
+    if after_a_table:
+        chat.say(TOP)
+    reply = chat.say(question)
+    assert not reply.tool_calls and knowledge.best(question).text in reply.text, reply.text
