@@ -79,7 +79,7 @@ export function s3Failure(filename: string, status: number, body: string): Uploa
   if (/expired/i.test(detail) || code === 'ExpiredToken' || code === 'RequestExpired') {
     return new UploadError(
       'expired',
-      `The upload link for ${filename} expired. Press Retry to start the upload again.`,
+      `The upload link for ${filename} expired. Press Retry to send it again with a new link.`,
       status,
     );
   }
