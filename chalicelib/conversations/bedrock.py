@@ -58,8 +58,8 @@ class BedrockProvider:
     def __init__(self, client, model_id, guardrail_id=None, guardrail_version=None):
         self.client = client
         self.model_id = model_id
-        self.guardrail = ({'guardrailIdentifier': guardrail_id, 'guardrailVersion': guardrail_version or 'DRAFT'}
-                          if guardrail_id else None)
+        self.guardrail = ({'guardrailIdentifier': guardrail_id, 'guardrailVersion': guardrail_version}
+                          if guardrail_id else None)   # the settings hold both or neither
 
     def respond(self, context):
         try:

@@ -56,7 +56,15 @@ function DatasetPanel({ datasetId, analysisId }: { datasetId: string; analysisId
       {dataset.status === 'AWAITING_UPLOAD' && !uploadingHere && missing.length > 0 && (
         <FinishUpload key={dataset.dataset_id} dataset={dataset} missing={missing} />
       )}
-      {dataset.status === 'AWAITING_UPLOAD' && uploadingHere && <p role="status">Sending your files…</p>}
+      {dataset.status === 'AWAITING_UPLOAD' && uploadingHere && (
+        <p role="status">
+          {uploader.busy
+            ? 'Sending your files…'
+            : uploader.batch?.files.some((f) => f.state === 'failed')
+              ? 'A file did not arrive: press Retry beside it.'
+              : 'Your files are sent; waiting for the storage to confirm them…'}
+        </p>
+      )}
       {uploadingHere && <UploadProgress resumed />}
       {dataset.status === 'PROCESSING' && (
         <p role="status">Checking your files: matching the wards to the boundaries and reading the variables. This takes up to a minute.</p>

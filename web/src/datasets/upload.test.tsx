@@ -172,9 +172,11 @@ describe('a dataset opened again after a reload', () => {
     act(() => FakeXhr.all[1].fail());
     await waitFor(() => expect(FakeXhr.all).toHaveLength(3));
     act(() => FakeXhr.all[2].fail());
+    expect(await screen.findByText('A file did not arrive: press Retry beside it.')).toBeInTheDocument(); // not "Sending"
     await userEvent.click(await screen.findByRole('button', { name: 'Retry Niger_State.zip' }));
     act(() => FakeXhr.all[3].succeed());
     await waitFor(() => expect(screen.getByText('Niger_State.zip').closest('li')).toHaveTextContent('sent'));
+    expect(screen.getByText('Your files are sent; waiting for the storage to confirm them…')).toBeInTheDocument();
     expect(screen.getAllByRole('list', { name: 'Files being sent' })).toHaveLength(1); // in the dataset's view only
   });
 
