@@ -32,7 +32,8 @@ export function useDatasets() {
   return useQuery({ queryKey: keys.datasets, queryFn: () => call(api.GET('/datasets', {})) });
 }
 
-// A Niger dataset is READY about 0.25 s after its last file arrives: a second is what an officer waits at most.
+// A Niger dataset is READY about 0.25 s after its last file arrives: polled every second, the officer sees it
+// at most a second later.
 const DATASET_POLL_MS = 1000;
 
 /** A dataset; polled while the server is still working on it (or while this tab is uploading it). */
