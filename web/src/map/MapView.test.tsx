@@ -59,7 +59,7 @@ describe('the Map screen', () => {
     const view = session();
     const map = await screen.findByRole('region', { name: 'Vulnerability map' });
     expect(within(map).getAllByRole('img')).toHaveLength(3);
-    expect(within(map).getByRole('img', { name: 'Alpha (One LGA): High risk, rank 1 of 2' })).toHaveAttribute('fill', '#a50f15');
+    expect(within(map).getByRole('img', { name: 'Alpha (One LGA): High risk, rank 1 of 2' })).toHaveAttribute('fill', '#d7301f');
     expect(within(map).getByText(/Thick lines: LGA borders/)).toBeInTheDocument();
     expect(view.downloads()).toEqual(['map.topojson']);
     expect(view.calls.some((call) => call.path.endsWith('/rankings'))).toBe(false);
@@ -79,7 +79,7 @@ describe('the Map screen', () => {
   it('draws an analysis made before map.topojson existed from its wards.geojson and lgas.geojson', async () => {
     const view = session(['rankings.csv', 'wards.geojson', 'lgas.geojson']);
     const map = await screen.findByRole('region', { name: 'Vulnerability map' });
-    expect(within(map).getByRole('img', { name: 'Beta (One LGA): Low risk, rank 2 of 2' })).toHaveAttribute('fill', '#fcd9b5');
+    expect(within(map).getByRole('img', { name: 'Beta (One LGA): Low risk, rank 2 of 2' })).toHaveAttribute('fill', '#fdd49e');
     await waitFor(() => expect(within(map).getByText(/Thick lines: LGA borders/)).toBeInTheDocument());
     expect(view.downloads()).toEqual(['wards.geojson', 'lgas.geojson']);
   });

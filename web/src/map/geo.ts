@@ -64,8 +64,8 @@ export interface LegendItem {
   label: string;
 }
 
-export const NO_DATA = '#d9d9d9';
-export const CATEGORY_COLORS: Record<Category, string> = { High: '#a50f15', Medium: '#f4743b', Low: '#fcd9b5' };
+export const NO_DATA = '#d4d4d4';
+export const CATEGORY_COLORS: Record<Category, string> = { High: '#d7301f', Medium: '#fc8d59', Low: '#fdd49e' };
 
 export interface CategoryStats {
   count: number;

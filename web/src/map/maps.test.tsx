@@ -54,8 +54,8 @@ describe('the vulnerability map', () => {
     render(<VulnerabilityMap wards={SHAPES.wards} lgas={SHAPES.lgas} />);
     const region = screen.getByRole('region', { name: 'Vulnerability map' });
     const alpha = within(region).getByRole('img', { name: 'Alpha (One LGA): High risk, rank 1 of 2' });
-    expect(alpha).toHaveAttribute('fill', '#a50f15');
-    expect(within(region).getByRole('img', { name: 'Gamma (Two LGA): no data' })).toHaveAttribute('fill', '#d9d9d9');
+    expect(alpha).toHaveAttribute('fill', '#d7301f');
+    expect(within(region).getByRole('img', { name: 'Gamma (Two LGA): no data' })).toHaveAttribute('fill', '#d4d4d4');
     const legend = within(region).getAllByRole('listitem').map((item) => item.textContent?.trim());
     expect(legend).toEqual([
       'High risk (rank 1): the third of wards most at risk; reach these first — 1 ward',
@@ -83,8 +83,8 @@ describe('the vulnerability map', () => {
 
   it('shows the PCA ranking when asked', () => {
     render(<VulnerabilityMap wards={SHAPES.wards} method="pca" />);
-    expect(screen.getByRole('img', { name: 'Beta (One LGA): High risk, rank 1 of 2' })).toHaveAttribute('fill', '#a50f15');
-    expect(screen.getByRole('img', { name: 'Alpha (One LGA): Low risk, rank 2 of 2' })).toHaveAttribute('fill', '#fcd9b5');
+    expect(screen.getByRole('img', { name: 'Beta (One LGA): High risk, rank 1 of 2' })).toHaveAttribute('fill', '#d7301f');
+    expect(screen.getByRole('img', { name: 'Alpha (One LGA): Low risk, rank 2 of 2' })).toHaveAttribute('fill', '#fdd49e');
   });
 });
 
@@ -92,7 +92,7 @@ describe('a variable map', () => {
   it('maps the chosen variable in value classes, wards without a value grey', async () => {
     render(<VariableMap wards={WARDS} />);
     expect(screen.getByRole('region', { name: 'Map of rainfall' })).toBeInTheDocument();
-    expect(screen.getByRole('img', { name: 'Gamma (Two LGA): rainfall has no value' })).toHaveAttribute('fill', '#d9d9d9');
+    expect(screen.getByRole('img', { name: 'Gamma (Two LGA): rainfall has no value' })).toHaveAttribute('fill', '#d4d4d4');
     expect(screen.getByText('No value for this ward')).toBeInTheDocument();
     await userEvent.selectOptions(screen.getByRole('combobox', { name: 'Variable' }), 'rainfall');
     expect(screen.getByRole('img', { name: 'Beta (One LGA): rainfall 30' })).toBeInTheDocument();
