@@ -22,11 +22,12 @@ QUANTIZATION = 10_000
 POLYGONAL = ('Polygon', 'MultiPolygon')
 
 
-def topology(layers, steps=QUANTIZATION):
+def topology(layers, steps=QUANTIZATION, own=None):
     """A Topology dict of `layers`: {object name: [(id, properties, GeoJSON geometry)]}.
 
     Each object is a GeometryCollection of the items in order; an id of None is left
     out. Geometries are Polygon or MultiPolygon (None: a geometry of type null).
+    `own` ({object name: properties}) are an object's own properties, stored once rather than per item.
     """
     polygons = {name: [_polygons(geometry) for _, _, geometry in items] for name, items in layers.items()}
     rings = [ring for shapes in polygons.values() for shape in shapes for polygon in shape for ring in polygon]
@@ -39,7 +40,8 @@ def topology(layers, steps=QUANTIZATION):
         for (key, properties, geometry), shape in zip(items, polygons[name]):
             parts = [[next(cut) for _ in polygon] for polygon in shape]
             geometries.append(_geometry(key, properties, geometry, parts))
-        objects[name] = {'type': 'GeometryCollection', 'geometries': geometries}
+        objects[name] = {'type': 'GeometryCollection', 'geometries': geometries,
+                         **({'properties': own[name]} if name in (own or {}) else {})}
     return {'type': 'Topology', **({'bbox': box} if box else {}), 'transform': transform,
             'objects': objects, 'arcs': arcs.encoded()}
 

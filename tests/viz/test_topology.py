@@ -12,6 +12,7 @@ import shapely
 from shapely.geometry import MultiPolygon, Polygon, shape
 
 from chalicelib.reports import build
+from chalicelib.viz.layers import variable_entry
 from chalicelib.viz.maps import prepare
 from chalicelib.viz.topology import QUANTIZATION, topology
 
@@ -151,6 +152,18 @@ def test_each_ward_carries_its_key_and_the_rankings_the_map_shows(niger_map):
     assert {g['properties']['composite_category'] for g in geometries} >= {'High', 'Medium', 'Low'}
     ranks = sorted(g['properties']['composite_rank'] for g in geometries)
     assert ranks == list(range(1, 276))
+
+
+def test_the_wards_carry_once_which_way_each_variable_raised_risk_in_this_analysis(niger_map, niger_result):
+    """The web's variable maps shade as the server's do (darker = riskier, so an inverse variable's
+    lowest values darkest): the directions the analysis used travel with the shapes, once, not per ward."""
+    body, _, drawing = niger_map
+    wards = json.loads(body)['objects']['wards']
+    directions = wards['properties']['directions']
+    assert directions == {v.name: variable_entry(v).direction for v in drawing.view.variables}
+    assert list(directions) == [v['name'] for v in niger_result['variables']]
+    assert {'direct', 'inverse'} <= set(directions.values())
+    assert not any('directions' in g['properties'] for g in wards['geometries'])
 
 
 # --- shapes made by hand ------------------------------------------------------------------
