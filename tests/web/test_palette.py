@@ -3,7 +3,7 @@ printed report beside the screen sees the same High, Medium, Low and no-data col
 and the table's badges in web/src/styles.css against chalicelib/viz)."""
 import re
 
-from chalicelib.viz.layers import CATEGORY_COLOURS
+from chalicelib.viz.layers import CATEGORY_COLOURS, RISK_COLOURS
 from chalicelib.viz.static import NO_DATA
 from devstack.process import ROOT
 
@@ -21,3 +21,8 @@ def test_the_web_maps_category_and_no_data_colours_are_the_servers():
 def test_the_rankings_tables_category_badges_are_the_maps_colours():
     badges = dict(re.findall(r'\.category-(High|Medium|Low|none) \{ background: (#[0-9a-f]{6})', STYLES))
     assert badges == {**CATEGORY_COLOURS, 'none': NO_DATA}
+
+
+def test_the_web_variable_maps_risk_colours_are_the_servers_lowest_to_highest_risk():
+    web = re.findall(r"'(#[0-9a-f]{6})'", re.search(r'RISK_COLORS = \[([^\]]*)\]', GEO).group(1))
+    assert tuple(web) == RISK_COLOURS

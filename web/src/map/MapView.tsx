@@ -7,6 +7,7 @@ import type { Method } from '../results/rankings';
 import type { Lgas } from './geo';
 import { VariableMap, VulnerabilityMap } from './lazy';
 import { useMapShapes, useWardValues } from './shapes';
+import type { Directions } from './topology';
 
 export default function MapView() {
   return (
@@ -18,7 +19,7 @@ export default function MapView() {
 }
 
 function Maps({ analysis }: { analysis: Analysis }) {
-  const { wards, lgas, error, retry } = useMapShapes(analysis.analysis_id);
+  const { wards, lgas, directions, error, retry } = useMapShapes(analysis.analysis_id);
   const both = analysis.request.method === 'both';
   const [method, setMethod] = useState<Method>(analysis.request.method === 'pca' ? 'pca' : 'composite');
   const [variables, setVariables] = useState(false);
@@ -38,16 +39,16 @@ function Maps({ analysis }: { analysis: Analysis }) {
       <VulnerabilityMap wards={wards} lgas={lgas} method={method} />
       <details className="variable-maps" onToggle={(e) => setVariables(e.currentTarget.open)}>
         <summary>Variable maps</summary>
-        {variables && <VariableMaps analysis={analysis} lgas={lgas} />}
+        {variables && <VariableMaps analysis={analysis} lgas={lgas} directions={directions} />}
       </details>
     </Suspense>
   );
 }
 
 /** The wards' values are fetched only when someone opens the variable maps (half a megabyte for a state). */
-function VariableMaps({ analysis, lgas }: { analysis: Analysis; lgas?: Lgas }) {
+function VariableMaps({ analysis, lgas, directions }: { analysis: Analysis; lgas?: Lgas; directions?: Directions }) {
   const { wards, error, retry } = useWardValues(analysis.analysis_id);
   if (error) return <Problem error={error} retry={retry} />;
   if (!wards) return <Loading what="the ward values" />;
-  return <VariableMap wards={wards} lgas={lgas} />;
+  return <VariableMap wards={wards} lgas={lgas} directions={directions} />;
 }

@@ -11,6 +11,8 @@ export type WardProperties = {
   pca_category?: Category | null;
   pca_rank?: number | null;
   values?: Record<string, number | null>;
+  /** The variables whose value was missing in the data and filled in for scoring. */
+  imputed?: string[] | null;
   [key: string]: unknown;
 };
 export type WardFeature = Feature<Geometry, WardProperties>;
@@ -94,42 +96,73 @@ export function categoryLegend(stats: Partial<Record<Category, CategoryStats>>, 
   return noData ? [...items, { color: NO_DATA, label: `No data for this ward — ${noData}` }] : items;
 }
 
-export const SEQUENTIAL = ['#f2f0f7', '#cbc9e2', '#9e9ac8', '#756bb1', '#54278f'];
+/** The server's variable-map colours (chalicelib/viz/layers.py RISK_COLOURS), lowest to highest risk. */
+export const RISK_COLORS = ['#ffffb2', '#fecc5c', '#fd8d3c', '#f03b20', '#bd0026'];
 
-/** Up to five classes of equal ward counts (quantiles) over the values present. */
-export function quantileBreaks(values: number[], classes = SEQUENTIAL.length): number[] {
-  const sorted = values.filter(Number.isFinite).sort((a, b) => a - b);
-  if (!sorted.length) return [];
-  const breaks: number[] = [];
-  for (let i = 1; i < classes; i++) {
-    const value = sorted[Math.min(sorted.length - 1, Math.floor((i * sorted.length) / classes))];
-    if (!breaks.length || value > breaks[breaks.length - 1]) breaks.push(value);
-  }
-  return breaks.filter((b) => b > sorted[0]);
+/** Which way raised a variable's malaria risk in the analysis (map.topojson); null: not a risk factor by itself. */
+export type Direction = 'direct' | 'inverse' | null;
+
+/** Python's round (a half goes to the even neighbour), which the server's class rule uses. */
+function roundHalfEven(x: number): number {
+  const r = Math.round(x);
+  return r - x === 0.5 && r % 2 ? r - 1 : r;
 }
 
-/** The class of a value: how many breaks it reaches. */
-export const classOf = (value: number, breaks: number[]) => breaks.filter((b) => value >= b).length;
+const ascending = (values: Iterable<number>) => [...values].sort((a, b) => a - b);
+
+/**
+ * The classes (low, high) of the server's variable maps and report (chalicelib/viz/layers.py
+ * `_classes`, ported exactly so the screen and the print agree): each distinct value when there are
+ * few, else quantiles.
+ */
+export function riskClasses(values: number[], count = RISK_COLORS.length): [number, number][] {
+  const distinct = ascending(new Set(values));
+  if (distinct.length <= count) return distinct.map((v) => [v, v]);
+  const ordered = ascending(values);
+  const last = ordered.length - 1;
+  const cuts = Array.from({ length: count }, (_, i) => ordered[Math.min(last, roundHalfEven((i * ordered.length) / count))]);
+  const edges = ascending(new Set([...cuts, ordered[last]]));
+  return edges.slice(1).map((high, i) => [edges[i], high]);
+}
 
 export function formatNumber(value: number): string {
   if (Math.abs(value) >= 1000) return Math.round(value).toLocaleString();
   return Number(value.toPrecision(3)).toString();
 }
 
-export function rangeLegend(values: number[], breaks: number[], palette = SEQUENTIAL, unit = ''): LegendItem[] {
-  const finite = values.filter(Number.isFinite);
-  if (!finite.length) return [];
-  const min = Math.min(...finite);
-  const max = Math.max(...finite);
-  const edges = [min, ...breaks, max];
-  return edges.slice(0, -1).map((low, i) => ({
-    color: palette[Math.round((i * (palette.length - 1)) / Math.max(1, edges.length - 2))],
-    label: `${formatNumber(low)}${unit} to ${i === edges.length - 2 ? '' : 'under '}${formatNumber(edges[i + 1])}${unit}`,
-  }));
+export interface RiskScale {
+  color: (value: number) => string;
+  legend: LegendItem[];
 }
 
-/** The colour of a value among the classes of rangeLegend (same palette spread). */
-export function rangeColor(value: number, breaks: number[], palette = SEQUENTIAL): string {
-  const index = classOf(value, breaks);
-  return palette[Math.round((index * (palette.length - 1)) / Math.max(1, breaks.length))];
+/**
+ * Colours by risk, as the server's: the classes take the darkest colours, darker = riskier, so an
+ * inverse variable's lowest values are the darkest. The legend lists the classes from the lowest value.
+ */
+export function riskScale(values: number[], direction?: Direction): RiskScale {
+  const classes = riskClasses(values);
+  const palette = classes.length ? RISK_COLORS.slice(-classes.length) : [];
+  if (direction === 'inverse') palette.reverse();
+  const classOf = (value: number) => classes.reduce((found, [low], i) => (value >= low ? i : found), 0);
+  return {
+    color: (value) => palette[classOf(value)],
+    legend: classes.map(([low, high], i) => ({
+      color: palette[i],
+      label:
+        low === high
+          ? formatNumber(low)
+          : `${formatNumber(low)} to ${i === classes.length - 1 ? '' : 'under '}${formatNumber(high)}`,
+    })),
+  };
+}
+
+const RISK_TEXT: Record<'direct' | 'inverse', string> = {
+  direct: 'higher value, higher risk',
+  inverse: 'lower value, higher risk',
+};
+
+/** What the colours of a variable map mean, in the server's words (chalicelib/viz/dictionary.py risk_text). */
+export function riskTitle(variable: string, direction?: Direction): string {
+  if (direction) return `${variable}: darker = higher malaria risk (${RISK_TEXT[direction]})`;
+  return `${variable}: darker = higher value${direction === null ? ' (not a risk factor by itself)' : ''}`;
 }

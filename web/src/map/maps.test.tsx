@@ -2,7 +2,8 @@ import { fireEvent, render, screen, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { describe, expect, it } from 'vitest';
 import { TOPOLOGY } from '../test/topology';
-import { quantileBreaks, rewind, ringArea, type Wards } from './geo';
+import { RISK_COLORS, riskClasses, riskScale, rewind, ringArea, type Wards } from './geo';
+import CASES from './riskClasses.cases.json';
 import { shapesOf, VariableMap, VulnerabilityMap } from './maps';
 
 // wards.geojson of the variable maps: three square wards side by side with their values, written
@@ -18,6 +19,14 @@ const WARDS: Wards = {
     { type: 'Feature', geometry: square(6.1), properties: { ward_code: 'B', ward_name: 'Beta', lga: 'One', values: { rainfall: 30 } } },
     { type: 'Feature', geometry: square(6.2), properties: { ward_code: 'C', ward_name: 'Gamma', lga: 'Two', values: { rainfall: null } } },
   ],
+};
+// Distance to water raises risk the nearer the water (inverse); Gamma's was missing and filled in for scoring.
+const DISTANCES: Wards = {
+  ...WARDS,
+  features: WARDS.features.map((ward, i) => ({
+    ...ward,
+    properties: { ...ward.properties, values: { ...ward.properties.values, distance_to_water: [2, 8, 5][i] }, imputed: i === 2 ? ['distance_to_water'] : [] },
+  })),
 };
 // What the vulnerability, coverage and inline maps draw: map.topojson's wards and LGA outlines.
 const SHAPES = shapesOf(TOPOLOGY);
@@ -43,9 +52,35 @@ describe('map geometry', () => {
     expect(round(one.coordinates[0])).toEqual([[6, 9], [6.2, 9], [6.2, 9.1], [6, 9.1], [6, 9]]);
   });
 
-  it('splits values into classes of equal ward counts', () => {
-    expect(quantileBreaks([1, 2, 3, 4, 5, 6, 7, 8, 9, 10], 5)).toEqual([3, 5, 7, 9]);
-    expect(quantileBreaks([4, 4, 4])).toEqual([]); // one class when every ward has the same value
+  it('decodes which way each variable raised risk in the analysis, once for all wards', () => {
+    expect(SHAPES.directions).toEqual({ rainfall: 'direct' });
+  });
+});
+
+describe('the classes of a variable map', () => {
+  // the cases tests/web/test_variable_classes.py holds the server's _classes to
+  it.each(CASES)('are the server\'s: $case', ({ values, count, classes }) => {
+    expect(riskClasses(values, count)).toEqual(classes);
+  });
+
+  it('take the darkest colours, darker = riskier: an inverse variable\'s lowest values are the darkest', () => {
+    const values = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10];
+    const direct = riskScale(values, 'direct');
+    const inverse = riskScale(values, 'inverse');
+    expect([direct.color(1), direct.color(10)]).toEqual([RISK_COLORS[0], RISK_COLORS[4]]);
+    expect([inverse.color(1), inverse.color(10)]).toEqual([RISK_COLORS[4], RISK_COLORS[0]]);
+    expect(inverse.legend).toEqual([
+      { color: '#bd0026', label: '1 to under 3' },
+      { color: '#f03b20', label: '3 to under 5' },
+      { color: '#fd8d3c', label: '5 to under 7' },
+      { color: '#fecc5c', label: '7 to under 9' },
+      { color: '#ffffb2', label: '9 to 10' },
+    ]);
+    // two values: two classes, the two darkest colours
+    expect(riskScale([4, 7]).legend).toEqual([
+      { color: '#f03b20', label: '4' },
+      { color: '#bd0026', label: '7' },
+    ]);
   });
 });
 
@@ -93,8 +128,32 @@ describe('a variable map', () => {
     render(<VariableMap wards={WARDS} />);
     expect(screen.getByRole('region', { name: 'Map of rainfall' })).toBeInTheDocument();
     expect(screen.getByRole('img', { name: 'Gamma (Two LGA): rainfall has no value' })).toHaveAttribute('fill', '#d4d4d4');
-    expect(screen.getByText('No value for this ward')).toBeInTheDocument();
+    expect(screen.getByText('No value in the data for this ward')).toBeInTheDocument();
     await userEvent.selectOptions(screen.getByRole('combobox', { name: 'Variable' }), 'rainfall');
     expect(screen.getByRole('img', { name: 'Beta (One LGA): rainfall 30' })).toBeInTheDocument();
+  });
+
+  it('shades an inverse variable darkest where its values are lowest and says so; a value filled in for scoring is grey', async () => {
+    render(<VariableMap wards={DISTANCES} directions={{ rainfall: 'direct', distance_to_water: 'inverse' }} />);
+    const map = screen.getByRole('region', { name: 'Map of distance_to_water' });
+    expect(within(map).getByText('distance_to_water: darker = higher malaria risk (lower value, higher risk)')).toBeInTheDocument();
+    expect(within(map).getByRole('img', { name: 'Alpha (One LGA): distance_to_water 2' })).toHaveAttribute('fill', '#bd0026');
+    expect(within(map).getByRole('img', { name: 'Beta (One LGA): distance_to_water 8' })).toHaveAttribute('fill', '#f03b20');
+    const gamma = within(map).getByRole('img', {
+      name: 'Gamma (Two LGA): distance_to_water missing in the data; 5 (filled from neighbours) used for scoring',
+    });
+    expect(gamma).toHaveAttribute('fill', '#d4d4d4');
+    expect(within(map).getAllByRole('listitem').map((item) => item.textContent?.trim())).toEqual(['2', '8', 'No value in the data for this ward']);
+
+    await userEvent.selectOptions(screen.getByRole('combobox', { name: 'Variable' }), 'rainfall');
+    const rainfall = screen.getByRole('region', { name: 'Map of rainfall' });
+    expect(within(rainfall).getByText('rainfall: darker = higher malaria risk (higher value, higher risk)')).toBeInTheDocument();
+    expect(within(rainfall).getByRole('img', { name: 'Alpha (One LGA): rainfall 10' })).toHaveAttribute('fill', '#f03b20');
+    expect(within(rainfall).getByRole('img', { name: 'Beta (One LGA): rainfall 30' })).toHaveAttribute('fill', '#bd0026');
+  });
+
+  it('says only that darker is higher when the analysis does not say which way the variable raised risk', () => {
+    render(<VariableMap wards={WARDS} />);
+    expect(screen.getByText('rainfall: darker = higher value')).toBeInTheDocument();
   });
 });

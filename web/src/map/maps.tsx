@@ -3,15 +3,15 @@ import { useId, useMemo, useState } from 'react';
 import type { Category, ItnPlan } from '../api/client';
 import type { Method } from '../results/rankings';
 import { Choropleth } from './Choropleth';
+import type { Directions } from './topology';
 import {
   CATEGORY_COLORS,
   NO_DATA,
   categoryLegend,
   type CategoryStats,
   formatNumber,
-  quantileBreaks,
-  rangeColor,
-  rangeLegend,
+  riskScale,
+  riskTitle,
   wardKey,
   type LegendItem,
   type Lgas,
@@ -82,23 +82,37 @@ export function variablesOf(wards: Wards): string[] {
   return [...names].sort((a, b) => a.localeCompare(b));
 }
 
-/** One variable's values per ward in five classes of equal ward counts. */
-export function VariableMap({ wards, lgas }: { wards: Wards; lgas?: Lgas }) {
+/**
+ * One variable's values in the data per ward, classed and coloured as the server's variable maps and
+ * the report do (darker = riskier, by the direction the analysis used); a value missing in the data
+ * (filled in for scoring) is grey, as there.
+ */
+export function VariableMap({ wards, lgas, directions }: { wards: Wards; lgas?: Lgas; directions?: Directions }) {
   const variables = useMemo(() => variablesOf(wards), [wards]);
   const [variable, setVariable] = useState(variables[0] ?? '');
   const id = useId();
+  const direction = directions?.[variable];
   const model = useMemo(() => {
     const valueOf = (w: WardFeature) => {
       const value = w.properties.values?.[variable];
       return typeof value === 'number' && Number.isFinite(value) ? value : null;
     };
-    const values = wards.features.map(valueOf).filter((v): v is number => v !== null);
-    const breaks = quantileBreaks(values);
-    const legend: LegendItem[] = rangeLegend(values, breaks);
-    if (values.length < wards.features.length) legend.push({ color: NO_DATA, label: 'No value for this ward' });
-    return { valueOf, breaks, legend };
-  }, [wards, variable]);
+    const imputed = (w: WardFeature) => w.properties.imputed?.includes(variable) ?? false;
+    const inData = (w: WardFeature) => (imputed(w) ? null : valueOf(w));
+    const values = wards.features.map(inData).filter((v): v is number => v !== null);
+    const scale = riskScale(values, direction);
+    const legend: LegendItem[] = [...scale.legend];
+    if (values.length < wards.features.length) legend.push({ color: NO_DATA, label: 'No value in the data for this ward' });
+    return { valueOf, imputed, inData, scale, legend };
+  }, [wards, variable, direction]);
   if (!variables.length) return <p>The analysis has no ward values to map.</p>;
+  const text = (w: WardFeature) => {
+    const value = model.valueOf(w);
+    if (value === null) return 'has no value';
+    return model.imputed(w)
+      ? `missing in the data; ${formatNumber(value)} (filled from neighbours) used for scoring`
+      : formatNumber(value);
+  };
   return (
     <div className="variable-map">
       <label htmlFor={id}>Variable</label>{' '}
@@ -109,17 +123,14 @@ export function VariableMap({ wards, lgas }: { wards: Wards; lgas?: Lgas }) {
       </select>
       <Choropleth
         label={`Map of ${variable}`}
-        legendTitle={`${variable}, in five groups with the same number of wards`}
+        legendTitle={riskTitle(variable, direction)}
         wards={wards}
         lgas={lgas}
         fill={(w) => {
-          const value = model.valueOf(w);
-          return value === null ? NO_DATA : rangeColor(value, model.breaks);
+          const value = model.inData(w);
+          return value === null ? NO_DATA : model.scale.color(value);
         }}
-        describe={(w) => {
-          const value = model.valueOf(w);
-          return `${wardName(w)}: ${variable} ${value === null ? 'has no value' : formatNumber(value)}`;
-        }}
+        describe={(w) => `${wardName(w)}: ${variable} ${text(w)}`}
         legend={model.legend}
       />
     </div>

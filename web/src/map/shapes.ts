@@ -6,7 +6,7 @@ import { fetchArtifact, keys, rankingsQuery, useArtifactJson } from '../api/quer
 import { useServices } from '../app/context';
 import type { Lgas, Wards } from './geo';
 import { loadMaps } from './lazy';
-import type { MapTopology } from './topology';
+import type { MapShapes, MapTopology } from './topology';
 
 const MAP_FILE = 'map.topojson';
 
@@ -26,7 +26,7 @@ function mapQuery(api: Api, analysisId: string) {
   return {
     queryKey: keys.geojson(analysisId, MAP_FILE),
     staleTime: Infinity,
-    queryFn: async (): Promise<{ wards: Wards; lgas?: Lgas }> => {
+    queryFn: async (): Promise<MapShapes> => {
       const [maps, topology] = await Promise.all([loadMaps(), json<MapTopology>(MAP_FILE).catch(missing)]);
       if (topology) return maps.shapesOf(topology);
       const wards = await json<Wards>('wards.geojson');
@@ -44,13 +44,14 @@ export function prefetchResults(client: QueryClient, api: Api, analysisId: strin
   void client.prefetchQuery(mapQuery(api, analysisId)).then(() => client.prefetchQuery(rankingsQuery(api, analysisId)));
 }
 
-/** The ward shapes (names, categories and ranks, no values) and LGA outlines every map draws. */
+/** The ward shapes (names, categories and ranks, no values), LGA outlines and variable directions every map draws with. */
 export function useMapShapes(analysisId: string) {
   const { api } = useServices();
   const shapes = useQuery(mapQuery(api, analysisId));
   return {
     wards: shapes.data?.wards,
     lgas: shapes.data?.lgas,
+    directions: shapes.data?.directions,
     error: shapes.error,
     retry: () => void shapes.refetch(),
   };
