@@ -26,10 +26,14 @@ SCALES = MappingProxyType({'hundred': 100, 'thousand': 1000, 'k': 1000, 'million
 ORDINALS = MappingProxyType({word: i for i, word in enumerate((
     'first second third fourth fifth sixth seventh eighth ninth tenth eleventh twelfth thirteenth fourteenth '
     'fifteenth sixteenth seventeenth eighteenth nineteenth twentieth').split(), 1)})
-# A place in a list the text points at: 'the second (one)', 'the 3rd', 'number three', '#4', 'the top one';
+# A place in a list the text points at: 'the second (one)', 'the 3rd', 'number three', '#4', 'the top one',
+# or from its end: 'the last (one)', 'the final one', 'the bottom one', 'the second to last', '3rd last';
 # only where the phrase ends or names a ward, so 'the first line treatment' and 'the first 5' are no place.
+ORDINAL = '|'.join(ORDINALS)
 POSITION = re.compile(
-    r"(?<![\w-])(?:(?:the\s+)?(?:(?P<ordinal>" + '|'.join(ORDINALS) + r")|(?P<digits>\d+)(?:st|nd|rd|th))"
+    r"(?<![\w-])(?:(?:the\s+)?(?:(?P<back>" + ORDINAL + r"|\d+(?:st|nd|rd|th))[\s-]+(?:to[\s-]+)?)?"
+    r"(?P<last>last|final)|(?P<bottom>the\s+bottom\s+one)"
+    r"|(?:the\s+)?(?:(?P<ordinal>" + ORDINAL + r")|(?P<digits>\d+)(?:st|nd|rd|th))"
     r"|(?P<top>the\s+(?:top|highest|riskiest)\s+one)|(?:number|no\.|#)\s*(?P<number>\d+|[a-z]+(?:[\s-][a-z]+)?))"
     r"(?=\s+(?:one|ward|on|in|is|was|so|ranked|placed|there)\b|\s*[?.!,]*\s*$)", re.I)
 ATTACHED_ONLY = frozenset({'k', 'm'})  # '2m' is two million; a lone 'm' may be metres
@@ -193,16 +197,25 @@ def numbers(text):
 
 
 def position(text):
-    """The place in a list (1 is the first) the text points at, or None: 'the second one', 'the 3rd',
-    'third', 'number three', '#4', 'the top one'."""
+    """The place in a list the text points at, or None: 1 is the first ('the second one', 'the 3rd',
+    'third', 'number three', '#4', 'the top one'), -1 the last ('the last one', 'the bottom one', 'final'),
+    -2 the one before ('the second to last', '2nd last')."""
     for m in POSITION.finditer(text):
         if m.group('top'):
             return 1
-        if m.group('ordinal'):
+        if m.group('bottom'):
+            return -1
+        if m.group('last'):
+            back = m.group('back') or 'first'
+            value = ORDINALS.get(back.lower()) or int(back[:-2])
+            if value >= 1:
+                return -value
+        elif m.group('ordinal'):
             return ORDINALS[m.group('ordinal').lower()]
-        value = int(m.group('digits')) if m.group('digits') else parse_number(m.group('number'))
-        if isinstance(value, int) and value >= 1:
-            return value
+        else:
+            value = int(m.group('digits')) if m.group('digits') else parse_number(m.group('number'))
+            if isinstance(value, int) and value >= 1:
+                return value
     return None
 
 

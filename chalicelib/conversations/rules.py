@@ -5,8 +5,8 @@ ids 'rules-1', ...), or with a question back when a required input is missing: t
 stays in the conversation (Reply.pending) until the next message completes it, and nothing is created
 before. Later steps compose the answer from the tools' own summaries and suggest the natural next step.
 General malaria questions are answered from knowledge.py, naming the source. A follow-up ("why is it
-ranked so high?", "the second one", "the next 5", "and in Bida?", "map that") is read against the
-conversation's focus (focus.py), or asked back when there is none. No I/O: the names of the
+ranked so high?", "the second one", "the last one", "the next 5", "and in Bida?", "map that") is read
+against the conversation's focus (focus.py), or asked back when there is none. No I/O: the names of the
 conversation's data and its focus come through the context, and only when a message needs them.
 """
 import re
@@ -363,9 +363,9 @@ def read_slot(slot, r, pending):
         return itn_numbers(r, answering=slot).get('total_nets')
     if slot == 'ward':
         choices = [tuple(c) for c in pending.get('choices') or ()]
-        place = language.position(r.text)
-        if choices and place and place <= len(choices):   # 'the second one' of the options asked
-            return ward_input(r, choices[place - 1])
+        chosen = at(choices, language.position(r.text))
+        if chosen:                                          # 'the second one' of the options asked
+            return ward_input(r, chosen)
         if choices:
             lgas = language.names_in(r.text, [c[2] for c in choices if c[2]])
             chosen = [c for c in choices if c[2] in lgas or (c[0] and c[0].lower() in r.lower)]
@@ -409,9 +409,9 @@ MAPS = ('create composite vulnerability map', 'show the pca map', 'map a variabl
 def follow_up(r, draft, pending):
     """What a message that points at the conversation's latest answers asks for, read against its focus:
     'the next 5' continues the last table, 'and in Bida?' is that table in Bida, 'why is it ranked so
-    high?' or 'the second one' explains a ward it showed, 'map that' maps its ranking or variable. Without
-    a focus, the question back a person would ask; `draft` (what the message says alone) when it points at
-    nothing. A Draft, or a Reply for a question back."""
+    high?', 'the second one' or 'the last one' explains a ward it showed, 'map that' maps its ranking or
+    variable. Without a focus, the question back a person would ask; `draft` (what the message says alone)
+    when it points at nothing; a ward the message names is never overridden. A Draft, or a Reply."""
     tool = draft.tool if draft else None
     if tool in (None, 'top_wards'):
         more = more_rows(r)
@@ -421,8 +421,9 @@ def follow_up(r, draft, pending):
         place = another_place(r, draft)
         if place is not None:
             return place
-    place = language.position(r.text) if tool in (None, 'explain_ward', 'top_wards') else None
-    pronoun = tool in (None, 'explain_ward') and not (draft and draft.input.get('ward')) and points_at_it(r.text)
+    named = bool(draft and (draft.input.get('ward') or draft.choices))     # 'why is Manta ranked last?'
+    place = language.position(r.text) if tool in (None, 'explain_ward', 'top_wards') and not named else None
+    pronoun = tool in (None, 'explain_ward') and not named and points_at_it(r.text)
     if (place or pronoun) and not (pending and pending.get('choices')):
         return pointed_ward(r, place)
     if tool == 'show_map' and draft.input == {'kind': 'vulnerability'} and THAT.search(r.text) and \
@@ -487,15 +488,21 @@ def another_place(r, draft):
                  options=(f'the top 10 highest risk wards in {lga}', f'the least vulnerable wards in {lga}'))
 
 
+def at(items, place):
+    """The item at `place` (1 the first, -1 the last, as language.position counts), or None."""
+    return items[place - 1 if place > 0 else place] if place and abs(place) <= len(items) else None
+
+
 def pointed_ward(r, place):
-    """explain_ward for the ward the text points at: the `place`-th row of the last table, or ('it', 'that
+    """explain_ward for the ward the text points at: the row at `place` in the last table, or ('it', 'that
     ward') the ward explained since, else the table's first; asked back when nothing was shown there."""
     focus = r.focus()
     rows = focus.rows
     if place is None and focus.ward:
         return Draft('explain_ward', {'ward': focus.ward})
-    if rows and (place or 1) <= len(rows):
-        return Draft('explain_ward', {'ward': ward_input(r, rows[(place or 1) - 1])})
+    row = at(rows, place or 1)
+    if row:
+        return Draft('explain_ward', {'ward': ward_input(r, row)})
     shown = f'The last list shows {len(rows)} wards. ' if rows else ''
     return complete(Draft('explain_ward', {}), r, prefix=shown)
 

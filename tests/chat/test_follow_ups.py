@@ -1,5 +1,5 @@
-"""Follow-ups in rules mode ("why is it ranked so high?", "the second one", "the next 5", "and in Bida?",
-"map that"), over the real Niger wards: each conversation keeps its messages as the worker stores them
+"""Follow-ups in rules mode ("why is it ranked so high?", "the second one", "the last one", "the next 5",
+"and in Bida?", "map that"), over the real Niger wards: each conversation keeps its messages as the worker stores them
 (tool calls and attachments), the focus is read from them as the turn reads it, and the follow-up ends in
 the tool call it means, or, with nothing shown before, in a question back."""
 import pytest
@@ -16,6 +16,10 @@ RANKED_COLUMNS = ['rank', 'ward_code', 'ward_name', 'lga', 'score', 'category']
 TOP = 'what are the top 10 highest risk wards?'
 # The made-up ranking the tables below show: Niger's wards in file order (Adahe, Adono, Agwata, ...).
 FIRST = ('Adahe', 'Adono', 'Agwata', 'Akari', 'Allawa', 'Anaba/Ibelu West', 'Arewa', 'Arewa/Yamma', 'Auna', 'Babana')
+# compare_methods' table (its columns as tools.compare_methods makes them): Niger's 21st to 25th wards.
+COMPARED_COLUMNS = ['ward_code', 'ward_name', 'composite_rank', 'pca_rank', 'rank_difference']
+MOVED = ('Bassa/Kukoki', 'Batagi', 'Batako', 'Batati', 'Beji')
+COMPARE = 'compare the methods'
 
 
 class Chat:
@@ -46,6 +50,8 @@ class Chat:
             return [ranked_table(self.ranked(call.input))]
         if call.name == 'explain_ward':      # its own table has no rank column: never taken for a list
             return [{'kind': 'table', 'title': '-', 'columns': ['variable', 'ward_value'], 'rows': []}]
+        if call.name == 'compare_methods':
+            return [compared_table(self.names.wards[20:25])]
         return []
 
     def ranked(self, given):
@@ -57,6 +63,12 @@ def ranked_table(wards):
     return {'kind': 'table', 'title': '-', 'columns': RANKED_COLUMNS,
             'rows': [{'rank': i, 'ward_code': code, 'ward_name': name, 'lga': lga, 'score': 0.5, 'category': 'High'}
                      for i, (code, name, lga) in enumerate(wards, 1)]}
+
+
+def compared_table(wards):
+    return {'kind': 'table', 'title': '-', 'columns': COMPARED_COLUMNS,
+            'rows': [{'ward_code': code, 'ward_name': name, 'composite_rank': i, 'pca_rank': 100 + i,
+                      'rank_difference': 100} for i, (code, name, _) in enumerate(wards, 1)]}
 
 
 def offers(*fragments, options):
@@ -116,6 +128,17 @@ FOLLOW_UPS = [
     ([TOP, 'map the rainfall', 'show that on the map again'],
      calls('show_map', kind='variable', variable='mean_rainfall')),
     (['map the rainfall', TOP, 'put those on a map'], calls('show_map', kind='vulnerability')),
+    # a ward counted from the end of the last table
+    ([TOP, 'the last one'], calls('explain_ward', ward='Babana')),
+    ([TOP, 'why is the bottom one ranked so high?'], calls('explain_ward', ward='Babana')),
+    ([TOP, 'the second to last'], calls('explain_ward', ward='Auna')),
+    ([TOP, 'and the second last one?'], calls('explain_ward', ward='Auna')),
+    (['top 3 wards in Bida', 'the final one'], calls('explain_ward', ward='Dokoza')),
+    # a ward of the latest table, whichever tool made it: compare_methods' wards that move most
+    ([TOP, COMPARE, 'why is the first one so different?'], calls('explain_ward', ward='Bassa/Kukoki')),
+    ([TOP, COMPARE, 'explain the second'], calls('explain_ward', ward='Batagi')),
+    ([COMPARE, 'the last one'], calls('explain_ward', ward='Beji')),
+    ([COMPARE, TOP, 'the second one'], calls('explain_ward', ward='Adono')),
     # a named request is not a follow-up, and the options asked are what an ordinal picks
     ([TOP, 'why is Kutigi ranked so high?'], calls('explain_ward', ward='Kutigi')),
     ([TOP, 'top 3 wards in Bida'], calls('top_wards', n=3, order='most', lga='Bida')),
@@ -123,6 +146,8 @@ FOLLOW_UPS = [
     ([TOP, 'what about Manta?'], calls('explain_ward', ward='Manta')),
     ([TOP, 'I need 5 more nets'], calls('plan_itn', total_nets=5)),
     ([TOP, 'why is Sabon Gari ranked so high?', 'the second one'], calls('explain_ward', ward='NISWSH09')),
+    ([TOP, 'why is Manta ranked first?'], calls('explain_ward', ward='Manta')),
+    ([TOP, 'why is Manta ranked last?'], calls('explain_ward', ward='Manta')),
 ]
 
 ASKED_BACK = [
@@ -134,6 +159,9 @@ ASKED_BACK = [
     (['and in Bida?'], offers('Bida', options=('the top 10 highest risk wards in Bida',
                                                 'the least vulnerable wards in Bida'))),
     (['map that'], offers('Which map', options=MAPS)),
+    (['the last one'], asks('Which ward should I explain')),
+    (['the bottom one'], asks('Which ward should I explain')),
+    ([COMPARE, 'the 6th one'], asks('The last list shows 5 wards.', 'Which ward should I explain')),
 ]
 
 
@@ -156,6 +184,8 @@ def test_the_options_a_question_back_offers_are_requests_the_router_reads(niger)
             assert reply.tool_calls or reply.pending, option
 
 
+POINTING = ('{}', '{}?', 'and {}?', 'what about {}?', 'why is {} ranked so high?', 'tell me about {}', 'explain {}',
+            'why is {} so low')
 ORDINAL_WORDS = {position: word for word, position in ORDINALS.items()}
 NUMBER_WORDS = {value: word for word, value in UNITS.items()}
 
@@ -171,10 +201,23 @@ def suffixed(k):
                              lambda k: f'the {suffixed(k)}', lambda k: suffixed(k), lambda k: f'number {k}',
                              lambda k: f'number {NUMBER_WORDS[k]}', lambda k: f'the {ORDINAL_WORDS[k]} one',
                              lambda k: f'#{k}']),
-       template=st.sampled_from(['{}', '{}?', 'and {}?', 'what about {}?', 'why is {} ranked so high?',
-                                 'tell me about {}', 'explain {}', 'why is {} so low']))
+       template=st.sampled_from(POINTING))
 def test_any_way_of_saying_a_place_in_the_last_table_explains_the_ward_there(niger, k, said, template):
     check(follow(niger, [TOP, template.format(said(k))]), calls('explain_ward', ward=FIRST[k - 1]))
+
+
+FROM_THE_END = {1: ('the last one', 'the bottom one', 'last', 'the final one', 'the last', 'the last ward', 'final'),
+                2: ('the second to last', 'second last', 'the 2nd to last one', 'the second-to-last ward', '2nd last'),
+                3: ('the third to last', 'third last one', 'the 3rd last')}
+
+
+@pytest.mark.shared_data
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(place=st.sampled_from([(k, said) for k, phrases in FROM_THE_END.items() for said in phrases]),
+       template=st.sampled_from(POINTING))
+def test_any_way_of_saying_a_place_from_the_end_of_the_last_table_explains_the_ward_there(niger, place, template):
+    k, said = place
+    check(follow(niger, [TOP, template.format(said)]), calls('explain_ward', ward=FIRST[-k]))
 
 
 # -- the focus, read from the messages as stored ---------------------------------------------------
@@ -214,6 +257,16 @@ def test_two_tables_in_one_answer_each_keep_their_own_rows_and_only_the_latest_i
                       attachments)
     assert read.rows == tuple(wards('B', 'C')) and read.map == {'kind': 'vulnerability', 'method': 'pca'}
     assert asked == [message]          # only the latest table's message: S3 is read for that one at most
+
+
+def test_the_latest_table_may_be_the_comparisons_while_the_ranked_query_stays_the_last_top_wards():
+    top, compared = ranked_table(wards('A', 'B')), compared_table(wards('M', 'N'))
+    both = answered(('top_wards', {'n': 2}, 'ok'), ('compare_methods', {}, 'ok'), attachments=[top, compared])
+    read = focus.read([answered(('explain_ward', {'ward': 'A'}, 'ok')), both])
+    assert read.rows == (('C0', 'M', None), ('C1', 'N', None)) and read.table == {'n': 2}
+    assert read.ward is None
+    turned = answered(('compare_methods', {}, 'ok'), ('top_wards', {'n': 2}, 'ok'), attachments=[compared, top])
+    assert focus.read([turned]).rows == tuple(wards('A', 'B'))
 
 
 @pytest.mark.shared_data
