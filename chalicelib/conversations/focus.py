@@ -1,5 +1,6 @@
 """What the conversation's latest answers were about, so that a follow-up can refer to them:
-"why is it ranked so high?", "the second one", "the last one", "the next 5", "and in Bida?", "map that".
+"why is it ranked so high?", "the second one", "the last one", "the next 5", "and in Bida?",
+"and by PCA?", "and the least vulnerable?", "map that".
 
 The focus is read from the conversation's own stored messages (the ones the turn loads for the
 provider), never kept apart: their tool calls that worked, oldest first, the latest winning, and
@@ -14,6 +15,7 @@ from typing import Optional, Tuple
 # The tools whose table lists wards a follow-up may point into, each with the column only its table has
 # (tools.top_wards' and tools.compare_methods'): which table attachment a call of that tool made.
 TABLES = MappingProxyType({'top_wards': 'rank', 'compare_methods': 'rank_difference'})
+SHOWN = frozenset({'top_wards', 'compare_methods', 'explain_ward', 'show_map'})
 
 
 @dataclass(frozen=True)
@@ -21,11 +23,13 @@ class Focus:
     """`ward`: the ward explain_ward explained since the latest table (its input, as given), else None;
     `rows`: that table's wards in order, (ward_code, ward_name, lga); `table`: the latest top_wards input
     (a comparison after it leaves it the list to continue or turn round); `map`: the show_map input
-    "map that" means (the table's ranking, or the variable last mapped)."""
+    "map that" means (the table's ranking, or the variable last mapped); `latest`: which of top_wards,
+    compare_methods, explain_ward and show_map answered last (what 'and by PCA?' asks again)."""
     ward: Optional[str] = None
     rows: Tuple[Tuple[Optional[str], str, Optional[str]], ...] = ()
     table: Optional[dict] = None
     map: Optional[dict] = None
+    latest: Optional[str] = None
 
 
 def stored(message):
@@ -52,6 +56,8 @@ def read(messages, attachments=stored):
                 focus = replace(focus, ward=given['ward'])
             elif name == 'show_map' and given.get('kind') == 'variable' and given.get('variable'):
                 focus = replace(focus, map=given)
+            if name in SHOWN:
+                focus = replace(focus, latest=name)
     return replace(focus, rows=_rows(*table_at, attachments)) if table_at else focus
 
 

@@ -5,8 +5,9 @@ ids 'rules-1', ...), or with a question back when a required input is missing: t
 stays in the conversation (Reply.pending) until the next message completes it, and nothing is created
 before. Later steps compose the answer from the tools' own summaries and suggest the natural next step.
 General malaria questions are answered from knowledge.py, naming the source. A follow-up ("why is it
-ranked so high?", "the second one", "the last one", "the next 5", "and in Bida?", "map that") is read
-against the conversation's focus (focus.py), or asked back when there is none. No I/O: the names of the
+ranked so high?", "the second one", "the last one", "the next 5", "and in Bida?", "and by PCA?", "and the
+least vulnerable?", "map that") is read against the conversation's focus (focus.py), or asked back when
+there is none. No I/O: the names of the
 conversation's data and its focus come through the context, and only when a message needs them.
 """
 import re
@@ -398,18 +399,31 @@ THAT_WARD = re.compile(r'\b(explain|describe|about|on|of)\s+(it|this|that)\W*$|\
 NEXT_WORD = re.compile(r'\bnext\b', re.I)
 MORE = re.compile(r'\s+more\b', re.I)
 MORE_ROWS = re.compile(r'\b(show|give|list|see)( me)? more\b|\bmore (wards|of them|rows|please)\b', re.I)
-ANOTHER_PLACE = re.compile(r"^\W*((and|but|ok(ay)?|now|then|also|so)\W+)*((what|how)\s+about|(the\s+)?same\s+(for|in)|in)\b",
-                           re.I)
+LEAD = r"^\W*((and|but|ok(ay)?|now|then|also|so)\W+)*"     # how a follow-up may begin: 'and', 'ok so', ...
+ANOTHER_PLACE = re.compile(LEAD + r"((what|how)\s+about|(the\s+)?same\s+(for|in)|in)\b", re.I)
+# the whole message names a method and nothing else: 'and by PCA?', 'what about the composite score'
+OTHER_METHOD = re.compile(LEAD + r"(((what|how)\s+about|(the\s+)?same)\s+)?((by|with|using|under|in)\s+)?(the\s+)?"
+                          r"(?P<method>pca|principal\s+components?|composite)"
+                          r"(\s+(analysis|method|scores?|ranking|instead|then|too|one))*\W*$", re.I)
+# the whole message names an end of the ranking: 'and the least vulnerable?', 'the bottom ones'
+OTHER_END = re.compile(LEAD + r"((what|how)\s+about\s+)?(the\s+)?((?P<least>least|lowest|bottom|safest)|"
+                       r"most|highest|top|riskiest|worst)(\s+(vulnerable|risk|risky|ranked|priority|ones|wards|places|"
+                       r"areas))*\W*$", re.I)
 THAT = re.compile(r'\b(that|it|this|them|those|these|the same)\b', re.I)
 MAP_NAMED = re.compile(r'\b(vulnerab\w*|risk\w*|composite|pca|principal|rank\w*|scores?)\b', re.I)
 FIRST_LISTS = ('what are the top 10 highest risk wards?', 'show me the least vulnerable wards')
 MAPS = ('create composite vulnerability map', 'show the pca map', 'map a variable')
+METHOD_NAMES = MappingProxyType({'pca': 'PCA', 'composite': 'the composite score'})
+BY_METHOD = MappingProxyType({'pca': ('the top 10 highest risk wards by pca', 'show the pca map'),
+                              'composite': ('the top 10 highest risk wards by composite score',
+                                            'create composite vulnerability map')})
 
 
 def follow_up(r, draft, pending):
     """What a message that points at the conversation's latest answers asks for, read against its focus:
     'the next 5' continues the last table, 'and in Bida?' is that table in Bida, 'why is it ranked so
-    high?', 'the second one' or 'the last one' explains a ward it showed, 'map that' maps its ranking or
+    high?', 'the second one' or 'the last one' explains a ward it showed, 'and by PCA?' asks the latest
+    answer again by PCA, 'and the least vulnerable?' turns the table round, 'map that' maps its ranking or
     variable. Without a focus, the question back a person would ask; `draft` (what the message says alone)
     when it points at nothing; a ward the message names is never overridden. A Draft, or a Reply."""
     tool = draft.tool if draft else None
@@ -426,6 +440,12 @@ def follow_up(r, draft, pending):
     pronoun = tool in (None, 'explain_ward') and not named and points_at_it(r.text)
     if (place or pronoun) and not (pending and pending.get('choices')):
         return pointed_ward(r, place)
+    method = OTHER_METHOD.match(r.text) if tool is None else None
+    if method:
+        return other_method(r, 'composite' if method.group('method').lower() == 'composite' else 'pca')
+    end = OTHER_END.match(r.text) if tool in (None, 'top_wards') else None
+    if end:
+        return turned_round(r, draft, 'least' if end.group('least') else 'most')
     if tool == 'show_map' and draft.input == {'kind': 'vulnerability'} and THAT.search(r.text) and \
             not MAP_NAMED.search(r.text):
         shown = r.focus().map
@@ -505,6 +525,31 @@ def pointed_ward(r, place):
         return Draft('explain_ward', {'ward': ward_input(r, row)})
     shown = f'The last list shows {len(rows)} wards. ' if rows else ''
     return complete(Draft('explain_ward', {}), r, prefix=shown)
+
+
+def other_method(r, method):
+    """'and by PCA?': the latest answer by that method: the ranking's map after a map, the ward explained
+    (whose answer gives its rank by each method) after explain_ward, else the last table; asked back
+    when nothing was shown."""
+    focus = r.focus()
+    if focus.latest == 'show_map':
+        return Draft('show_map', {'kind': 'vulnerability', 'method': method})
+    if focus.latest == 'explain_ward' and focus.ward:
+        return Draft('explain_ward', {'ward': focus.ward})
+    if focus.table:
+        return Draft('top_wards', dict(focus.table, method=method))
+    return Reply(text=f'What should I show by {METHOD_NAMES[method]}: the highest risk wards or the '
+                      f'vulnerability map?', options=BY_METHOD[method])
+
+
+def turned_round(r, draft, order):
+    """'and the least vulnerable?': the last table from the other end (its n, LGA and method kept); what
+    the message says alone without a table ('the least vulnerable wards'), else asked back."""
+    table = r.focus().table
+    if table:
+        return Draft('top_wards', dict(table, order=order))
+    return draft or Reply(text='There is no list of wards in this conversation yet: which wards should I list?',
+                          options=FIRST_LISTS)
 
 
 def new_rows(context, result):

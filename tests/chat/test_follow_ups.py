@@ -1,5 +1,5 @@
 """Follow-ups in rules mode ("why is it ranked so high?", "the second one", "the last one", "the next 5",
-"and in Bida?", "map that"), over the real Niger wards: each conversation keeps its messages as the worker stores them
+"and in Bida?", "and by PCA?", "and the least vulnerable?", "map that"), over the real Niger wards: each conversation keeps its messages as the worker stores them
 (tool calls and attachments), the focus is read from them as the turn reads it, and the follow-up ends in
 the tool call it means, or, with nothing shown before, in a question back."""
 import pytest
@@ -8,7 +8,7 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 from chalicelib.conversations import focus, knowledge, tools
 from chalicelib.conversations.assistant import ToolCall, ToolResult, TurnContext
 from chalicelib.conversations.language import ORDINALS, UNITS
-from chalicelib.conversations.rules import FIRST_LISTS, MAPS, MAX_ROWS, RulesProvider
+from chalicelib.conversations.rules import BY_METHOD, FIRST_LISTS, MAPS, MAX_ROWS, RulesProvider
 from tests.chat.niger import niger  # noqa: F401  (fixture)
 from tests.chat.test_rules import BOUND, asks, calls, check as check_reply, says
 
@@ -139,6 +139,22 @@ FOLLOW_UPS = [
     ([TOP, COMPARE, 'explain the second'], calls('explain_ward', ward='Batagi')),
     ([COMPARE, 'the last one'], calls('explain_ward', ward='Beji')),
     ([COMPARE, TOP, 'the second one'], calls('explain_ward', ward='Adono')),
+    # the latest answer by the other method: the table, the ranking's map, the ward explained (by both)
+    ([TOP, 'and by PCA?'], calls('top_wards', n=10, order='most', method='pca')),
+    ([TOP, 'what about PCA'], calls('top_wards', n=10, order='most', method='pca')),
+    (['top 5 wards in Bida by pca', 'and with the composite score?'],
+     calls('top_wards', n=5, order='most', method='composite', lga='Bida')),
+    ([TOP, COMPARE, 'and by pca?'], calls('top_wards', n=10, order='most', method='pca')),
+    ([TOP, 'create composite vulnerability map', 'and by PCA?'], calls('show_map', kind='vulnerability', method='pca')),
+    ([TOP, 'map the rainfall', 'and with the composite score?'],
+     calls('show_map', kind='vulnerability', method='composite')),
+    ([TOP, 'why is the second one so high?', 'what about PCA'], calls('explain_ward', ward='Adono')),
+    # the last table turned round, its n, LGA and method kept
+    ([TOP, 'and the least vulnerable?'], calls('top_wards', n=10, order='least')),
+    (['top 5 wards in Bida by pca', 'the bottom ones'], calls('top_wards', n=5, order='least', method='pca', lga='Bida')),
+    ([TOP, 'and the lowest risk?'], calls('top_wards', n=10, order='least')),
+    (['top 5 wards', 'and the least vulnerable wards?'], calls('top_wards', n=5, order='least')),
+    (['bottom 15 wards', 'and the most vulnerable?'], calls('top_wards', n=15, order='most')),
     # a named request is not a follow-up, and the options asked are what an ordinal picks
     ([TOP, 'why is Kutigi ranked so high?'], calls('explain_ward', ward='Kutigi')),
     ([TOP, 'top 3 wards in Bida'], calls('top_wards', n=3, order='most', lga='Bida')),
@@ -148,6 +164,9 @@ FOLLOW_UPS = [
     ([TOP, 'why is Sabon Gari ranked so high?', 'the second one'], calls('explain_ward', ward='NISWSH09')),
     ([TOP, 'why is Manta ranked first?'], calls('explain_ward', ward='Manta')),
     ([TOP, 'why is Manta ranked last?'], calls('explain_ward', ward='Manta')),
+    (['top 5 wards in Bida', 'show me the least vulnerable wards'], calls('top_wards', n=10, order='least')),
+    ([TOP, 'what is pca?'], calls('explain_method', topic='pca')),
+    ([TOP, 'show the pca map'], calls('show_map', kind='pca')),
 ]
 
 ASKED_BACK = [
@@ -162,6 +181,9 @@ ASKED_BACK = [
     (['the last one'], asks('Which ward should I explain')),
     (['the bottom one'], asks('Which ward should I explain')),
     ([COMPARE, 'the 6th one'], asks('The last list shows 5 wards.', 'Which ward should I explain')),
+    (['and by PCA?'], offers('PCA', options=BY_METHOD['pca'])),
+    (['and with the composite score?'], offers('composite', options=BY_METHOD['composite'])),
+    (['and the least vulnerable?'], offers('no list of wards', options=FIRST_LISTS)),
 ]
 
 
@@ -178,7 +200,7 @@ def test_a_continued_table_grows_to_at_most_the_rows_top_wards_takes():
 
 @pytest.mark.shared_data
 def test_the_options_a_question_back_offers_are_requests_the_router_reads(niger):
-    for options in (FIRST_LISTS, MAPS, ('the top 10 highest risk wards in Bida', 'the least vulnerable wards in Bida')):
+    for options in (FIRST_LISTS, MAPS, *BY_METHOD.values(), ('the top 10 highest risk wards in Bida', 'the least vulnerable wards in Bida')):
         for option in options:
             reply = follow(niger, [option])
             assert reply.tool_calls or reply.pending, option
@@ -240,7 +262,7 @@ def test_the_focus_is_the_latest_table_and_the_ward_explained_since_with_failed_
                 answered(('top_wards', {'n': 9}, 'error'), ('explain_ward', {'ward': 'Y'}, 'error'))]
     read = focus.read(messages)
     assert read == focus.Focus(ward='X', rows=tuple(wards('C', 'D', 'E')), table={'n': 3, 'lga': 'Bida'},
-                               map={'kind': 'vulnerability'})
+                               map={'kind': 'vulnerability'}, latest='explain_ward')
     assert focus.read(messages[:1]).ward is None and focus.read([]) == focus.Focus()
 
 
@@ -264,9 +286,10 @@ def test_the_latest_table_may_be_the_comparisons_while_the_ranked_query_stays_th
     both = answered(('top_wards', {'n': 2}, 'ok'), ('compare_methods', {}, 'ok'), attachments=[top, compared])
     read = focus.read([answered(('explain_ward', {'ward': 'A'}, 'ok')), both])
     assert read.rows == (('C0', 'M', None), ('C1', 'N', None)) and read.table == {'n': 2}
-    assert read.ward is None
+    assert (read.ward, read.latest) == (None, 'compare_methods')
     turned = answered(('compare_methods', {}, 'ok'), ('top_wards', {'n': 2}, 'ok'), attachments=[compared, top])
     assert focus.read([turned]).rows == tuple(wards('A', 'B'))
+    assert focus.read([both, answered(('show_map', {'kind': 'pca'}, 'ok'))]).latest == 'show_map'
 
 
 @pytest.mark.shared_data
@@ -301,7 +324,8 @@ def test_the_next_rows_are_named_as_the_new_ones(niger):
 
 @pytest.mark.parametrize('question', ['why is it important to sleep under a net?',
                                       'why is it that children under 5 are most vulnerable?',
-                                      'why is malaria worse in the rainy season?'])
+                                      'why is malaria worse in the rainy season?',
+                                      'which age group is most vulnerable?'])
 @pytest.mark.parametrize('after_a_table', [False, True], ids=['alone', 'after a table'])
 def test_a_general_why_is_question_is_answered_from_knowledge_not_taken_for_a_ward(niger, question, after_a_table):
     chat = Chat(niger)
