@@ -77,9 +77,9 @@ def ranking(n):
              'imputed': []} for i in range(n)]
 
 
-def succeeded_analysis(stores, user_id, dataset_id, wards=5, rows=None):
-    """A SUCCEEDED analysis with `rankings.json` (`rows`, or `wards` made-up wards) and `report.html`,
-    as the worker will leave it."""
+def succeeded_analysis(stores, user_id, dataset_id, wards=5, rows=None, files=()):
+    """A SUCCEEDED analysis with `rankings.json` (`rows`, or `wards` made-up wards), `report.html` and
+    `files` ((name, body, content type) more), as the worker will leave it."""
     analysis_id = new_id('an')
     now = now_iso()
     stores.analyses.put_new(user_id, {
@@ -89,7 +89,7 @@ def succeeded_analysis(stores, user_id, dataset_id, wards=5, rows=None):
         'created_at': now, 'updated_at': now})
     for name, body, content_type in (
             ('rankings.json', json.dumps(rows or ranking(wards)).encode(), 'application/json'),
-            ('report.html', b'<html>report</html>', 'text/html')):
+            ('report.html', b'<html>report</html>', 'text/html'), *files):
         key = stores.objects.put_file(user_id, 'analyses', analysis_id, (name,), body, content_type)
         stores.analyses.add_artifacts(user_id, analysis_id, {name: (key, content_type, len(body))})
     stores.analyses.transition(user_id, analysis_id, RUNNING, SUCCEEDED, progress=100, stage='done')

@@ -1,5 +1,5 @@
 """Follow-ups through the chat worker: "why is it ranked so high?", "the second one", "the next 2",
-"and in Lapai?", "map that" are read against the conversation's stored answers (their tool calls and
+"and in Lapai?", "map that", "the last one", "and the least vulnerable?" are read against the conversation's stored answers (their tool calls and
 tables, from S3 when too large for their item), so a focus never reaches another conversation or user."""
 import json
 
@@ -29,10 +29,16 @@ def ranking(prefix, lgas, per_lga=4):
              'rank_spread': {'min': 1, 'p10': 1, 'p90': 2, 'max': 3}, 'imputed': []} for i in range(n)]
 
 
-def analysed(deps, user_id, rows):
-    """A conversation on a dataset whose finished analysis ranks `rows`, with what explain_ward reads."""
+def analysed(deps, user_id, rows, moved=()):
+    """A conversation on a dataset whose finished analysis ranks `rows`, with what explain_ward reads and
+    a comparison of the methods in which the wards `moved` move most."""
     dataset_id = ready_dataset(deps, user_id)
-    analysis_id = succeeded_analysis(deps, user_id, dataset_id, rows=rows)
+    compared = [{'ward_code': w['ward_code'], 'ward_name': w['ward_name'], 'composite_rank': w['composite_rank'],
+                 'pca_rank': w['composite_rank'] + len(moved) - i, 'rank_difference': len(moved) - i,
+                 'category_agrees': False} for i, w in enumerate(moved)]
+    diagnostics = {'pca': {'ran': True}, 'comparison': {'wards': compared, 'spearman': 0.5, 'top10_overlap': 0.5}}
+    analysis_id = succeeded_analysis(deps, user_id, dataset_id, rows=rows, files=[
+        ('diagnostics.json', json.dumps(diagnostics).encode(), 'application/json')])
     result = {'variables': [], 'imputation': [],
               'ward_values': [{'ward_code': w['ward_code'], 'ward_name': w['ward_name'], 'value': {},
                                'normalised': {}, 'raw': {}} for w in rows]}
@@ -84,6 +90,23 @@ def test_a_conversations_follow_ups_are_read_against_its_stored_answers(deps):
 
     [(name, given, _)] = called(turn(deps, ALICE, chat, 'map that'))   # (these made-up files have no map)
     assert (name, given) == ('show_map', {'kind': 'vulnerability'})
+
+
+def test_the_rows_of_a_comparison_and_the_end_of_a_table_are_pointed_at_and_a_table_turned_round(deps):
+    rows = ranking('NI', ('Bida', 'Lapai'))
+    chat = analysed(deps, ALICE, rows, moved=rows[5:8])
+
+    compared = turn(deps, ALICE, chat, 'compare the methods')
+    assert [r['ward_name'] for r in table_of(compared)['rows']] == ['NI Ward 5', 'NI Ward 6', 'NI Ward 7']
+    assert called(turn(deps, ALICE, chat, 'why is the first one so different?')) == [
+        ('explain_ward', {'ward': 'NI Ward 5'}, 'ok')]
+    assert called(turn(deps, ALICE, chat, 'the last one')) == [('explain_ward', {'ward': 'NI Ward 7'}, 'ok')]
+
+    turn(deps, ALICE, chat, 'top 3 wards in Lapai')
+    least = turn(deps, ALICE, chat, 'and the least vulnerable?')
+    assert called(least) == [('top_wards', {'n': 3, 'order': 'least', 'lga': 'Lapai'}, 'ok')]
+    assert [r['ward_name'] for r in table_of(least)['rows']] == ['NI Ward 7', 'NI Ward 5', 'NI Ward 3']
+    assert called(turn(deps, ALICE, chat, 'the bottom one')) == [('explain_ward', {'ward': 'NI Ward 3'}, 'ok')]
 
 
 def test_a_table_too_large_for_its_item_is_read_back_from_s3_for_the_focus(deps):
