@@ -109,14 +109,15 @@ def map_topojson(view, collection, outlines):
     """The vulnerability map's data in one small file: the display wards (id the ward key,
     MAP_PROPERTIES) and the LGA outlines (property `lga`) as a TopoJSON Topology whose
     arcs the neighbours and the outlines share (`viz.topology`). The wards object carries,
-    once, each variable's direction as the server's variable maps use it (`directions`), so
-    the web's variable maps shade by risk as they do."""
+    once, each variable's label, unit and direction as the server's variable maps use them
+    (`variables`), so the web's variable maps name and shade it as they do."""
     wards = [(feature['id'], properties, feature['geometry'])
              for feature, properties in _ward_properties(view, collection, MAP_PROPERTIES)]
     lgas = [(None, feature['properties'], feature['geometry'])
             for feature in lga_feature_collection(outlines)['features']]
-    directions = {variable.name: variable_entry(variable).direction for variable in view.variables}
-    return _json_bytes(topology({'wards': wards, 'lgas': lgas}, own={'wards': {'directions': directions}}))
+    entries = [variable_entry(variable) for variable in view.variables]
+    variables = {e.name: {'label': e.label, 'unit': e.unit, 'direction': e.direction} for e in entries}
+    return _json_bytes(topology({'wards': wards, 'lgas': lgas}, own={'wards': {'variables': variables}}))
 
 
 def _whole(value):

@@ -154,16 +154,22 @@ def test_each_ward_carries_its_key_and_the_rankings_the_map_shows(niger_map):
     assert ranks == list(range(1, 276))
 
 
-def test_the_wards_carry_once_which_way_each_variable_raised_risk_in_this_analysis(niger_map, niger_result):
-    """The web's variable maps shade as the server's do (darker = riskier, so an inverse variable's
-    lowest values darkest): the directions the analysis used travel with the shapes, once, not per ward."""
+def test_the_wards_carry_once_each_variables_label_unit_and_direction_as_the_server_maps_show_them(niger_map, niger_result):
+    """The web's variable maps name each variable as the server's maps and the report do ("Night-time
+    lights (nW/cm²/sr)", not `avgRAD`) and shade by risk as they do (darker = riskier, so an inverse
+    variable's lowest values darkest): the dictionary's label and unit and the direction the analysis
+    used travel with the shapes, once, not per ward."""
     body, _, drawing = niger_map
     wards = json.loads(body)['objects']['wards']
-    directions = wards['properties']['directions']
-    assert directions == {v.name: variable_entry(v).direction for v in drawing.view.variables}
-    assert list(directions) == [v['name'] for v in niger_result['variables']]
-    assert {'direct', 'inverse'} <= set(directions.values())
-    assert not any('directions' in g['properties'] for g in wards['geometries'])
+    variables = wards['properties']['variables']
+    entries = {v.name: variable_entry(v) for v in drawing.view.variables}
+    assert variables == {name: {'label': e.label, 'unit': e.unit, 'direction': e.direction}
+                         for name, e in entries.items()}
+    assert list(variables) == [v['name'] for v in niger_result['variables']]
+    assert {'direct', 'inverse'} <= {v['direction'] for v in variables.values()}
+    assert any(v['label'] != name and v['unit'] for name, v in variables.items())
+    assert set(wards['properties']) == {'variables'}
+    assert not any(set(g['properties']) - MAP_PROPERTIES for g in wards['geometries'])
 
 
 # --- shapes made by hand ------------------------------------------------------------------
