@@ -13,6 +13,7 @@ import logging
 import secrets
 
 from chalicelib.datasets import tpr
+from chalicelib.progress.messages import dataset_message
 from chalicelib.storage.base import StaleTransition
 from chalicelib.storage.datasets import AWAITING_UPLOAD, INVALID, PROCESSING, READY
 from chalicelib.storage.leases import Heartbeat
@@ -214,7 +215,18 @@ def _end(deps, user_id, dataset_id, expected, status, fields, owner=None):
         return _end(deps, user_id, dataset_id, expected, INVALID,
                     {'errors': [_error('unreadable', UNREADABLE)]}, owner)
     log.info('dataset %s', status, extra=where)
+    _announce(deps, user_id, dataset_id, status, where)
     return status
+
+
+def _announce(deps, user_id, dataset_id, status, where):
+    """Tell every connection of the owner that the dataset ended, so the web app need not wait
+    for its poll. The dataset is already stored: a failed push (even listing the connections)
+    is logged, never raised, or Lambda would retry an upload that is done."""
+    try:
+        deps.sender.broadcast(user_id, dataset_message(dataset_id, status))
+    except Exception:
+        log.warning('dataset end not pushed', exc_info=True, extra=where)
 
 
 def _error(code, message, file=None, row=None, column=None):

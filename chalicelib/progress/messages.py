@@ -1,4 +1,5 @@
-"""The messages a WebSocket client receives about an analysis."""
+"""The messages a WebSocket client receives about an analysis (its subscribers) or a dataset
+(every connection of its owner)."""
 
 
 def progress_message(analysis_id, stage, progress, message):
@@ -11,3 +12,8 @@ def status_message(analysis_id, status, error=None):
     if error:
         message['error'] = error
     return message
+
+
+def dataset_message(dataset_id, status):
+    """A dataset's end (READY or INVALID): only its id and status, the client GETs the rest."""
+    return {'type': 'dataset', 'dataset_id': dataset_id, 'status': status}
