@@ -32,8 +32,9 @@ export function useDatasets() {
   return useQuery({ queryKey: keys.datasets, queryFn: () => call(api.GET('/datasets', {})) });
 }
 
-// A Niger dataset is READY about 0.25 s after its last file arrives: polled every second, the officer sees it
-// at most a second later.
+// A Niger dataset is READY about 0.25 s after its last file arrives. Its end comes over the WebSocket
+// (live/hooks useDatasetEvents refetches it at once); the poll stays, every second, for a socket that is down
+// or a push that was lost, and for the AWAITING_UPLOAD -> PROCESSING step, which is not pushed.
 const DATASET_POLL_MS = 1000;
 
 /** A dataset; polled while the server is still working on it (or while this tab is uploading it). */

@@ -11,7 +11,7 @@ import DatasetsView from '../datasets/DatasetsView';
 import { UploaderProvider } from '../datasets/uploader';
 import ItnView from '../itn/ItnView';
 import { LiveChannel } from '../live/channel';
-import { useChannelState } from '../live/hooks';
+import { useChannelState, useDatasetEvents } from '../live/hooks';
 import MapView from '../map/MapView';
 import ResultsView from '../results/ResultsView';
 import { href, useRoute, type View } from '../route';
@@ -80,6 +80,7 @@ function Frame({ session, onSignOut }: { session: Session; onSignOut: () => void
   const [route, navigate] = useRoute();
   const channel = useChannelState();
   useChatEvents();
+  useDatasetEvents();
   const Screen = SCREENS[route.view];
   return (
     <UploaderProvider onCreated={(datasetId) => navigate({ view: 'datasets', dataset: datasetId, analysis: undefined })}>

@@ -1,10 +1,11 @@
 /**
  * The one WebSocket of a signed-in session: analysis progress for the analyses it subscribes to,
- * chat events without subscribing. A drop is followed by reconnects with growing pauses; after
+ * chat events and each dataset's end (READY or INVALID) without subscribing. A drop is followed by reconnects with growing pauses; after
  * each reconnect the subscriptions are sent again (the server replays what was missed) and the
  * listeners of `onReconnect` catch up from the REST API.
  */
 import type { ChatEvent } from '../api/chat';
+import type { Dataset } from '../api/client';
 
 export interface ProgressMessage {
   type: 'progress';
@@ -19,12 +20,24 @@ export interface StatusMessage {
   status: 'QUEUED' | 'RUNNING' | 'SUCCEEDED' | 'FAILED';
   error?: string;
 }
+/** One of the user's datasets has ended: GET it for the rest. */
+export interface DatasetMessage {
+  type: 'dataset';
+  dataset_id: string;
+  status: Extract<Dataset['status'], 'READY' | 'INVALID'>;
+}
 export interface ErrorMessage {
   type: 'error';
   code: string;
   message?: string;
 }
-export type LiveMessage = ProgressMessage | StatusMessage | ChatEvent | ErrorMessage | { type: 'subscribed'; analysis_id: string };
+export type LiveMessage =
+  | ProgressMessage
+  | StatusMessage
+  | ChatEvent
+  | DatasetMessage
+  | ErrorMessage
+  | { type: 'subscribed'; analysis_id: string };
 
 /** connecting: first attempt; open; waiting: dropped, a reconnect is scheduled; closed: stopped. */
 export type ChannelState = 'connecting' | 'open' | 'waiting' | 'closed';

@@ -1,5 +1,5 @@
-/** The live channel as React sees it: its state, and analysis progress written into the query cache. */
-import { useQueryClient } from '@tanstack/react-query';
+/** The live channel as React sees it: its state, analysis progress written into the query cache, datasets' ends. */
+import { useQueryClient, type QueryKey } from '@tanstack/react-query';
 import { useEffect, useSyncExternalStore } from 'react';
 import type { Analysis } from '../api/client';
 import { keys } from '../api/queries';
@@ -61,4 +61,26 @@ export function useAnalysisLive(analysisId: string | undefined, finished: boolea
     ];
     return () => stops.forEach((stop) => stop());
   }, [analysisId, finished, live, client]);
+}
+
+/**
+ * A dataset's end refetches it and the list at once, where a poll would wait up to a second; after a drop,
+ * the datasets are read again in case one ended meanwhile (mounted once per session).
+ */
+export function useDatasetEvents() {
+  const { live } = useServices();
+  const client = useQueryClient();
+  useEffect(() => {
+    const refresh = (datasets: QueryKey) => {
+      void client.invalidateQueries({ queryKey: datasets });
+      void client.invalidateQueries({ queryKey: keys.datasets });
+    };
+    const stops = [
+      live.onMessage((message) => {
+        if (message.type === 'dataset') refresh(keys.dataset(message.dataset_id));
+      }),
+      live.onReconnect(() => refresh(['dataset'])), // every dataset: one may have ended meanwhile
+    ];
+    return () => stops.forEach((stop) => stop());
+  }, [live, client]);
 }
