@@ -37,7 +37,9 @@ class Upload(ResponseBody):
 
 
 class DatasetCreated(ResponseBody):
-    """Created; upload each file to its url with its fields."""
+    """Created; upload each file to its url with its fields. Once they are checked, each of your
+    WebSocket connections receives {"type": "dataset", "dataset_id", "status"} (READY or INVALID):
+    GET the dataset for the rest (or poll it)."""
     dataset_id: str
     status: Literal[AWAITING_UPLOAD]
     uploads: List[Upload]

@@ -687,7 +687,9 @@ export interface components {
         };
         /**
          * DatasetCreated
-         * @description Created; upload each file to its url with its fields.
+         * @description Created; upload each file to its url with its fields. Once they are checked, each of your
+         *     WebSocket connections receives {"type": "dataset", "dataset_id", "status"} (READY or INVALID):
+         *     GET the dataset for the rest (or poll it).
          */
         DatasetCreated: {
             /** Dataset Id */
@@ -1850,7 +1852,11 @@ export interface operations {
             };
         };
         responses: {
-            /** @description Created; upload each file to its url with its fields. */
+            /**
+             * @description Created; upload each file to its url with its fields. Once they are checked, each of your
+             *     WebSocket connections receives {"type": "dataset", "dataset_id", "status"} (READY or INVALID):
+             *     GET the dataset for the rest (or poll it).
+             */
             201: {
                 headers: {
                     [name: string]: unknown;

@@ -1,8 +1,8 @@
 /**
  * The one WebSocket of a signed-in session: analysis progress for the analyses it subscribes to,
- * chat events and each dataset's end (READY or INVALID) without subscribing. A drop is followed by reconnects with growing pauses; after
- * each reconnect the subscriptions are sent again (the server replays what was missed) and the
- * listeners of `onReconnect` catch up from the REST API.
+ * chat events and each dataset's end (READY or INVALID) without subscribing. A drop is followed by
+ * reconnects with growing pauses; after each reconnect the subscriptions are sent again (the server
+ * replays what was missed) and the listeners of `onReconnect` catch up from the REST API.
  */
 import type { ChatEvent } from '../api/chat';
 import type { Dataset } from '../api/client';
