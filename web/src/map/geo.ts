@@ -125,9 +125,32 @@ export function riskClasses(values: number[], count = RISK_COLORS.length): [numb
   return edges.slice(1).map((high, i) => [edges[i], high]);
 }
 
+/**
+ * `value` to `digits` significant digits, as d.dde±x: a half (exact in binary, as 10.25) goes to the
+ * even digit, as Python rounds, where JavaScript rounds it away from zero. A double that is not
+ * exactly a half differs from one within 17 more digits, so those tell a half.
+ */
+function exponential(value: number, digits: number): string {
+  const [mantissa, exponent] = value.toExponential(digits + 16).split('e');
+  const kept = mantissa.slice(0, -17);
+  const half = /^50*$/.test(mantissa.slice(-17));
+  return half && Number(kept.at(-1)) % 2 === 0 ? `${kept}e${exponent}` : value.toExponential(digits - 1);
+}
+
+/** Python's exponent: at least two digits (1.23e-04). */
+const pythonExponent = (text: string) => text.replace(/e([+-])(\d)$/, 'e$10$2');
+
+/**
+ * A measured value as the server's maps and report write it (chalicelib/viz/formats.py `quantity`):
+ * three significant digits, thousands separated (2,433; 0.0396; 29.1); below a thousandth, scientific.
+ */
 export function formatNumber(value: number): string {
-  if (Math.abs(value) >= 1000) return Math.round(value).toLocaleString();
-  return Number(value.toPrecision(3)).toString();
+  if (value === 0 || Math.abs(value) >= 1000) return roundHalfEven(value).toLocaleString('en-US');
+  if (Math.abs(value) < 0.001) return pythonExponent(exponential(value, 3));
+  const rounded = exponential(value, 3);
+  if (Math.abs(Number(rounded)) < 1000) return String(Number(rounded));
+  // Python's %g writes a value that rounds to 1,000 with an exponent, its zeros dropped (1e+03)
+  return pythonExponent(rounded.replace(/\.?0+e/, 'e'));
 }
 
 export interface RiskScale {
@@ -148,10 +171,7 @@ export function riskScale(values: number[], direction?: Direction): RiskScale {
     color: (value) => palette[classOf(value)],
     legend: classes.map(([low, high], i) => ({
       color: palette[i],
-      label:
-        low === high
-          ? formatNumber(low)
-          : `${formatNumber(low)} to ${i === classes.length - 1 ? '' : 'under '}${formatNumber(high)}`,
+      label: low === high ? formatNumber(low) : `${formatNumber(low)}–${formatNumber(high)}`,
     })),
   };
 }

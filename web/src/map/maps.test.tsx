@@ -2,7 +2,8 @@ import { fireEvent, render, screen, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { describe, expect, it } from 'vitest';
 import { TOPOLOGY } from '../test/topology';
-import { RISK_COLORS, riskClasses, riskScale, rewind, ringArea, type Wards } from './geo';
+import { formatNumber, RISK_COLORS, riskClasses, riskScale, rewind, ringArea, type Wards } from './geo';
+import NUMBERS from './quantity.cases.json';
 import CASES from './riskClasses.cases.json';
 import { shapesOf, VariableMap, VulnerabilityMap } from './maps';
 
@@ -63,6 +64,15 @@ describe('the classes of a variable map', () => {
     expect(riskClasses(values, count)).toEqual(classes);
   });
 
+  it.each(CASES.filter((c) => c.legend))('are worded as the server\'s legend words them: $case', ({ values, legend }) => {
+    expect(riskScale(values).legend.map((item) => item.label)).toEqual(legend);
+  });
+
+  // the cases tests/web/test_variable_classes.py holds the server's formats.quantity to
+  it.each(NUMBERS)('show numbers as the server does: $case', ({ value, text }) => {
+    expect(formatNumber(value)).toBe(text);
+  });
+
   it('take the darkest colours, darker = riskier: an inverse variable\'s lowest values are the darkest', () => {
     const values = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10];
     const direct = riskScale(values, 'direct');
@@ -70,11 +80,11 @@ describe('the classes of a variable map', () => {
     expect([direct.color(1), direct.color(10)]).toEqual([RISK_COLORS[0], RISK_COLORS[4]]);
     expect([inverse.color(1), inverse.color(10)]).toEqual([RISK_COLORS[4], RISK_COLORS[0]]);
     expect(inverse.legend).toEqual([
-      { color: '#bd0026', label: '1 to under 3' },
-      { color: '#f03b20', label: '3 to under 5' },
-      { color: '#fd8d3c', label: '5 to under 7' },
-      { color: '#fecc5c', label: '7 to under 9' },
-      { color: '#ffffb2', label: '9 to 10' },
+      { color: '#bd0026', label: '1–3' },
+      { color: '#f03b20', label: '3–5' },
+      { color: '#fd8d3c', label: '5–7' },
+      { color: '#fecc5c', label: '7–9' },
+      { color: '#ffffb2', label: '9–10' },
     ]);
     // two values: two classes, the two darkest colours
     expect(riskScale([4, 7]).legend).toEqual([
