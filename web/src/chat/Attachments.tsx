@@ -113,7 +113,7 @@ function InlineMapOf({ analysis, drawn }: { analysis: Analysis; drawn: Drawn }) 
       {drawn.kind === 'coverage' ? (
         <CoverageMap wards={wards} lgas={lgas} plan={plan.data!} />
       ) : drawn.kind === 'variable' ? (
-        <VariableMap wards={wards} lgas={lgas} directions={shapes.directions} />
+        <VariableMap wards={wards} lgas={lgas} dictionary={shapes.dictionary} />
       ) : (
         <VulnerabilityMap wards={wards} lgas={lgas} method={drawn.method ?? 'composite'} />
       )}

@@ -70,10 +70,10 @@ describe('the Map screen', () => {
     await screen.findByRole('region', { name: 'Vulnerability map' });
     expect(screen.queryByRole('region', { name: /^Map of/ })).toBeNull();
     await userEvent.click(screen.getByText('Variable maps'));
-    const variable = await screen.findByRole('region', { name: 'Map of rainfall' });
-    expect(within(variable).getByRole('img', { name: 'Beta (One LGA): rainfall 20' })).toBeInTheDocument();
-    // which way rainfall raised risk in the analysis comes with the shapes
-    expect(within(variable).getByText('rainfall: darker = higher malaria risk (higher value, higher risk)')).toBeInTheDocument();
+    // the variable's label and unit, and which way it raised risk in the analysis, come with the shapes
+    const variable = await screen.findByRole('region', { name: 'Map of Rainfall (mm)' });
+    expect(within(variable).getByRole('img', { name: 'Beta (One LGA): Rainfall 20' })).toBeInTheDocument();
+    expect(within(variable).getByText('Rainfall (mm): darker = higher malaria risk (higher value, higher risk)')).toBeInTheDocument();
     expect(within(variable).getByText(/Thick lines: LGA borders/)).toBeInTheDocument(); // the outlines of map.topojson
     await waitFor(() => expect(view.downloads()).toEqual(['map.topojson', 'wards.geojson']));
   });

@@ -4,10 +4,9 @@ import { WithAnalysis } from '../analyses/AnalysisPicker';
 import type { Analysis } from '../api/client';
 import { Loading, Problem } from '../app/feedback';
 import type { Method } from '../results/rankings';
-import type { Lgas } from './geo';
+import type { Dictionary, Lgas } from './geo';
 import { VariableMap, VulnerabilityMap } from './lazy';
 import { useMapShapes, useWardValues } from './shapes';
-import type { Directions } from './topology';
 
 export default function MapView() {
   return (
@@ -19,7 +18,7 @@ export default function MapView() {
 }
 
 function Maps({ analysis }: { analysis: Analysis }) {
-  const { wards, lgas, directions, error, retry } = useMapShapes(analysis.analysis_id);
+  const { wards, lgas, dictionary, error, retry } = useMapShapes(analysis.analysis_id);
   const both = analysis.request.method === 'both';
   const [method, setMethod] = useState<Method>(analysis.request.method === 'pca' ? 'pca' : 'composite');
   const [variables, setVariables] = useState(false);
@@ -39,16 +38,16 @@ function Maps({ analysis }: { analysis: Analysis }) {
       <VulnerabilityMap wards={wards} lgas={lgas} method={method} />
       <details className="variable-maps" onToggle={(e) => setVariables(e.currentTarget.open)}>
         <summary>Variable maps</summary>
-        {variables && <VariableMaps analysis={analysis} lgas={lgas} directions={directions} />}
+        {variables && <VariableMaps analysis={analysis} lgas={lgas} dictionary={dictionary} />}
       </details>
     </Suspense>
   );
 }
 
 /** The wards' values are fetched only when someone opens the variable maps (half a megabyte for a state). */
-function VariableMaps({ analysis, lgas, directions }: { analysis: Analysis; lgas?: Lgas; directions?: Directions }) {
+function VariableMaps({ analysis, lgas, dictionary }: { analysis: Analysis; lgas?: Lgas; dictionary?: Dictionary }) {
   const { wards, error, retry } = useWardValues(analysis.analysis_id);
   if (error) return <Problem error={error} retry={retry} />;
   if (!wards) return <Loading what="the ward values" />;
-  return <VariableMap wards={wards} lgas={lgas} directions={directions} />;
+  return <VariableMap wards={wards} lgas={lgas} dictionary={dictionary} />;
 }

@@ -102,6 +102,19 @@ export const RISK_COLORS = ['#ffffb2', '#fecc5c', '#fd8d3c', '#f03b20', '#bd0026
 /** Which way raised a variable's malaria risk in the analysis (map.topojson); null: not a risk factor by itself. */
 export type Direction = 'direct' | 'inverse' | null;
 
+/** A variable as the server's maps and the report name it (chalicelib/viz/dictionary.py) and the direction the analysis used. */
+export interface VariableEntry {
+  label: string;
+  unit: string;
+  direction: Direction;
+}
+
+/** column name -> its entry (map.topojson's wards carry it once). */
+export type Dictionary = Record<string, VariableEntry>;
+
+/** The label with its unit, for a legend or a map's name (dictionary.py `Entry.heading`). */
+export const heading = ({ label, unit }: { label: string; unit: string }) => (unit ? `${label} (${unit})` : label);
+
 /** Python's round (a half goes to the even neighbour), which the server's class rule uses. */
 function roundHalfEven(x: number): number {
   const r = Math.round(x);
@@ -181,8 +194,8 @@ const RISK_TEXT: Record<'direct' | 'inverse', string> = {
   inverse: 'lower value, higher risk',
 };
 
-/** What the colours of a variable map mean, in the server's words (chalicelib/viz/dictionary.py risk_text). */
-export function riskTitle(variable: string, direction?: Direction): string {
-  if (direction) return `${variable}: darker = higher malaria risk (${RISK_TEXT[direction]})`;
-  return `${variable}: darker = higher value${direction === null ? ' (not a risk factor by itself)' : ''}`;
+/** What the colours of a variable map (`name`: its heading) mean, in the server's words (chalicelib/viz/dictionary.py risk_text). */
+export function riskTitle(name: string, direction?: Direction): string {
+  if (direction) return `${name}: darker = higher malaria risk (${RISK_TEXT[direction]})`;
+  return `${name}: darker = higher value${direction === null ? ' (not a risk factor by itself)' : ''}`;
 }

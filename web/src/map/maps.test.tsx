@@ -2,7 +2,7 @@ import { fireEvent, render, screen, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { describe, expect, it } from 'vitest';
 import { TOPOLOGY } from '../test/topology';
-import { formatNumber, RISK_COLORS, riskClasses, riskScale, rewind, ringArea, type Wards } from './geo';
+import { formatNumber, RISK_COLORS, riskClasses, riskScale, rewind, ringArea, type Dictionary, type Wards } from './geo';
 import NUMBERS from './quantity.cases.json';
 import CASES from './riskClasses.cases.json';
 import { shapesOf, VariableMap, VulnerabilityMap } from './maps';
@@ -29,6 +29,11 @@ const DISTANCES: Wards = {
     properties: { ...ward.properties, values: { ...ward.properties.values, distance_to_water: [2, 8, 5][i] }, imputed: i === 2 ? ['distance_to_water'] : [] },
   })),
 };
+// What map.topojson says of them: their labels and units in the variable dictionary, which way each raised risk.
+const DICTIONARY: Dictionary = {
+  rainfall: { label: 'Rainfall', unit: 'mm', direction: 'direct' },
+  distance_to_water: { label: 'Distance to water bodies', unit: 'm', direction: 'inverse' },
+};
 // What the vulnerability, coverage and inline maps draw: map.topojson's wards and LGA outlines.
 const SHAPES = shapesOf(TOPOLOGY);
 
@@ -53,8 +58,18 @@ describe('map geometry', () => {
     expect(round(one.coordinates[0])).toEqual([[6, 9], [6.2, 9], [6.2, 9.1], [6, 9.1], [6, 9]]);
   });
 
-  it('decodes which way each variable raised risk in the analysis, once for all wards', () => {
-    expect(SHAPES.directions).toEqual({ rainfall: 'direct' });
+  it("decodes each variable's label, unit and the way it raised risk in the analysis, once for all wards", () => {
+    expect(SHAPES.dictionary).toEqual({ rainfall: { label: 'Rainfall', unit: 'mm', direction: 'direct' } });
+  });
+
+  it('reads a map.topojson that carries only the directions, or nothing of the variables', () => {
+    const carrying = (properties?: { directions: Record<string, 'inverse' | null> }) =>
+      shapesOf({ ...TOPOLOGY, objects: { ...TOPOLOGY.objects, wards: { ...TOPOLOGY.objects.wards, properties } } }).dictionary;
+    expect(carrying({ directions: { rainfall: 'inverse', flood: null } })).toEqual({
+      rainfall: { label: 'rainfall', unit: '', direction: 'inverse' },
+      flood: { label: 'flood', unit: '', direction: null },
+    });
+    expect(carrying(undefined)).toBeUndefined();
   });
 });
 
@@ -143,23 +158,36 @@ describe('a variable map', () => {
     expect(screen.getByRole('img', { name: 'Beta (One LGA): rainfall 30' })).toBeInTheDocument();
   });
 
+  it('names each variable by its label and unit, as the server\'s maps and the report do', async () => {
+    render(<VariableMap wards={DISTANCES} dictionary={DICTIONARY} />);
+    const select = screen.getByRole('combobox', { name: 'Variable' });
+    expect(within(select).getAllByRole('option').map((o) => [o.textContent, (o as HTMLOptionElement).value])).toEqual([
+      ['Distance to water bodies', 'distance_to_water'],
+      ['Rainfall', 'rainfall'],
+    ]);
+    expect(screen.getByRole('region', { name: 'Map of Distance to water bodies (m)' })).toBeInTheDocument();
+    await userEvent.selectOptions(select, 'Rainfall');
+    const map = screen.getByRole('region', { name: 'Map of Rainfall (mm)' });
+    expect(within(map).getByText('Rainfall (mm): darker = higher malaria risk (higher value, higher risk)')).toBeInTheDocument();
+    expect(within(map).getByRole('img', { name: 'Beta (One LGA): Rainfall 30' })).toBeInTheDocument();
+  });
+
   it('shades an inverse variable darkest where its values are lowest and says so; a value filled in for scoring is grey', async () => {
-    render(<VariableMap wards={DISTANCES} directions={{ rainfall: 'direct', distance_to_water: 'inverse' }} />);
-    const map = screen.getByRole('region', { name: 'Map of distance_to_water' });
-    expect(within(map).getByText('distance_to_water: darker = higher malaria risk (lower value, higher risk)')).toBeInTheDocument();
-    expect(within(map).getByRole('img', { name: 'Alpha (One LGA): distance_to_water 2' })).toHaveAttribute('fill', '#bd0026');
-    expect(within(map).getByRole('img', { name: 'Beta (One LGA): distance_to_water 8' })).toHaveAttribute('fill', '#f03b20');
+    render(<VariableMap wards={DISTANCES} dictionary={DICTIONARY} />);
+    const map = screen.getByRole('region', { name: 'Map of Distance to water bodies (m)' });
+    expect(within(map).getByText('Distance to water bodies (m): darker = higher malaria risk (lower value, higher risk)')).toBeInTheDocument();
+    expect(within(map).getByRole('img', { name: 'Alpha (One LGA): Distance to water bodies 2' })).toHaveAttribute('fill', '#bd0026');
+    expect(within(map).getByRole('img', { name: 'Beta (One LGA): Distance to water bodies 8' })).toHaveAttribute('fill', '#f03b20');
     const gamma = within(map).getByRole('img', {
-      name: 'Gamma (Two LGA): distance_to_water missing in the data; 5 (filled from neighbours) used for scoring',
+      name: 'Gamma (Two LGA): Distance to water bodies missing in the data; 5 (filled from neighbours) used for scoring',
     });
     expect(gamma).toHaveAttribute('fill', '#d4d4d4');
     expect(within(map).getAllByRole('listitem').map((item) => item.textContent?.trim())).toEqual(['2', '8', 'No value in the data for this ward']);
 
     await userEvent.selectOptions(screen.getByRole('combobox', { name: 'Variable' }), 'rainfall');
-    const rainfall = screen.getByRole('region', { name: 'Map of rainfall' });
-    expect(within(rainfall).getByText('rainfall: darker = higher malaria risk (higher value, higher risk)')).toBeInTheDocument();
-    expect(within(rainfall).getByRole('img', { name: 'Alpha (One LGA): rainfall 10' })).toHaveAttribute('fill', '#f03b20');
-    expect(within(rainfall).getByRole('img', { name: 'Beta (One LGA): rainfall 30' })).toHaveAttribute('fill', '#bd0026');
+    const rainfall = screen.getByRole('region', { name: 'Map of Rainfall (mm)' });
+    expect(within(rainfall).getByRole('img', { name: 'Alpha (One LGA): Rainfall 10' })).toHaveAttribute('fill', '#f03b20');
+    expect(within(rainfall).getByRole('img', { name: 'Beta (One LGA): Rainfall 30' })).toHaveAttribute('fill', '#bd0026');
   });
 
   it('says only that darker is higher when the analysis does not say which way the variable raised risk', () => {

@@ -3,13 +3,14 @@ import { useId, useMemo, useState } from 'react';
 import type { Category, ItnPlan } from '../api/client';
 import type { Method } from '../results/rankings';
 import { Choropleth } from './Choropleth';
-import type { Directions } from './topology';
 import {
   CATEGORY_COLORS,
   NO_DATA,
   categoryLegend,
   type CategoryStats,
+  type Dictionary,
   formatNumber,
+  heading,
   riskScale,
   riskTitle,
   wardKey,
@@ -75,23 +76,27 @@ export function VulnerabilityMap({ wards, lgas, method = 'composite' }: Vulnerab
   );
 }
 
-/** The variables a ward map can show: those the wards carry values of. */
-export function variablesOf(wards: Wards): string[] {
+/** The variables a ward map can show (those the wards carry values of), in the order of the labels a person reads. */
+export function variablesOf(wards: Wards, labelOf: (name: string) => string): string[] {
   const names = new Set<string>();
   for (const w of wards.features) for (const name of Object.keys(w.properties.values ?? {})) names.add(name);
-  return [...names].sort((a, b) => a.localeCompare(b));
+  return [...names].sort((a, b) => labelOf(a).localeCompare(labelOf(b)));
 }
 
 /**
- * One variable's values in the data per ward, classed and coloured as the server's variable maps and
- * the report do (darker = riskier, by the direction the analysis used); a value missing in the data
- * (filled in for scoring) is grey, as there.
+ * One variable's values in the data per ward, named, classed and coloured as the server's variable
+ * maps and the report do (the dictionary's label and unit; darker = riskier, by the direction the
+ * analysis used); a value missing in the data (filled in for scoring) is grey, as there. Without a
+ * dictionary (an older analysis) a variable goes by its column name.
  */
-export function VariableMap({ wards, lgas, directions }: { wards: Wards; lgas?: Lgas; directions?: Directions }) {
-  const variables = useMemo(() => variablesOf(wards), [wards]);
+export function VariableMap({ wards, lgas, dictionary }: { wards: Wards; lgas?: Lgas; dictionary?: Dictionary }) {
+  const labelOf = (name: string) => dictionary?.[name]?.label ?? name;
+  const variables = useMemo(() => variablesOf(wards, labelOf), [wards, dictionary]); // labelOf reads only the dictionary
   const [variable, setVariable] = useState(variables[0] ?? '');
   const id = useId();
-  const direction = directions?.[variable];
+  const entry = dictionary?.[variable];
+  const direction = entry?.direction;
+  const name = entry ? heading(entry) : variable;
   const model = useMemo(() => {
     const valueOf = (w: WardFeature) => {
       const value = w.properties.values?.[variable];
@@ -118,19 +123,21 @@ export function VariableMap({ wards, lgas, directions }: { wards: Wards; lgas?: 
       <label htmlFor={id}>Variable</label>{' '}
       <select id={id} value={variable} onChange={(e) => setVariable(e.target.value)}>
         {variables.map((v) => (
-          <option key={v}>{v}</option>
+          <option key={v} value={v}>
+            {labelOf(v)}
+          </option>
         ))}
       </select>
       <Choropleth
-        label={`Map of ${variable}`}
-        legendTitle={riskTitle(variable, direction)}
+        label={`Map of ${name}`}
+        legendTitle={riskTitle(name, direction)}
         wards={wards}
         lgas={lgas}
         fill={(w) => {
           const value = model.inData(w);
           return value === null ? NO_DATA : model.scale.color(value);
         }}
-        describe={(w) => `${wardName(w)}: ${variable} ${text(w)}`}
+        describe={(w) => `${wardName(w)}: ${labelOf(variable)} ${text(w)}`}
         legend={model.legend}
       />
     </div>

@@ -44,14 +44,14 @@ export function prefetchResults(client: QueryClient, api: Api, analysisId: strin
   void client.prefetchQuery(mapQuery(api, analysisId)).then(() => client.prefetchQuery(rankingsQuery(api, analysisId)));
 }
 
-/** The ward shapes (names, categories and ranks, no values), LGA outlines and variable directions every map draws with. */
+/** The ward shapes (names, categories and ranks, no values), LGA outlines and the variables' names and directions every map draws with. */
 export function useMapShapes(analysisId: string) {
   const { api } = useServices();
   const shapes = useQuery(mapQuery(api, analysisId));
   return {
     wards: shapes.data?.wards,
     lgas: shapes.data?.lgas,
-    directions: shapes.data?.directions,
+    dictionary: shapes.data?.dictionary,
     error: shapes.error,
     retry: () => void shapes.refetch(),
   };

@@ -2,7 +2,8 @@
  * A map.topojson as the server writes it (chalicelib/viz/topology.py, 30 steps across): wards
  * Alpha, Beta (LGA One) and Gamma (LGA Two, no data) as three 0.1-degree squares side by side,
  * quantized, delta-encoded, neighbours sharing arcs (-2 is arc 1 backwards); the LGA outlines
- * reuse the wards' arcs; the wards object says, once, which way each variable raised risk.
+ * reuse the wards' arcs; the wards object names each variable, once: its label and unit in the
+ * variable dictionary and which way it raised risk.
  */
 import type { MapTopology } from '../map/topology';
 
@@ -28,7 +29,7 @@ export const TOPOLOGY: MapTopology = {
   objects: {
     wards: {
       type: 'GeometryCollection',
-      properties: { directions: { rainfall: 'direct' } },
+      properties: { variables: { rainfall: { label: 'Rainfall', unit: 'mm', direction: 'direct' } } },
       geometries: [
         ward('w0', 'A', 'Alpha', 'One', [0, 1, 2, 3], [1, 'High', 2, 'Low']),
         ward('w1', 'B', 'Beta', 'One', [4, 5, 6, -2], [2, 'Low', 1, 'High']),
