@@ -52,6 +52,21 @@ async function openSession(routes: Parameters<typeof renderInSession>[1]) {
   return view;
 }
 
+/** Niger open and being checked, Kano being checked in the list: `end` changes what the API says of Kano. */
+async function withKanoInTheList() {
+  const open = dataset('ds_1', 'Niger', 'PROCESSING');
+  let kano = dataset('ds_2', 'Kano', 'PROCESSING');
+  const view = await openSession({
+    'GET /datasets/{id}': () => json(open),
+    'GET /datasets': () => json({ items: [open, kano], next_token: null }),
+  });
+  const list = screen.getByRole('region', { name: 'Your datasets' });
+  const kanoSays = (words: string) =>
+    waitFor(() => expect(within(list).getByRole('link', { name: 'Kano' }).parentElement).toHaveTextContent(words));
+  await kanoSays('being checked');
+  return { view, kanoSays, end: (status: Dataset['status']) => (kano = dataset('ds_2', 'Kano', status)) };
+}
+
 describe("a dataset's end over the WebSocket", () => {
   it('shows the open dataset ready the moment the message arrives, without waiting for the poll', async () => {
     let current = dataset('ds_1', 'Niger', 'PROCESSING');
@@ -68,45 +83,27 @@ describe("a dataset's end over the WebSocket", () => {
   });
 
   it("refreshes the list for another dataset's end, and leaves the open one alone", async () => {
-    const open = dataset('ds_1', 'Niger', 'PROCESSING');
-    let other = dataset('ds_2', 'Kano', 'PROCESSING');
-    const view = await openSession({
-      'GET /datasets/{id}': () => json(open),
-      'GET /datasets': () => json({ items: [open, other], next_token: null }),
-    });
-    const list = screen.getByRole('region', { name: 'Your datasets' });
-    await waitFor(() => expect(within(list).getByRole('link', { name: 'Kano' }).parentElement).toHaveTextContent('being checked'));
+    const { view, end, kanoSays } = await withKanoInTheList();
     const reads = () => view.calls.filter((call) => call.path === '/datasets/ds_1').length;
     const before = reads();
 
-    other = dataset('ds_2', 'Kano', 'INVALID');
+    end('INVALID');
     act(() => FakeSocket.all[0].receive({ type: 'dataset', dataset_id: 'ds_2', status: 'INVALID' }));
 
-    await waitFor(() =>
-      expect(within(list).getByRole('link', { name: 'Kano' }).parentElement).toHaveTextContent('needs corrected files'),
-    );
+    await kanoSays('needs corrected files');
     expect(reads()).toBe(before);
     view.live.close();
   });
 
   it('reads the datasets again after a drop, in case one ended meanwhile', async () => {
-    const open = dataset('ds_1', 'Niger', 'PROCESSING');
-    let other = dataset('ds_2', 'Kano', 'PROCESSING');
-    const view = await openSession({
-      'GET /datasets/{id}': () => json(open),
-      'GET /datasets': () => json({ items: [open, other], next_token: null }),
-    });
-    const list = screen.getByRole('region', { name: 'Your datasets' });
-    await waitFor(() => expect(within(list).getByRole('link', { name: 'Kano' }).parentElement).toHaveTextContent('being checked'));
+    const { view, end, kanoSays } = await withKanoInTheList();
 
-    other = dataset('ds_2', 'Kano', 'READY'); // its message is lost with the connection
+    end('READY'); // its message is lost with the connection
     act(() => FakeSocket.all[0].drop());
     await vi.waitFor(() => expect(FakeSocket.all).toHaveLength(2));
     act(() => FakeSocket.all[1].open());
 
-    await waitFor(() =>
-      expect(within(list).getByRole('link', { name: 'Kano' }).parentElement).toHaveTextContent('ready to analyse'),
-    );
+    await kanoSays('ready to analyse');
     view.live.close();
   });
 });
