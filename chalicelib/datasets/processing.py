@@ -215,18 +215,10 @@ def _end(deps, user_id, dataset_id, expected, status, fields, owner=None):
         return _end(deps, user_id, dataset_id, expected, INVALID,
                     {'errors': [_error('unreadable', UNREADABLE)]}, owner)
     log.info('dataset %s', status, extra=where)
-    _announce(deps, user_id, dataset_id, status, where)
+    # Every connection of the owner hears the end, so the web app need not wait for its poll (a failed
+    # push never raises: Lambda would retry an upload that is done).
+    deps.sender.broadcast(user_id, dataset_message(dataset_id, status))
     return status
-
-
-def _announce(deps, user_id, dataset_id, status, where):
-    """Tell every connection of the owner that the dataset ended, so the web app need not wait
-    for its poll. The dataset is already stored: a failed push (even listing the connections)
-    is logged, never raised, or Lambda would retry an upload that is done."""
-    try:
-        deps.sender.broadcast(user_id, dataset_message(dataset_id, status))
-    except Exception:
-        log.warning('dataset end not pushed', exc_info=True, extra=where)
 
 
 def _error(code, message, file=None, row=None, column=None):

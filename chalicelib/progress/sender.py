@@ -29,13 +29,23 @@ class ProgressSender:
 
     def send(self, user_id, analysis_id, message):
         """Push `message` to every connection of `user_id` subscribed to `analysis_id`."""
-        for connection in self._connections.subscribers(user_id, analysis_id):
-            self.send_to(user_id, connection, message)
+        self._push(user_id, message, lambda: self._connections.subscribers(user_id, analysis_id))
 
     def broadcast(self, user_id, message, connections=None):
         """Push `message` to every connection of `user_id` (the chat's events need no subscription):
         `connections`, the user's listed by the caller, or all the user has now."""
-        for connection in self._connections.list(user_id) if connections is None else connections:
+        self._push(user_id, message, lambda: self._connections.list(user_id) if connections is None else connections)
+
+    def _push(self, user_id, message, connections):
+        """`message` to each of `connections()`; connections that cannot be listed are logged like a
+        failed push, so telling never fails the work it reports (an analysis already SUCCEEDED, a
+        dataset already READY)."""
+        try:
+            listed = connections()
+        except Exception:
+            log.warning('connections not listed; message not delivered', exc_info=True, extra={'user_id': user_id})
+            return
+        for connection in listed:
             self.send_to(user_id, connection, message)
 
     def send_to(self, user_id, connection, message):

@@ -257,3 +257,23 @@ def test_a_whole_analysis_reaches_only_its_owner(aws, ready_dataset, deps, ws):
     assert list(dict.fromkeys(told)) == [stage.name for stage in stages.STAGES]
     assert ws.to('conn-a')[-1] == {'type': 'status', 'analysis_id': analysis_id, 'status': 'SUCCEEDED'}
     assert ws.to('conn-b') == []
+
+
+class SubscribersDown(Connections):
+    """The Connections table failing to list a user's subscribers (throttled, say)."""
+
+    def subscribers(self, user_id, analysis_id):
+        raise RuntimeError('DynamoDB throttled')
+
+
+def test_an_analysis_whose_subscribers_cannot_be_listed_still_succeeds(aws, ready_dataset, ws):
+    """Telling never fails the work it reports: with the connections unreadable the analysis still
+    ends SUCCEEDED (no stage is retried for a progress message nobody could receive)."""
+    from chalicelib.aws import client
+    down = SubscribersDown(aws.connections_table, client('dynamodb', aws.region), clock=lambda: NOW)
+    s = Deps(aws)
+    analysis_id = analysis_service.create(ALICE, {'dataset_id': ready_dataset['dataset_id']}, s)['analysis_id']
+
+    assert runner.run_job(ALICE, analysis_id, Deps(aws, ws, connections=down)) == 'SUCCEEDED'
+    assert s.analyses.get(ALICE, analysis_id)['status'] == 'SUCCEEDED'
+    assert ws.sent == []
