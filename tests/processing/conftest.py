@@ -19,6 +19,10 @@ class RecordingSender:
     def send(self, user_id, analysis_id, message):
         self.sent.append((user_id, analysis_id, message))
 
+    def broadcast(self, user_id, message, connections=None):
+        """To every connection of the user (the chat's events, a dataset's end): no analysis."""
+        self.sent.append((user_id, None, message))
+
     def progress(self):
         return [m for _, _, m in self.sent if m['type'] == 'progress']
 
