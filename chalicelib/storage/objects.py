@@ -11,7 +11,6 @@ exact server-chosen key, downloads presigned GETs that expire in minutes.
 import gzip
 import re
 import time
-from concurrent.futures import ThreadPoolExecutor
 from types import MappingProxyType
 
 from chalicelib import aws
@@ -195,10 +194,12 @@ class Objects:
 
 
 def _together(call, items):
-    """[call(item) for item in items], up to IN_FLIGHT at a time (boto3 clients are thread-safe)."""
+    """[call(item) for item in items], up to IN_FLIGHT at a time (boto3 clients are thread-safe).
+    The thread pool is imported here: only the workers write several files, not the REST cold path."""
     items = list(items)
     if len(items) < 2:
         return [call(item) for item in items]
+    from concurrent.futures import ThreadPoolExecutor
     with ThreadPoolExecutor(min(IN_FLIGHT, len(items))) as pool:
         return list(pool.map(call, items))
 
