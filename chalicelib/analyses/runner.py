@@ -132,7 +132,7 @@ def run_job(user_id, analysis_id, deps, attempt=1, only=None, stages=STAGES):
         log.info('analysis already %s; duplicate job ignored', item['status'], extra=where)
         return item['status']
     if only is not None:
-        _check_order(stages, _todo(stages, item), only)
+        _check_order(stages, _todo(stages, item.get('stages_done') or ()), only)
     owner = secrets.token_hex(8)
     claimed = deps.analyses.job.claim(user_id, analysis_id, owner, deps.clock())
     if claimed is None:
@@ -142,12 +142,18 @@ def run_job(user_id, analysis_id, deps, attempt=1, only=None, stages=STAGES):
             raise StageElsewhere(analysis_id)
         log.info('another worker holds this analysis; duplicate job ignored', extra=where)
         return current and current['status']
-    todo = [stage for stage in _todo(stages, claimed) if only is None or stage.name == only]
+    todo = [stage for stage in _todo(stages, claimed.get('stages_done') or ()) if only is None or stage.name == only]
     return _work(Job(claimed, owner, deps), todo, stages, attempt)
 
 
-def _todo(stages, item):
-    return [stage for stage in stages if stage.name not in (item.get('stages_done') or ())]
+def _todo(stages, done):
+    """The stages not in `done`, in their order."""
+    return [stage for stage in stages if stage.name not in done]
+
+
+def _succeeded():
+    """The fields that end an analysis SUCCEEDED (its lease given back)."""
+    return dict(status=SUCCEEDED, progress=100, lease_until=0, finished_at=now_iso())
 
 
 def _work(job, todo, stages, attempt):
@@ -158,8 +164,8 @@ def _work(job, todo, stages, attempt):
         for i, stage in enumerate(todo):
             _run_stage(job, stages, stage, last=i == len(todo) - 1)
         if not todo:   # a repeated task or delivery; SUCCEEDED if an older worker ended before saying so
-            ended = {s.name for s in stages} <= set(job.item.get('stages_done') or ())
-            job.advance(lease_until=0, **(dict(status=SUCCEEDED, progress=100, finished_at=now_iso()) if ended else {}))
+            ended = not _todo(stages, job.item.get('stages_done') or ())
+            job.advance(**(_succeeded() if ended else {'lease_until': 0}))
         if job.item['status'] == SUCCEEDED:
             _tell_status(job.deps, job.item, SUCCEEDED)
         return job.item['status']
@@ -209,9 +215,9 @@ def _run_stage(job, stages, stage, last):
     if heartbeat.lost:
         raise LeaseLost(f'analysis {job.analysis_id} was taken over')
     done.append(stage.name)
-    following = next((s for s in stages if s.name not in done), None)
+    following = next(iter(_todo(stages, done)), None)
     if following is None:
-        job.advance(stages_done=done, status=SUCCEEDED, progress=100, lease_until=0, finished_at=now_iso())
+        job.advance(stages_done=done, **_succeeded())
         job.tell(stage.name, 100, stage.message)   # the bar full before the status says SUCCEEDED
         return
     job.advance(stages_done=done, stage=following.name, progress=stage.progress,
