@@ -21,7 +21,7 @@ import tempfile
 import time
 
 from bench import ROOT, niger_files
-from bench.bench_chat import ALICE, ESTIMATED_CALL_MS, AwsCalls
+from bench.bench_chat import ALICE, ESTIMATED_CALL_MS, AwsCalls, uploaded
 
 GOAL_SECONDS = 1.5
 READY_POLL_SECONDS = 0.05
@@ -29,8 +29,6 @@ READY_POLL_SECONDS = 0.05
 
 def on_the_stack(runs):
     """[seconds from the first file posted to SUCCEEDED] for `runs` uploads on a fresh local stack."""
-    import requests
-
     from devstack.demo import Api, follow
     from devstack.process import StackProcess
     files = niger_files()
@@ -41,16 +39,10 @@ def on_the_stack(runs):
             token = stack.demo_token()
             api = Api(stack.api_url, token)
             for _ in range(runs):
-                created = api.call('POST', '/datasets', expect=201, json={'name': 'bench', 'files': [
-                    {'role': role, 'filename': name, 'size': len(body)} for role, (name, body) in files.items()]})
+                created = api.create_dataset('bench', files)
                 started = time.perf_counter()
-                for upload in created['uploads']:
-                    name, body = files[upload['role']]
-                    requests.post(upload['url'], data=upload['fields'], files={'file': (name, body)}, timeout=60)
-                dataset = api.call('GET', f'/datasets/{created["dataset_id"]}')
-                while dataset['status'] not in ('READY', 'INVALID'):
-                    time.sleep(READY_POLL_SECONDS)
-                    dataset = api.call('GET', f'/datasets/{created["dataset_id"]}')
+                api.send_files(created, files)
+                api.wait_for_dataset(created['dataset_id'], interval=READY_POLL_SECONDS)
                 analysis_id = api.start_analysis(created['dataset_id'])
                 last = asyncio.run(follow(stack.ws_url, token, analysis_id))[-1]
                 measured.append(time.perf_counter() - started)
@@ -65,22 +57,16 @@ def upload_to_succeeded(deps, files):
     """(seconds, AWS calls, rounds of calls, the rounds' seconds) from the uploads' processing to the
     analysis SUCCEEDED, each stage run as the state machine's task runs it. Calls in flight together
     (a stage's files, written and read at once) are one round."""
-    from chalicelib import aws
     from chalicelib.analyses import requests as analyses, runner
     from chalicelib.analyses.stages import STAGES
-    from chalicelib.datasets import processing, requests as datasets
-    created = datasets.create(ALICE, {'name': 'bench', 'files': [
-        {'role': role, 'filename': name, 'size': len(body)} for role, (name, body) in files.items()]}, deps)
-    item = deps.datasets.get(ALICE, created['dataset_id'])
-    s3 = aws.client('s3', deps.settings.region)
-    for role, (_, body) in files.items():
-        s3.put_object(Bucket=deps.settings.data_bucket, Key=item['files'][role]['key'], Body=body)
+    from chalicelib.datasets import processing
+    dataset_id, keys = uploaded(deps, files)
     calls = AwsCalls()
     with calls.recording():
         started = time.perf_counter()
-        for role in files:
-            processing.process_upload(item['files'][role]['key'], deps)
-        analysis_id = analyses.create(ALICE, {'dataset_id': created['dataset_id']}, deps)['analysis_id']
+        for key in keys:
+            processing.process_upload(key, deps)
+        analysis_id = analyses.create(ALICE, {'dataset_id': dataset_id}, deps)['analysis_id']
         for stage in STAGES:
             status = runner.run_stage_event({'user_id': ALICE, 'analysis_id': analysis_id, 'stage': stage.name},
                                             deps)['status']

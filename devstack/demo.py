@@ -46,25 +46,33 @@ class Api:
 
     def upload_dataset(self, name, files):
         """Create the dataset and POST each file to its presigned form; the dataset id."""
-        created = self.call('POST', '/datasets', expect=201, json={'name': name, 'files': [
+        created = self.create_dataset(name, files)
+        self.send_files(created, files)
+        return created['dataset_id']
+
+    def create_dataset(self, name, files):
+        """POST /datasets for `files` ({role: (filename, bytes)}): its answer, with the upload forms."""
+        return self.call('POST', '/datasets', expect=201, json={'name': name, 'files': [
             {'role': role, 'filename': filename, 'size': len(body)}
             for role, (filename, body) in files.items()]})
+
+    def send_files(self, created, files):
+        """Each file to the presigned form `created` (POST /datasets' answer) gave its role."""
         for upload in created['uploads']:
             filename, body = files[upload['role']]
             response = requests.post(upload['url'], data=upload['fields'],
                                      files={'file': (filename, body)}, timeout=120)
             if response.status_code not in (200, 201, 204):
                 raise DemoError(f'uploading {filename} failed with {response.status_code}')
-        return created['dataset_id']
 
-    def wait_for_dataset(self, dataset_id, seconds=WAIT_SECONDS):
-        """The dataset once it is READY or INVALID."""
+    def wait_for_dataset(self, dataset_id, seconds=WAIT_SECONDS, interval=0.3):
+        """The dataset once it is READY or INVALID, asked every `interval` seconds."""
         deadline = time.monotonic() + seconds
         while time.monotonic() < deadline:
             dataset = self.call('GET', f'/datasets/{dataset_id}')
             if dataset['status'] in ('READY', 'INVALID'):
                 return dataset
-            time.sleep(0.3)
+            time.sleep(interval)
         raise DemoError(f'dataset {dataset_id} was not processed within {seconds} s')
 
     def post_message(self, conversation_id, text):
