@@ -53,25 +53,33 @@ class TimedWebsocket:
         return sum(end - start for start, end in self.tool_windows())
 
 
-def world(deps):
-    """A processed dataset, its finished analysis and a conversation on it; (conversation id, a
-    ward, an LGA)."""
+def uploaded(deps, files):
+    """A dataset of `files` ({role: (filename, bytes)}) created and its files put where the presigned
+    POSTs put them, not yet processed; (dataset id, the upload keys)."""
     from chalicelib import aws
-    from chalicelib.analyses import requests as analyses, runner
-    from chalicelib.conversations import requests as conversations
-    from chalicelib.datasets import processing, requests as datasets
-    files = generate_state(WARDS, seed=5)
+    from chalicelib.datasets import requests as datasets
     created = datasets.create(ALICE, {'name': 'bench', 'files': [
         {'role': role, 'filename': name, 'size': len(body)} for role, (name, body) in files.items()]}, deps)
     item = deps.datasets.get(ALICE, created['dataset_id'])
+    s3 = aws.client('s3', deps.settings.region)
     for role, (_, body) in files.items():
-        key = item['files'][role]['key']
-        aws.client('s3', deps.settings.region).put_object(Bucket=deps.settings.data_bucket, Key=key, Body=body)
+        s3.put_object(Bucket=deps.settings.data_bucket, Key=item['files'][role]['key'], Body=body)
+    return created['dataset_id'], [item['files'][role]['key'] for role in files]
+
+
+def world(deps):
+    """A processed dataset, its finished analysis and a conversation on it; (conversation id, a
+    ward, an LGA)."""
+    from chalicelib.analyses import requests as analyses, runner
+    from chalicelib.conversations import requests as conversations
+    from chalicelib.datasets import processing
+    dataset_id, keys = uploaded(deps, generate_state(WARDS, seed=5))
+    for key in keys:
         processing.process_upload(key, deps)
-    analysis_id = analyses.create(ALICE, {'dataset_id': created['dataset_id']}, deps)['analysis_id']
+    analysis_id = analyses.create(ALICE, {'dataset_id': dataset_id}, deps)['analysis_id']
     runner.run_job(ALICE, analysis_id, deps)
     top = analyses.rankings(ALICE, analysis_id, {'limit': '1'}, deps)['items'][0]
-    conversation_id = conversations.create(ALICE, {'dataset_id': created['dataset_id']}, deps)['conversation_id']
+    conversation_id = conversations.create(ALICE, {'dataset_id': dataset_id}, deps)['conversation_id']
     return conversation_id, top['ward_name'], top['lga']
 
 
