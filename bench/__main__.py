@@ -23,7 +23,7 @@ import subprocess
 import sys
 import tempfile
 
-from bench import ROOT, bench_chat, bench_pipeline, bench_uploads, bench_viz, bench_web, niger_files
+from bench import ROOT, bench_chat, bench_pipeline, bench_uploads, bench_viz, bench_web, fresh_json, niger_files, spread
 
 SEVEN = ['u5_tpr_rdt', 'avgRAD', 'housing_quality', 'mean_soil_wetness', 'distance_to_water', 'NDMI',
          'urbanPercentage']
@@ -38,20 +38,12 @@ FIRST_BODY = ('import time; t = time.perf_counter(); import app; from chalicelib
               'print(time.perf_counter() - t)')
 
 
-def spread(values, unit='s', digits=3):
-    return f'{statistics.median(values):.{digits}f} {unit} ({min(values):.{digits}f}-{max(values):.{digits}f})'
-
-
 def ratio(service, floor):
     return f'{statistics.median(service) / statistics.median(floor):.1f}x'
 
 
 def fresh(kind, folder, request, warm):
-    out = subprocess.run([sys.executable, '-m', 'bench.fresh', kind, str(folder), json.dumps(request), str(warm)],
-                         capture_output=True, text=True, cwd=ROOT)
-    if out.returncode:
-        raise SystemExit(f'{kind} run failed\n{out.stderr[-3000:]}')
-    return json.loads(out.stdout.strip().splitlines()[-1])
+    return fresh_json(['-m', 'bench.fresh', kind, str(folder), json.dumps(request), str(warm)], f'{kind} run')
 
 
 def measure(files, request, repeats, warm, kinds=('service', 'floor', 'store')):

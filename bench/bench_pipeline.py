@@ -15,12 +15,11 @@ import argparse
 import asyncio
 import json
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
 
-from bench import ROOT, niger_files
+from bench import fresh_json, niger_files, spread
 from bench.bench_chat import ALICE, ESTIMATED_CALL_MS, AwsCalls, uploaded
 
 GOAL_SECONDS = 1.5
@@ -102,17 +101,13 @@ def as_functions(warm):
     print(json.dumps({'cold': measured[0], 'warm': measured[1:]}))
 
 
-def spread(values):
-    return f'{statistics.median(values):.2f} s ({min(values):.2f}-{max(values):.2f})'
-
-
 def functions_line(label, measured):
     seconds, calls, rounds, moto = zip(*measured)
     own = [s - m for s, m in zip(seconds, moto)]
     estimate = [o + r * ESTIMATED_CALL_MS / 1000 for o, r in zip(own, rounds)]
-    return (f'  {label:<5} {spread(seconds)}; own work {spread(own)}, {statistics.median(calls):.0f} AWS calls in '
-            f'{statistics.median(rounds):.0f} rounds ({statistics.median(moto):.2f} s waiting on moto); '
-            f'estimate in AWS {spread(estimate)}')
+    return (f'  {label:<5} {spread(seconds, digits=2)}; own work {spread(own, digits=2)}, '
+            f'{statistics.median(calls):.0f} AWS calls in {statistics.median(rounds):.0f} rounds ({statistics.median(moto):.2f} s waiting on moto); '
+            f'estimate in AWS {spread(estimate, digits=2)}')
 
 
 def report(repeats=3, warm=3):
@@ -126,16 +121,12 @@ def report(repeats=3, warm=3):
         first, *after = on_the_stack(warm + 1)
         cold.append(first)
         warm_runs.extend(after)
-    print(f'  cold  {spread(cold)}\n  warm  {spread(warm_runs)}')
+    print(f'  cold  {spread(cold, digits=2)}\n  warm  {spread(warm_runs, digits=2)}')
     print(f'the same as function calls, each stage as its Step Functions task ({repeats} fresh interpreters; '
           f'estimate: own work + {ESTIMATED_CALL_MS} ms a round of AWS calls):')
     cold, warm_runs = [], []
     for _ in range(repeats):
-        out = subprocess.run([sys.executable, '-m', 'bench.bench_pipeline', '--runs', str(warm)],
-                             capture_output=True, text=True, cwd=ROOT)
-        if out.returncode:
-            raise SystemExit(f'upload to SUCCEEDED failed\n{out.stderr[-3000:]}')
-        measured = json.loads(out.stdout.strip().splitlines()[-1])
+        measured = fresh_json(['-m', 'bench.bench_pipeline', '--runs', str(warm)], 'upload to SUCCEEDED')
         cold.append(measured['cold'])
         warm_runs.extend(measured['warm'])
     print(functions_line('cold', cold))

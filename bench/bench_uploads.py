@@ -12,8 +12,6 @@ import argparse
 import io
 import json
 import pathlib
-import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -21,11 +19,11 @@ import zipfile
 
 import numpy as np
 
+from bench import fresh_json, peak_mib, spread
 from chalicelib.config import settings
 from chalicelib.datasets.processing import reading_limits
 
 BUDGET_MIB = 500
-ROOT = pathlib.Path(__file__).resolve().parent.parent
 VALUE_BLOCK = 1000  # distinct rows of values, repeated down the table
 
 
@@ -112,12 +110,6 @@ def validate(case, folder):
     print(json.dumps({'peak': peak_mib(), 'seconds': time.perf_counter() - started}))
 
 
-def peak_mib():
-    """This process's peak resident memory (Linux's VmHWM: ru_maxrss would keep the parent's across exec)."""
-    status = pathlib.Path('/proc/self/status').read_text().splitlines()
-    return int(next(line for line in status if line.startswith('VmHWM:')).split()[1]) / 1024
-
-
 def build(folder, limits):
     """Write every case's files to `folder`, and the cases as labels of (files by role, whether
     the ward TPR is computed); the labels in the order printed."""
@@ -146,19 +138,9 @@ def build(folder, limits):
 
 
 def measure(case, folder, repeats):
-    runs = []
-    for _ in range(repeats):
-        out = subprocess.run([sys.executable, '-m', 'bench.bench_uploads', '--validate', case, str(folder)],
-                             capture_output=True, text=True, cwd=ROOT)
-        if out.returncode:
-            raise SystemExit(f'{case}: validation failed\n{out.stderr}')
-        runs.append(json.loads(out.stdout.strip().splitlines()[-1]))
+    runs = [fresh_json(['-m', 'bench.bench_uploads', '--validate', case, str(folder)], f'{case}: validation')
+            for _ in range(repeats)]
     return [run['peak'] for run in runs], [run['seconds'] for run in runs]
-
-
-def spread(values, unit, digits):
-    return (f'{statistics.median(values):{6 + digits}.{digits}f} {unit} '
-            f'({min(values):.{digits}f}-{max(values):.{digits}f})')
 
 
 def report(repeats=3):
@@ -173,7 +155,7 @@ def report(repeats=3):
         for case in build(folder, limits):
             peaks, seconds = measure(case, folder, repeats)
             over = '  OVER BUDGET' if max(peaks) > BUDGET_MIB else ''
-            print(f'  {case}\n    {spread(peaks, "MiB", 0)}  {spread(seconds, "s", 1)}{over}', flush=True)
+            print(f'  {case}\n    {spread(peaks, "MiB", 0, width=6)}  {spread(seconds, "s", 1, width=7)}{over}', flush=True)
 
 
 def main(argv=None):

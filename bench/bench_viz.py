@@ -6,7 +6,6 @@ runs those two analyses itself and reports them. Each stage: the median (min-max
 `repeats` runs after a first one, which is reported apart (this process's first drawing pays
 for loading the templates, plotly's 'plotly_white' among them).
 """
-import statistics
 import sys
 import time
 
@@ -14,7 +13,7 @@ from chalicelib.reports import build
 from chalicelib.viz import display_boundaries, draw
 from chalicelib.viz.maps import MAPS
 
-from bench import niger_files
+from bench import niger_files, spread
 
 STATE_BUDGET = 600 * 1024
 NATIONAL_BUDGET = 6 * 1024 * 1024
@@ -49,8 +48,7 @@ def report(label, result, repeats=3):
     print(f'\n{label}: drawing and reporting {wards} wards (map budget {budget / 1024:.0f} KB; median (min-max) of '
           f'{repeats} runs after a first)')
     for name, first, seconds, sizes in measure(result, repeats):
-        print(f'  {name:<8}{statistics.median(seconds):7.3f} s ({min(seconds):.3f}-{max(seconds):.3f}); '
-              f'first {first:.3f} s')
+        print(f'  {name:<8}{spread(seconds, width=7)}; first {first:.3f} s')
         for artifact, size in sorted(sizes.items()):
             over = '  OVER BUDGET' if artifact in MAPS and size > budget else ''
             print(f'    {artifact:<24}{size / 1024:10.1f} KB{over}')

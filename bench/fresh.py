@@ -13,6 +13,9 @@ import pathlib
 import sys
 import time
 
+from bench import peak_mib
+
+
 class StageClock:
     """Records when each stage starts; durations are the gaps between starts."""
 
@@ -25,12 +28,6 @@ class StageClock:
     def durations(self, end):
         ends = [t for _, t in self.marks[1:]] + [end]
         return {name: stop - start for (name, start), stop in zip(self.marks, ends)}
-
-
-def peak_mib():
-    """This process's peak resident memory (VmHWM)."""
-    status = pathlib.Path('/proc/self/status').read_text().splitlines()
-    return int(next(line for line in status if line.startswith('VmHWM:')).split()[1]) / 1024
 
 
 def service(files, request):
