@@ -7,6 +7,7 @@ web map's TopoJSON), and the whole-people numbers of a bed-net plan.
 import json
 import math
 
+from chalicelib.analysis.engine import RANKING_FIELDS
 from chalicelib.analysis.exports import RANKINGS_CSV_COLUMNS, export_number, rankings_rows
 from chalicelib.reports.xlsx import workbook
 from chalicelib.viz.geometry import lga_feature_collection
@@ -56,10 +57,6 @@ def rankings_xlsx(view):
          variable_rows(view))))
 
 
-WARD_PROPERTIES = ('ward_code', 'ward_name', 'lga', 'composite_score', 'composite_rank', 'composite_category',
-                   'pca_score', 'pca_rank', 'pca_category', 'rank_spread', 'imputed', 'urban_percentage')
-
-
 def _json_bytes(value):
     return json.dumps(value, separators=(',', ':'), ensure_ascii=False, allow_nan=False).encode('utf-8')
 
@@ -82,13 +79,13 @@ def _ward_properties(view, collection, names):
 def wards_geojson(view, collection):
     """The display boundaries with each ward's rankings item and values as properties.
 
-    Every feature carries every key of WARD_PROPERTIES (null where a boundary has no
+    Every feature carries every key of a ranked ward (RANKING_FIELDS) (null where a boundary has no
     data), so a map drawn from this file reads categories and ranks without guessing;
     scores and values keep 6 decimals.
     """
     values = {f'w{r["row"]}': r for r in view.result.get('ward_values') or ()}
     features = []
-    for feature, properties in _ward_properties(view, collection, WARD_PROPERTIES):
+    for feature, properties in _ward_properties(view, collection, RANKING_FIELDS):
         row = values.get(feature['id']) or {}
         properties.update({kind: {name: export_number(v) for name, v in (row.get(field) or {}).items()}
                            for kind, field in (('values', 'value'), ('normalised', 'normalised'))})
