@@ -5,6 +5,7 @@ from typing import Any, Dict, List, Literal, Optional
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from chalicelib.analysis.tpr_options import AGES, LEVELS, TESTS
 from chalicelib.datasets import EXTENSIONS
 from chalicelib.models import Page, ResponseBody, Url
 from chalicelib.storage.datasets import AWAITING_UPLOAD, INVALID, PROCESSING, READY
@@ -12,7 +13,7 @@ from chalicelib.storage.datasets import AWAITING_UPLOAD, INVALID, PROCESSING, RE
 
 class UploadRequest(BaseModel):
     model_config = ConfigDict(extra='forbid', strict=True, defer_build=True)
-    role: Literal['data', 'boundaries', 'population', 'tpr']
+    role: Literal[tuple(EXTENSIONS)]
     filename: str = Field(min_length=1, max_length=255)
     size: int = Field(ge=1)
 
@@ -91,9 +92,9 @@ class FileState(ResponseBody):
 
 class ComputeTpr(BaseModel):
     model_config = ConfigDict(extra='forbid', strict=True, defer_build=True)
-    age: Literal['all', 'u5', 'o5', 'pw'] = 'all'
-    test: Literal['both', 'rdt', 'microscopy'] = 'both'
-    level: Literal['all', 'primary', 'secondary', 'tertiary'] = 'all'
+    age: Literal[AGES] = 'all'
+    test: Literal[TESTS] = 'both'
+    level: Literal[LEVELS] = 'all'
     period_from: Optional[str] = Field(default=None, min_length=1, max_length=32)
     period_to: Optional[str] = Field(default=None, min_length=1, max_length=32)
 
