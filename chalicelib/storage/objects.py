@@ -8,7 +8,6 @@ service writes itself invokes the upload function. Everything else is under
 The client never chooses a bucket or a key: uploads are presigned POSTs for one
 exact server-chosen key, downloads presigned GETs that expire in minutes.
 """
-import gzip
 import re
 import time
 from types import MappingProxyType
@@ -142,7 +141,10 @@ class Objects:
         key = object_key(user_id, kind, item_id, *parts)
         encoding = content_encoding(parts[-1])
         extra = {'ContentEncoding': encoding} if encoding else {}
-        self._client.put_object(Bucket=self.bucket, Key=key, Body=gzip.compress(body, mtime=0) if encoding else body,
+        if encoding:
+            import gzip   # the workers' map data only: not on the REST cold path
+            body = gzip.compress(body, mtime=0)
+        self._client.put_object(Bucket=self.bucket, Key=key, Body=body,
                                 ContentType=content_type, ServerSideEncryption='AES256', **extra)
         return key
 
@@ -180,7 +182,10 @@ class Objects:
         _own(user_id, key)
         stored = self._client.get_object(Bucket=self.bucket, Key=key)
         body = stored['Body'].read()
-        return gzip.decompress(body) if stored.get('ContentEncoding') == 'gzip' else body
+        if stored.get('ContentEncoding') != 'gzip':
+            return body
+        import gzip   # as in put_file
+        return gzip.decompress(body)
 
     def delete_prefix(self, user_id, kind, item_id):
         """Delete every object of one dataset (its uploads too), analysis or conversation
