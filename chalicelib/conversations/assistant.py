@@ -13,6 +13,8 @@ from chalicelib.conversations.focus import Focus
 
 MAX_TOOL_CALLS = 6     # per turn (chat.md)
 HISTORY_MESSAGES = 20  # what a provider sees of the conversation (chat.md)
+TABLE_ROWS = 100       # rows of a table attachment, and top_wards' n at most; the downloads have them all
+TOP_WARDS = 10         # top_wards' n when none is given (chat.md)
 
 
 @dataclass(frozen=True)

@@ -16,14 +16,12 @@ from types import MappingProxyType
 from typing import Optional
 
 from . import knowledge, language
-from .assistant import Names, Reply, ToolCall
+from .assistant import TABLE_ROWS as MAX_ROWS, TOP_WARDS as DEFAULT_ROWS, Names, Reply, ToolCall
 
 DATASET_ID = re.compile(r'\b(ds_[0-9a-z]+)\b', re.I)
 ANALYSIS_ID = re.compile(r'\b(an_[0-9a-z]+)\b', re.I)
 PERIOD_RANGE = re.compile(r'\bfrom\s+(\d{4}(?:[-/]\w+)?)\s+(?:to|until|till|through|-)\s+(\d{4}(?:[-/]\w+)?)', re.I)
 DEFAULT_HOUSEHOLD = 5
-DEFAULT_ROWS = 10          # top_wards' n when none is given (chat.md)
-MAX_ROWS = 100             # top_wards' n at most (tools.TABLE_ROWS; the downloads have every ward)
 NEW_ROWS_LISTED = 10       # the new wards of a continued table named in the answer
 MAX_VARIABLE_OPTIONS = 10
 NEEDS_DATASET = frozenset({'describe_dataset', 'compute_tpr', 'run_analysis'})

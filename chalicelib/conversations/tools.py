@@ -17,7 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from chalicelib.analyses import itn_plans, models as analysis_models, requests as analyses
 from chalicelib.analyses.stages import STAGES
 from chalicelib.conversations import language
-from chalicelib.conversations.assistant import ToolResult, ToolSpec
+from chalicelib.conversations.assistant import TABLE_ROWS, TOP_WARDS, ToolResult, ToolSpec
 from chalicelib.datasets import models as dataset_models, requests as datasets, tpr
 from chalicelib.errors import ApiError, BadRequest, Conflict, NotFound
 from chalicelib.requests import parse
@@ -25,7 +25,6 @@ from chalicelib.storage.analyses import FAILED, SUCCEEDED
 from chalicelib.storage.datasets import READY
 from chalicelib.storage.objects import object_key
 
-TABLE_ROWS = 100      # rows of a table attachment; the downloads have them all
 CONTENT_ROWS = 10     # rows a model reads back in `content`
 LIST_NAMES = 8        # names a summary or an error lists before "..."
 STAGE_MESSAGES = MappingProxyType({stage.name: stage.message for stage in STAGES})
@@ -120,7 +119,7 @@ class AnalysisStatus(ToolInput):
 class TopWards(ToolInput):
     """The most (or least) vulnerable wards of a finished analysis, as a ranked table."""
     analysis_id: AnalysisId = None
-    n: int = Field(10, ge=1, le=TABLE_ROWS, description='How many wards.')
+    n: int = Field(TOP_WARDS, ge=1, le=TABLE_ROWS, description='How many wards.')
     method: RankedBy = Field('composite', description='The ranking: composite score or PCA.')
     lga: Optional[str] = Field(None, description='Only the wards of this LGA (its name).')
     order: Literal['most', 'least'] = Field('most', description='most or least vulnerable first.')
