@@ -68,12 +68,11 @@ export function applyChatEvent(detail: ShownConversation | undefined, event: Cha
     case 'message': {
       const message = event.message;
       if (!message) return detail;
-      const existing = detail.messages.findIndex(
-        (m) => m.message_id === message.message_id || (m.role === 'assistant' && !!message.turn_id && m.turn_id === message.turn_id),
-      );
       // A message outside any turn closes the analysis the chat started: its progress line goes.
       const messages = detail.messages.filter((m) => message.turn_id || !m.message_id.startsWith(PROGRESS_PREFIX));
-      const at = existing >= 0 ? messages.indexOf(detail.messages[existing]) : -1;
+      const at = messages.findIndex(
+        (m) => m.message_id === message.message_id || (m.role === 'assistant' && !!message.turn_id && m.turn_id === message.turn_id),
+      );
       if (at >= 0) messages[at] = message;
       else messages.push(message);
       return { ...detail, messages };
